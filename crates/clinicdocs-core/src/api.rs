@@ -1,0 +1,361 @@
+//! The HTTP API contract (DESIGN.md §7): request and response bodies shared by the server and
+//! its clients. Field names are the wire names.
+
+use crate::annotation::{Shape, Style};
+use crate::limits::Plan;
+use crate::{Category, Role};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Every error body: `{ "error": { "code", "message" } }`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable; clients branch on it.
+    pub code: ErrorCode,
+    /// A sentence for the person at the screen.
+    pub message: String,
+}
+
+/// Every error code the API answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    InvalidCredentials,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PlanRequired,
+    QuotaExceeded,
+    VisitLimitReached,
+    FileTooLarge,
+    EmptyFile,
+    UnsupportedType,
+    ExecutableRefused,
+    PasswordProtectedPdf,
+    CorruptFile,
+    ImageTooLarge,
+    InvalidName,
+    IdempotencyConflict,
+    BatchFailed,
+    SignatureInvalid,
+    LinkExpired,
+    RangeNotSatisfiable,
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub org_id: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Org {
+    pub id: Uuid,
+    pub name: String,
+    pub plan: Plan,
+    pub documents_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub org: Org,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Patient {
+    pub id: Uuid,
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewPatient {
+    pub name: String,
+    pub date_of_birth: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+pub struct PatientQuery {
+    /// Part of the name, or a date of birth `YYYY-MM-DD`.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Encounter {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub reason: String,
+    pub document_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewEncounter {
+    pub date: String,
+    pub reason: String,
+}
+
+/// A document's metadata (FHIR DocumentReference-like). Bytes are fetched through signed URLs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Document {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub patient_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+    pub title: String,
+    pub category: Category,
+    /// Decided from the file's bytes.
+    pub content_type: String,
+    pub file_size: i64,
+    pub sha256: String,
+    pub has_thumbnail: bool,
+    pub page_count: Option<i64>,
+    pub notes: Option<String>,
+    pub uploaded_by: Uuid,
+    pub uploaded_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    #[default]
+    Date,
+    Name,
+    Uploader,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    Asc,
+    #[default]
+    Desc,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+pub struct DocumentQuery {
+    pub patient_id: Option<Uuid>,
+    pub category: Option<Category>,
+    pub encounter_id: Option<Uuid>,
+    /// Inclusive lower bound on the upload time (RFC 3339 or `YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Exclusive upper bound on the upload time (RFC 3339 or `YYYY-MM-DD`, whole day included).
+    pub to: Option<String>,
+    pub sort: Option<SortKey>,
+    pub order: Option<SortOrder>,
+    pub limit: Option<i64>,
+    /// Opaque, from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentPage {
+    pub items: Vec<Document>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SignedUrl {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UploadResponse {
+    pub document: Document,
+    pub download_url: SignedUrl,
+}
+
+/// One file's fields in a batch upload's `manifest` part (a JSON array, one entry per `file`
+/// part, in the same order).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchItem {
+    pub patient_id: Uuid,
+    pub category: Category,
+    pub title: String,
+    pub notes: Option<String>,
+    pub encounter_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchFileState {
+    /// Stored (the whole batch succeeded).
+    Stored,
+    /// This file was refused; see `error`.
+    Refused,
+    /// This file was fine, but the batch was not stored because another file was refused.
+    NotStored,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchFileStatus {
+    pub index: usize,
+    pub title: Option<String>,
+    pub status: BatchFileState,
+    pub error: Option<ErrorDetail>,
+    pub document: Option<Document>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchResponse {
+    /// True when every file was stored; false when none was.
+    pub stored: bool,
+    pub files: Vec<BatchFileStatus>,
+    /// Present when the batch failed as a whole.
+    pub error: Option<ErrorDetail>,
+}
+
+/// PATCH body: fields left out stay as they are. `encounter_id: null` unlinks the visit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct DocumentPatch {
+    pub title: Option<String>,
+    pub category: Option<Category>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub encounter_id: Option<Option<Uuid>>,
+    pub notes: Option<String>,
+}
+
+/// Distinguishes an absent field from an explicit `null`.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UrlVariant {
+    #[default]
+    Original,
+    Thumbnail,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+pub struct UrlQuery {
+    pub variant: Option<UrlVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Annotation {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    /// 1-based; 1 for images.
+    pub page_number: i64,
+    #[serde(flatten)]
+    pub shape: Shape,
+    pub style: Style,
+    pub text: Option<String>,
+    pub created_by: Uuid,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases with every change; send it back on update to detect conflicting edits.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewAnnotation {
+    pub page_number: i64,
+    #[serde(flatten)]
+    pub shape: Shape,
+    pub style: Style,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AnnotationUpdate {
+    #[serde(flatten)]
+    pub shape: Shape,
+    pub style: Style,
+    pub text: Option<String>,
+    /// The version the edit was based on; a different current version answers 409.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StorageUsage {
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+    pub document_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub detail: Option<String>,
+    pub remote_addr: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    pub limit: Option<i64>,
+    /// Events with an id below this one (for paging backwards).
+    pub before: Option<i64>,
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProfileImage {
+    pub url: SignedUrl,
+    pub avatar_url: SignedUrl,
+}

@@ -1,0 +1,158 @@
+//! Plans and their limits (DESIGN.md §3), and the messages staff see when one is hit.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
+
+pub const KIB: u64 = 1024;
+pub const MIB: u64 = 1024 * KIB;
+pub const GIB: u64 = 1024 * MIB;
+
+/// Signed download links live this long.
+pub const SIGNED_URL_TTL: Duration = Duration::from_secs(5 * 60);
+/// A share link expires if not opened within this time.
+pub const SHARE_LINK_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// Longest edge of a thumbnail, in pixels.
+pub const THUMBNAIL_EDGE: u32 = 256;
+/// Longest edge of a profile image, in pixels, and of its avatar thumbnail.
+pub const PROFILE_EDGE: u32 = 512;
+pub const AVATAR_EDGE: u32 = 96;
+/// Images larger than this many pixels are refused (decompression bombs).
+pub const MAX_IMAGE_PIXELS: u64 = 100_000_000;
+/// Upper bound on the memory one image decode may allocate.
+pub const MAX_IMAGE_ALLOC_BYTES: u64 = 512 * MIB;
+/// Files in one batch upload.
+pub const MAX_BATCH_FILES: usize = 50;
+/// Longest document title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_NOTES_CHARS: usize = 4000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Professional,
+    Basic,
+}
+
+impl Plan {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Professional => "professional",
+            Plan::Basic => "basic",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Plan> {
+        [Plan::Professional, Plan::Basic]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// The limits one plan gives a clinic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLimits {
+    pub documents_enabled: bool,
+    pub pool_bytes: u64,
+    pub max_file_bytes: u64,
+    pub max_files_per_visit: u32,
+}
+
+impl PlanLimits {
+    /// The Professional plan: 5 GB pool, 10 MB per file, 5 files per visit.
+    pub const PROFESSIONAL: PlanLimits = PlanLimits {
+        documents_enabled: true,
+        pool_bytes: 5 * GIB,
+        max_file_bytes: 10 * MIB,
+        max_files_per_visit: 5,
+    };
+    /// Plans without the Documents feature.
+    pub const BASIC: PlanLimits = PlanLimits {
+        documents_enabled: false,
+        pool_bytes: 0,
+        max_file_bytes: 0,
+        max_files_per_visit: 0,
+    };
+}
+
+/// "5.0 GB", "812 KB", "3 bytes": sizes as staff read them (binary units).
+pub fn format_bytes(n: u64) -> String {
+    if n >= GIB {
+        format!("{:.1} GB", n as f64 / GIB as f64)
+    } else if n >= MIB {
+        format!("{:.1} MB", n as f64 / MIB as f64)
+    } else if n >= KIB {
+        format!("{} KB", n / KIB)
+    } else if n == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The messages shown when a limit is hit: each says which limit and what to do.
+pub mod messages {
+    use super::format_bytes;
+
+    pub fn pool_full(used: u64, quota: u64, incoming: u64) -> String {
+        if used >= quota {
+            format!(
+                "Clinic storage is full ({} of {}). Delete older documents to free space.",
+                format_bytes(used),
+                format_bytes(quota)
+            )
+        } else {
+            format!(
+                "Not enough clinic storage left: this upload needs {} but only {} of {} is free. Delete older documents to free space.",
+                format_bytes(incoming),
+                format_bytes(quota - used),
+                format_bytes(quota)
+            )
+        }
+    }
+
+    pub fn file_too_large(size: Option<u64>, max: u64) -> String {
+        match size {
+            Some(s) => format!(
+                "The file is too large ({}); the limit is {} per file. Scan at a lower resolution or split the document.",
+                format_bytes(s),
+                format_bytes(max)
+            ),
+            None => format!(
+                "The file is larger than the {} limit per file. Scan at a lower resolution or split the document.",
+                format_bytes(max)
+            ),
+        }
+    }
+
+    pub fn visit_full(max: u32) -> String {
+        format!(
+            "This visit already has {max} documents, the most one visit can hold. Link the document to another visit or to none."
+        )
+    }
+
+    pub fn plan_required() -> String {
+        "Documents are part of the Professional plan. Ask your clinic admin to upgrade the plan."
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_pool_message_names_the_limit_and_the_remedy() {
+        let m = messages::pool_full(5 * GIB, 5 * GIB, 10);
+        assert_eq!(
+            m,
+            "Clinic storage is full (5.0 GB of 5.0 GB). Delete older documents to free space."
+        );
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(format_bytes(10 * MIB), "10.0 MB");
+        assert_eq!(format_bytes(2048), "2 KB");
+        assert_eq!(format_bytes(0), "0 bytes");
+    }
+}

@@ -1,0 +1,196 @@
+//! Sign-in: password hashing (Argon2), bearer session tokens (stored only as SHA-256 hashes),
+//! and the `Caller` extractor that every authenticated route takes.
+
+use crate::db::audit::NewAuditEvent;
+use crate::db::people::{OrgRow, UserRow};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use base64::Engine;
+use clinicdocs_core::api::User;
+use clinicdocs_core::limits::PlanLimits;
+use clinicdocs_core::policy::{self, Action};
+use clinicdocs_core::{Category, Role};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+
+/// Session lifetime.
+pub const SESSION_HOURS: i64 = 12;
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hash: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new random session token and the hash under which it is stored.
+pub fn new_token() -> (String, String) {
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The client's address, when the server knows it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// The signed-in user behind a request, with their clinic and its plan limits.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub user_row: UserRow,
+    pub org: OrgRow,
+    pub limits: PlanLimits,
+    pub token_hash: String,
+    pub addr: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or(ApiError::Unauthorized)?
+            .trim();
+        let hash = token_hash(token);
+        let (user_row, org) = state
+            .db
+            .session_user(&hash, state.now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        let addr = ClientAddr::from_request_parts(parts, state)
+            .await
+            .unwrap_or_default()
+            .0;
+        Ok(Caller {
+            user: user_row.to_api()?,
+            limits: state.limits(org.plan()),
+            user_row,
+            org,
+            token_hash: hash,
+            addr,
+        })
+    }
+}
+
+impl Caller {
+    pub fn org_id(&self) -> &str {
+        &self.org.id
+    }
+    pub fn user_id(&self) -> &str {
+        &self.user_row.id
+    }
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    /// An audit event with this caller as the actor.
+    pub fn event(
+        &self,
+        action: &'static str,
+        target_type: &'static str,
+        target_id: Option<String>,
+    ) -> NewAuditEvent {
+        NewAuditEvent {
+            org_id: Some(self.org.id.clone()),
+            actor_id: Some(self.user_row.id.clone()),
+            actor_email: Some(self.user.email.clone()),
+            action,
+            target_type,
+            target_id,
+            detail: None,
+            remote_addr: self.addr.clone(),
+        }
+    }
+
+    /// The Documents feature is part of the plan.
+    pub fn require_documents(&self) -> ApiResult<()> {
+        if self.limits.documents_enabled {
+            Ok(())
+        } else {
+            Err(ApiError::PlanRequired)
+        }
+    }
+
+    pub fn may(&self, action: Action, category: Option<Category>, own: bool) -> bool {
+        policy::permits(self.role(), action, category, own)
+    }
+
+    /// Records a refused attempt in the audit log and returns the error to answer with.
+    pub async fn refuse(
+        &self,
+        state: &AppState,
+        target_type: &'static str,
+        target_id: Option<String>,
+        err: ApiError,
+    ) -> ApiError {
+        let mut e = self.event("access_refused", target_type, target_id);
+        e.detail = Some(format!("{:?}", err.code()));
+        if let Err(a) = state.audit(e).await {
+            return a;
+        }
+        err
+    }
+
+    /// Checks the policy; a refusal is audited.
+    pub async fn check(
+        &self,
+        state: &AppState,
+        action: Action,
+        category: Option<Category>,
+        own: bool,
+        target: (&'static str, Option<String>),
+    ) -> ApiResult<()> {
+        if self.may(action, category, own) {
+            Ok(())
+        } else {
+            Err(self
+                .refuse(state, target.0, target.1, ApiError::forbidden())
+                .await)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! All configuration, from command-line flags and environment variables, in one place.
+
+use clap::{Args, Parser, Subcommand};
+use clinicdocs_core::limits::{PlanLimits, SIGNED_URL_TTL};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "clinicdocs-server",
+    version,
+    about = "Clinic Documents API server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server.
+    Serve(ServeArgs),
+    /// Report stored objects without a document, and documents whose object is missing.
+    Orphans(OrphansArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "CLINICDOCS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Seed demo clinics, users (password `demo`) and patients. Loopback only.
+    #[arg(long)]
+    pub demo: bool,
+    /// Base URL that signed local-file links point at (default: `http://<listen address>`).
+    #[arg(long, env = "CLINICDOCS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OrphansArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Remove the orphaned objects (documents with missing objects are only reported).
+    #[arg(long)]
+    pub delete: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Folder for the embedded SQLite database, local object store and signing key.
+    #[arg(long, env = "CLINICDOCS_DATA_DIR", default_value = "clinicdocs-data")]
+    pub data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`; default: a SQLite file in the data folder.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Where document bytes live.
+    #[arg(long, env = "STORAGE_TYPE", value_enum, default_value = "local")]
+    pub storage_type: StorageType,
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    #[arg(long, env = "S3_REGION", default_value = "auto")]
+    pub s3_region: String,
+    #[arg(long, env = "S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    #[arg(long, env = "S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+    #[arg(long, env = "GCS_BUCKET")]
+    pub gcs_bucket: Option<String>,
+    /// Path of a Google service-account JSON file.
+    #[arg(long, env = "GOOGLE_SERVICE_ACCOUNT")]
+    pub gcs_service_account: Option<PathBuf>,
+    /// Professional plan: clinic storage pool in bytes.
+    #[arg(long, env = "CLINICDOCS_POOL_BYTES")]
+    pub pool_bytes: Option<u64>,
+    /// Professional plan: largest file in bytes.
+    #[arg(long, env = "CLINICDOCS_MAX_FILE_BYTES")]
+    pub max_file_bytes: Option<u64>,
+    /// Professional plan: documents per visit.
+    #[arg(long, env = "CLINICDOCS_MAX_FILES_PER_VISIT")]
+    pub max_files_per_visit: Option<u32>,
+    /// Lifetime of signed download links, in seconds.
+    #[arg(long, env = "CLINICDOCS_SIGNED_URL_TTL_SECS")]
+    pub signed_url_ttl_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StorageType {
+    Local,
+    S3,
+    Gcs,
+}
+
+/// Where bytes are stored, resolved from the flags.
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    Local {
+        root: PathBuf,
+    },
+    S3 {
+        endpoint: Option<String>,
+        bucket: String,
+        region: String,
+        access_key_id: String,
+        secret_access_key: String,
+    },
+    Gcs {
+        bucket: String,
+        service_account: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("STORAGE_TYPE={0} needs {1}")]
+    Missing(&'static str, &'static str),
+}
+
+impl CommonArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("clinicdocs.db").display()
+            )
+        })
+    }
+
+    pub fn storage(&self) -> Result<StorageConfig, ConfigError> {
+        Ok(match self.storage_type {
+            StorageType::Local => StorageConfig::Local {
+                root: self.data_dir.join("objects"),
+            },
+            StorageType::S3 => StorageConfig::S3 {
+                endpoint: self.s3_endpoint.clone(),
+                bucket: self
+                    .s3_bucket
+                    .clone()
+                    .ok_or(ConfigError::Missing("s3", "S3_BUCKET"))?,
+                region: self.s3_region.clone(),
+                access_key_id: self
+                    .s3_access_key_id
+                    .clone()
+                    .ok_or(ConfigError::Missing("s3", "S3_ACCESS_KEY_ID"))?,
+                secret_access_key: self
+                    .s3_secret_access_key
+                    .clone()
+                    .ok_or(ConfigError::Missing("s3", "S3_SECRET_ACCESS_KEY"))?,
+            },
+            StorageType::Gcs => StorageConfig::Gcs {
+                bucket: self
+                    .gcs_bucket
+                    .clone()
+                    .ok_or(ConfigError::Missing("gcs", "GCS_BUCKET"))?,
+                service_account: self.gcs_service_account.clone(),
+            },
+        })
+    }
+
+    /// The Professional plan's limits with any overrides applied.
+    pub fn professional_limits(&self) -> PlanLimits {
+        let d = PlanLimits::PROFESSIONAL;
+        PlanLimits {
+            documents_enabled: true,
+            pool_bytes: self.pool_bytes.unwrap_or(d.pool_bytes),
+            max_file_bytes: self.max_file_bytes.unwrap_or(d.max_file_bytes),
+            max_files_per_visit: self.max_files_per_visit.unwrap_or(d.max_files_per_visit),
+        }
+    }
+
+    pub fn signed_url_ttl(&self) -> Duration {
+        self.signed_url_ttl_secs
+            .map(Duration::from_secs)
+            .unwrap_or(SIGNED_URL_TTL)
+    }
+}

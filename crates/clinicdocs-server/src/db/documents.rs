@@ -1,0 +1,375 @@
+//! Document metadata rows: insert, read, list with filters and keyset paging, edit, soft delete.
+
+use super::{from_ms, ms, parse_uuid, Db};
+use chrono::{DateTime, Utc};
+use clinicdocs_core::api::{Document, SortKey, SortOrder};
+use clinicdocs_core::Category;
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DocumentRow {
+    pub id: String,
+    pub org_id: String,
+    pub patient_id: String,
+    pub encounter_id: Option<String>,
+    pub title: String,
+    pub category: String,
+    pub content_type: String,
+    pub storage_key: String,
+    pub thumb_key: Option<String>,
+    pub file_size: i64,
+    pub sha256: String,
+    pub page_count: Option<i64>,
+    pub notes: Option<String>,
+    pub uploaded_by: String,
+    pub uploaded_by_name: String,
+    pub idempotency_key: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+impl DocumentRow {
+    pub fn category(&self) -> Category {
+        Category::parse(&self.category).unwrap_or(Category::Other)
+    }
+
+    pub fn to_api(&self) -> anyhow::Result<Document> {
+        Ok(Document {
+            id: parse_uuid(&self.id)?,
+            org_id: parse_uuid(&self.org_id)?,
+            patient_id: parse_uuid(&self.patient_id)?,
+            encounter_id: self.encounter_id.as_deref().map(parse_uuid).transpose()?,
+            title: self.title.clone(),
+            category: self.category(),
+            content_type: self.content_type.clone(),
+            file_size: self.file_size,
+            sha256: self.sha256.clone(),
+            has_thumbnail: self.thumb_key.is_some(),
+            page_count: self.page_count,
+            notes: self.notes.clone(),
+            uploaded_by: parse_uuid(&self.uploaded_by)?,
+            uploaded_by_name: self.uploaded_by_name.clone(),
+            created_at: from_ms(self.created_at),
+            updated_at: from_ms(self.updated_at),
+        })
+    }
+}
+
+/// A new row, written inside the batch transaction.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub id: String,
+    pub org_id: String,
+    pub patient_id: String,
+    pub encounter_id: Option<String>,
+    pub title: String,
+    pub category: Category,
+    pub content_type: String,
+    pub storage_key: String,
+    pub thumb_key: Option<String>,
+    pub file_size: i64,
+    pub sha256: String,
+    pub page_count: Option<i64>,
+    pub notes: Option<String>,
+    pub uploaded_by: String,
+    pub idempotency_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLS: &str = "d.id, d.org_id, d.patient_id, d.encounter_id, d.title, d.category, d.content_type, d.storage_key, \
+    d.thumb_key, d.file_size, d.sha256, d.page_count, d.notes, d.uploaded_by, u.name AS uploaded_by_name, \
+    d.idempotency_key, d.created_at, d.updated_at, d.deleted_at";
+
+/// Filters for listing; `visible_all`/`visible_own` come from the access policy.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub org: String,
+    pub user: String,
+    pub visible_all: Vec<Category>,
+    pub visible_own: Vec<Category>,
+    pub patient: Option<String>,
+    pub category: Option<Category>,
+    pub encounter: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub sort: SortKey,
+    pub order: SortOrder,
+    pub limit: i64,
+    pub after: Option<Cursor>,
+}
+
+/// Keyset position: the sort value and id of the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cursor {
+    pub v: CursorValue,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CursorValue {
+    Int(i64),
+    Text(String),
+}
+
+enum Bind {
+    I(i64),
+    S(String),
+}
+
+fn in_list(cats: &[Category]) -> String {
+    cats.iter()
+        .map(|c| format!("'{}'", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Db {
+    pub async fn insert_documents(&self, rows: &[NewDocument]) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO documents (id, org_id, patient_id, encounter_id, title, title_lower, category, content_type, \
+                 storage_key, thumb_key, file_size, sha256, page_count, notes, uploaded_by, idempotency_key, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
+            )
+            .bind(&r.id)
+            .bind(&r.org_id)
+            .bind(&r.patient_id)
+            .bind(r.encounter_id.clone())
+            .bind(&r.title)
+            .bind(r.title.to_lowercase())
+            .bind(r.category.as_str())
+            .bind(&r.content_type)
+            .bind(&r.storage_key)
+            .bind(r.thumb_key.clone())
+            .bind(r.file_size)
+            .bind(&r.sha256)
+            .bind(r.page_count)
+            .bind(r.notes.clone())
+            .bind(&r.uploaded_by)
+            .bind(r.idempotency_key.clone())
+            .bind(ms(r.created_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// A live (not deleted) document of the clinic.
+    pub async fn document(&self, org: &str, id: &str) -> sqlx::Result<Option<DocumentRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {COLS} FROM documents d JOIN users u ON u.id = d.uploaded_by WHERE d.org_id = $1 AND d.id = $2 AND d.deleted_at IS NULL"
+        ))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn document_by_idempotency_key(
+        &self,
+        org: &str,
+        key: &str,
+    ) -> sqlx::Result<Option<DocumentRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {COLS} FROM documents d JOIN users u ON u.id = d.uploaded_by WHERE d.org_id = $1 AND d.idempotency_key = $2"
+        ))
+        .bind(org)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The live document whose original or thumbnail is stored under `key`.
+    pub async fn document_by_object_key(&self, key: &str) -> sqlx::Result<Option<DocumentRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {COLS} FROM documents d JOIN users u ON u.id = d.uploaded_by \
+             WHERE (d.storage_key = $1 OR d.thumb_key = $1) AND d.deleted_at IS NULL"
+        ))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn list_documents(&self, f: &ListFilter) -> sqlx::Result<Vec<DocumentRow>> {
+        let mut sql = format!(
+            "SELECT {COLS} FROM documents d JOIN users u ON u.id = d.uploaded_by WHERE d.org_id = $1 AND d.deleted_at IS NULL"
+        );
+        let mut binds = vec![Bind::S(f.org.clone())];
+        let next = |b: Bind, binds: &mut Vec<Bind>| {
+            binds.push(b);
+            format!("${}", binds.len())
+        };
+        // Access policy: what this role sees entirely, and what only when it uploaded it.
+        let mut vis = Vec::new();
+        if !f.visible_all.is_empty() {
+            vis.push(format!("d.category IN ({})", in_list(&f.visible_all)));
+        }
+        if !f.visible_own.is_empty() {
+            let p = next(Bind::S(f.user.clone()), &mut binds);
+            vis.push(format!(
+                "(d.category IN ({}) AND d.uploaded_by = {p})",
+                in_list(&f.visible_own)
+            ));
+        }
+        if vis.is_empty() {
+            return Ok(Vec::new());
+        }
+        sql.push_str(&format!(" AND ({})", vis.join(" OR ")));
+        if let Some(p) = &f.patient {
+            let p = next(Bind::S(p.clone()), &mut binds);
+            sql.push_str(&format!(" AND d.patient_id = {p}"));
+        }
+        if let Some(c) = f.category {
+            let p = next(Bind::S(c.as_str().to_string()), &mut binds);
+            sql.push_str(&format!(" AND d.category = {p}"));
+        }
+        if let Some(e) = &f.encounter {
+            let p = next(Bind::S(e.clone()), &mut binds);
+            sql.push_str(&format!(" AND d.encounter_id = {p}"));
+        }
+        if let Some(v) = f.from {
+            let p = next(Bind::I(v), &mut binds);
+            sql.push_str(&format!(" AND d.created_at >= {p}"));
+        }
+        if let Some(v) = f.to {
+            let p = next(Bind::I(v), &mut binds);
+            sql.push_str(&format!(" AND d.created_at < {p}"));
+        }
+        let col = match f.sort {
+            SortKey::Date => "d.created_at",
+            SortKey::Name => "d.title_lower",
+            SortKey::Uploader => "u.name",
+        };
+        let (cmp, dir) = match f.order {
+            SortOrder::Asc => (">", "ASC"),
+            SortOrder::Desc => ("<", "DESC"),
+        };
+        if let Some(c) = &f.after {
+            let v = match &c.v {
+                CursorValue::Int(i) => Bind::I(*i),
+                CursorValue::Text(s) => Bind::S(s.clone()),
+            };
+            let pv = next(v, &mut binds);
+            let pid = next(Bind::S(c.id.clone()), &mut binds);
+            sql.push_str(&format!(
+                " AND ({col} {cmp} {pv} OR ({col} = {pv} AND d.id {cmp} {pid}))"
+            ));
+        }
+        let pl = next(Bind::I(f.limit), &mut binds);
+        sql.push_str(&format!(" ORDER BY {col} {dir}, d.id {dir} LIMIT {pl}"));
+        let mut q = sqlx::query_as::<_, DocumentRow>(&sql);
+        for b in binds {
+            q = match b {
+                Bind::I(i) => q.bind(i),
+                Bind::S(s) => q.bind(s),
+            };
+        }
+        q.fetch_all(&self.pool).await
+    }
+
+    pub async fn update_document(
+        &self,
+        org: &str,
+        id: &str,
+        title: &str,
+        category: Category,
+        encounter: Option<&str>,
+        notes: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<u64> {
+        let r = sqlx::query(
+            "UPDATE documents SET title = $1, title_lower = $2, category = $3, encounter_id = $4, notes = $5, updated_at = $6 \
+             WHERE org_id = $7 AND id = $8 AND deleted_at IS NULL",
+        )
+        .bind(title)
+        .bind(title.to_lowercase())
+        .bind(category.as_str())
+        .bind(encounter.map(str::to_string))
+        .bind(notes.map(str::to_string))
+        .bind(ms(now))
+        .bind(org)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Marks a document deleted and gives its bytes back to the clinic's pool and visit, in one
+    /// transaction. Returns false when it was already deleted or is not the clinic's.
+    pub async fn soft_delete_document(
+        &self,
+        doc: &DocumentRow,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE documents SET deleted_at = $1, deleted_by = $2, updated_at = $1 WHERE org_id = $3 AND id = $4 AND deleted_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(by)
+        .bind(&doc.org_id)
+        .bind(&doc.id)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE orgs SET used_bytes = used_bytes - $1 WHERE id = $2")
+            .bind(doc.file_size)
+            .bind(&doc.org_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(e) = &doc.encounter_id {
+            sqlx::query("UPDATE encounters SET document_count = document_count - 1 WHERE org_id = $1 AND id = $2 AND document_count > 0")
+                .bind(&doc.org_id)
+                .bind(e)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Live document count of a clinic.
+    pub async fn document_count(&self, org: &str) -> sqlx::Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM documents WHERE org_id = $1 AND deleted_at IS NULL",
+        )
+        .bind(org)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Every object key the database knows: live originals and thumbnails, deleted ones (which
+    /// live under the trash prefix), and profile images.
+    pub async fn all_object_keys(&self) -> sqlx::Result<Vec<(String, bool)>> {
+        let rows: Vec<(String, Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT storage_key, thumb_key, deleted_at FROM documents")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut keys = Vec::new();
+        for (k, t, deleted) in rows {
+            let live = deleted.is_none();
+            keys.push((k, live));
+            if let Some(t) = t {
+                keys.push((t, live));
+            }
+        }
+        for table in ["patients", "users"] {
+            let rows: Vec<(Option<String>, Option<String>)> =
+                sqlx::query_as(&format!("SELECT photo_key, photo_thumb_key FROM {table}"))
+                    .fetch_all(&self.pool)
+                    .await?;
+            for (a, b) in rows {
+                keys.extend(a.into_iter().chain(b).map(|k| (k, true)));
+            }
+        }
+        Ok(keys)
+    }
+}

@@ -1,0 +1,175 @@
+//! The API error type: every failure a route can meet, mapped to one status and the one error
+//! body `{ "error": { "code", "message" } }`. Server faults are logged and answered without
+//! internal detail.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use clinicdocs_core::annotation::AnnotationError;
+use clinicdocs_core::api::{ErrorBody, ErrorCode, ErrorDetail};
+use clinicdocs_core::limits::messages;
+use clinicdocs_core::media::MediaError;
+use clinicdocs_core::names::NameError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Sign in to continue.")]
+    Unauthorized,
+    #[error("The email or password is not right.")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found.")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{}", messages::plan_required())]
+    PlanRequired,
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("{0}")]
+    VisitLimit(String),
+    #[error("{0}")]
+    FileTooLarge(String),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    Annotation(#[from] AnnotationError),
+    #[error("This upload key was already used for a different file. Start a new upload.")]
+    IdempotencyConflict,
+    #[error("{0}")]
+    BatchFailed(String),
+    #[error("This link is not valid. Ask for a new link.")]
+    SignatureInvalid,
+    #[error("This link has expired. Open the document again to get a new link.")]
+    LinkExpired,
+    #[error("The requested byte range is outside the file.")]
+    RangeNotSatisfiable { size: u64 },
+    #[error("internal: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<object_store::Error> for ApiError {
+    fn from(e: object_store::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl ApiError {
+    pub fn code(&self) -> ErrorCode {
+        use ApiError as E;
+        match self {
+            E::BadRequest(_) => ErrorCode::BadRequest,
+            E::Unauthorized => ErrorCode::Unauthorized,
+            E::InvalidCredentials => ErrorCode::InvalidCredentials,
+            E::Forbidden(_) => ErrorCode::Forbidden,
+            E::NotFound(_) => ErrorCode::NotFound,
+            E::Conflict(_) => ErrorCode::Conflict,
+            E::PlanRequired => ErrorCode::PlanRequired,
+            E::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+            E::VisitLimit(_) => ErrorCode::VisitLimitReached,
+            E::FileTooLarge(_) => ErrorCode::FileTooLarge,
+            E::Media(m) => match m {
+                MediaError::Empty => ErrorCode::EmptyFile,
+                MediaError::Executable(_) => ErrorCode::ExecutableRefused,
+                MediaError::Unsupported(_) => ErrorCode::UnsupportedType,
+                MediaError::PasswordProtectedPdf => ErrorCode::PasswordProtectedPdf,
+                MediaError::Corrupt(_) | MediaError::TrailingData => ErrorCode::CorruptFile,
+                MediaError::TooManyPixels { .. } => ErrorCode::ImageTooLarge,
+            },
+            E::Name(_) => ErrorCode::InvalidName,
+            E::Annotation(_) => ErrorCode::BadRequest,
+            E::IdempotencyConflict => ErrorCode::IdempotencyConflict,
+            E::BatchFailed(_) => ErrorCode::BatchFailed,
+            E::SignatureInvalid => ErrorCode::SignatureInvalid,
+            E::LinkExpired => ErrorCode::LinkExpired,
+            E::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
+            E::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        use ApiError as E;
+        match self {
+            E::BadRequest(_) | E::Name(_) | E::Annotation(_) => StatusCode::BAD_REQUEST,
+            E::Unauthorized | E::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            E::Forbidden(_) | E::PlanRequired | E::SignatureInvalid | E::LinkExpired => {
+                StatusCode::FORBIDDEN
+            }
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::Conflict(_) | E::VisitLimit(_) => StatusCode::CONFLICT,
+            E::QuotaExceeded(_) | E::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            E::Media(MediaError::Empty) => StatusCode::BAD_REQUEST,
+            E::Media(MediaError::Executable(_) | MediaError::Unsupported(_)) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            E::Media(_) | E::IdempotencyConflict | E::BatchFailed(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            E::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The body staff and clients see; internal errors say nothing internal.
+    pub fn detail(&self) -> ErrorDetail {
+        let message = match self {
+            ApiError::Internal(_) => {
+                "Something went wrong on the server. Try again; if it keeps happening, tell your clinic's administrator."
+                    .to_string()
+            }
+            other => other.to_string(),
+        };
+        ErrorDetail {
+            code: self.code(),
+            message,
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError::Forbidden(
+            "Your role does not allow this. Ask your clinic's administrator.".into(),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let status = self.status();
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                error: self.detail(),
+            }),
+        )
+            .into_response();
+        if let ApiError::RangeNotSatisfiable { size } = self {
+            if let Ok(v) = format!("bytes */{size}").parse() {
+                resp.headers_mut()
+                    .insert(axum::http::header::CONTENT_RANGE, v);
+            }
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,117 @@
+//! The HTTP surface (DESIGN.md §7): `app(state)` builds the whole router. Routes are registered
+//! through `utoipa-axum`, so the OpenAPI document is generated from the same handlers and
+//! cannot drift from them.
+
+pub mod admin;
+pub mod annotations;
+pub mod auth;
+pub mod documents;
+pub mod files;
+pub mod health;
+pub mod patients;
+
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use clinicdocs_core::limits::MAX_BATCH_FILES;
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Clinic Documents API", version = "1", description = "Patient documents for clinics: upload, find, view, annotate."),
+    modifiers(&BearerAuth),
+    components(schemas(clinicdocs_core::api::ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// Multipart overhead allowed beyond the files themselves.
+const FORM_SLACK: usize = 1024 * 1024;
+
+pub fn app(state: AppState) -> Router {
+    let max_file = state.professional.max_file_bytes as usize;
+    let single_upload = OpenApiRouter::new()
+        .routes(routes!(
+            documents::list_documents,
+            documents::upload_document
+        ))
+        .layer(DefaultBodyLimit::max(max_file + FORM_SLACK));
+    let batch_upload = OpenApiRouter::new()
+        .routes(routes!(documents::upload_batch))
+        .layer(DefaultBodyLimit::max(
+            max_file * MAX_BATCH_FILES + FORM_SLACK,
+        ));
+    let photos = OpenApiRouter::new()
+        .routes(routes!(
+            patients::put_patient_photo,
+            patients::get_patient_photo
+        ))
+        .routes(routes!(
+            patients::put_practitioner_photo,
+            patients::get_practitioner_photo
+        ))
+        .layer(DefaultBodyLimit::max(max_file));
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(patients::list_patients, patients::create_patient))
+        .routes(routes!(patients::get_patient))
+        .routes(routes!(
+            patients::list_encounters,
+            patients::create_encounter
+        ))
+        .merge(single_upload)
+        .merge(batch_upload)
+        .merge(photos)
+        .routes(routes!(
+            documents::get_document,
+            documents::patch_document,
+            documents::delete_document
+        ))
+        .routes(routes!(documents::document_url))
+        .routes(routes!(
+            annotations::list_annotations,
+            annotations::create_annotation
+        ))
+        .routes(routes!(
+            annotations::update_annotation,
+            annotations::delete_annotation
+        ))
+        .routes(routes!(admin::storage))
+        .routes(routes!(admin::audit))
+        .routes(routes!(files::signed_file))
+        .split_for_parts();
+    let api = Arc::new(api);
+    router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(api.as_ref().clone()) }),
+        )
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The OpenAPI document, for tests and tooling.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi()).split_for_parts();
+    api
+}

@@ -1,0 +1,81 @@
+//! Starting the server: open the database and store, optionally seed demo data, bind, print
+//! `listening on http://ADDR:PORT`, serve until SIGINT/SIGTERM.
+
+use crate::config::{CommonArgs, ServeArgs, StorageConfig};
+use crate::db::Db;
+use crate::routes::app;
+use crate::state::{AppState, Clock};
+use crate::storage::{signing_key, Storage};
+use anyhow::Context;
+use std::io::Write;
+use std::net::SocketAddr;
+
+/// Opens database and storage from the common flags.
+pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&common.data_dir)
+        .with_context(|| format!("cannot create data folder {}", common.data_dir.display()))?;
+    let storage_cfg = common.storage()?;
+    let db = Db::connect(&common.database_url())
+        .await
+        .context("cannot open the database")?;
+    let secret = match storage_cfg {
+        StorageConfig::Local { .. } => signing_key(&common.data_dir)?,
+        _ => Vec::new(),
+    };
+    let storage = Storage::open(&storage_cfg, secret, base_url)?;
+    let spool_dir = common.data_dir.join("spool");
+    std::fs::create_dir_all(&spool_dir)?;
+    Ok(AppState {
+        db,
+        storage,
+        professional: common.professional_limits(),
+        signed_url_ttl: common.signed_url_ttl(),
+        spool_dir,
+        clock: Clock::system(),
+    })
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.demo && !args.listen.ip().is_loopback() {
+        anyhow::bail!("--demo serves well-known passwords, so it only listens on loopback (e.g. 127.0.0.1:8080), not {}", args.listen);
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let base_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = open(&args.common, base_url).await?;
+    if args.demo {
+        let logins = crate::demo::seed(&state).await?;
+        println!("demo data ready; every password is `demo`:");
+        for l in logins {
+            println!("  {l}");
+        }
+    }
+    println!("listening on http://{addr}");
+    std::io::stdout().flush()?;
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let term = async {
+        #[cfg(unix)]
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,59 @@
+//! Shared server state handed to every route, and the clock (time is passed into logic,
+//! never read inside it, so tests can move it).
+
+use crate::db::audit::NewAuditEvent;
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::storage::Storage;
+use chrono::{DateTime, Utc};
+use clinicdocs_core::limits::{Plan, PlanLimits};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where "now" comes from.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(Arc::new(Utc::now))
+    }
+    pub fn fixed(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub storage: Storage,
+    /// The Professional plan as configured (overrides applied).
+    pub professional: PlanLimits,
+    pub signed_url_ttl: Duration,
+    /// Where uploads are spooled while they are checked.
+    pub spool_dir: PathBuf,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn limits(&self, plan: Plan) -> PlanLimits {
+        match plan {
+            Plan::Professional => self.professional,
+            Plan::Basic => PlanLimits::BASIC,
+        }
+    }
+
+    /// Appends an audit event stamped with the current time.
+    pub async fn audit(&self, e: NewAuditEvent) -> ApiResult<()> {
+        self.db.append_audit(&e, self.now()).await?;
+        Ok(())
+    }
+}

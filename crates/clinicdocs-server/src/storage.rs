@@ -1,0 +1,371 @@
+//! Object storage behind one interface (`object_store`: local folder, S3-compatible such as R2,
+//! or GCS) and signed download URLs: HMAC-signed `/files/{key}` links for the local backend,
+//! presigned GETs for the cloud ones. Uploads stream in fixed-size parts, so memory does not
+//! grow with the file size.
+
+use crate::config::StorageConfig;
+use crate::error::ApiError;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use clinicdocs_core::api::SignedUrl;
+use hmac::{Hmac, Mac};
+use object_store::path::Path as ObjectPath;
+use object_store::signer::Signer;
+use object_store::{
+    Attribute, Attributes, GetOptions, GetRange, GetResult, ObjectStore, PutMultipartOptions,
+    PutOptions, PutPayload, WriteMultipart,
+};
+use sha2::Sha256;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+/// Part size for streamed uploads (S3's minimum; equal parts suit R2).
+pub const PART_BYTES: usize = 5 * 1024 * 1024;
+
+enum UrlSigner {
+    /// HMAC over key and expiry; served by this server's `/files` route.
+    Local { secret: Vec<u8>, base_url: String },
+    /// The store signs its own URLs (S3/R2 presigned GET, GCS signed URL).
+    Store(Arc<dyn Signer>),
+}
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    signer: Arc<UrlSigner>,
+}
+
+impl Storage {
+    /// Opens the configured store. `secret` and `base_url` are used by the local backend.
+    pub fn open(cfg: &StorageConfig, secret: Vec<u8>, base_url: String) -> anyhow::Result<Storage> {
+        Ok(match cfg {
+            StorageConfig::Local { root } => {
+                std::fs::create_dir_all(root)?;
+                let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?
+                    .with_automatic_cleanup(true);
+                Storage {
+                    store: Arc::new(fs),
+                    signer: Arc::new(UrlSigner::Local { secret, base_url }),
+                }
+            }
+            StorageConfig::S3 {
+                endpoint,
+                bucket,
+                region,
+                access_key_id,
+                secret_access_key,
+            } => {
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key);
+                if let Some(ep) = endpoint {
+                    b = b
+                        .with_endpoint(ep)
+                        .with_allow_http(ep.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                let s3 = Arc::new(b.build()?);
+                Storage {
+                    store: s3.clone(),
+                    signer: Arc::new(UrlSigner::Store(s3)),
+                }
+            }
+            StorageConfig::Gcs {
+                bucket,
+                service_account,
+            } => {
+                let mut b =
+                    object_store::gcp::GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
+                if let Some(p) = service_account {
+                    b = b.with_service_account_path(p.display().to_string());
+                }
+                let gcs = Arc::new(b.build()?);
+                Storage {
+                    store: gcs.clone(),
+                    signer: Arc::new(UrlSigner::Store(gcs)),
+                }
+            }
+        })
+    }
+
+    fn attributes(content_type: &str, disposition: Option<&str>) -> Attributes {
+        let mut a = Attributes::new();
+        a.insert(Attribute::ContentType, content_type.to_string().into());
+        if let Some(d) = disposition {
+            a.insert(Attribute::ContentDisposition, d.to_string().into());
+        }
+        a
+    }
+
+    /// Stores a file from disk, streaming it in parts.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        file: &Path,
+        size: u64,
+        content_type: &str,
+        disposition: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let path = ObjectPath::from(key);
+        let attributes = Self::attributes(content_type, disposition);
+        let mut f = tokio::fs::File::open(file).await?;
+        if size as usize <= PART_BYTES {
+            let mut buf = Vec::with_capacity(size as usize);
+            f.read_to_end(&mut buf).await?;
+            let opts = PutOptions {
+                attributes,
+                ..Default::default()
+            };
+            self.store
+                .put_opts(&path, PutPayload::from(buf), opts)
+                .await?;
+            return Ok(());
+        }
+        let opts = PutMultipartOptions {
+            attributes,
+            ..Default::default()
+        };
+        let upload = self.store.put_multipart_opts(&path, opts).await?;
+        let mut w = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match f.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = w.abort().await;
+                    return Err(e.into());
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            if let Err(e) = w.wait_for_capacity(1).await {
+                let _ = w.abort().await;
+                return Err(e.into());
+            }
+            w.write(&buf[..n]);
+        }
+        w.finish().await?;
+        Ok(())
+    }
+
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), ApiError> {
+        let opts = PutOptions {
+            attributes: Self::attributes(content_type, None),
+            ..Default::default()
+        };
+        self.store
+            .put_opts(
+                &ObjectPath::from(key),
+                PutPayload::from(Bytes::from(bytes)),
+                opts,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes, treating "already gone" as done.
+    pub async fn delete(&self, key: &str) -> Result<(), ApiError> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Best-effort cleanup of objects written by a failed request.
+    pub async fn delete_all(&self, keys: &[String]) {
+        for k in keys {
+            if let Err(e) = self.delete(k).await {
+                tracing::warn!(key = %k, error = %e, "could not remove object after a failed upload");
+            }
+        }
+    }
+
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), ApiError> {
+        self.store
+            .rename(&ObjectPath::from(from), &ObjectPath::from(to))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn exists(&self, key: &str) -> Result<bool, ApiError> {
+        match self.store.head(&ObjectPath::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<GetResult, ApiError> {
+        let opts = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..Default::default()
+        };
+        Ok(self.store.get_opts(&ObjectPath::from(key), opts).await?)
+    }
+
+    pub async fn size(&self, key: &str) -> Result<u64, ApiError> {
+        Ok(self.store.head(&ObjectPath::from(key)).await?.size)
+    }
+
+    /// Every key under `prefix` (all keys when empty).
+    pub async fn list_keys(&self, prefix: Option<&str>) -> Result<Vec<String>, ApiError> {
+        use futures::TryStreamExt;
+        let p = prefix.map(ObjectPath::from);
+        let metas: Vec<_> = self.store.list(p.as_ref()).try_collect().await?;
+        Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+    }
+
+    /// A download URL for `key` valid for `ttl` from `now`.
+    pub async fn signed_url(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<SignedUrl, ApiError> {
+        let expires_at = now + chrono::Duration::from_std(ttl).map_err(anyhow::Error::from)?;
+        let url = match &*self.signer {
+            UrlSigner::Local { secret, base_url } => {
+                let exp = expires_at.timestamp();
+                format!(
+                    "{base_url}/files/{key}?expires={exp}&sig={}",
+                    local_signature(secret, key, exp)
+                )
+            }
+            UrlSigner::Store(s) => s
+                .signed_url(http::Method::GET, &ObjectPath::from(key), ttl)
+                .await?
+                .to_string(),
+        };
+        Ok(SignedUrl { url, expires_at })
+    }
+
+    /// Checks a local `/files` link: signature first (constant time), then expiry.
+    pub fn verify_local(
+        &self,
+        key: &str,
+        expires: i64,
+        sig: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let UrlSigner::Local { secret, .. } = &*self.signer else {
+            return Err(ApiError::SignatureInvalid);
+        };
+        let sig = hex::decode(sig).map_err(|_| ApiError::SignatureInvalid)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(anyhow::Error::from)?;
+        mac.update(signed_message(key, expires).as_bytes());
+        mac.verify_slice(&sig)
+            .map_err(|_| ApiError::SignatureInvalid)?;
+        if now.timestamp() >= expires {
+            return Err(ApiError::LinkExpired);
+        }
+        Ok(())
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(&*self.signer, UrlSigner::Local { .. })
+    }
+}
+
+fn signed_message(key: &str, expires: i64) -> String {
+    format!("GET\n{key}\n{expires}")
+}
+
+fn local_signature(secret: &[u8], key: &str, expires: i64) -> String {
+    // HMAC accepts keys of any length; an empty one is still a valid (if weak) key.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(signed_message(key, expires).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Loads the local signing key from the data folder, creating it on first start.
+/// `CLINICDOCS_SIGNING_KEY` (hex) overrides it so that several instances can share one.
+pub fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(hexkey) = std::env::var("CLINICDOCS_SIGNING_KEY") {
+        return Ok(hex::decode(hexkey.trim())?);
+    }
+    let path = data_dir.join("signing.key");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return Ok(hex::decode(s.trim())?);
+    }
+    use rand::RngCore;
+    let mut key = vec![0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    std::fs::create_dir_all(data_dir)?;
+    let tmp = data_dir.join("signing.key.tmp");
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
+        f.write_all(hex::encode(&key).as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cfg = StorageConfig::Local {
+            root: dir.path().join("o"),
+        };
+        let s = Storage::open(&cfg, b"k".repeat(32), "http://127.0.0.1:1".into()).expect("open");
+        (dir, s)
+    }
+
+    #[tokio::test]
+    async fn local_links_verify_until_they_expire() {
+        let (_d, s) = local();
+        let now = Utc::now();
+        let u = s
+            .signed_url("org/a.pdf", now, Duration::from_secs(300))
+            .await
+            .expect("sign");
+        let q: std::collections::HashMap<_, _> = url::Url::parse(&u.url)
+            .expect("url")
+            .query_pairs()
+            .into_owned()
+            .collect();
+        let exp: i64 = q["expires"].parse().expect("exp");
+        assert!(s.verify_local("org/a.pdf", exp, &q["sig"], now).is_ok());
+        assert!(matches!(
+            s.verify_local("org/b.pdf", exp, &q["sig"], now),
+            Err(ApiError::SignatureInvalid)
+        ));
+        assert!(matches!(
+            s.verify_local("org/a.pdf", exp + 1, &q["sig"], now),
+            Err(ApiError::SignatureInvalid)
+        ));
+        let later = now + chrono::Duration::seconds(301);
+        assert!(matches!(
+            s.verify_local("org/a.pdf", exp, &q["sig"], later),
+            Err(ApiError::LinkExpired)
+        ));
+    }
+}
