@@ -92,8 +92,13 @@ impl Storage {
         })
     }
 
-    fn attributes(content_type: &str, disposition: Option<&str>) -> Attributes {
+    /// Object attributes for stores that keep them (the local file system does not; the
+    /// `/files` route sets those headers itself).
+    fn attributes(&self, content_type: &str, disposition: Option<&str>) -> Attributes {
         let mut a = Attributes::new();
+        if self.is_local() {
+            return a;
+        }
         a.insert(Attribute::ContentType, content_type.to_string().into());
         if let Some(d) = disposition {
             a.insert(Attribute::ContentDisposition, d.to_string().into());
@@ -111,7 +116,7 @@ impl Storage {
         disposition: Option<&str>,
     ) -> Result<(), ApiError> {
         let path = ObjectPath::from(key);
-        let attributes = Self::attributes(content_type, disposition);
+        let attributes = self.attributes(content_type, disposition);
         let mut f = tokio::fs::File::open(file).await?;
         if size as usize <= PART_BYTES {
             let mut buf = Vec::with_capacity(size as usize);
@@ -160,7 +165,7 @@ impl Storage {
         content_type: &str,
     ) -> Result<(), ApiError> {
         let opts = PutOptions {
-            attributes: Self::attributes(content_type, None),
+            attributes: self.attributes(content_type, None),
             ..Default::default()
         };
         self.store

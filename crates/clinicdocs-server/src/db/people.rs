@@ -199,6 +199,18 @@ impl Db {
         .map(|_| ())
     }
 
+    /// Whether `key` is a current profile image (or its avatar) of a patient or practitioner.
+    pub async fn is_profile_key(&self, key: &str) -> sqlx::Result<bool> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM patients WHERE photo_key = $1 OR photo_thumb_key = $1) \
+             + (SELECT COUNT(*) FROM users WHERE photo_key = $1 OR photo_thumb_key = $1)",
+        )
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     pub async fn create_session(
         &self,
         token_hash: &str,

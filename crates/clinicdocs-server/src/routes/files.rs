@@ -100,15 +100,13 @@ pub async fn signed_file(
         return Err(e);
     }
     let Some(doc) = state.db.document_by_object_key(&key).await? else {
+        if state.db.is_profile_key(&key).await? {
+            return serve(&state, &key, &headers, "image/jpeg".into(), "inline; filename=\"photo.jpg\"".into()).await;
+        }
         state.audit(refused("no live document")).await?;
         return Err(ApiError::NotFound("File"));
     };
     let is_thumb = doc.thumb_key.as_deref() == Some(key.as_str());
-    let size = state.storage.size(&key).await?;
-    let range = parse_range(
-        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
-        size,
-    )?;
     let content_type = if is_thumb {
         "image/jpeg".to_string()
     } else {
@@ -120,7 +118,11 @@ pub async fn signed_file(
         if is_thumb { "inline" } else { "attachment" },
         download_file_name(&doc.title, ext)
     );
-    if range.as_ref().is_none_or(|r| r.start == 0) {
+    let starts_at_zero = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|r| r.trim_start_matches("bytes=").starts_with("0-"));
+    if starts_at_zero {
         state
             .audit(NewAuditEvent {
                 org_id: Some(doc.org_id.clone()),
@@ -137,7 +139,14 @@ pub async fn signed_file(
             })
             .await?;
     }
-    let got = state.storage.get(&key, range.clone()).await?;
+    serve(&state, &key, &headers, content_type, disposition).await
+}
+
+/// Streams an object (or one byte range of it).
+async fn serve(state: &AppState, key: &str, headers: &HeaderMap, content_type: String, disposition: String) -> ApiResult<Response> {
+    let size = state.storage.size(key).await?;
+    let range = parse_range(headers.get(header::RANGE).and_then(|v| v.to_str().ok()), size)?;
+    let got = state.storage.get(key, range.clone()).await?;
     let body = Body::from_stream(got.into_stream());
     let mut resp = Response::builder()
         .header(header::CONTENT_TYPE, content_type)

@@ -25,7 +25,10 @@ use utoipa_axum::routes;
 #[openapi(
     info(title = "Clinic Documents API", version = "1", description = "Patient documents for clinics: upload, find, view, annotate."),
     modifiers(&BearerAuth),
-    components(schemas(clinicdocs_core::api::ErrorBody))
+    components(schemas(clinicdocs_core::api::ErrorBody)),
+    // `/files/{key}` takes a key with slashes, so it is routed as `/files/{*key}` below and
+    // documented here.
+    paths(files::signed_file)
 )]
 struct ApiDoc;
 
@@ -98,10 +101,10 @@ pub fn app(state: AppState) -> Router {
         ))
         .routes(routes!(admin::storage))
         .routes(routes!(admin::audit))
-        .routes(routes!(files::signed_file))
         .split_for_parts();
     let api = Arc::new(api);
     router
+        .route("/files/{*key}", get(files::signed_file))
         .route(
             "/api/v1/openapi.json",
             get(move || async move { Json(api.as_ref().clone()) }),

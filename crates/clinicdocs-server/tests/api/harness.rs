@@ -1,0 +1,313 @@
+//! Test harness: starts the real `clinicdocs-server` binary on a loopback port with demo data,
+//! on SQLite + local files or on PostgreSQL + an S3 server (s3s-fs, which checks SigV4), and
+//! gives each test a typed HTTP client. Servers are killed when the test ends.
+
+use clinicdocs_core::api::{Document, LoginResponse, Patient, StorageUsage};
+use reqwest::multipart::{Form, Part};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    SqliteLocal,
+    PostgresS3(PgS3),
+}
+
+#[derive(Debug, Clone)]
+pub struct PgS3 {
+    /// Server URL without a database name, e.g. `postgres://postgres@127.0.0.1:5433`.
+    pub pg_base: String,
+    pub s3_endpoint: String,
+    /// The folder s3s-fs serves; a bucket is a sub-folder.
+    pub s3_root: PathBuf,
+    pub s3_access_key: String,
+    pub s3_secret_key: String,
+}
+
+impl Backend {
+    /// The PostgreSQL + S3 backend when the test script started them; otherwise `None` with a
+    /// message, or a failure when `CLINICDOCS_TEST_REQUIRE_ALL=1` (as the full test command sets).
+    pub fn postgres_s3() -> Option<Backend> {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        match (get("CLINICDOCS_TEST_PG"), get("CLINICDOCS_TEST_S3_ENDPOINT"), get("CLINICDOCS_TEST_S3_ROOT")) {
+            (Some(pg_base), Some(s3_endpoint), Some(root)) => Some(Backend::PostgresS3(PgS3 {
+                pg_base,
+                s3_endpoint,
+                s3_root: PathBuf::from(root),
+                s3_access_key: get("CLINICDOCS_TEST_S3_ACCESS_KEY").unwrap_or_else(|| "testkey".into()),
+                s3_secret_key: get("CLINICDOCS_TEST_S3_SECRET_KEY").unwrap_or_else(|| "testsecret".into()),
+            })),
+            _ => {
+                if std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
+                    panic!("PostgreSQL + S3 backend required but CLINICDOCS_TEST_PG / CLINICDOCS_TEST_S3_* are not set; run scripts/test.sh");
+                }
+                eprintln!("skipped: PostgreSQL + S3 backend not configured (scripts/test.sh starts it)");
+                None
+            }
+        }
+    }
+
+    pub fn is_s3(&self) -> bool {
+        matches!(self, Backend::PostgresS3(_))
+    }
+}
+
+/// Overrides for one server.
+#[derive(Debug, Clone, Default)]
+pub struct Opts {
+    pub pool_bytes: Option<u64>,
+    pub max_file_bytes: Option<u64>,
+    pub url_ttl_secs: Option<u64>,
+}
+
+pub struct TestServer {
+    pub url: String,
+    _child: Child,
+    pub data_dir: tempfile::TempDir,
+    /// Environment the server was started with (for running other subcommands alike).
+    pub env: Vec<(String, String)>,
+    /// Folder holding every stored object of this server.
+    pub objects_dir: PathBuf,
+    pub database_url: String,
+    pub http: reqwest::Client,
+}
+
+pub fn server_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_clinicdocs-server")
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, Opts::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, opts: Opts) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut env: Vec<(String, String)> = vec![("RUST_LOG".into(), "warn".into())];
+        let (objects_dir, database_url) = match &backend {
+            Backend::SqliteLocal => (
+                data_dir.path().join("objects"),
+                format!("sqlite://{}", data_dir.path().join("clinicdocs.db").display()),
+            ),
+            Backend::PostgresS3(p) => {
+                let name = format!("cd_{}", Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(&format!("{}/postgres", p.pg_base)).await.expect("connect to test PostgreSQL");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+                admin.close().await;
+                let bucket = format!("b{}", &Uuid::new_v4().simple().to_string()[..12]);
+                let objects = p.s3_root.join(&bucket);
+                std::fs::create_dir_all(&objects).expect("create bucket folder");
+                let db = format!("{}/{name}", p.pg_base);
+                env.extend([
+                    ("DATABASE_URL".into(), db.clone()),
+                    ("STORAGE_TYPE".into(), "s3".into()),
+                    ("S3_ENDPOINT".into(), p.s3_endpoint.clone()),
+                    ("S3_BUCKET".into(), bucket),
+                    ("S3_REGION".into(), "us-east-1".into()),
+                    ("S3_ACCESS_KEY_ID".into(), p.s3_access_key.clone()),
+                    ("S3_SECRET_ACCESS_KEY".into(), p.s3_secret_key.clone()),
+                ]);
+                (objects, db)
+            }
+        };
+        if let Some(v) = opts.pool_bytes {
+            env.push(("CLINICDOCS_POOL_BYTES".into(), v.to_string()));
+        }
+        if let Some(v) = opts.max_file_bytes {
+            env.push(("CLINICDOCS_MAX_FILE_BYTES".into(), v.to_string()));
+        }
+        if let Some(v) = opts.url_ttl_secs {
+            env.push(("CLINICDOCS_SIGNED_URL_TTL_SECS".into(), v.to_string()));
+        }
+        let mut cmd = Command::new(server_bin());
+        cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("STORAGE_TYPE")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("read server output") {
+                if let Some(u) = line.strip_prefix("listening on ") {
+                    return u.trim().to_string();
+                }
+            }
+            panic!("server exited before listening");
+        })
+        .await
+        .expect("server did not start within 60 s");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        TestServer {
+            url,
+            _child: child,
+            data_dir,
+            env,
+            objects_dir,
+            database_url,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn login(&self, email: &str) -> Session {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&serde_json::json!({"email": email, "password": "demo"}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), StatusCode::OK, "login {email}");
+        let l: LoginResponse = r.json().await.expect("login body");
+        Session { base: self.url.clone(), http: self.http.clone(), token: l.token, user: l.user }
+    }
+
+    /// Every stored object (relative key), read straight from the backing folder.
+    pub fn stored_objects(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(&self.objects_dir, &self.objects_dir, &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().to_string();
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else if !name.starts_with('.') && !name.contains(".s3s") && !name.ends_with(".tmp") {
+            out.push(p.strip_prefix(root).unwrap_or(&p).to_string_lossy().to_string());
+        }
+    }
+}
+
+pub struct Session {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: String,
+    pub user: clinicdocs_core::api::User,
+}
+
+/// One file to upload.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+    pub patient_id: Uuid,
+    pub category: String,
+    pub title: String,
+    pub encounter_id: Option<Uuid>,
+}
+
+impl Upload {
+    pub fn new(bytes: Vec<u8>, patient_id: Uuid, category: &str, title: &str) -> Upload {
+        Upload { bytes, file_name: "file.bin".into(), patient_id, category: category.into(), title: title.into(), encounter_id: None }
+    }
+}
+
+impl Session {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).bearer_auth(&self.token).send().await.expect("GET")
+    }
+    pub async fn delete(&self, path: &str) -> Response {
+        self.http.delete(self.url(path)).bearer_auth(&self.token).send().await.expect("DELETE")
+    }
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.http.post(self.url(path)).bearer_auth(&self.token).json(body).send().await.expect("POST")
+    }
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.http.patch(self.url(path)).bearer_auth(&self.token).json(body).send().await.expect("PATCH")
+    }
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.http.put(self.url(path)).bearer_auth(&self.token).json(body).send().await.expect("PUT")
+    }
+
+    pub async fn patients(&self, q: &str) -> Vec<Patient> {
+        self.get(&format!("/api/v1/patients?q={q}")).await.json().await.expect("patients")
+    }
+
+    /// The first demo patient of the caller's clinic.
+    pub async fn a_patient(&self) -> Uuid {
+        self.patients("").await.first().expect("a demo patient").id
+    }
+
+    pub fn form(u: &Upload) -> Form {
+        let mut f = Form::new()
+            .part("file", Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()).mime_str("application/pdf").expect("mime"))
+            .text("patient_id", u.patient_id.to_string())
+            .text("category", u.category.clone())
+            .text("title", u.title.clone());
+        if let Some(e) = u.encounter_id {
+            f = f.text("encounter_id", e.to_string());
+        }
+        f
+    }
+
+    pub async fn upload_raw(&self, u: &Upload, key: Option<&str>) -> Response {
+        let mut req = self.http.post(self.url("/api/v1/documents")).bearer_auth(&self.token).multipart(Self::form(u));
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send().await.expect("upload")
+    }
+
+    /// Uploads and expects success.
+    pub async fn upload(&self, u: &Upload) -> Document {
+        let r = self.upload_raw(u, None).await;
+        let status = r.status();
+        let body: Value = r.json().await.expect("upload body");
+        assert_eq!(status, StatusCode::CREATED, "upload {}: {body}", u.title);
+        serde_json::from_value(body["document"].clone()).expect("document")
+    }
+
+    pub async fn batch(&self, items: &[Upload]) -> Response {
+        let manifest: Vec<Value> = items
+            .iter()
+            .map(|u| {
+                serde_json::json!({"patient_id": u.patient_id, "category": u.category, "title": u.title, "encounter_id": u.encounter_id})
+            })
+            .collect();
+        let mut form = Form::new().text("manifest", serde_json::to_string(&manifest).expect("json"));
+        for u in items {
+            form = form.part("file", Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()));
+        }
+        self.http.post(self.url("/api/v1/documents/batch")).bearer_auth(&self.token).multipart(form).send().await.expect("batch")
+    }
+
+    pub async fn storage(&self) -> StorageUsage {
+        self.get("/api/v1/storage").await.json().await.expect("storage")
+    }
+
+    pub async fn signed_url(&self, doc: Uuid, variant: &str) -> String {
+        let r = self.get(&format!("/api/v1/documents/{doc}/url?variant={variant}")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.expect("url");
+        v["url"].as_str().expect("url string").to_string()
+    }
+}
+
+/// Reads an error body and returns its code.
+pub async fn error_code(r: Response) -> (StatusCode, String, String) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        v["error"]["code"].as_str().unwrap_or("").to_string(),
+        v["error"]["message"].as_str().unwrap_or("").to_string(),
+    )
+}

@@ -1,0 +1,712 @@
+//! The stories, each written once and run on both backends (see `main.rs`).
+
+use crate::fixtures::*;
+use crate::harness::*;
+use chrono::{Datelike, Utc};
+use clinicdocs_core::api::{Annotation, Document, DocumentPage, Encounter};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+const CATEGORIES: [&str; 9] = ["lab", "imaging", "prescription", "referral", "consent", "insurance", "photo", "clinical-note", "other"];
+
+pub async fn upload_decides_type_by_bytes_and_stores_under_the_key_layout(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let bytes = jpeg(1600, 1200);
+    let mut u = Upload::new(bytes.clone(), patient, "imaging", "Chest X-Ray");
+    u.file_name = "../../../etc/passwd\u{202E}fdp.pdf".into(); // hostile name: ignored, never a path
+    let d = doc.upload(&u).await;
+    assert_eq!(d.content_type, "image/jpeg", "type comes from the bytes, not the client's claim");
+    assert_eq!(d.sha256, sha256(&bytes));
+    assert_eq!(d.file_size, bytes.len() as i64);
+    assert!(d.has_thumbnail);
+    assert_eq!(d.title, "Chest X-Ray");
+    let now = Utc::now();
+    let key = format!("{}/{}/documents/{:04}/{:02}/{}.jpg", doc.user.org_id, patient, now.year(), now.month(), d.id);
+    let thumb = key.replace(".jpg", "_thumb.jpg");
+    assert_eq!(s.stored_objects(), vec![key.clone(), thumb].into_iter().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>());
+    // The original downloads byte for byte; the thumbnail is a JPEG of at most 256 px.
+    let orig = s.http.get(doc.signed_url(d.id, "original").await).send().await.expect("get");
+    assert_eq!(orig.status(), StatusCode::OK);
+    assert_eq!(orig.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
+    let t = s.http.get(doc.signed_url(d.id, "thumbnail").await).send().await.expect("get thumb");
+    assert_eq!(t.status(), StatusCode::OK);
+    let img = image::load_from_memory(&t.bytes().await.expect("bytes")).expect("thumbnail decodes");
+    assert_eq!((img.width(), img.height()), (256, 192));
+    // A PDF gets its page count and no thumbnail on the server.
+    let p = doc.upload(&Upload::new(pdf(3, 0), patient, "lab", "CBC Report")).await;
+    assert_eq!(p.content_type, "application/pdf");
+    assert_eq!(p.page_count, Some(3));
+    assert!(!p.has_thumbnail);
+}
+
+fn tamper(url: &str, param: &str, f: impl Fn(&str) -> String) -> String {
+    let mut u = url::Url::parse(url).expect("url");
+    let pairs: Vec<(String, String)> = u.query_pairs().into_owned().collect();
+    assert!(pairs.iter().any(|(k, _)| k == param), "{param} missing from {url}");
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs.iter().map(|(k, v)| if k == param { (k.clone(), f(v)) } else { (k.clone(), v.clone()) }));
+    u.to_string()
+}
+
+fn flip_last(s: &str) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    if let Some(l) = c.last_mut() {
+        *l = if *l == '0' { '1' } else { '0' };
+    }
+    c.into_iter().collect()
+}
+
+pub async fn signed_urls_refuse_every_tampered_field_and_expire(b: Backend) {
+    let s = TestServer::start_with(b.clone(), Opts { url_ttl_secs: Some(3), ..Default::default() }).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let a = doc.upload(&Upload::new(jpeg(300, 200), patient, "photo", "Wound day 1")).await;
+    let other = doc.upload(&Upload::new(pdf(1, 0), patient, "lab", "Lipids")).await;
+    let url = doc.signed_url(a.id, "original").await;
+    let other_url = doc.signed_url(other.id, "original").await;
+    let get = |u: String| {
+        let http = s.http.clone();
+        async move { http.get(u).send().await.expect("get").status() }
+    };
+    assert_eq!(get(url.clone()).await, StatusCode::OK);
+    let mut tampered = Vec::new();
+    // The path: another document's key with this link's signature.
+    let other_path = url::Url::parse(&other_url).expect("url").path().to_string();
+    let mut swapped = url::Url::parse(&url).expect("url");
+    swapped.set_path(&other_path);
+    tampered.push(("key", swapped.to_string()));
+    if b.is_s3() {
+        for p in ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Algorithm"] {
+            tampered.push((p, tamper(&url, p, |v| match p {
+                "X-Amz-Expires" => (v.parse::<u64>().unwrap_or(0) + 600).to_string(),
+                "X-Amz-SignedHeaders" => format!("{v};x-amz-meta-x"),
+                "X-Amz-Algorithm" => "AWS4-HMAC-SHA1".into(),
+                "X-Amz-Date" => flip_last(&v.replace('Z', "")) + "Z",
+                _ => flip_last(v),
+            })));
+        }
+    } else {
+        tampered.push(("sig", tamper(&url, "sig", flip_last)));
+        tampered.push(("expires", tamper(&url, "expires", |v| (v.parse::<i64>().unwrap_or(0) + 3600).to_string())));
+        let mut no_sig = url::Url::parse(&url).expect("url");
+        no_sig.set_query(None);
+        tampered.push(("no query", no_sig.to_string()));
+    }
+    for (what, u) in tampered {
+        assert_eq!(get(u).await, StatusCode::FORBIDDEN, "tampered {what} must be refused");
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(get(url).await, StatusCode::FORBIDDEN, "an expired link must be refused");
+    // A fresh link works again.
+    assert_eq!(get(doc.signed_url(a.id, "original").await).await, StatusCode::OK);
+}
+
+pub async fn range_get_matches_the_same_slice_of_a_full_get(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let bytes = pdf(2, 300_000);
+    let d = doc.upload(&Upload::new(bytes.clone(), patient, "lab", "Big report")).await;
+    let url = doc.signed_url(d.id, "original").await;
+    let full = s.http.get(&url).send().await.expect("get");
+    assert_eq!(full.status(), StatusCode::OK);
+    let full = full.bytes().await.expect("bytes");
+    assert_eq!(full.as_ref(), bytes.as_slice());
+    for (range, slice) in [
+        ("bytes=1000-1999", 1000..2000),
+        ("bytes=0-0", 0..1),
+        (&format!("bytes={}-", bytes.len() - 10) as &str, bytes.len() - 10..bytes.len()),
+        ("bytes=-500", bytes.len() - 500..bytes.len()),
+    ] {
+        let r = s.http.get(&url).header("Range", range).send().await.expect("range get");
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        let cr = r.headers().get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert_eq!(cr, format!("bytes {}-{}/{}", slice.start, slice.end - 1, bytes.len()), "{range}");
+        assert_eq!(r.bytes().await.expect("bytes").as_ref(), &full[slice], "{range}");
+    }
+    let r = s.http.get(&url).header("Range", format!("bytes={}-", bytes.len() + 5)).send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+}
+
+/// DESIGN.md §3, written out independently of the server's policy table.
+fn sees(role: &str, cat: &str, own: bool) -> bool {
+    match role {
+        "admin" | "doctor" => true,
+        "reception" => cat == "insurance" || own,
+        _ => cat == "insurance",
+    }
+}
+fn may_upload(role: &str, cat: &str) -> bool {
+    role != "billing" || cat == "insurance"
+}
+fn may_annotate(role: &str) -> bool {
+    role == "admin" || role == "doctor"
+}
+
+pub async fn role_category_action_matrix(b: Backend) {
+    let s = TestServer::start(b).await;
+    let roles = ["admin", "doctor", "reception", "billing"];
+    let mut sessions = Vec::new();
+    for r in roles {
+        sessions.push((r, s.login(&format!("{r}@demo.clinic")).await));
+    }
+    let doctor = &sessions[1].1;
+    let patient = doctor.a_patient().await;
+    // Upload: every role, every category.
+    let mut docs: Vec<(Document, &str)> = Vec::new(); // (document, uploader role)
+    for (role, sess) in &sessions {
+        for cat in CATEGORIES {
+            let r = sess.upload_raw(&Upload::new(pdf(1, 0), patient, cat, &format!("{role} {cat}")), None).await;
+            let expected = if may_upload(role, cat) { StatusCode::CREATED } else { StatusCode::FORBIDDEN };
+            let status = r.status();
+            let v: Value = r.json().await.expect("json");
+            assert_eq!(status, expected, "{role} uploads {cat}: {v}");
+            if status == StatusCode::CREATED {
+                docs.push((serde_json::from_value(v["document"].clone()).expect("doc"), role));
+            }
+        }
+    }
+    for (role, sess) in &sessions {
+        // List shows exactly what the role may see.
+        let page: DocumentPage = sess.get(&format!("/api/v1/documents?patient_id={patient}&limit=200")).await.json().await.expect("list");
+        let listed: BTreeSet<Uuid> = page.items.iter().map(|d| d.id).collect();
+        let expected: BTreeSet<Uuid> =
+            docs.iter().filter(|(d, up)| sees(role, d.category.as_str(), up == role)).map(|(d, _)| d.id).collect();
+        assert_eq!(listed, expected, "{role} list");
+        for (d, up) in &docs {
+            let cat = d.category.as_str();
+            let visible = sees(role, cat, up == role);
+            let hidden = StatusCode::NOT_FOUND;
+            let st = sess.get(&format!("/api/v1/documents/{}", d.id)).await.status();
+            assert_eq!(st, if visible { StatusCode::OK } else { hidden }, "{role} reads {up}'s {cat}");
+            let st = sess.get(&format!("/api/v1/documents/{}/url", d.id)).await.status();
+            assert_eq!(st, if visible { StatusCode::OK } else { hidden }, "{role} gets a link to {up}'s {cat}");
+            let st = sess.get(&format!("/api/v1/documents/{}/annotations", d.id)).await.status();
+            assert_eq!(st, if visible { StatusCode::OK } else { hidden }, "{role} reads annotations of {up}'s {cat}");
+            let mark = json!({"page_number": 1, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}, "text": "here"});
+            let st = sess.post_json(&format!("/api/v1/documents/{}/annotations", d.id), &mark).await.status();
+            let want = if !visible { hidden } else if may_annotate(role) { StatusCode::CREATED } else { StatusCode::FORBIDDEN };
+            assert_eq!(st, want, "{role} annotates {up}'s {cat}");
+            let st = sess.patch_json(&format!("/api/v1/documents/{}", d.id), &json!({"notes": format!("seen by {role}")})).await.status();
+            assert_eq!(st, if visible { StatusCode::OK } else { hidden }, "{role} edits {up}'s {cat}");
+            if *role != "admin" {
+                let st = sess.delete(&format!("/api/v1/documents/{}", d.id)).await.status();
+                assert_eq!(st, if visible { StatusCode::FORBIDDEN } else { hidden }, "{role} deletes {up}'s {cat}");
+            }
+        }
+        let st = sess.get("/api/v1/audit").await.status();
+        assert_eq!(st, if *role == "admin" { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{role} reads audit");
+        assert_eq!(sess.get("/api/v1/storage").await.status(), StatusCode::OK, "{role} sees the gauge");
+        let st = sess.post_json("/api/v1/patients", &json!({"name": format!("New {role}"), "date_of_birth": "1990-01-01"})).await.status();
+        assert_eq!(st, if *role == "billing" { StatusCode::FORBIDDEN } else { StatusCode::CREATED }, "{role} creates a patient");
+    }
+    // Only the admin deletes, and then nobody sees the document.
+    let admin = &sessions[0].1;
+    for (d, _) in &docs {
+        assert_eq!(admin.delete(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(doctor.get(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+pub async fn other_clinics_ids_answer_exactly_like_missing_ones(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let patient = doctor.a_patient().await;
+    let encounters: Vec<Encounter> = doctor.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("enc");
+    let enc = encounters[0].id;
+    let d = doctor.upload(&Upload::new(jpeg(100, 100), patient, "imaging", "Knee")).await;
+    let ann: Annotation = doctor
+        .post_json(
+            &format!("/api/v1/documents/{}/annotations", d.id),
+            &json!({"page_number": 1, "kind": "arrow", "geometry": {"from": {"x": 0.1, "y": 0.1}, "to": {"x": 0.5, "y": 0.5}}, "style": {"color": "#00ff00", "width": 0.005}}),
+        )
+        .await
+        .json()
+        .await
+        .expect("annotation");
+    for who in ["admin@other.clinic", "doctor@other.clinic"] {
+        let other = s.login(who).await;
+        let other_patient = other.a_patient().await;
+        // Each call with the demo clinic's id, and the same call with a random id.
+        let calls: Vec<(&str, Box<dyn Fn(Uuid) -> String>)> = vec![
+            ("GET", Box::new(|id| format!("/api/v1/documents/{id}"))),
+            ("GET", Box::new(|id| format!("/api/v1/documents/{id}/url"))),
+            ("GET", Box::new(|id| format!("/api/v1/documents/{id}/annotations"))),
+            ("POST", Box::new(|id| format!("/api/v1/documents/{id}/annotations"))),
+            ("PATCH", Box::new(|id| format!("/api/v1/documents/{id}"))),
+            ("DELETE", Box::new(|id| format!("/api/v1/documents/{id}"))),
+        ];
+        for (method, path) in &calls {
+            for_both(&other, method, &path(d.id), &path(Uuid::new_v4())).await;
+        }
+        let pcalls: Vec<(&str, Box<dyn Fn(Uuid) -> String>)> = vec![
+            ("GET", Box::new(|id| format!("/api/v1/patients/{id}"))),
+            ("GET", Box::new(|id| format!("/api/v1/patients/{id}/encounters"))),
+            ("POST", Box::new(|id| format!("/api/v1/patients/{id}/encounters"))),
+            ("GET", Box::new(|id| format!("/api/v1/patients/{id}/photo"))),
+            ("GET", Box::new(|id| format!("/api/v1/documents?patient_id={id}"))),
+        ];
+        for (method, path) in &pcalls {
+            for_both(&other, method, &path(patient), &path(Uuid::new_v4())).await;
+        }
+        for method in ["PUT", "DELETE"] {
+            for_both(&other, method, &format!("/api/v1/annotations/{}", ann.id), &format!("/api/v1/annotations/{}", Uuid::new_v4())).await;
+        }
+        for_both(&other, "GET", &format!("/api/v1/documents?encounter_id={enc}"), &format!("/api/v1/documents?encounter_id={}", Uuid::new_v4())).await;
+        // Uploading to the demo clinic's patient, or to its visit from one's own patient.
+        let r1 = other.upload_raw(&Upload::new(pdf(1, 0), patient, "lab", "x"), None).await;
+        let r2 = other.upload_raw(&Upload::new(pdf(1, 0), Uuid::new_v4(), "lab", "x"), None).await;
+        assert_eq!(error_code(r1).await, error_code(r2).await);
+        let mut u = Upload::new(pdf(1, 0), other_patient, "lab", "x");
+        u.encounter_id = Some(enc);
+        let r1 = other.upload_raw(&u, None).await;
+        u.encounter_id = Some(Uuid::new_v4());
+        let r2 = other.upload_raw(&u, None).await;
+        let (st, code, _) = error_code(r1).await;
+        assert_eq!((st, code.clone()), (StatusCode::NOT_FOUND, "not_found".to_string()));
+        assert_eq!((st, code), { let (a, b, _) = error_code(r2).await; (a, b) });
+        // Their clinic's list does not contain ours.
+        let page: DocumentPage = other.get("/api/v1/documents?limit=200").await.json().await.expect("list");
+        assert!(page.items.iter().all(|x| x.id != d.id));
+    }
+    // Nothing changed for the owner.
+    assert_eq!(doctor.get(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::OK);
+    let anns: Vec<Annotation> = doctor.get(&format!("/api/v1/documents/{}/annotations", d.id)).await.json().await.expect("anns");
+    assert_eq!(anns.len(), 1);
+}
+
+async fn send(sess: &Session, method: &str, path: &str) -> (StatusCode, String, String) {
+    let body = json!({"page_number": 1, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01},
+        "version": 1, "title": "renamed", "date": "2026-11-22", "reason": "x"});
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let r = sess.http.request(m, sess.url(path)).bearer_auth(&sess.token).json(&body).send().await.expect("send");
+    error_code(r).await
+}
+
+/// The same call with another clinic's id and with a random id answer identically (404).
+async fn for_both(sess: &Session, method: &str, theirs: &str, random: &str) {
+    let a = send(sess, method, theirs).await;
+    let b = send(sess, method, random).await;
+    assert_eq!(a.0, StatusCode::NOT_FOUND, "{method} {theirs}: {a:?}");
+    assert_eq!(a, b, "{method} {theirs} vs a random id");
+}
+
+pub async fn concurrent_batches_cannot_overshoot_the_pool(b: Backend) {
+    // Two batches of 50,000 bytes each against a pool of 99,999 bytes: together one byte too many.
+    let s = TestServer::start_with(b, Opts { pool_bytes: Some(99_999), ..Default::default() }).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let rec = s.login("reception@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let batch = |tag: &str| -> Vec<Upload> {
+        (0..2).map(|i| Upload::new(pdf_exact(25_000), patient, "lab", &format!("{tag} {i}"))).collect()
+    };
+    let (ba, bb) = (batch("A"), batch("B"));
+    let (a, b2) = tokio::join!(doc.batch(&ba), rec.batch(&bb));
+    let mut statuses = vec![a.status(), b2.status()];
+    statuses.sort();
+    assert_eq!(statuses, vec![StatusCode::CREATED, StatusCode::PAYLOAD_TOO_LARGE]);
+    let loser = if a.status() == StatusCode::CREATED { b2 } else { a };
+    let v: Value = loser.json().await.expect("json");
+    assert_eq!(v["error"]["code"], "quota_exceeded");
+    assert!(v["error"]["message"].as_str().unwrap_or("").contains("Delete older documents"), "{v}");
+    let usage = doc.storage().await;
+    assert_eq!((usage.used_bytes, usage.document_count), (50_000, 2));
+    assert_eq!(s.stored_objects().len(), 2, "no bytes of the refused batch remain");
+    // Eight concurrent single uploads of 10,000 bytes into the 49,999 left: exactly four fit.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let sess = Session { base: doc.base.clone(), http: doc.http.clone(), token: doc.token.clone(), user: doc.user.clone() };
+        tasks.push(tokio::spawn(async move {
+            sess.upload_raw(&Upload::new(pdf_exact(10_000), patient, "lab", &format!("single {i}")), None).await.status()
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            StatusCode::CREATED => ok += 1,
+            StatusCode::PAYLOAD_TOO_LARGE => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(ok, 4);
+    let usage = doc.storage().await;
+    assert_eq!((usage.used_bytes, usage.document_count), (90_000, 6));
+    assert_eq!(s.stored_objects().len(), 6);
+}
+
+pub async fn batch_with_a_bad_13th_file_stores_nothing(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let before = doc.storage().await;
+    let mut items: Vec<Upload> = (0..20)
+        .map(|i| {
+            let bytes = if i % 2 == 0 { pdf(1, 2000) } else { png(120, 90) };
+            Upload::new(bytes, patient, "lab", &format!("page {}", i + 1))
+        })
+        .collect();
+    items[12].bytes = elf();
+    items[12].file_name = "page13.pdf".into();
+    let r = doc.batch(&items).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["stored"], false);
+    assert_eq!(v["error"]["code"], "batch_failed");
+    let files = v["files"].as_array().expect("files");
+    assert_eq!(files.len(), 20);
+    for (i, f) in files.iter().enumerate() {
+        if i == 12 {
+            assert_eq!(f["status"], "refused");
+            assert_eq!(f["error"]["code"], "executable_refused");
+        } else {
+            assert_eq!(f["status"], "not_stored", "file {i}");
+        }
+    }
+    let after = doc.storage().await;
+    assert_eq!((after.used_bytes, after.document_count), (before.used_bytes, before.document_count));
+    assert!(s.stored_objects().is_empty(), "objects left behind: {:?}", s.stored_objects());
+    // The same batch with the bad file replaced goes through whole.
+    items[12].bytes = pdf(1, 2000);
+    let r = doc.batch(&items).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.expect("json");
+    assert!(v["files"].as_array().expect("files").iter().all(|f| f["status"] == "stored"));
+    assert_eq!(doc.storage().await.document_count, 20);
+    assert_eq!(s.stored_objects().len(), 30, "20 originals and 10 PNG thumbnails");
+}
+
+pub async fn bad_input_corpus_is_refused_and_stores_nothing(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let mut truncated_pdf = pdf(2, 5000);
+    truncated_pdf.truncate(3000);
+    let cases: Vec<(&str, Vec<u8>, &str, StatusCode, &str)> = vec![
+        ("empty", vec![], "Empty", StatusCode::BAD_REQUEST, "empty_file"),
+        ("oversize", pdf(1, 10 * 1024 * 1024 + 1), "Too big", StatusCode::PAYLOAD_TOO_LARGE, "file_too_large"),
+        ("renamed ELF", elf(), "report", StatusCode::UNSUPPORTED_MEDIA_TYPE, "executable_refused"),
+        ("PNG with a zip appended", png_with_zip(), "photo", StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
+        ("truncated JPEG", truncated_jpeg(), "scan", StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
+        ("truncated PDF", truncated_pdf, "scan", StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
+        ("decompression bomb", bomb_png(), "bomb", StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"),
+        ("password PDF", encrypted_pdf(), "locked", StatusCode::UNPROCESSABLE_ENTITY, "password_protected_pdf"),
+        ("plain text", b"hello, this is not a document".to_vec(), "notes", StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"),
+        ("path in name", pdf(1, 0), "../../etc/passwd", StatusCode::BAD_REQUEST, "invalid_name"),
+        ("control character in name", pdf(1, 0), "scan\u{0007}001", StatusCode::BAD_REQUEST, "invalid_name"),
+        ("RTL override in name", pdf(1, 0), "invoice\u{202E}fdp.exe", StatusCode::BAD_REQUEST, "invalid_name"),
+        ("empty name", pdf(1, 0), "   ", StatusCode::BAD_REQUEST, "invalid_name"),
+    ];
+    for (what, bytes, title, status, code) in cases {
+        let mut u = Upload::new(bytes, patient, "lab", title);
+        u.file_name = format!("{what}.pdf");
+        let (st, c, message) = error_code(doc.upload_raw(&u, None).await).await;
+        assert_eq!((st, c.as_str()), (status, code), "{what}: {message}");
+        assert!(message.len() > 20 && !message.contains("internal"), "{what}: unclear message {message:?}");
+    }
+    // Wrong type name and an unknown patient.
+    let (st, c, _) = error_code(doc.upload_raw(&Upload::new(pdf(1, 0), patient, "xray", "x"), None).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::BAD_REQUEST, "bad_request"));
+    let usage = doc.storage().await;
+    assert_eq!((usage.used_bytes, usage.document_count), (0, 0));
+    assert!(s.stored_objects().is_empty(), "objects left behind: {:?}", s.stored_objects());
+    // Everything else still works.
+    doc.upload(&Upload::new(pdf(1, 0), patient, "lab", "Fine")).await;
+}
+
+pub async fn idempotency_key_replays_and_conflicts(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("reception@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let u = Upload::new(pdf(1, 5000), patient, "referral", "Referral letter");
+    let key = Uuid::new_v4().to_string();
+    let r1 = doc.upload_raw(&u, Some(&key)).await;
+    assert_eq!(r1.status(), StatusCode::CREATED);
+    let d1: Value = r1.json().await.expect("json");
+    let r2 = doc.upload_raw(&u, Some(&key)).await;
+    assert_eq!(r2.status(), StatusCode::OK, "a retry is answered with the same document");
+    let d2: Value = r2.json().await.expect("json");
+    assert_eq!(d1["document"]["id"], d2["document"]["id"]);
+    let mut changed = u.clone();
+    changed.bytes = pdf(1, 6000);
+    let (st, code, _) = error_code(doc.upload_raw(&changed, Some(&key)).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict"));
+    // Concurrent retries of one key store one document.
+    let key2 = Uuid::new_v4().to_string();
+    let u2 = Upload::new(pdf(1, 7000), patient, "referral", "Second");
+    let (a, c) = tokio::join!(doc.upload_raw(&u2, Some(&key2)), doc.upload_raw(&u2, Some(&key2)));
+    let mut sts = vec![a.status(), c.status()];
+    sts.sort();
+    assert_eq!(sts, vec![StatusCode::OK, StatusCode::CREATED]);
+    let usage = doc.storage().await;
+    assert_eq!(usage.document_count, 2);
+    assert_eq!(usage.used_bytes, (u.bytes.len() + u2.bytes.len()) as i64);
+    assert_eq!(s.stored_objects().len(), 2);
+}
+
+pub async fn visit_limit_and_plan_are_enforced(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let encounters: Vec<Encounter> = doc.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("enc");
+    let enc = encounters[0].id;
+    for i in 0..5 {
+        let mut u = Upload::new(pdf(1, 0), patient, "lab", &format!("visit doc {i}"));
+        u.encounter_id = Some(enc);
+        doc.upload(&u).await;
+    }
+    let mut u = Upload::new(pdf(1, 0), patient, "lab", "sixth");
+    u.encounter_id = Some(enc);
+    let (st, code, msg) = error_code(doc.upload_raw(&u, None).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::CONFLICT, "visit_limit_reached"));
+    assert!(msg.contains("5 documents"), "{msg}");
+    assert_eq!(doc.storage().await.document_count, 5);
+    // Relinking a document to the full visit is refused too; to none is fine.
+    let free = doc.upload(&Upload::new(pdf(1, 0), patient, "lab", "unlinked")).await;
+    let r = doc.patch_json(&format!("/api/v1/documents/{}", free.id), &json!({"encounter_id": enc})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // A clinic without the Professional plan has no Documents.
+    let basic = s.login("doctor@basic.clinic").await;
+    let bp = basic.a_patient().await;
+    let (st, code, msg) = error_code(basic.upload_raw(&Upload::new(pdf(1, 0), bp, "lab", "x"), None).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::FORBIDDEN, "plan_required"));
+    assert!(msg.contains("Professional"), "{msg}");
+    let (st, code, _) = error_code(basic.get("/api/v1/documents").await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::FORBIDDEN, "plan_required"));
+}
+
+pub async fn soft_delete_frees_the_pool_and_kills_links(b: Backend) {
+    let s = TestServer::start(b).await;
+    let admin = s.login("admin@demo.clinic").await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let keep = doc.upload(&Upload::new(pdf(1, 4000), patient, "lab", "keep")).await;
+    let gone = doc.upload(&Upload::new(jpeg(500, 400), patient, "photo", "wrong patient")).await;
+    let before = doc.storage().await;
+    let url = doc.signed_url(gone.id, "original").await;
+    let thumb = doc.signed_url(gone.id, "thumbnail").await;
+    assert_eq!(s.http.get(&url).send().await.expect("get").status(), StatusCode::OK);
+    assert_eq!(doc.delete(&format!("/api/v1/documents/{}", gone.id)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(admin.delete(&format!("/api/v1/documents/{}", gone.id)).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(admin.delete(&format!("/api/v1/documents/{}", gone.id)).await.status(), StatusCode::NOT_FOUND);
+    let after = doc.storage().await;
+    assert_eq!(after.used_bytes, before.used_bytes - gone.file_size);
+    assert_eq!(after.document_count, before.document_count - 1);
+    for u in [&url, &thumb] {
+        let st = s.http.get(u).send().await.expect("get").status();
+        assert!(st == StatusCode::NOT_FOUND || st == StatusCode::FORBIDDEN, "a deleted document's link answered {st}");
+    }
+    let page: DocumentPage = doc.get(&format!("/api/v1/documents?patient_id={patient}")).await.json().await.expect("list");
+    assert_eq!(page.items.iter().map(|d| d.id).collect::<Vec<_>>(), vec![keep.id]);
+    // The bytes are kept (soft delete) under the clinic's trash prefix.
+    let trash: Vec<_> = s.stored_objects().into_iter().filter(|k| k.contains("/trash/")).collect();
+    assert_eq!(trash.len(), 2, "original and thumbnail moved to trash");
+    assert!(trash.iter().all(|k| k.starts_with(&doc.user.org_id.to_string())));
+}
+
+pub async fn annotations_round_trip_with_conflict_detection(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let admin = s.login("admin@demo.clinic").await;
+    let rec = s.login("reception@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let xray = doc.upload(&Upload::new(jpeg(800, 600), patient, "imaging", "Wrist")).await;
+    let card = doc.upload(&Upload::new(png(300, 200), patient, "insurance", "Card")).await;
+    let base = format!("/api/v1/documents/{}/annotations", xray.id);
+    let r = doc
+        .post_json(&base, &json!({"page_number": 1, "kind": "drawing", "geometry": {"points": [{"x": 0.1, "y": 0.2}, {"x": 0.3, "y": 0.4}, {"x": 0.35, "y": 0.5}]},
+            "style": {"color": "#ff0000", "width": 0.004}, "text": "fracture line"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let a: Annotation = r.json().await.expect("ann");
+    assert_eq!((a.version, a.text.as_deref()), (1, Some("fracture line")));
+    for bad in [
+        json!({"page_number": 1, "kind": "marker", "geometry": {"x": 1.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}}),
+        json!({"page_number": 1, "kind": "highlight", "geometry": {"x": 0.9, "y": 0.1, "w": 0.2, "h": 0.1}, "style": {"color": "#ffff0080", "width": 0.01}}),
+        json!({"page_number": 0, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}}),
+        json!({"page_number": 2, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}}),
+        json!({"page_number": 1, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "red", "width": 0.01}}),
+    ] {
+        assert_eq!(doc.post_json(&base, &bad).await.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let upd = json!({"kind": "drawing", "geometry": {"points": [{"x": 0.1, "y": 0.2}, {"x": 0.4, "y": 0.4}]}, "style": {"color": "#0000ff", "width": 0.004}, "text": "revised", "version": 1});
+    // Two editors started from version 1: the first wins, the second is told.
+    let r = admin.put_json(&format!("/api/v1/annotations/{}", a.id), &upd).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let a2: Annotation = r.json().await.expect("ann");
+    assert_eq!((a2.version, a2.style.color.as_str()), (2, "#0000ff"));
+    let (st, code, _) = error_code(doc.put_json(&format!("/api/v1/annotations/{}", a.id), &upd).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    let list: Vec<Annotation> = doc.get(&base).await.json().await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].text.as_deref(), Some("revised"));
+    // Read-only roles see marks but cannot write.
+    let card_base = format!("/api/v1/documents/{}/annotations", card.id);
+    let mark = json!({"page_number": 1, "kind": "text", "geometry": {"x": 0.2, "y": 0.2}, "style": {"color": "#000000", "width": 0.01}, "text": "expired?"});
+    assert_eq!(doc.post_json(&card_base, &mark).await.status(), StatusCode::CREATED);
+    assert_eq!(rec.get(&card_base).await.status(), StatusCode::OK);
+    assert_eq!(rec.post_json(&card_base, &mark).await.status(), StatusCode::FORBIDDEN);
+    let card_anns: Vec<Annotation> = rec.get(&card_base).await.json().await.expect("list");
+    assert_eq!(rec.delete(&format!("/api/v1/annotations/{}", card_anns[0].id)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(doc.delete(&format!("/api/v1/annotations/{}", a.id)).await.status(), StatusCode::NO_CONTENT);
+    let list: Vec<Annotation> = doc.get(&base).await.json().await.expect("list");
+    assert!(list.is_empty());
+}
+
+pub async fn audit_log_records_events_and_is_append_only(b: Backend) {
+    let s = TestServer::start(b).await;
+    let admin = s.login("admin@demo.clinic").await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let rec = s.login("reception@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let d = doc.upload(&Upload::new(jpeg(200, 200), patient, "imaging", "Ankle")).await;
+    let url = doc.signed_url(d.id, "original").await;
+    assert_eq!(s.http.get(&url).send().await.expect("get").status(), StatusCode::OK);
+    doc.post_json(&format!("/api/v1/documents/{}/annotations", d.id), &json!({"page_number": 1, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}})).await;
+    assert_eq!(rec.get(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(admin.delete(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::NO_CONTENT);
+    let v: Value = admin.get("/api/v1/audit?limit=500").await.json().await.expect("audit");
+    let items = v["items"].as_array().expect("items");
+    let has = |action: &str, actor: Option<&str>| {
+        items.iter().any(|e| e["action"] == action && actor.is_none_or(|a| e["actor_email"] == a) && (e["target_id"] == d.id.to_string() || action == "login"))
+    };
+    assert!(has("upload", Some("doctor@demo.clinic")));
+    assert!(has("url_issued", Some("doctor@demo.clinic")));
+    assert!(has("download", None));
+    assert!(has("access_refused", Some("reception@demo.clinic")));
+    assert!(has("delete", Some("admin@demo.clinic")));
+    assert!(items.iter().any(|e| e["action"] == "annotation_created"));
+    assert!(items.iter().all(|e| e["actor_email"].as_str().is_none_or(|m| m.ends_with("@demo.clinic"))), "only this clinic's events");
+    // The database itself refuses to change or remove audit rows.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&s.database_url).await.expect("connect db");
+    let n_before: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events").fetch_one(&pool).await.expect("count");
+    assert!(sqlx::query("UPDATE audit_events SET action = 'nothing'").execute(&pool).await.is_err(), "update must fail");
+    assert!(sqlx::query("DELETE FROM audit_events").execute(&pool).await.is_err(), "delete must fail");
+    let n_after: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events").fetch_one(&pool).await.expect("count");
+    assert_eq!(n_before, n_after);
+}
+
+pub async fn listing_filters_sorts_and_pages(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let rec = s.login("reception@demo.clinic").await;
+    let patients = doc.patients("").await;
+    let (p, q) = (patients[0].id, patients[1].id);
+    doc.upload(&Upload::new(pdf(1, 0), p, "lab", "B lipids")).await;
+    rec.upload(&Upload::new(pdf(1, 0), p, "lab", "a glucose")).await;
+    doc.upload(&Upload::new(jpeg(50, 50), p, "imaging", "C hand")).await;
+    doc.upload(&Upload::new(pdf(1, 0), q, "lab", "other patient")).await;
+    let list = |query: String| {
+        let doc = &doc;
+        async move {
+            let r = doc.get(&format!("/api/v1/documents?patient_id={p}&{query}")).await;
+            assert_eq!(r.status(), StatusCode::OK, "{query}");
+            r.json::<DocumentPage>().await.expect("page")
+        }
+    };
+    let titles = |pg: &DocumentPage| pg.items.iter().map(|d| d.title.clone()).collect::<Vec<_>>();
+    assert_eq!(titles(&list("category=lab&sort=name".into()).await), vec!["a glucose", "B lipids"]);
+    assert_eq!(titles(&list("sort=name&order=desc".into()).await), vec!["C hand", "B lipids", "a glucose"]);
+    assert_eq!(list("sort=uploader".into()).await.items[0].uploaded_by_name, "Dr. Dana Doctor");
+    let up = list("sort=uploader&order=asc".into()).await;
+    assert_eq!(up.items.last().map(|d| d.uploaded_by_name.as_str()), Some("Riley Reception"));
+    // Paging by cursor visits each document once.
+    let first = list("sort=date&limit=2".into()).await;
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.clone().expect("cursor");
+    let second = list(format!("sort=date&limit=2&cursor={cursor}")).await;
+    let mut all: Vec<Uuid> = first.items.iter().chain(&second.items).map(|d| d.id).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 3);
+    // Date range.
+    let today = Utc::now().date_naive();
+    assert_eq!(list(format!("from={today}&to={today}")).await.items.len(), 3);
+    assert_eq!(list(format!("to={}", today.pred_opt().expect("yesterday"))).await.items.len(), 0);
+    let (st, _, _) = error_code(doc.get(&format!("/api/v1/documents?from=yesterday")).await).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // The receptionist sees her own lab report, not the doctor's.
+    let r: DocumentPage = rec.get(&format!("/api/v1/documents?patient_id={p}")).await.json().await.expect("page");
+    assert_eq!(titles(&r), vec!["a glucose"]);
+    // Rename and recategorise.
+    let d: Document = r.items[0].clone();
+    let r = rec.patch_json(&format!("/api/v1/documents/{}", d.id), &json!({"title": "Glucose Apr 2026", "category": "other"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let d2: Document = r.json().await.expect("doc");
+    assert_eq!((d2.title.as_str(), d2.category.as_str()), ("Glucose Apr 2026", "other"));
+    let r = rec.patch_json(&format!("/api/v1/documents/{}", d.id), &json!({"title": "../x"})).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+pub async fn profile_images_are_resized_and_replaced(b: Backend) {
+    let s = TestServer::start(b).await;
+    let rec = s.login("reception@demo.clinic").await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let patient = rec.a_patient().await;
+    let put = |sess: &Session, path: String, bytes: Vec<u8>| {
+        let req = sess.http.put(sess.url(&path)).bearer_auth(&sess.token).body(bytes);
+        async move { req.send().await.expect("put") }
+    };
+    let r = put(&rec, format!("/api/v1/patients/{patient}/photo"), jpeg(1200, 900)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let first = s.stored_objects();
+    assert_eq!(first.len(), 2);
+    let prefix = format!("{}/profiles/patient/{patient}/", rec.user.org_id);
+    assert!(first.iter().all(|k| k.starts_with(&prefix)), "{first:?}");
+    let r = put(&rec, format!("/api/v1/patients/{patient}/photo"), png(400, 800)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    let second = s.stored_objects();
+    assert_eq!(second.len(), 2, "the old picture and avatar are removed");
+    assert!(first.iter().all(|k| !second.contains(k)));
+    let avatar = s.http.get(v["avatar_url"]["url"].as_str().expect("url")).send().await.expect("get");
+    assert_eq!(avatar.status(), StatusCode::OK);
+    let img = image::load_from_memory(&avatar.bytes().await.expect("bytes")).expect("decode");
+    assert_eq!((img.width(), img.height()), (48, 96));
+    // Practitioners set their own; another staff member may not.
+    let r = put(&doctor, format!("/api/v1/practitioners/{}/photo", doctor.user.id), jpeg(300, 300)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = put(&rec, format!("/api/v1/practitioners/{}/photo", doctor.user.id), jpeg(300, 300)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = put(&rec, format!("/api/v1/patients/{patient}/photo"), elf()).await;
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+pub async fn orphans_are_reported_and_removed(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let kept = doc.upload(&Upload::new(pdf(1, 0), patient, "lab", "kept")).await;
+    let lost = doc.upload(&Upload::new(pdf(1, 100), patient, "lab", "lost")).await;
+    let objects = s.stored_objects();
+    let lost_key = objects.iter().find(|k| k.contains(&lost.id.to_string())).expect("lost key").clone();
+    std::fs::remove_file(s.objects_dir.join(&lost_key)).expect("remove object");
+    let stray_dir = s.objects_dir.join(doc.user.org_id.to_string()).join("stray");
+    std::fs::create_dir_all(&stray_dir).expect("mkdir");
+    std::fs::write(stray_dir.join("leftover.pdf"), pdf(1, 0)).expect("write stray");
+    let run = |delete: bool| {
+        let mut c = std::process::Command::new(server_bin());
+        c.arg("orphans").arg("--data-dir").arg(s.data_dir.path());
+        if delete {
+            c.arg("--delete");
+        }
+        c.env_remove("DATABASE_URL").env_remove("STORAGE_TYPE").envs(s.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let out = c.output().expect("run orphans");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let report = run(false);
+    assert!(report.contains(&format!("object without document: {}/stray/leftover.pdf", doc.user.org_id)), "{report}");
+    assert!(report.contains(&format!("document without object: {lost_key}")), "{report}");
+    assert!(report.contains("1 orphaned objects, 1 documents with missing objects"), "{report}");
+    assert!(!report.contains(&kept.id.to_string()));
+    let report = run(true);
+    assert!(report.contains("removed 1 orphaned objects"), "{report}");
+    assert!(!stray_dir.join("leftover.pdf").exists());
+    assert!(run(false).contains("0 orphaned objects"));
+}
