@@ -137,12 +137,7 @@ impl Style {
 }
 
 /// Validates everything a client sends for one annotation.
-pub fn validate(
-    page: i64,
-    shape: &Shape,
-    style: &Style,
-    text: Option<&str>,
-) -> Result<(), AnnotationError> {
+pub fn validate(page: i64, shape: &Shape, style: &Style, text: Option<&str>) -> Result<(), AnnotationError> {
     if page < 1 {
         return Err(AnnotationError::BadPage);
     }
@@ -160,19 +155,9 @@ mod tests {
 
     #[test]
     fn wire_form_is_kind_plus_geometry() {
-        let s: Shape = serde_json::from_str(
-            r#"{"kind":"highlight","geometry":{"x":0.1,"y":0.2,"w":0.3,"h":0.4}}"#,
-        )
-        .expect("parse");
-        assert_eq!(
-            s,
-            Shape::Highlight {
-                x: 0.1,
-                y: 0.2,
-                w: 0.3,
-                h: 0.4
-            }
-        );
+        let s: Shape = serde_json::from_str(r#"{"kind":"highlight","geometry":{"x":0.1,"y":0.2,"w":0.3,"h":0.4}}"#)
+            .expect("parse");
+        assert_eq!(s, Shape::Highlight { x: 0.1, y: 0.2, w: 0.3, h: 0.4 });
         assert_eq!(s.validate(), Ok(()));
     }
 
@@ -180,48 +165,16 @@ mod tests {
     fn geometry_outside_the_page_is_refused() {
         let s = Shape::Marker(Point { x: 1.2, y: 0.5 });
         assert_eq!(s.validate(), Err(AnnotationError::OutOfPage(1.2)));
-        let s = Shape::Highlight {
-            x: 0.9,
-            y: 0.1,
-            w: 0.2,
-            h: 0.1,
-        };
+        let s = Shape::Highlight { x: 0.9, y: 0.1, w: 0.2, h: 0.1 };
         assert!(s.validate().is_err());
-        let s = Shape::Drawing {
-            points: vec![
-                Point {
-                    x: 0.1,
-                    y: f64::NAN,
-                },
-                Point { x: 0.2, y: 0.2 },
-            ],
-        };
+        let s = Shape::Drawing { points: vec![Point { x: 0.1, y: f64::NAN }, Point { x: 0.2, y: 0.2 }] };
         assert!(s.validate().is_err());
     }
 
     #[test]
     fn style_must_be_a_colour_and_a_sane_width() {
-        assert!(Style {
-            color: "#ff0000".into(),
-            width: 0.01
-        }
-        .validate()
-        .is_ok());
-        assert_eq!(
-            Style {
-                color: "red".into(),
-                width: 0.01
-            }
-            .validate(),
-            Err(AnnotationError::BadColor)
-        );
-        assert_eq!(
-            Style {
-                color: "#ff0000".into(),
-                width: 0.0
-            }
-            .validate(),
-            Err(AnnotationError::BadWidth)
-        );
+        assert!(Style { color: "#ff0000".into(), width: 0.01 }.validate().is_ok());
+        assert_eq!(Style { color: "red".into(), width: 0.01 }.validate(), Err(AnnotationError::BadColor));
+        assert_eq!(Style { color: "#ff0000".into(), width: 0.0 }.validate(), Err(AnnotationError::BadWidth));
     }
 }

@@ -42,9 +42,7 @@ impl Plan {
         }
     }
     pub fn parse(s: &str) -> Option<Plan> {
-        [Plan::Professional, Plan::Basic]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [Plan::Professional, Plan::Basic].into_iter().find(|p| p.as_str() == s)
     }
 }
 
@@ -59,19 +57,11 @@ pub struct PlanLimits {
 
 impl PlanLimits {
     /// The Professional plan: 5 GB pool, 10 MB per file, 5 files per visit.
-    pub const PROFESSIONAL: PlanLimits = PlanLimits {
-        documents_enabled: true,
-        pool_bytes: 5 * GIB,
-        max_file_bytes: 10 * MIB,
-        max_files_per_visit: 5,
-    };
+    pub const PROFESSIONAL: PlanLimits =
+        PlanLimits { documents_enabled: true, pool_bytes: 5 * GIB, max_file_bytes: 10 * MIB, max_files_per_visit: 5 };
     /// Plans without the Documents feature.
-    pub const BASIC: PlanLimits = PlanLimits {
-        documents_enabled: false,
-        pool_bytes: 0,
-        max_file_bytes: 0,
-        max_files_per_visit: 0,
-    };
+    pub const BASIC: PlanLimits =
+        PlanLimits { documents_enabled: false, pool_bytes: 0, max_file_bytes: 0, max_files_per_visit: 0 };
 }
 
 /// "5.0 GB", "812 KB", "3 bytes": sizes as staff read them (binary units).
@@ -131,8 +121,7 @@ pub mod messages {
     }
 
     pub fn plan_required() -> String {
-        "Documents are part of the Professional plan. Ask your clinic admin to upgrade the plan."
-            .to_string()
+        "Documents are part of the Professional plan. Ask your clinic admin to upgrade the plan.".to_string()
     }
 }
 
@@ -143,10 +132,7 @@ mod tests {
     #[test]
     fn full_pool_message_names_the_limit_and_the_remedy() {
         let m = messages::pool_full(5 * GIB, 5 * GIB, 10);
-        assert_eq!(
-            m,
-            "Clinic storage is full (5.0 GB of 5.0 GB). Delete older documents to free space."
-        );
+        assert_eq!(m, "Clinic storage is full (5.0 GB of 5.0 GB). Delete older documents to free space.");
     }
 
     #[test]

@@ -52,9 +52,7 @@ pub fn validate_title(raw: &str) -> Result<String, NameError> {
 /// Checks free-text notes: control characters other than line breaks and tabs are refused.
 pub fn validate_notes(raw: &str) -> Result<String, NameError> {
     let t = raw.trim();
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(NameError::ControlCharacter);
     }
     if t.chars().any(is_bidi_or_invisible) {
@@ -72,17 +70,9 @@ pub fn validate_notes(raw: &str) -> Result<String, NameError> {
 pub fn download_file_name(title: &str, ext: &str) -> String {
     let mut base: String = title
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ') { c } else { '_' })
         .collect();
-    base = base
-        .trim_matches(|c: char| c == ' ' || c == '.')
-        .to_string();
+    base = base.trim_matches(|c: char| c == ' ' || c == '.').to_string();
     if base.is_empty() {
         base = "document".to_string();
     }
@@ -101,45 +91,24 @@ mod tests {
 
     #[test]
     fn ordinary_names_pass_trimmed() {
-        assert_eq!(
-            validate_title("  CBC-Report-Apr2026 ").as_deref(),
-            Ok("CBC-Report-Apr2026")
-        );
-        assert_eq!(
-            validate_title("Röntgen Thorax 2026").as_deref(),
-            Ok("Röntgen Thorax 2026")
-        );
+        assert_eq!(validate_title("  CBC-Report-Apr2026 ").as_deref(), Ok("CBC-Report-Apr2026"));
+        assert_eq!(validate_title("Röntgen Thorax 2026").as_deref(), Ok("Röntgen Thorax 2026"));
     }
 
     #[test]
     fn hostile_names_are_refused_with_a_reason() {
-        assert_eq!(
-            validate_title("../../etc/passwd"),
-            Err(NameError::PathSeparator)
-        );
+        assert_eq!(validate_title("../../etc/passwd"), Err(NameError::PathSeparator));
         assert_eq!(validate_title("a\\b"), Err(NameError::PathSeparator));
-        assert_eq!(
-            validate_title("scan\u{0007}"),
-            Err(NameError::ControlCharacter)
-        );
-        assert_eq!(
-            validate_title("invoice\u{202E}fdp.exe"),
-            Err(NameError::BidiOverride)
-        );
+        assert_eq!(validate_title("scan\u{0007}"), Err(NameError::ControlCharacter));
+        assert_eq!(validate_title("invoice\u{202E}fdp.exe"), Err(NameError::BidiOverride));
         assert_eq!(validate_title("   "), Err(NameError::Empty));
-        assert_eq!(
-            validate_title(&"x".repeat(201)),
-            Err(NameError::TooLong(201))
-        );
+        assert_eq!(validate_title(&"x".repeat(201)), Err(NameError::TooLong(201)));
     }
 
     #[test]
     fn download_names_are_plain_ascii_with_the_real_extension() {
         assert_eq!(download_file_name("CBC Report", "pdf"), "CBC Report.pdf");
-        assert_eq!(
-            download_file_name("Röntgen \"x\"", "jpg"),
-            "R_ntgen _x_.jpg"
-        );
+        assert_eq!(download_file_name("Röntgen \"x\"", "jpg"), "R_ntgen _x_.jpg");
         assert_eq!(download_file_name("scan.pdf", "pdf"), "scan_pdf.pdf");
         assert_eq!(download_file_name("...", "png"), "___.png");
     }

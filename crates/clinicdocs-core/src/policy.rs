@@ -123,47 +123,23 @@ mod tests {
 
     #[test]
     fn receptionist_sees_clinical_documents_only_when_she_uploaded_them() {
-        assert!(permits(
-            Role::Receptionist,
-            Action::View,
-            Some(Category::Imaging),
-            true
-        ));
-        assert!(!permits(
-            Role::Receptionist,
-            Action::View,
-            Some(Category::Imaging),
-            false
-        ));
-        assert!(permits(
-            Role::Receptionist,
-            Action::View,
-            Some(Category::Insurance),
-            false
-        ));
+        assert!(permits(Role::Receptionist, Action::View, Some(Category::Imaging), true));
+        assert!(!permits(Role::Receptionist, Action::View, Some(Category::Imaging), false));
+        assert!(permits(Role::Receptionist, Action::View, Some(Category::Insurance), false));
     }
 
     #[test]
     fn billing_only_touches_insurance() {
         for c in Category::ALL {
-            assert_eq!(
-                permits(Role::Billing, Action::Upload, Some(c), true),
-                c == Category::Insurance
-            );
-            assert_eq!(
-                permits(Role::Billing, Action::View, Some(c), true),
-                c == Category::Insurance
-            );
+            assert_eq!(permits(Role::Billing, Action::Upload, Some(c), true), c == Category::Insurance);
+            assert_eq!(permits(Role::Billing, Action::View, Some(c), true), c == Category::Insurance);
         }
     }
 
     #[test]
     fn only_admin_deletes_and_reads_audit() {
         for r in Role::ALL {
-            assert_eq!(
-                permits(r, Action::Delete, Some(Category::Lab), true),
-                r == Role::Admin
-            );
+            assert_eq!(permits(r, Action::Delete, Some(Category::Lab), true), r == Role::Admin);
             assert_eq!(permits(r, Action::ReadAudit, None, false), r == Role::Admin);
         }
     }

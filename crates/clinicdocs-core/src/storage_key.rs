@@ -4,25 +4,13 @@ use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;
 
 /// `{org_id}/{patient_id}/documents/{yyyy}/{mm}/{uuid}.{ext}`
-pub fn document_key(
-    org: Uuid,
-    patient: Uuid,
-    at: DateTime<Utc>,
-    object: Uuid,
-    ext: &str,
-) -> String {
-    format!(
-        "{org}/{patient}/documents/{:04}/{:02}/{object}.{ext}",
-        at.year(),
-        at.month()
-    )
+pub fn document_key(org: Uuid, patient: Uuid, at: DateTime<Utc>, object: Uuid, ext: &str) -> String {
+    format!("{org}/{patient}/documents/{:04}/{:02}/{object}.{ext}", at.year(), at.month())
 }
 
 /// The thumbnail beside a document: `{uuid}_thumb.jpg`.
 pub fn thumbnail_key(document_key: &str) -> String {
-    let stem = document_key
-        .rsplit_once('.')
-        .map_or(document_key, |(s, _)| s);
+    let stem = document_key.rsplit_once('.').map_or(document_key, |(s, _)| s);
     format!("{stem}_thumb.jpg")
 }
 
@@ -67,20 +55,11 @@ mod tests {
         let org = Uuid::nil();
         let p = Uuid::from_u128(1);
         let o = Uuid::from_u128(2);
-        let at = Utc
-            .with_ymd_and_hms(2026, 4, 9, 10, 0, 0)
-            .single()
-            .expect("date");
+        let at = Utc.with_ymd_and_hms(2026, 4, 9, 10, 0, 0).single().expect("date");
         let k = document_key(org, p, at, o, "pdf");
         assert_eq!(k, format!("{org}/{p}/documents/2026/04/{o}.pdf"));
-        assert_eq!(
-            thumbnail_key(&k),
-            format!("{org}/{p}/documents/2026/04/{o}_thumb.jpg")
-        );
+        assert_eq!(thumbnail_key(&k), format!("{org}/{p}/documents/2026/04/{o}_thumb.jpg"));
         assert_eq!(key_org(&k), Some(org));
-        assert_eq!(
-            trash_key(&k),
-            Some(format!("{org}/trash/{p}/documents/2026/04/{o}.pdf"))
-        );
+        assert_eq!(trash_key(&k), Some(format!("{org}/trash/{p}/documents/2026/04/{o}.pdf")));
     }
 }

@@ -5,9 +5,7 @@ use crate::db::audit::NewAuditEvent;
 use crate::db::people::{OrgRow, UserRow};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -32,13 +30,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A new random session token and the hash under which it is stored.
@@ -61,12 +53,7 @@ pub struct ClientAddr(pub Option<String>);
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
     }
 }
 
@@ -83,37 +70,17 @@ pub struct Caller {
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(ApiError::Unauthorized)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or(ApiError::Unauthorized)?
-            .trim();
+        let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?.trim();
         let hash = token_hash(token);
-        let (user_row, org) = state
-            .db
-            .session_user(&hash, state.now())
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        let addr = ClientAddr::from_request_parts(parts, state)
-            .await
-            .unwrap_or_default()
-            .0;
-        Ok(Caller {
-            user: user_row.to_api()?,
-            limits: state.limits(org.plan()),
-            user_row,
-            org,
-            token_hash: hash,
-            addr,
-        })
+        let (user_row, org) = state.db.session_user(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
+        let addr = ClientAddr::from_request_parts(parts, state).await.unwrap_or_default().0;
+        Ok(Caller { user: user_row.to_api()?, limits: state.limits(org.plan()), user_row, org, token_hash: hash, addr })
     }
 }
 
@@ -129,12 +96,7 @@ impl Caller {
     }
 
     /// An audit event with this caller as the actor.
-    pub fn event(
-        &self,
-        action: &'static str,
-        target_type: &'static str,
-        target_id: Option<String>,
-    ) -> NewAuditEvent {
+    pub fn event(&self, action: &'static str, target_type: &'static str, target_id: Option<String>) -> NewAuditEvent {
         NewAuditEvent {
             org_id: Some(self.org.id.clone()),
             actor_id: Some(self.user_row.id.clone()),
@@ -188,9 +150,7 @@ impl Caller {
         if self.may(action, category, own) {
             Ok(())
         } else {
-            Err(self
-                .refuse(state, target.0, target.1, ApiError::forbidden())
-                .await)
+            Err(self.refuse(state, target.0, target.1, ApiError::forbidden()).await)
         }
     }
 }

@@ -7,11 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "clinicdocs-server",
-    version,
-    about = "Clinic Documents API server"
-)]
+#[command(name = "clinicdocs-server", version, about = "Clinic Documents API server")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -99,20 +95,9 @@ pub enum StorageType {
 /// Where bytes are stored, resolved from the flags.
 #[derive(Debug, Clone)]
 pub enum StorageConfig {
-    Local {
-        root: PathBuf,
-    },
-    S3 {
-        endpoint: Option<String>,
-        bucket: String,
-        region: String,
-        access_key_id: String,
-        secret_access_key: String,
-    },
-    Gcs {
-        bucket: String,
-        service_account: Option<PathBuf>,
-    },
+    Local { root: PathBuf },
+    S3 { endpoint: Option<String>, bucket: String, region: String, access_key_id: String, secret_access_key: String },
+    Gcs { bucket: String, service_account: Option<PathBuf> },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,40 +108,27 @@ pub enum ConfigError {
 
 impl CommonArgs {
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("clinicdocs.db").display()
-            )
-        })
+        self.database_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("clinicdocs.db").display()))
     }
 
     pub fn storage(&self) -> Result<StorageConfig, ConfigError> {
         Ok(match self.storage_type {
-            StorageType::Local => StorageConfig::Local {
-                root: self.data_dir.join("objects"),
-            },
+            StorageType::Local => StorageConfig::Local { root: self.data_dir.join("objects") },
             StorageType::S3 => StorageConfig::S3 {
                 endpoint: self.s3_endpoint.clone(),
-                bucket: self
-                    .s3_bucket
-                    .clone()
-                    .ok_or(ConfigError::Missing("s3", "S3_BUCKET"))?,
+                bucket: self.s3_bucket.clone().ok_or(ConfigError::Missing("s3", "S3_BUCKET"))?,
                 region: self.s3_region.clone(),
-                access_key_id: self
-                    .s3_access_key_id
-                    .clone()
-                    .ok_or(ConfigError::Missing("s3", "S3_ACCESS_KEY_ID"))?,
+                access_key_id: self.s3_access_key_id.clone().ok_or(ConfigError::Missing("s3", "S3_ACCESS_KEY_ID"))?,
                 secret_access_key: self
                     .s3_secret_access_key
                     .clone()
                     .ok_or(ConfigError::Missing("s3", "S3_SECRET_ACCESS_KEY"))?,
             },
             StorageType::Gcs => StorageConfig::Gcs {
-                bucket: self
-                    .gcs_bucket
-                    .clone()
-                    .ok_or(ConfigError::Missing("gcs", "GCS_BUCKET"))?,
+                bucket: self.gcs_bucket.clone().ok_or(ConfigError::Missing("gcs", "GCS_BUCKET"))?,
                 service_account: self.gcs_service_account.clone(),
             },
         })
@@ -174,8 +146,6 @@ impl CommonArgs {
     }
 
     pub fn signed_url_ttl(&self) -> Duration {
-        self.signed_url_ttl_secs
-            .map(Duration::from_secs)
-            .unwrap_or(SIGNED_URL_TTL)
+        self.signed_url_ttl_secs.map(Duration::from_secs).unwrap_or(SIGNED_URL_TTL)
     }
 }

@@ -42,22 +42,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
                 state.db.create_org(id, name, domain, *plan, now).await?;
                 for (i, (pname, dob)) in PATIENTS.iter().enumerate() {
                     let pid = Uuid::new_v4();
-                    state
-                        .db
-                        .create_patient(pid, &id.to_string(), pname, dob, now)
-                        .await?;
+                    state.db.create_patient(pid, &id.to_string(), pname, dob, now).await?;
                     let visits = [("2026-11-20", "Check-up"), ("2026-11-22", "Follow-up")];
                     for (date, reason) in visits.iter().take(1 + i % 2) {
                         state
                             .db
-                            .create_encounter(
-                                Uuid::new_v4(),
-                                &id.to_string(),
-                                &pid.to_string(),
-                                date,
-                                reason,
-                                now,
-                            )
+                            .create_encounter(Uuid::new_v4(), &id.to_string(), &pid.to_string(), date, reason, now)
                             .await?;
                     }
                 }
@@ -67,16 +57,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
         for (local, uname, role) in STAFF {
             let email = format!("{local}@{domain}");
             if state.db.user_by_email(&email).await?.is_none() {
-                state
-                    .db
-                    .create_user(Uuid::new_v4(), org, &email, uname, *role, &hash, now)
-                    .await?;
+                state.db.create_user(Uuid::new_v4(), org, &email, uname, *role, &hash, now).await?;
             }
-            logins.push(format!(
-                "{email:<24} {:<13} {name} ({})",
-                role.as_str(),
-                plan.as_str()
-            ));
+            logins.push(format!("{email:<24} {:<13} {name} ({})", role.as_str(), plan.as_str()));
         }
     }
     Ok(logins)

@@ -109,19 +109,13 @@ impl ApiError {
         match self {
             E::BadRequest(_) | E::Name(_) | E::Annotation(_) => StatusCode::BAD_REQUEST,
             E::Unauthorized | E::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            E::Forbidden(_) | E::PlanRequired | E::SignatureInvalid | E::LinkExpired => {
-                StatusCode::FORBIDDEN
-            }
+            E::Forbidden(_) | E::PlanRequired | E::SignatureInvalid | E::LinkExpired => StatusCode::FORBIDDEN,
             E::NotFound(_) => StatusCode::NOT_FOUND,
             E::Conflict(_) | E::VisitLimit(_) => StatusCode::CONFLICT,
             E::QuotaExceeded(_) | E::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             E::Media(MediaError::Empty) => StatusCode::BAD_REQUEST,
-            E::Media(MediaError::Executable(_) | MediaError::Unsupported(_)) => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
-            E::Media(_) | E::IdempotencyConflict | E::BatchFailed(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            E::Media(MediaError::Executable(_) | MediaError::Unsupported(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            E::Media(_) | E::IdempotencyConflict | E::BatchFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             E::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -136,16 +130,11 @@ impl ApiError {
             }
             other => other.to_string(),
         };
-        ErrorDetail {
-            code: self.code(),
-            message,
-        }
+        ErrorDetail { code: self.code(), message }
     }
 
     pub fn forbidden() -> Self {
-        ApiError::Forbidden(
-            "Your role does not allow this. Ask your clinic's administrator.".into(),
-        )
+        ApiError::Forbidden("Your role does not allow this. Ask your clinic's administrator.".into())
     }
 }
 
@@ -155,17 +144,10 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?e, "internal error");
         }
         let status = self.status();
-        let mut resp = (
-            status,
-            Json(ErrorBody {
-                error: self.detail(),
-            }),
-        )
-            .into_response();
+        let mut resp = (status, Json(ErrorBody { error: self.detail() })).into_response();
         if let ApiError::RangeNotSatisfiable { size } = self {
             if let Ok(v) = format!("bytes */{size}").parse() {
-                resp.headers_mut()
-                    .insert(axum::http::header::CONTENT_RANGE, v);
+                resp.headers_mut().insert(axum::http::header::CONTENT_RANGE, v);
             }
         }
         resp

@@ -31,61 +31,26 @@ pub struct CheckedMeta {
 
 /// Validates a file's fields: names, the role's right to upload the category, and that the
 /// patient and visit are this clinic's (another clinic's id answers as a missing one).
-pub async fn check_meta(
-    state: &AppState,
-    caller: &Caller,
-    item: &BatchItem,
-) -> ApiResult<CheckedMeta> {
+pub async fn check_meta(state: &AppState, caller: &Caller, item: &BatchItem) -> ApiResult<CheckedMeta> {
     let title = validate_title(&item.title)?;
-    let notes = item
-        .notes
-        .as_deref()
-        .map(validate_notes)
-        .transpose()?
-        .filter(|n| !n.is_empty());
+    let notes = item.notes.as_deref().map(validate_notes).transpose()?.filter(|n| !n.is_empty());
     caller
-        .check(
-            state,
-            Action::Upload,
-            Some(item.category),
-            true,
-            ("patient", Some(item.patient_id.to_string())),
-        )
+        .check(state, Action::Upload, Some(item.category), true, ("patient", Some(item.patient_id.to_string())))
         .await?;
     let org = caller.org_id();
     let Some(patient) = state.db.patient(org, &item.patient_id.to_string()).await? else {
         return Err(caller
-            .refuse(
-                state,
-                "patient",
-                Some(item.patient_id.to_string()),
-                ApiError::NotFound("Patient"),
-            )
+            .refuse(state, "patient", Some(item.patient_id.to_string()), ApiError::NotFound("Patient"))
             .await);
     };
     let encounter = match item.encounter_id {
         None => None,
         Some(e) => match state.db.encounter(org, &e.to_string()).await? {
             Some(row) if row.patient_id == patient.id => Some(row),
-            _ => {
-                return Err(caller
-                    .refuse(
-                        state,
-                        "encounter",
-                        Some(e.to_string()),
-                        ApiError::NotFound("Visit"),
-                    )
-                    .await)
-            }
+            _ => return Err(caller.refuse(state, "encounter", Some(e.to_string()), ApiError::NotFound("Visit")).await),
         },
     };
-    Ok(CheckedMeta {
-        patient,
-        encounter,
-        category: item.category,
-        title,
-        notes,
-    })
+    Ok(CheckedMeta { patient, encounter, category: item.category, title, notes })
 }
 
 /// One file ready to store.
@@ -133,40 +98,15 @@ impl From<ApiError> for StoreError {
 }
 
 /// Stores every file or none.
-pub async fn store_all(
-    state: &AppState,
-    caller: &Caller,
-    items: Vec<Ready>,
-) -> Result<Vec<DocumentRow>, StoreError> {
+pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> Result<Vec<DocumentRow>, StoreError> {
     let org = caller.org_id().to_string();
     let limits = caller.limits;
     let total: i64 = items.iter().map(|r| r.file.incoming.size as i64).sum();
-    let mut rb = Rollback {
-        state,
-        org: org.clone(),
-        bytes: 0,
-        visits: Vec::new(),
-        keys: Vec::new(),
-    };
+    let mut rb = Rollback { state, org: org.clone(), bytes: 0, visits: Vec::new(), keys: Vec::new() };
 
-    if !state
-        .db
-        .reserve_bytes(&org, total, limits.pool_bytes as i64)
-        .await
-        .map_err(ApiError::from)?
-    {
-        let used = state
-            .db
-            .org(&org)
-            .await
-            .map_err(ApiError::from)?
-            .map_or(0, |o| o.used_bytes);
-        return Err(ApiError::QuotaExceeded(messages::pool_full(
-            used as u64,
-            limits.pool_bytes,
-            total as u64,
-        ))
-        .into());
+    if !state.db.reserve_bytes(&org, total, limits.pool_bytes as i64).await.map_err(ApiError::from)? {
+        let used = state.db.org(&org).await.map_err(ApiError::from)?.map_or(0, |o| o.used_bytes);
+        return Err(ApiError::QuotaExceeded(messages::pool_full(used as u64, limits.pool_bytes, total as u64)).into());
     }
     rb.bytes = total;
 
@@ -177,17 +117,11 @@ pub async fn store_all(
         }
     }
     for (e, n) in per_visit {
-        match state
-            .db
-            .reserve_visit_slots(&org, &e, n, i64::from(limits.max_files_per_visit))
-            .await
-        {
+        match state.db.reserve_visit_slots(&org, &e, n, i64::from(limits.max_files_per_visit)).await {
             Ok(true) => rb.visits.push((e, n)),
             Ok(false) => {
                 rb.run().await;
-                return Err(
-                    ApiError::VisitLimit(messages::visit_full(limits.max_files_per_visit)).into(),
-                );
+                return Err(ApiError::VisitLimit(messages::visit_full(limits.max_files_per_visit)).into());
             }
             Err(err) => {
                 rb.run().await;
@@ -197,29 +131,16 @@ pub async fn store_all(
     }
 
     let now = state.now();
-    let org_uuid = Uuid::parse_str(&org)
-        .map_err(anyhow::Error::from)
-        .map_err(ApiError::from)?;
+    let org_uuid = Uuid::parse_str(&org).map_err(anyhow::Error::from).map_err(ApiError::from)?;
     let mut rows = Vec::with_capacity(items.len());
     for r in &items {
         let id = Uuid::new_v4();
-        let patient = Uuid::parse_str(&r.meta.patient.id)
-            .map_err(anyhow::Error::from)
-            .map_err(ApiError::from)?;
+        let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from).map_err(ApiError::from)?;
         let key = document_key(org_uuid, patient, now, id, r.file.kind.ext());
-        let disposition = format!(
-            "attachment; filename=\"{}\"",
-            download_file_name(&r.meta.title, r.file.kind.ext())
-        );
+        let disposition = format!("attachment; filename=\"{}\"", download_file_name(&r.meta.title, r.file.kind.ext()));
         let stored = state
             .storage
-            .put_file(
-                &key,
-                &r.file.incoming.path,
-                r.file.incoming.size,
-                r.file.kind.mime(),
-                Some(&disposition),
-            )
+            .put_file(&key, &r.file.incoming.path, r.file.incoming.size, r.file.kind.mime(), Some(&disposition))
             .await;
         if let Err(e) = stored {
             rb.run().await;
@@ -258,22 +179,13 @@ pub async fn store_all(
 
     if let Err(e) = state.db.insert_documents(&rows).await {
         rb.run().await;
-        return Err(if is_unique_violation(&e) {
-            StoreError::DuplicateKey
-        } else {
-            ApiError::from(e).into()
-        });
+        return Err(if is_unique_violation(&e) { StoreError::DuplicateKey } else { ApiError::from(e).into() });
     }
 
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let mut ev = caller.event("upload", "document", Some(r.id.clone()));
-        ev.detail = Some(format!(
-            "{} ({}, {} bytes)",
-            r.title,
-            r.category.as_str(),
-            r.file_size
-        ));
+        ev.detail = Some(format!("{} ({}, {} bytes)", r.title, r.category.as_str(), r.file_size));
         state.audit(ev).await?;
         let row = state
             .db

@@ -30,11 +30,7 @@ pub async fn scan(state: &AppState) -> anyhow::Result<OrphanReport> {
     }
     let stored: HashSet<String> = state.storage.list_keys(None).await?.into_iter().collect();
     let mut report = OrphanReport {
-        objects_without_row: stored
-            .iter()
-            .filter(|k| !expected.contains(*k))
-            .cloned()
-            .collect(),
+        objects_without_row: stored.iter().filter(|k| !expected.contains(*k)).cloned().collect(),
         rows_without_object: live.into_iter().filter(|k| !stored.contains(k)).collect(),
     };
     report.objects_without_row.sort();
@@ -53,10 +49,7 @@ pub async fn run(args: OrphansArgs) -> anyhow::Result<()> {
     }
     if args.delete {
         state.storage.delete_all(&report.objects_without_row).await;
-        println!(
-            "removed {} orphaned objects",
-            report.objects_without_row.len()
-        );
+        println!("removed {} orphaned objects", report.objects_without_row.len());
     }
     println!(
         "{} orphaned objects, {} documents with missing objects",

@@ -15,9 +15,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
     std::fs::create_dir_all(&common.data_dir)
         .with_context(|| format!("cannot create data folder {}", common.data_dir.display()))?;
     let storage_cfg = common.storage()?;
-    let db = Db::connect(&common.database_url())
-        .await
-        .context("cannot open the database")?;
+    let db = Db::connect(&common.database_url()).await.context("cannot open the database")?;
     let secret = match storage_cfg {
         StorageConfig::Local { .. } => signing_key(&common.data_dir)?,
         _ => Vec::new(),
@@ -37,16 +35,16 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo && !args.listen.ip().is_loopback() {
-        anyhow::bail!("--demo serves well-known passwords, so it only listens on loopback (e.g. 127.0.0.1:8080), not {}", args.listen);
+        anyhow::bail!(
+            "--demo serves well-known passwords, so it only listens on loopback (e.g. 127.0.0.1:8080), not {}",
+            args.listen
+        );
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let base_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let state = open(&args.common, base_url).await?;
     if args.demo {
         let logins = crate::demo::seed(&state).await?;
@@ -58,17 +56,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("listening on http://{addr}");
     std::io::stdout().flush()?;
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 
 async fn shutdown() {
     let term = async {
         #[cfg(unix)]
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
             return;
         }

@@ -12,8 +12,8 @@ use hmac::{Hmac, Mac};
 use object_store::path::Path as ObjectPath;
 use object_store::signer::Signer;
 use object_store::{
-    Attribute, Attributes, GetOptions, GetRange, GetResult, ObjectStore, PutMultipartOptions,
-    PutOptions, PutPayload, WriteMultipart,
+    Attribute, Attributes, GetOptions, GetRange, GetResult, ObjectStore, PutMultipartOptions, PutOptions, PutPayload,
+    WriteMultipart,
 };
 use sha2::Sha256;
 use std::path::Path;
@@ -43,20 +43,10 @@ impl Storage {
         Ok(match cfg {
             StorageConfig::Local { root } => {
                 std::fs::create_dir_all(root)?;
-                let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?
-                    .with_automatic_cleanup(true);
-                Storage {
-                    store: Arc::new(fs),
-                    signer: Arc::new(UrlSigner::Local { secret, base_url }),
-                }
+                let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true);
+                Storage { store: Arc::new(fs), signer: Arc::new(UrlSigner::Local { secret, base_url }) }
             }
-            StorageConfig::S3 {
-                endpoint,
-                bucket,
-                region,
-                access_key_id,
-                secret_access_key,
-            } => {
+            StorageConfig::S3 { endpoint, bucket, region, access_key_id, secret_access_key } => {
                 let mut b = object_store::aws::AmazonS3Builder::new()
                     .with_bucket_name(bucket)
                     .with_region(region)
@@ -69,25 +59,15 @@ impl Storage {
                         .with_virtual_hosted_style_request(false);
                 }
                 let s3 = Arc::new(b.build()?);
-                Storage {
-                    store: s3.clone(),
-                    signer: Arc::new(UrlSigner::Store(s3)),
-                }
+                Storage { store: s3.clone(), signer: Arc::new(UrlSigner::Store(s3)) }
             }
-            StorageConfig::Gcs {
-                bucket,
-                service_account,
-            } => {
-                let mut b =
-                    object_store::gcp::GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
+            StorageConfig::Gcs { bucket, service_account } => {
+                let mut b = object_store::gcp::GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
                 if let Some(p) = service_account {
                     b = b.with_service_account_path(p.display().to_string());
                 }
                 let gcs = Arc::new(b.build()?);
-                Storage {
-                    store: gcs.clone(),
-                    signer: Arc::new(UrlSigner::Store(gcs)),
-                }
+                Storage { store: gcs.clone(), signer: Arc::new(UrlSigner::Store(gcs)) }
             }
         })
     }
@@ -121,19 +101,11 @@ impl Storage {
         if size as usize <= PART_BYTES {
             let mut buf = Vec::with_capacity(size as usize);
             f.read_to_end(&mut buf).await?;
-            let opts = PutOptions {
-                attributes,
-                ..Default::default()
-            };
-            self.store
-                .put_opts(&path, PutPayload::from(buf), opts)
-                .await?;
+            let opts = PutOptions { attributes, ..Default::default() };
+            self.store.put_opts(&path, PutPayload::from(buf), opts).await?;
             return Ok(());
         }
-        let opts = PutMultipartOptions {
-            attributes,
-            ..Default::default()
-        };
+        let opts = PutMultipartOptions { attributes, ..Default::default() };
         let upload = self.store.put_multipart_opts(&path, opts).await?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
         let mut buf = vec![0u8; 256 * 1024];
@@ -158,23 +130,9 @@ impl Storage {
         Ok(())
     }
 
-    pub async fn put_bytes(
-        &self,
-        key: &str,
-        bytes: Vec<u8>,
-        content_type: &str,
-    ) -> Result<(), ApiError> {
-        let opts = PutOptions {
-            attributes: self.attributes(content_type, None),
-            ..Default::default()
-        };
-        self.store
-            .put_opts(
-                &ObjectPath::from(key),
-                PutPayload::from(Bytes::from(bytes)),
-                opts,
-            )
-            .await?;
+    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), ApiError> {
+        let opts = PutOptions { attributes: self.attributes(content_type, None), ..Default::default() };
+        self.store.put_opts(&ObjectPath::from(key), PutPayload::from(Bytes::from(bytes)), opts).await?;
         Ok(())
     }
 
@@ -196,9 +154,7 @@ impl Storage {
     }
 
     pub async fn rename(&self, from: &str, to: &str) -> Result<(), ApiError> {
-        self.store
-            .rename(&ObjectPath::from(from), &ObjectPath::from(to))
-            .await?;
+        self.store.rename(&ObjectPath::from(from), &ObjectPath::from(to)).await?;
         Ok(())
     }
 
@@ -210,15 +166,8 @@ impl Storage {
         }
     }
 
-    pub async fn get(
-        &self,
-        key: &str,
-        range: Option<std::ops::Range<u64>>,
-    ) -> Result<GetResult, ApiError> {
-        let opts = GetOptions {
-            range: range.map(GetRange::Bounded),
-            ..Default::default()
-        };
+    pub async fn get(&self, key: &str, range: Option<std::ops::Range<u64>>) -> Result<GetResult, ApiError> {
+        let opts = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
         Ok(self.store.get_opts(&ObjectPath::from(key), opts).await?)
     }
 
@@ -235,45 +184,27 @@ impl Storage {
     }
 
     /// A download URL for `key` valid for `ttl` from `now`.
-    pub async fn signed_url(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        ttl: Duration,
-    ) -> Result<SignedUrl, ApiError> {
+    pub async fn signed_url(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> Result<SignedUrl, ApiError> {
         let expires_at = now + chrono::Duration::from_std(ttl).map_err(anyhow::Error::from)?;
         let url = match &*self.signer {
             UrlSigner::Local { secret, base_url } => {
                 let exp = expires_at.timestamp();
-                format!(
-                    "{base_url}/files/{key}?expires={exp}&sig={}",
-                    local_signature(secret, key, exp)
-                )
+                format!("{base_url}/files/{key}?expires={exp}&sig={}", local_signature(secret, key, exp))
             }
-            UrlSigner::Store(s) => s
-                .signed_url(http::Method::GET, &ObjectPath::from(key), ttl)
-                .await?
-                .to_string(),
+            UrlSigner::Store(s) => s.signed_url(http::Method::GET, &ObjectPath::from(key), ttl).await?.to_string(),
         };
         Ok(SignedUrl { url, expires_at })
     }
 
     /// Checks a local `/files` link: signature first (constant time), then expiry.
-    pub fn verify_local(
-        &self,
-        key: &str,
-        expires: i64,
-        sig: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    pub fn verify_local(&self, key: &str, expires: i64, sig: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
         let UrlSigner::Local { secret, .. } = &*self.signer else {
             return Err(ApiError::SignatureInvalid);
         };
         let sig = hex::decode(sig).map_err(|_| ApiError::SignatureInvalid)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(anyhow::Error::from)?;
         mac.update(signed_message(key, expires).as_bytes());
-        mac.verify_slice(&sig)
-            .map_err(|_| ApiError::SignatureInvalid)?;
+        mac.verify_slice(&sig).map_err(|_| ApiError::SignatureInvalid)?;
         if now.timestamp() >= expires {
             return Err(ApiError::LinkExpired);
         }
@@ -337,9 +268,7 @@ mod tests {
 
     fn local() -> (tempfile::TempDir, Storage) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let cfg = StorageConfig::Local {
-            root: dir.path().join("o"),
-        };
+        let cfg = StorageConfig::Local { root: dir.path().join("o") };
         let s = Storage::open(&cfg, b"k".repeat(32), "http://127.0.0.1:1".into()).expect("open");
         (dir, s)
     }
@@ -348,29 +277,14 @@ mod tests {
     async fn local_links_verify_until_they_expire() {
         let (_d, s) = local();
         let now = Utc::now();
-        let u = s
-            .signed_url("org/a.pdf", now, Duration::from_secs(300))
-            .await
-            .expect("sign");
-        let q: std::collections::HashMap<_, _> = url::Url::parse(&u.url)
-            .expect("url")
-            .query_pairs()
-            .into_owned()
-            .collect();
+        let u = s.signed_url("org/a.pdf", now, Duration::from_secs(300)).await.expect("sign");
+        let q: std::collections::HashMap<_, _> =
+            url::Url::parse(&u.url).expect("url").query_pairs().into_owned().collect();
         let exp: i64 = q["expires"].parse().expect("exp");
         assert!(s.verify_local("org/a.pdf", exp, &q["sig"], now).is_ok());
-        assert!(matches!(
-            s.verify_local("org/b.pdf", exp, &q["sig"], now),
-            Err(ApiError::SignatureInvalid)
-        ));
-        assert!(matches!(
-            s.verify_local("org/a.pdf", exp + 1, &q["sig"], now),
-            Err(ApiError::SignatureInvalid)
-        ));
+        assert!(matches!(s.verify_local("org/b.pdf", exp, &q["sig"], now), Err(ApiError::SignatureInvalid)));
+        assert!(matches!(s.verify_local("org/a.pdf", exp + 1, &q["sig"], now), Err(ApiError::SignatureInvalid)));
         let later = now + chrono::Duration::seconds(301);
-        assert!(matches!(
-            s.verify_local("org/a.pdf", exp, &q["sig"], later),
-            Err(ApiError::LinkExpired)
-        ));
+        assert!(matches!(s.verify_local("org/a.pdf", exp, &q["sig"], later), Err(ApiError::LinkExpired)));
     }
 }

@@ -36,18 +36,13 @@ pub fn multipart_error(e: MultipartError, max_file: u64) -> ApiError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::FileTooLarge(messages::file_too_large(None, max_file))
     } else {
-        ApiError::BadRequest(format!(
-            "The upload was interrupted or is malformed ({}). Try again.",
-            e.body_text()
-        ))
+        ApiError::BadRequest(format!("The upload was interrupted or is malformed ({}). Try again.", e.body_text()))
     }
 }
 
 /// Streams one file field to a spool file in `dir`, refusing it once it passes `max` bytes.
 pub async fn receive(mut field: Field<'_>, max: u64, dir: &Path) -> ApiResult<Incoming> {
-    let tmp = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempfile_in(dir)?;
+    let tmp = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?;
     let (std_file, path) = tmp.into_parts();
     let mut file = tokio::fs::File::from_std(std_file);
     let mut hasher = Sha256::new();
@@ -86,13 +81,7 @@ pub async fn receive(mut field: Field<'_>, max: u64, dir: &Path) -> ApiResult<In
         s.update(&head);
         scan = Some(s);
     }
-    Ok(Incoming {
-        path,
-        size,
-        sha256: hex::encode(hasher.finalize()),
-        head,
-        pdf: scan.map(PdfScan::finish),
-    })
+    Ok(Incoming { path, size, sha256: hex::encode(hasher.finalize()), head, pdf: scan.map(PdfScan::finish) })
 }
 
 /// Reads and discards the rest of a multipart body, so a client still sending hears our answer.
@@ -109,9 +98,7 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
     let mut thumbnail = None;
     match kind {
         FileKind::Pdf => {
-            let facts = incoming
-                .pdf
-                .ok_or_else(|| MediaError::Corrupt("not a readable PDF".into()))?;
+            let facts = incoming.pdf.ok_or_else(|| MediaError::Corrupt("not a readable PDF".into()))?;
             if facts.encrypted {
                 return Err(MediaError::PasswordProtectedPdf.into());
             }
@@ -132,10 +119,5 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
         }
         _ => {}
     }
-    Ok(Checked {
-        incoming,
-        kind,
-        thumbnail,
-        page_count,
-    })
+    Ok(Checked { incoming, kind, thumbnail, page_count })
 }

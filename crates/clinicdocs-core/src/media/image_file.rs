@@ -21,9 +21,7 @@ fn format(kind: FileKind) -> Option<ImageFormat> {
 pub fn check_png_structure(bytes: &[u8]) -> Result<(), MediaError> {
     let mut pos = 8usize;
     loop {
-        let header = bytes
-            .get(pos..pos + 8)
-            .ok_or_else(|| MediaError::Corrupt("the PNG ends early".into()))?;
+        let header = bytes.get(pos..pos + 8).ok_or_else(|| MediaError::Corrupt("the PNG ends early".into()))?;
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = &header[4..8];
         let end = pos
@@ -46,10 +44,7 @@ pub fn check_png_structure(bytes: &[u8]) -> Result<(), MediaError> {
 
 /// A JPEG must end with its end-of-image marker (trailing zero padding allowed).
 pub fn check_jpeg_structure(bytes: &[u8]) -> Result<(), MediaError> {
-    let trimmed = bytes
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(&bytes[..0], |i| &bytes[..=i]);
+    let trimmed = bytes.iter().rposition(|&b| b != 0).map_or(&bytes[..0], |i| &bytes[..=i]);
     if trimmed.ends_with(&[0xff, 0xd9]) {
         Ok(())
     } else {
@@ -71,23 +66,16 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
         _ => {}
     }
     let Some(fmt) = format(kind) else {
-        return Err(MediaError::Unsupported(
-            "an image format this server cannot read",
-        ));
+        return Err(MediaError::Unsupported("an image format this server cannot read"));
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), fmt);
     reader.limits(limits());
-    let (w, h) = reader
-        .into_dimensions()
-        .map_err(|e| MediaError::Corrupt(short(&e.to_string())))?;
+    let (w, h) = reader.into_dimensions().map_err(|e| MediaError::Corrupt(short(&e.to_string())))?;
     if w == 0 || h == 0 {
         return Err(MediaError::Corrupt("the image has no pixels".into()));
     }
     if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
-        return Err(MediaError::TooManyPixels {
-            width: w,
-            height: h,
-        });
+        return Err(MediaError::TooManyPixels { width: w, height: h });
     }
     Ok((w, h))
 }
@@ -95,9 +83,7 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
 /// Decodes (after [`inspect`]) and returns the upright image.
 pub fn decode(bytes: &[u8], kind: FileKind) -> Result<DynamicImage, MediaError> {
     let (w, h) = inspect(bytes, kind)?;
-    let fmt = format(kind).ok_or(MediaError::Unsupported(
-        "an image format this server cannot read",
-    ))?;
+    let fmt = format(kind).ok_or(MediaError::Unsupported("an image format this server cannot read"))?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), fmt);
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(|e| decode_error(e, w, h))?;
@@ -124,16 +110,11 @@ fn short(s: &str) -> String {
 
 /// A JPEG no larger than `edge` on its longest side, aspect ratio kept.
 pub fn thumbnail_jpeg(img: &DynamicImage, edge: u32) -> Result<Vec<u8>, MediaError> {
-    let small = if img.width() > edge || img.height() > edge {
-        img.thumbnail(edge, edge)
-    } else {
-        img.clone()
-    };
+    let small = if img.width() > edge || img.height() > edge { img.thumbnail(edge, edge) } else { img.clone() };
     let rgb = DynamicImage::ImageRgb8(small.to_rgb8());
     let mut out = Vec::new();
     let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82);
-    rgb.write_with_encoder(enc)
-        .map_err(|e| MediaError::Corrupt(short(&e.to_string())))?;
+    rgb.write_with_encoder(enc).map_err(|e| MediaError::Corrupt(short(&e.to_string())))?;
     Ok(out)
 }
 
@@ -145,9 +126,7 @@ mod tests {
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = ImageBuffer::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128u8]));
         let mut out = Vec::new();
-        DynamicImage::ImageRgb8(img)
-            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-            .expect("encode");
+        DynamicImage::ImageRgb8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).expect("encode");
         out
     }
 
@@ -164,18 +143,12 @@ mod tests {
     fn png_with_appended_zip_is_refused() {
         let mut bytes = png(10, 10);
         bytes.extend_from_slice(b"PK\x03\x04 hidden archive");
-        assert_eq!(
-            inspect(&bytes, FileKind::Png),
-            Err(MediaError::TrailingData)
-        );
+        assert_eq!(inspect(&bytes, FileKind::Png), Err(MediaError::TrailingData));
     }
 
     #[test]
     fn truncated_png_is_corrupt() {
         let bytes = png(50, 50);
-        assert!(matches!(
-            inspect(&bytes[..bytes.len() - 20], FileKind::Png),
-            Err(MediaError::Corrupt(_))
-        ));
+        assert!(matches!(inspect(&bytes[..bytes.len() - 20], FileKind::Png), Err(MediaError::Corrupt(_))));
     }
 }

@@ -77,16 +77,14 @@ impl PdfScan {
             match buf[i] {
                 b'/' => {
                     let rest = &buf[i..];
-                    if rest.starts_with(b"/Encrypt") && at(i + 8).is_some_and(is_delimiter_or_space)
-                    {
+                    if rest.starts_with(b"/Encrypt") && at(i + 8).is_some_and(is_delimiter_or_space) {
                         self.encrypted = true;
                     } else if rest.starts_with(b"/Type") {
                         let mut j = i + 5;
                         while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
                             j += 1;
                         }
-                        if buf[j.min(buf.len())..].starts_with(b"/Page")
-                            && at(j + 5).is_some_and(is_delimiter_or_space)
+                        if buf[j.min(buf.len())..].starts_with(b"/Page") && at(j + 5).is_some_and(is_delimiter_or_space)
                         {
                             self.pages += 1;
                         }
@@ -118,14 +116,7 @@ mod tests {
     #[test]
     fn counts_pages_and_sees_no_password() {
         let f = scan_bytes(PLAIN);
-        assert_eq!(
-            f,
-            PdfFacts {
-                encrypted: false,
-                page_count: Some(2),
-                complete: true
-            }
-        );
+        assert_eq!(f, PdfFacts { encrypted: false, page_count: Some(2), complete: true });
     }
 
     #[test]

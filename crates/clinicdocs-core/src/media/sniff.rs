@@ -40,25 +40,14 @@ impl FileKind {
     }
 
     pub fn from_mime(m: &str) -> Option<FileKind> {
-        [
-            FileKind::Pdf,
-            FileKind::Jpeg,
-            FileKind::Png,
-            FileKind::Tiff,
-            FileKind::Webp,
-            FileKind::Heic,
-            FileKind::Dicom,
-        ]
-        .into_iter()
-        .find(|k| k.mime() == m)
+        [FileKind::Pdf, FileKind::Jpeg, FileKind::Png, FileKind::Tiff, FileKind::Webp, FileKind::Heic, FileKind::Dicom]
+            .into_iter()
+            .find(|k| k.mime() == m)
     }
 
     /// Raster formats this crate can decode into a thumbnail.
     pub fn is_decodable_image(self) -> bool {
-        matches!(
-            self,
-            FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp
-        )
+        matches!(self, FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp)
     }
 }
 
@@ -113,12 +102,7 @@ pub fn sniff(head: &[u8]) -> Result<FileKind, MediaError> {
     }
     if head.len() >= 12 && &head[4..8] == b"ftyp" {
         let brand = &head[8..12];
-        if [
-            b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
-        ]
-        .iter()
-        .any(|b| brand == *b)
-        {
+        if [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"].iter().any(|b| brand == *b) {
             return Ok(FileKind::Heic);
         }
         return Err(MediaError::Unsupported("a video or other media file"));
@@ -149,27 +133,15 @@ mod tests {
 
     #[test]
     fn executables_are_refused_whatever_their_name() {
-        assert_eq!(
-            sniff(b"\x7fELF\x02\x01\x01"),
-            Err(MediaError::Executable("a Linux ELF executable"))
-        );
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), Err(MediaError::Executable("a Linux ELF executable")));
         assert!(matches!(sniff(b"MZ\x90\0"), Err(MediaError::Executable(_))));
-        assert!(matches!(
-            sniff(b"#!/bin/sh\nrm -rf /"),
-            Err(MediaError::Executable(_))
-        ));
+        assert!(matches!(sniff(b"#!/bin/sh\nrm -rf /"), Err(MediaError::Executable(_))));
     }
 
     #[test]
     fn empty_and_unknown_files_are_refused() {
         assert_eq!(sniff(b""), Err(MediaError::Empty));
-        assert!(matches!(
-            sniff(b"hello world"),
-            Err(MediaError::Unsupported(_))
-        ));
-        assert!(matches!(
-            sniff(b"PK\x03\x04rest"),
-            Err(MediaError::Unsupported(_))
-        ));
+        assert!(matches!(sniff(b"hello world"), Err(MediaError::Unsupported(_))));
+        assert!(matches!(sniff(b"PK\x03\x04rest"), Err(MediaError::Unsupported(_))));
     }
 }

@@ -39,7 +39,8 @@ impl AnnotationRow {
     }
 }
 
-const COLS: &str = "a.id, a.document_id, a.page_number, a.shape, a.style, a.body, a.created_by, u.name AS created_by_name, \
+const COLS: &str =
+    "a.id, a.document_id, a.page_number, a.shape, a.style, a.body, a.created_by, u.name AS created_by_name, \
     a.created_at, a.updated_at, a.version";
 
 pub struct NewAnnotationRow<'a> {

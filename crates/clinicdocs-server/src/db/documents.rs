@@ -81,6 +81,15 @@ const COLS: &str = "d.id, d.org_id, d.patient_id, d.encounter_id, d.title, d.cat
     d.thumb_key, d.file_size, d.sha256, d.page_count, d.notes, d.uploaded_by, u.name AS uploaded_by_name, \
     d.idempotency_key, d.created_at, d.updated_at, d.deleted_at";
 
+/// The editable fields of a document, as they should become.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentEdit<'a> {
+    pub title: &'a str,
+    pub category: Category,
+    pub encounter: Option<&'a str>,
+    pub notes: Option<&'a str>,
+}
+
 /// Filters for listing; `visible_all`/`visible_own` come from the access policy.
 #[derive(Debug, Clone)]
 pub struct ListFilter {
@@ -119,10 +128,7 @@ enum Bind {
 }
 
 fn in_list(cats: &[Category]) -> String {
-    cats.iter()
-        .map(|c| format!("'{}'", c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    cats.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 impl Db {
@@ -168,11 +174,7 @@ impl Db {
         .await
     }
 
-    pub async fn document_by_idempotency_key(
-        &self,
-        org: &str,
-        key: &str,
-    ) -> sqlx::Result<Option<DocumentRow>> {
+    pub async fn document_by_idempotency_key(&self, org: &str, key: &str) -> sqlx::Result<Option<DocumentRow>> {
         sqlx::query_as(&format!(
             "SELECT {COLS} FROM documents d JOIN users u ON u.id = d.uploaded_by WHERE d.org_id = $1 AND d.idempotency_key = $2"
         ))
@@ -209,10 +211,7 @@ impl Db {
         }
         if !f.visible_own.is_empty() {
             let p = next(Bind::S(f.user.clone()), &mut binds);
-            vis.push(format!(
-                "(d.category IN ({}) AND d.uploaded_by = {p})",
-                in_list(&f.visible_own)
-            ));
+            vis.push(format!("(d.category IN ({}) AND d.uploaded_by = {p})", in_list(&f.visible_own)));
         }
         if vis.is_empty() {
             return Ok(Vec::new());
@@ -254,9 +253,7 @@ impl Db {
             };
             let pv = next(v, &mut binds);
             let pid = next(Bind::S(c.id.clone()), &mut binds);
-            sql.push_str(&format!(
-                " AND ({col} {cmp} {pv} OR ({col} = {pv} AND d.id {cmp} {pid}))"
-            ));
+            sql.push_str(&format!(" AND ({col} {cmp} {pv} OR ({col} = {pv} AND d.id {cmp} {pid}))"));
         }
         let pl = next(Bind::I(f.limit), &mut binds);
         sql.push_str(&format!(" ORDER BY {col} {dir}, d.id {dir} LIMIT {pl}"));
@@ -270,25 +267,23 @@ impl Db {
         q.fetch_all(&self.pool).await
     }
 
+    /// Applies an edit to a live document; returns the number of rows changed (0 or 1).
     pub async fn update_document(
         &self,
         org: &str,
         id: &str,
-        title: &str,
-        category: Category,
-        encounter: Option<&str>,
-        notes: Option<&str>,
+        e: &DocumentEdit<'_>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<u64> {
         let r = sqlx::query(
             "UPDATE documents SET title = $1, title_lower = $2, category = $3, encounter_id = $4, notes = $5, updated_at = $6 \
              WHERE org_id = $7 AND id = $8 AND deleted_at IS NULL",
         )
-        .bind(title)
-        .bind(title.to_lowercase())
-        .bind(category.as_str())
-        .bind(encounter.map(str::to_string))
-        .bind(notes.map(str::to_string))
+        .bind(e.title)
+        .bind(e.title.to_lowercase())
+        .bind(e.category.as_str())
+        .bind(e.encounter.map(str::to_string))
+        .bind(e.notes.map(str::to_string))
         .bind(ms(now))
         .bind(org)
         .bind(id)
@@ -299,12 +294,7 @@ impl Db {
 
     /// Marks a document deleted and gives its bytes back to the clinic's pool and visit, in one
     /// transaction. Returns false when it was already deleted or is not the clinic's.
-    pub async fn soft_delete_document(
-        &self,
-        doc: &DocumentRow,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<bool> {
+    pub async fn soft_delete_document(&self, doc: &DocumentRow, by: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
         let mut tx = self.pool.begin().await?;
         let r = sqlx::query(
             "UPDATE documents SET deleted_at = $1, deleted_by = $2, updated_at = $1 WHERE org_id = $3 AND id = $4 AND deleted_at IS NULL",
@@ -337,12 +327,10 @@ impl Db {
 
     /// Live document count of a clinic.
     pub async fn document_count(&self, org: &str) -> sqlx::Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM documents WHERE org_id = $1 AND deleted_at IS NULL",
-        )
-        .bind(org)
-        .fetch_one(&self.pool)
-        .await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM documents WHERE org_id = $1 AND deleted_at IS NULL")
+            .bind(org)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
@@ -350,9 +338,7 @@ impl Db {
     /// live under the trash prefix), and profile images.
     pub async fn all_object_keys(&self) -> sqlx::Result<Vec<(String, bool)>> {
         let rows: Vec<(String, Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT storage_key, thumb_key, deleted_at FROM documents")
-                .fetch_all(&self.pool)
-                .await?;
+            sqlx::query_as("SELECT storage_key, thumb_key, deleted_at FROM documents").fetch_all(&self.pool).await?;
         let mut keys = Vec::new();
         for (k, t, deleted) in rows {
             let live = deleted.is_none();

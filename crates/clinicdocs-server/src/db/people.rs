@@ -22,12 +22,7 @@ impl OrgRow {
         Plan::parse(&self.plan).unwrap_or(Plan::Basic)
     }
     pub fn to_api(&self, documents_enabled: bool) -> anyhow::Result<Org> {
-        Ok(Org {
-            id: parse_uuid(&self.id)?,
-            name: self.name.clone(),
-            plan: self.plan(),
-            documents_enabled,
-        })
+        Ok(Org { id: parse_uuid(&self.id)?, name: self.name.clone(), plan: self.plan(), documents_enabled })
     }
 }
 
@@ -49,8 +44,7 @@ impl UserRow {
             id: parse_uuid(&self.id)?,
             name: self.name.clone(),
             email: self.email.clone(),
-            role: Role::parse(&self.role)
-                .ok_or_else(|| anyhow::anyhow!("bad role {}", self.role))?,
+            role: Role::parse(&self.role).ok_or_else(|| anyhow::anyhow!("bad role {}", self.role))?,
             org_id: parse_uuid(&self.org_id)?,
         })
     }
@@ -100,8 +94,7 @@ impl EncounterRow {
 }
 
 const USER_COLS: &str = "id, org_id, email, name, role, password_hash, photo_key, photo_thumb_key";
-const PATIENT_COLS: &str =
-    "id, org_id, name, date_of_birth, photo_key, photo_thumb_key, created_at";
+const PATIENT_COLS: &str = "id, org_id, name, date_of_birth, photo_key, photo_thumb_key, created_at";
 
 impl Db {
     pub async fn org_by_domain(&self, domain: &str) -> sqlx::Result<Option<OrgRow>> {
@@ -171,32 +164,22 @@ impl Db {
     }
 
     pub async fn user_in_org(&self, org: &str, id: &str) -> sqlx::Result<Option<UserRow>> {
-        sqlx::query_as(&format!(
-            "SELECT {USER_COLS} FROM users WHERE org_id = $1 AND id = $2"
-        ))
-        .bind(org)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
+        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE org_id = $1 AND id = $2"))
+            .bind(org)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
-    pub async fn set_user_photo(
-        &self,
-        org: &str,
-        id: &str,
-        key: &str,
-        thumb: &str,
-    ) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE users SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4",
-        )
-        .bind(key)
-        .bind(thumb)
-        .bind(org)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+    pub async fn set_user_photo(&self, org: &str, id: &str, key: &str, thumb: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE users SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4")
+            .bind(key)
+            .bind(thumb)
+            .bind(org)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// Whether `key` is a current profile image (or its avatar) of a patient or practitioner.
@@ -229,11 +212,7 @@ impl Db {
     }
 
     /// The user and clinic behind a live session token.
-    pub async fn session_user(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<Option<(UserRow, OrgRow)>> {
+    pub async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<(UserRow, OrgRow)>> {
         let user: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
             USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
@@ -247,11 +226,7 @@ impl Db {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map(|_| ())
     }
 
     pub async fn create_patient(
@@ -277,22 +252,15 @@ impl Db {
     }
 
     pub async fn patient(&self, org: &str, id: &str) -> sqlx::Result<Option<PatientRow>> {
-        sqlx::query_as(&format!(
-            "SELECT {PATIENT_COLS} FROM patients WHERE org_id = $1 AND id = $2"
-        ))
-        .bind(org)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
+        sqlx::query_as(&format!("SELECT {PATIENT_COLS} FROM patients WHERE org_id = $1 AND id = $2"))
+            .bind(org)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     /// Patients whose name contains `q` (any case) or whose date of birth is `q`.
-    pub async fn search_patients(
-        &self,
-        org: &str,
-        q: &str,
-        limit: i64,
-    ) -> sqlx::Result<Vec<PatientRow>> {
+    pub async fn search_patients(&self, org: &str, q: &str, limit: i64) -> sqlx::Result<Vec<PatientRow>> {
         let needle = q.trim().to_lowercase().replace(['%', '_'], "");
         sqlx::query_as(&format!(
             "SELECT {PATIENT_COLS} FROM patients WHERE org_id = $1 AND (name_lower LIKE $2 OR date_of_birth = $3) ORDER BY name_lower, id LIMIT $4"
@@ -305,13 +273,7 @@ impl Db {
         .await
     }
 
-    pub async fn set_patient_photo(
-        &self,
-        org: &str,
-        id: &str,
-        key: &str,
-        thumb: &str,
-    ) -> sqlx::Result<()> {
+    pub async fn set_patient_photo(&self, org: &str, id: &str, key: &str, thumb: &str) -> sqlx::Result<()> {
         sqlx::query("UPDATE patients SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4")
             .bind(key)
             .bind(thumb)
@@ -356,21 +318,17 @@ impl Db {
     }
 
     pub async fn encounter(&self, org: &str, id: &str) -> sqlx::Result<Option<EncounterRow>> {
-        sqlx::query_as("SELECT id, patient_id, date, reason, document_count FROM encounters WHERE org_id = $1 AND id = $2")
-            .bind(org)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        sqlx::query_as(
+            "SELECT id, patient_id, date, reason, document_count FROM encounters WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// Atomically adds `n` documents to a visit unless that would pass `max`.
-    pub async fn reserve_visit_slots(
-        &self,
-        org: &str,
-        encounter: &str,
-        n: i64,
-        max: i64,
-    ) -> sqlx::Result<bool> {
+    pub async fn reserve_visit_slots(&self, org: &str, encounter: &str, n: i64, max: i64) -> sqlx::Result<bool> {
         let r = sqlx::query(
             "UPDATE encounters SET document_count = document_count + $1 WHERE org_id = $2 AND id = $3 AND document_count + $1 <= $4",
         )
@@ -383,12 +341,7 @@ impl Db {
         Ok(r.rows_affected() == 1)
     }
 
-    pub async fn release_visit_slots(
-        &self,
-        org: &str,
-        encounter: &str,
-        n: i64,
-    ) -> sqlx::Result<()> {
+    pub async fn release_visit_slots(&self, org: &str, encounter: &str, n: i64) -> sqlx::Result<()> {
         sqlx::query("UPDATE encounters SET document_count = document_count - $1 WHERE org_id = $2 AND id = $3 AND document_count >= $1")
             .bind(n)
             .bind(org)
@@ -400,14 +353,12 @@ impl Db {
 
     /// Atomically adds `bytes` to the clinic's usage unless that would pass `quota`.
     pub async fn reserve_bytes(&self, org: &str, bytes: i64, quota: i64) -> sqlx::Result<bool> {
-        let r = sqlx::query(
-            "UPDATE orgs SET used_bytes = used_bytes + $1 WHERE id = $2 AND used_bytes + $1 <= $3",
-        )
-        .bind(bytes)
-        .bind(org)
-        .bind(quota)
-        .execute(&self.pool)
-        .await?;
+        let r = sqlx::query("UPDATE orgs SET used_bytes = used_bytes + $1 WHERE id = $2 AND used_bytes + $1 <= $3")
+            .bind(bytes)
+            .bind(org)
+            .bind(quota)
+            .execute(&self.pool)
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 

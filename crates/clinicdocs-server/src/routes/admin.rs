@@ -11,16 +11,9 @@ use clinicdocs_core::policy::Action;
 /// Used space of the clinic's pool. Every role with Documents sees the gauge.
 #[utoipa::path(get, path = "/api/v1/storage", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = StorageUsage), (status = 403, body = ErrorBody)))]
-pub async fn storage(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<StorageUsage>> {
+pub async fn storage(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StorageUsage>> {
     caller.require_documents()?;
-    let org = state
-        .db
-        .org(caller.org_id())
-        .await?
-        .map_or(0, |o| o.used_bytes);
+    let org = state.db.org(caller.org_id()).await?.map_or(0, |o| o.used_bytes);
     Ok(Json(StorageUsage {
         used_bytes: org,
         quota_bytes: caller.limits.pool_bytes as i64,
@@ -36,22 +29,9 @@ pub async fn audit(
     caller: Caller,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
-    caller
-        .check(&state, Action::ReadAudit, None, false, ("audit", None))
-        .await?;
+    caller.check(&state, Action::ReadAudit, None, false, ("audit", None)).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = state
-        .db
-        .audit_events(caller.org_id(), q.before, q.action.as_deref(), limit)
-        .await?;
-    let next_before = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id))
-        .flatten();
-    Ok(Json(AuditPage {
-        items: rows
-            .iter()
-            .map(|r| r.to_api())
-            .collect::<anyhow::Result<_>>()?,
-        next_before,
-    }))
+    let rows = state.db.audit_events(caller.org_id(), q.before, q.action.as_deref(), limit).await?;
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    Ok(Json(AuditPage { items: rows.iter().map(|r| r.to_api()).collect::<anyhow::Result<_>>()?, next_before }))
 }

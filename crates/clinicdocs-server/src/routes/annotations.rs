@@ -22,11 +22,7 @@ pub async fn list_annotations(
 ) -> ApiResult<Json<Vec<Annotation>>> {
     let doc = visible_document(&state, &caller, id).await?;
     let rows = state.db.annotations(caller.org_id(), &doc.id).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| r.to_api())
-            .collect::<anyhow::Result<_>>()?,
-    ))
+    Ok(Json(rows.iter().map(|r| r.to_api()).collect::<anyhow::Result<_>>()?))
 }
 
 #[utoipa::path(post, path = "/api/v1/documents/{id}/annotations", tag = "annotations", security(("bearer" = [])),
@@ -57,9 +53,7 @@ pub async fn create_annotation(
             )));
         }
     } else if !doc.content_type.starts_with("application/pdf") && new.page_number != 1 {
-        return Err(ApiError::BadRequest(
-            "An image has one page; use page 1.".into(),
-        ));
+        return Err(ApiError::BadRequest("An image has one page; use page 1.".into()));
     }
     let aid = Uuid::new_v4().to_string();
     state
@@ -77,41 +71,17 @@ pub async fn create_annotation(
         })
         .await?;
     let mut ev = caller.event("annotation_created", "annotation", Some(aid.clone()));
-    ev.detail = Some(format!(
-        "document {} page {} {}",
-        doc.id,
-        new.page_number,
-        new.shape.kind()
-    ));
+    ev.detail = Some(format!("document {} page {} {}", doc.id, new.page_number, new.shape.kind()));
     state.audit(ev).await?;
-    let row = state
-        .db
-        .annotation(caller.org_id(), &aid)
-        .await?
-        .ok_or(ApiError::NotFound("Annotation"))?;
+    let row = state.db.annotation(caller.org_id(), &aid).await?.ok_or(ApiError::NotFound("Annotation"))?;
     Ok((StatusCode::CREATED, Json(row.to_api()?)))
 }
 
 /// Loads an annotation the caller may change: its document must be visible and annotatable.
-async fn editable(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<crate::db::annotations::AnnotationRow> {
+async fn editable(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<crate::db::annotations::AnnotationRow> {
     caller.require_documents()?;
-    let Some(row) = state
-        .db
-        .annotation(caller.org_id(), &id.to_string())
-        .await?
-    else {
-        return Err(caller
-            .refuse(
-                state,
-                "annotation",
-                Some(id.to_string()),
-                ApiError::NotFound("Annotation"),
-            )
-            .await);
+    let Some(row) = state.db.annotation(caller.org_id(), &id.to_string()).await? else {
+        return Err(caller.refuse(state, "annotation", Some(id.to_string()), ApiError::NotFound("Annotation")).await);
     };
     let doc_id = Uuid::parse_str(&row.document_id).map_err(anyhow::Error::from)?;
     let doc = visible_document(state, caller, doc_id).await?;
@@ -156,14 +126,8 @@ pub async fn update_annotation(
             "Someone else changed this annotation since you opened it. Reload to see their version.".into(),
         ));
     }
-    state
-        .audit(caller.event("annotation_updated", "annotation", Some(row.id.clone())))
-        .await?;
-    let row = state
-        .db
-        .annotation(caller.org_id(), &row.id)
-        .await?
-        .ok_or(ApiError::NotFound("Annotation"))?;
+    state.audit(caller.event("annotation_updated", "annotation", Some(row.id.clone()))).await?;
+    let row = state.db.annotation(caller.org_id(), &row.id).await?.ok_or(ApiError::NotFound("Annotation"))?;
     Ok(Json(row.to_api()?))
 }
 
@@ -178,8 +142,6 @@ pub async fn delete_annotation(
     if !state.db.delete_annotation(caller.org_id(), &row.id).await? {
         return Err(ApiError::NotFound("Annotation"));
     }
-    state
-        .audit(caller.event("annotation_deleted", "annotation", Some(row.id.clone())))
-        .await?;
+    state.audit(caller.event("annotation_deleted", "annotation", Some(row.id.clone()))).await?;
     Ok(StatusCode::NO_CONTENT)
 }

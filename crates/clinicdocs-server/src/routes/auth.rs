@@ -24,14 +24,10 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let user = state.db.user_by_email(&req.email).await?;
-    let hash = user
-        .as_ref()
-        .map_or(dummy_hash(), |u| u.password_hash.as_str())
-        .to_string();
+    let hash = user.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
     let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let ok =
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(anyhow::Error::from)?;
     let Some(user) = user.filter(|_| ok) else {
         state
             .audit(NewAuditEvent {
@@ -46,15 +42,7 @@ pub async fn login(
     };
     let now = state.now();
     let (token, hash) = new_token();
-    state
-        .db
-        .create_session(
-            &hash,
-            &user.id,
-            now,
-            now + chrono::Duration::hours(SESSION_HOURS),
-        )
-        .await?;
+    state.db.create_session(&hash, &user.id, now, now + chrono::Duration::hours(SESSION_HOURS)).await?;
     state
         .audit(NewAuditEvent {
             org_id: Some(user.org_id.clone()),
@@ -67,10 +55,7 @@ pub async fn login(
             detail: None,
         })
         .await?;
-    Ok(Json(LoginResponse {
-        token,
-        user: user.to_api()?,
-    }))
+    Ok(Json(LoginResponse { token, user: user.to_api()? }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
@@ -83,8 +68,5 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> ApiResult<Json<Me>> {
-    Ok(Json(Me {
-        org: caller.org.to_api(caller.limits.documents_enabled)?,
-        user: caller.user,
-    }))
+    Ok(Json(Me { org: caller.org.to_api(caller.limits.documents_enabled)?, user: caller.user }))
 }

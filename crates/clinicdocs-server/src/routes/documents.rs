@@ -2,7 +2,7 @@
 //! signed download URLs.
 
 use crate::auth::Caller;
-use crate::db::documents::{Cursor, CursorValue, DocumentRow, ListFilter};
+use crate::db::documents::{Cursor, CursorValue, DocumentEdit, DocumentRow, ListFilter};
 use crate::error::{ApiError, ApiResult};
 use crate::intake::{self, check_meta, Ready, StoreError};
 use crate::state::AppState;
@@ -14,9 +14,8 @@ use axum::Json;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use clinicdocs_core::api::{
-    BatchFileState, BatchFileStatus, BatchItem, BatchResponse, Document, DocumentPage,
-    DocumentPatch, DocumentQuery, ErrorBody, SignedUrl, SortKey, UploadResponse, UrlQuery,
-    UrlVariant,
+    BatchFileState, BatchFileStatus, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
+    ErrorBody, SignedUrl, SortKey, UploadResponse, UrlQuery, UrlVariant,
 };
 use clinicdocs_core::limits::{messages, MAX_BATCH_FILES};
 use clinicdocs_core::names::{validate_notes, validate_title};
@@ -28,31 +27,12 @@ use uuid::Uuid;
 
 /// Loads a live document the caller may see. A document of another clinic, a deleted one and
 /// one the caller's role may not see all answer 404 (and are audited as refused).
-pub async fn visible_document(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<DocumentRow> {
+pub async fn visible_document(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<DocumentRow> {
     caller.require_documents()?;
     let row = state.db.document(caller.org_id(), &id.to_string()).await?;
     match row {
-        Some(d)
-            if caller.may(
-                Action::View,
-                Some(d.category()),
-                d.uploaded_by == caller.user_id(),
-            ) =>
-        {
-            Ok(d)
-        }
-        _ => Err(caller
-            .refuse(
-                state,
-                "document",
-                Some(id.to_string()),
-                ApiError::NotFound("Document"),
-            )
-            .await),
+        Some(d) if caller.may(Action::View, Some(d.category()), d.uploaded_by == caller.user_id()) => Ok(d),
+        _ => Err(caller.refuse(state, "document", Some(id.to_string()), ApiError::NotFound("Document")).await),
     }
 }
 
@@ -62,19 +42,12 @@ fn parse_time(s: &str, end_of_day: bool) -> ApiResult<i64> {
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| ApiError::BadRequest(format!("'{s}' is not a date; use YYYY-MM-DD.")))?;
-    let d = if end_of_day {
-        d.succ_opt().unwrap_or(d)
-    } else {
-        d
-    };
-    Ok(d.and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis())
-        .unwrap_or_default())
+    let d = if end_of_day { d.succ_opt().unwrap_or(d) } else { d };
+    Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or_default())
 }
 
 fn encode_cursor(c: &Cursor) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(serde_json::to_vec(c).unwrap_or_default())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap_or_default())
 }
 
 fn decode_cursor(s: &str) -> ApiResult<Cursor> {
@@ -82,9 +55,7 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
         .decode(s)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| {
-            ApiError::BadRequest("The page cursor is not valid; start from the first page.".into())
-        })
+        .ok_or_else(|| ApiError::BadRequest("The page cursor is not valid; start from the first page.".into()))
 }
 
 /// List document metadata, newest first by default.
@@ -99,26 +70,12 @@ pub async fn list_documents(
     let org = caller.org_id().to_string();
     if let Some(p) = q.patient_id {
         if state.db.patient(&org, &p.to_string()).await?.is_none() {
-            return Err(caller
-                .refuse(
-                    &state,
-                    "patient",
-                    Some(p.to_string()),
-                    ApiError::NotFound("Patient"),
-                )
-                .await);
+            return Err(caller.refuse(&state, "patient", Some(p.to_string()), ApiError::NotFound("Patient")).await);
         }
     }
     if let Some(e) = q.encounter_id {
         if state.db.encounter(&org, &e.to_string()).await?.is_none() {
-            return Err(caller
-                .refuse(
-                    &state,
-                    "encounter",
-                    Some(e.to_string()),
-                    ApiError::NotFound("Visit"),
-                )
-                .await);
+            return Err(caller.refuse(&state, "encounter", Some(e.to_string()), ApiError::NotFound("Visit")).await);
         }
     }
     let (visible_all, visible_own) = visible_categories(caller.role());
@@ -132,11 +89,7 @@ pub async fn list_documents(
         patient: q.patient_id.map(|p| p.to_string()),
         category: q.category,
         encounter: q.encounter_id.map(|e| e.to_string()),
-        from: q
-            .from
-            .as_deref()
-            .map(|s| parse_time(s, false))
-            .transpose()?,
+        from: q.from.as_deref().map(|s| parse_time(s, false)).transpose()?,
         to: q.to.as_deref().map(|s| parse_time(s, true)).transpose()?,
         sort,
         order: q.order.unwrap_or(if sort == SortKey::Date {
@@ -148,24 +101,15 @@ pub async fn list_documents(
         after: q.cursor.as_deref().map(decode_cursor).transpose()?,
     };
     let rows = state.db.list_documents(&filter).await?;
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last())
-        .flatten()
-        .map(|last| {
-            let v = match sort {
-                SortKey::Date => CursorValue::Int(last.created_at),
-                SortKey::Name => CursorValue::Text(last.title.to_lowercase()),
-                SortKey::Uploader => CursorValue::Text(last.uploaded_by_name.clone()),
-            };
-            encode_cursor(&Cursor {
-                v,
-                id: last.id.clone(),
-            })
-        });
-    let items = rows
-        .iter()
-        .map(DocumentRow::to_api)
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last()).flatten().map(|last| {
+        let v = match sort {
+            SortKey::Date => CursorValue::Int(last.created_at),
+            SortKey::Name => CursorValue::Text(last.title.to_lowercase()),
+            SortKey::Uploader => CursorValue::Text(last.uploaded_by_name.clone()),
+        };
+        encode_cursor(&Cursor { v, id: last.id.clone() })
+    });
+    let items = rows.iter().map(DocumentRow::to_api).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Json(DocumentPage { items, next_cursor }))
 }
 
@@ -203,13 +147,8 @@ struct TextFields {
 fn to_item(f: TextFields) -> ApiResult<BatchItem> {
     let missing = |what: &str| ApiError::BadRequest(format!("The upload needs a {what}."));
     let bad = |what: &str| ApiError::BadRequest(format!("The {what} is not valid."));
-    let patient_id = Uuid::parse_str(
-        f.patient_id
-            .as_deref()
-            .ok_or_else(|| missing("patient"))?
-            .trim(),
-    )
-    .map_err(|_| bad("patient id"))?;
+    let patient_id = Uuid::parse_str(f.patient_id.as_deref().ok_or_else(|| missing("patient"))?.trim())
+        .map_err(|_| bad("patient id"))?;
     let category_s = f.category.ok_or_else(|| missing("document type"))?;
     let category = Category::parse(category_s.trim()).ok_or_else(|| {
         ApiError::BadRequest(format!(
@@ -218,31 +157,18 @@ fn to_item(f: TextFields) -> ApiResult<BatchItem> {
             Category::ALL.map(|c| c.as_str()).join(", ")
         ))
     })?;
-    let encounter_id = match f
-        .encounter_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let encounter_id = match f.encounter_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Uuid::parse_str(s).map_err(|_| bad("visit id"))?),
     };
-    Ok(BatchItem {
-        patient_id,
-        category,
-        title: f.title.ok_or_else(|| missing("name"))?,
-        notes: f.notes,
-        encounter_id,
-    })
+    Ok(BatchItem { patient_id, category, title: f.title.ok_or_else(|| missing("name"))?, notes: f.notes, encounter_id })
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let s = v.to_str().map_err(|_| {
-        ApiError::BadRequest("The Idempotency-Key header must be plain text.".into())
-    })?;
+    let s = v.to_str().map_err(|_| ApiError::BadRequest("The Idempotency-Key header must be plain text.".into()))?;
     if s.is_empty() || s.len() > 200 || !s.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::BadRequest(
             "The Idempotency-Key header must be 1 to 200 visible ASCII characters.".into(),
@@ -252,37 +178,20 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 }
 
 async fn upload_response(state: &AppState, row: &DocumentRow) -> ApiResult<UploadResponse> {
-    let download_url = state
-        .storage
-        .signed_url(&row.storage_key, state.now(), state.signed_url_ttl)
-        .await?;
-    Ok(UploadResponse {
-        document: row.to_api()?,
-        download_url,
-    })
+    let download_url = state.storage.signed_url(&row.storage_key, state.now(), state.signed_url_ttl).await?;
+    Ok(UploadResponse { document: row.to_api()?, download_url })
 }
 
 /// What an earlier upload with the same key means for this one.
-async fn replay(
-    state: &AppState,
-    caller: &Caller,
-    key: &str,
-    sha256: &str,
-) -> ApiResult<Option<UploadResponse>> {
-    let Some(row) = state
-        .db
-        .document_by_idempotency_key(caller.org_id(), key)
-        .await?
-    else {
+async fn replay(state: &AppState, caller: &Caller, key: &str, sha256: &str) -> ApiResult<Option<UploadResponse>> {
+    let Some(row) = state.db.document_by_idempotency_key(caller.org_id(), key).await? else {
         return Ok(None);
     };
     if row.sha256 != sha256 {
         return Err(ApiError::IdempotencyConflict);
     }
     if row.deleted_at.is_some() {
-        return Err(ApiError::Conflict(
-            "This file was uploaded earlier and has since been deleted.".into(),
-        ));
+        return Err(ApiError::Conflict("This file was uploaded earlier and has since been deleted.".into()));
     }
     Ok(Some(upload_response(state, &row).await?))
 }
@@ -316,18 +225,12 @@ async fn receive_single(
     let max = caller.limits.max_file_bytes;
     let mut fields = TextFields::default();
     let mut incoming = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(e, max))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
             "file" => {
                 if incoming.is_some() {
-                    return Err(ApiError::BadRequest(
-                        "Send one file per upload, or use the batch upload.".into(),
-                    ));
+                    return Err(ApiError::BadRequest("Send one file per upload, or use the batch upload.".into()));
                 }
                 incoming = Some(upload::receive(field, max, &state.spool_dir).await?);
             }
@@ -344,8 +247,7 @@ async fn receive_single(
             }
         }
     }
-    let incoming =
-        incoming.ok_or_else(|| ApiError::BadRequest("The upload has no file.".into()))?;
+    let incoming = incoming.ok_or_else(|| ApiError::BadRequest("The upload has no file.".into()))?;
     if let Some(k) = &key {
         if let Some(r) = replay(state, caller, k, &incoming.sha256).await? {
             return Ok((StatusCode::OK, Json(r)).into_response());
@@ -355,39 +257,18 @@ async fn receive_single(
     let meta = check_meta(state, caller, &item).await?;
     let file = upload::check(incoming).await?;
     let sha = file.incoming.sha256.clone();
-    match intake::store_all(
-        state,
-        caller,
-        vec![Ready {
-            meta,
-            file,
-            idempotency_key: key.clone(),
-        }],
-    )
-    .await
-    {
+    match intake::store_all(state, caller, vec![Ready { meta, file, idempotency_key: key.clone() }]).await {
         Ok(rows) => {
-            let row = rows
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no row stored")))?;
-            Ok((
-                StatusCode::CREATED,
-                Json(upload_response(state, &row).await?),
-            )
-                .into_response())
+            let row = rows.into_iter().next().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no row stored")))?;
+            Ok((StatusCode::CREATED, Json(upload_response(state, &row).await?)).into_response())
         }
         Err(StoreError::Api(e)) => Err(e),
         Err(StoreError::DuplicateKey) => match &key {
             Some(k) => match replay(state, caller, k, &sha).await? {
                 Some(r) => Ok((StatusCode::OK, Json(r)).into_response()),
-                None => Err(ApiError::Conflict(
-                    "The upload collided with another; try again.".into(),
-                )),
+                None => Err(ApiError::Conflict("The upload collided with another; try again.".into())),
             },
-            None => Err(ApiError::Conflict(
-                "The upload collided with another; try again.".into(),
-            )),
+            None => Err(ApiError::Conflict("The upload collided with another; try again.".into())),
         },
     }
 }
@@ -397,11 +278,7 @@ async fn receive_single(
     request_body(content = BatchForm, content_type = "multipart/form-data"),
     responses((status = 201, body = BatchResponse), (status = 422, description = "a file was refused; nothing stored", body = BatchResponse),
         (status = 413, description = "the batch does not fit the clinic's pool; nothing stored", body = BatchResponse)))]
-pub async fn upload_batch(
-    State(state): State<AppState>,
-    caller: Caller,
-    mut multipart: Multipart,
-) -> Response {
+pub async fn upload_batch(State(state): State<AppState>, caller: Caller, mut multipart: Multipart) -> Response {
     let result = receive_batch(&state, &caller, &mut multipart).await;
     upload::drain(&mut multipart).await;
     match result {
@@ -411,51 +288,33 @@ pub async fn upload_batch(
 }
 
 fn batch_failure(status: StatusCode, error: ApiError, files: Vec<BatchFileStatus>) -> Response {
-    (
-        status,
-        Json(BatchResponse {
-            stored: false,
-            files,
-            error: Some(error.detail()),
-        }),
-    )
-        .into_response()
+    (status, Json(BatchResponse { stored: false, files, error: Some(error.detail()) })).into_response()
 }
 
-async fn receive_batch(
-    state: &AppState,
-    caller: &Caller,
-    multipart: &mut Multipart,
-) -> ApiResult<Response> {
+async fn receive_batch(state: &AppState, caller: &Caller, multipart: &mut Multipart) -> ApiResult<Response> {
     caller.require_documents()?;
     let max = caller.limits.max_file_bytes;
     let mut manifest: Option<Vec<BatchItem>> = None;
     let mut files: Vec<ApiResult<upload::Incoming>> = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(e, max))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         match field.name().unwrap_or_default() {
             "manifest" => {
                 let text = field.text().await.map_err(|e| multipart_error(e, max))?;
-                manifest = Some(serde_json::from_str(&text).map_err(|e| {
-                    ApiError::BadRequest(format!("The batch manifest is not valid: {e}"))
-                })?);
+                manifest = Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| ApiError::BadRequest(format!("The batch manifest is not valid: {e}")))?,
+                );
             }
             "file" => {
                 if files.len() >= MAX_BATCH_FILES {
-                    return Err(ApiError::BadRequest(format!(
-                        "A batch holds at most {MAX_BATCH_FILES} files."
-                    )));
+                    return Err(ApiError::BadRequest(format!("A batch holds at most {MAX_BATCH_FILES} files.")));
                 }
                 files.push(upload::receive(field, max, &state.spool_dir).await);
             }
             _ => {}
         }
     }
-    let manifest =
-        manifest.ok_or_else(|| ApiError::BadRequest("The batch needs a manifest part.".into()))?;
+    let manifest = manifest.ok_or_else(|| ApiError::BadRequest("The batch needs a manifest part.".into()))?;
     if manifest.len() != files.len() || files.is_empty() {
         return Err(ApiError::BadRequest(format!(
             "The manifest lists {} files but {} were sent.",
@@ -471,11 +330,7 @@ async fn receive_batch(
     for (i, (item, file)) in manifest.iter().zip(files).enumerate() {
         let outcome = async {
             let meta = check_meta(state, caller, item).await?;
-            upload::check(file?).await.map(|f| Ready {
-                meta,
-                file: f,
-                idempotency_key: None,
-            })
+            upload::check(file?).await.map(|f| Ready { meta, file: f, idempotency_key: None })
         }
         .await;
         let (status, error) = match outcome {
@@ -488,25 +343,15 @@ async fn receive_batch(
                 (BatchFileState::Refused, Some(e.detail()))
             }
         };
-        statuses.push(BatchFileStatus {
-            index: i,
-            title: Some(item.title.clone()),
-            status,
-            error,
-            document: None,
-        });
+        statuses.push(BatchFileStatus { index: i, title: Some(item.title.clone()), status, error, document: None });
     }
     if failed {
-        let n = statuses
-            .iter()
-            .filter(|s| s.status == BatchFileState::Refused)
-            .count();
-        let msg = format!("{n} of {} files were refused, so none was stored. Fix or remove them and send the batch again.", statuses.len());
-        return Ok(batch_failure(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::BatchFailed(msg),
-            statuses,
-        ));
+        let n = statuses.iter().filter(|s| s.status == BatchFileState::Refused).count();
+        let msg = format!(
+            "{n} of {} files were refused, so none was stored. Fix or remove them and send the batch again.",
+            statuses.len()
+        );
+        return Ok(batch_failure(StatusCode::UNPROCESSABLE_ENTITY, ApiError::BatchFailed(msg), statuses));
     }
     match intake::store_all(state, caller, ready).await {
         Ok(rows) => {
@@ -514,14 +359,7 @@ async fn receive_batch(
                 s.status = BatchFileState::Stored;
                 s.document = Some(row.to_api()?);
             }
-            Ok((
-                StatusCode::CREATED,
-                Json(BatchResponse {
-                    stored: true,
-                    files: statuses,
-                    error: None,
-                }),
-            )
+            Ok((StatusCode::CREATED, Json(BatchResponse { stored: true, files: statuses, error: None }))
                 .into_response())
         }
         Err(StoreError::Api(e)) => Ok(batch_failure(e.status(), e, statuses)),
@@ -556,24 +394,14 @@ pub async fn patch_document(
     let doc = visible_document(&state, &caller, id).await?;
     let own = doc.uploaded_by == caller.user_id();
     let target = ("document", Some(id.to_string()));
-    caller
-        .check(
-            &state,
-            Action::Edit,
-            Some(doc.category()),
-            own,
-            target.clone(),
-        )
-        .await?;
+    caller.check(&state, Action::Edit, Some(doc.category()), own, target.clone()).await?;
     let title = match &patch.title {
         Some(t) => validate_title(t)?,
         None => doc.title.clone(),
     };
     let category = patch.category.unwrap_or(doc.category());
     if category != doc.category() {
-        caller
-            .check(&state, Action::Upload, Some(category), true, target.clone())
-            .await?;
+        caller.check(&state, Action::Upload, Some(category), true, target.clone()).await?;
     }
     let notes = match &patch.notes {
         Some(n) => Some(validate_notes(n)?).filter(|n| !n.is_empty()),
@@ -586,14 +414,7 @@ pub async fn patch_document(
         Some(Some(e)) => match state.db.encounter(&org, &e.to_string()).await? {
             Some(row) if row.patient_id == doc.patient_id => Some(row.id),
             _ => {
-                return Err(caller
-                    .refuse(
-                        &state,
-                        "encounter",
-                        Some(e.to_string()),
-                        ApiError::NotFound("Visit"),
-                    )
-                    .await)
+                return Err(caller.refuse(&state, "encounter", Some(e.to_string()), ApiError::NotFound("Visit")).await)
             }
         },
     };
@@ -602,24 +423,12 @@ pub async fn patch_document(
         if let Some(e) = &encounter {
             let max = i64::from(caller.limits.max_files_per_visit);
             if !state.db.reserve_visit_slots(&org, e, 1, max).await? {
-                return Err(ApiError::VisitLimit(messages::visit_full(
-                    caller.limits.max_files_per_visit,
-                )));
+                return Err(ApiError::VisitLimit(messages::visit_full(caller.limits.max_files_per_visit)));
             }
         }
     }
-    let n = state
-        .db
-        .update_document(
-            &org,
-            &doc.id,
-            &title,
-            category,
-            encounter.as_deref(),
-            notes.as_deref(),
-            state.now(),
-        )
-        .await;
+    let edit = DocumentEdit { title: &title, category, encounter: encounter.as_deref(), notes: notes.as_deref() };
+    let n = state.db.update_document(&org, &doc.id, &edit, state.now()).await;
     match n {
         Ok(1) => {}
         other => {
@@ -636,16 +445,9 @@ pub async fn patch_document(
         }
     }
     let mut ev = caller.event("document_updated", "document", Some(doc.id.clone()));
-    ev.detail = Some(format!(
-        "title={title} category={category} encounter={}",
-        encounter.as_deref().unwrap_or("-")
-    ));
+    ev.detail = Some(format!("title={title} category={category} encounter={}", encounter.as_deref().unwrap_or("-")));
     state.audit(ev).await?;
-    let row = state
-        .db
-        .document(&org, &doc.id)
-        .await?
-        .ok_or(ApiError::NotFound("Document"))?;
+    let row = state.db.document(&org, &doc.id).await?.ok_or(ApiError::NotFound("Document"))?;
     Ok(Json(row.to_api()?))
 }
 
@@ -667,11 +469,7 @@ pub async fn delete_document(
             ("document", Some(id.to_string())),
         )
         .await?;
-    if !state
-        .db
-        .soft_delete_document(&doc, caller.user_id(), state.now())
-        .await?
-    {
+    if !state.db.soft_delete_document(&doc, caller.user_id(), state.now()).await? {
         return Err(ApiError::NotFound("Document"));
     }
     for key in std::iter::once(&doc.storage_key).chain(doc.thumb_key.as_ref()) {
@@ -700,15 +498,9 @@ pub async fn document_url(
     let variant = q.variant.unwrap_or_default();
     let key = match variant {
         UrlVariant::Original => doc.storage_key.clone(),
-        UrlVariant::Thumbnail => doc
-            .thumb_key
-            .clone()
-            .ok_or(ApiError::NotFound("Thumbnail"))?,
+        UrlVariant::Thumbnail => doc.thumb_key.clone().ok_or(ApiError::NotFound("Thumbnail"))?,
     };
-    let url = state
-        .storage
-        .signed_url(&key, state.now(), state.signed_url_ttl)
-        .await?;
+    let url = state.storage.signed_url(&key, state.now(), state.signed_url_ttl).await?;
     let mut ev = caller.event("url_issued", "document", Some(doc.id.clone()));
     ev.detail = Some(format!("{variant:?} until {}", url.expires_at.to_rfc3339()).to_lowercase());
     state.audit(ev).await?;

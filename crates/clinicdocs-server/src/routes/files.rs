@@ -35,32 +35,20 @@ pub fn parse_range(value: Option<&str>, size: u64) -> ApiResult<Option<Range<u64
     if spec.contains(',') {
         return Ok(None);
     }
-    let (a, b) = spec
-        .split_once('-')
-        .ok_or(ApiError::RangeNotSatisfiable { size })?;
+    let (a, b) = spec.split_once('-').ok_or(ApiError::RangeNotSatisfiable { size })?;
     let unsat = ApiError::RangeNotSatisfiable { size };
     let range = if a.is_empty() {
-        let n: u64 = b
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::RangeNotSatisfiable { size })?;
+        let n: u64 = b.trim().parse().map_err(|_| ApiError::RangeNotSatisfiable { size })?;
         if n == 0 || size == 0 {
             return Err(unsat);
         }
         size.saturating_sub(n)..size
     } else {
-        let start: u64 = a
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::RangeNotSatisfiable { size })?;
+        let start: u64 = a.trim().parse().map_err(|_| ApiError::RangeNotSatisfiable { size })?;
         let end = if b.trim().is_empty() {
             size
         } else {
-            b.trim()
-                .parse::<u64>()
-                .map_err(|_| ApiError::RangeNotSatisfiable { size })?
-                .saturating_add(1)
-                .min(size)
+            b.trim().parse::<u64>().map_err(|_| ApiError::RangeNotSatisfiable { size })?.saturating_add(1).min(size)
         };
         if start >= size || start >= end {
             return Err(unsat);
@@ -107,11 +95,7 @@ pub async fn signed_file(
         return Err(ApiError::NotFound("File"));
     };
     let is_thumb = doc.thumb_key.as_deref() == Some(key.as_str());
-    let content_type = if is_thumb {
-        "image/jpeg".to_string()
-    } else {
-        doc.content_type.clone()
-    };
+    let content_type = if is_thumb { "image/jpeg".to_string() } else { doc.content_type.clone() };
     let ext = FileKind::from_mime(&content_type).map_or("bin", FileKind::ext);
     let disposition = format!(
         "{}; filename=\"{}\"",
@@ -129,11 +113,7 @@ pub async fn signed_file(
                 action: "download",
                 target_type: "document",
                 target_id: Some(doc.id.clone()),
-                detail: Some(if is_thumb {
-                    "thumbnail".into()
-                } else {
-                    "original".into()
-                }),
+                detail: Some(if is_thumb { "thumbnail".into() } else { "original".into() }),
                 remote_addr: addr.0.clone(),
                 ..Default::default()
             })
@@ -143,7 +123,13 @@ pub async fn signed_file(
 }
 
 /// Streams an object (or one byte range of it).
-async fn serve(state: &AppState, key: &str, headers: &HeaderMap, content_type: String, disposition: String) -> ApiResult<Response> {
+async fn serve(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    content_type: String,
+    disposition: String,
+) -> ApiResult<Response> {
     let size = state.storage.size(key).await?;
     let range = parse_range(headers.get(header::RANGE).and_then(|v| v.to_str().ok()), size)?;
     let got = state.storage.get(key, range.clone()).await?;
@@ -157,18 +143,12 @@ async fn serve(state: &AppState, key: &str, headers: &HeaderMap, content_type: S
     resp = match &range {
         Some(r) => resp
             .status(StatusCode::PARTIAL_CONTENT)
-            .header(
-                header::CONTENT_RANGE,
-                format!("bytes {}-{}/{size}", r.start, r.end - 1),
-            )
+            .header(header::CONTENT_RANGE, format!("bytes {}-{}/{size}", r.start, r.end - 1))
             .header(header::CONTENT_LENGTH, r.end - r.start),
-        None => resp
-            .status(StatusCode::OK)
-            .header(header::CONTENT_LENGTH, size),
+        None => resp.status(StatusCode::OK).header(header::CONTENT_LENGTH, size),
     };
     let mut out = resp.body(body).map_err(anyhow::Error::from)?;
-    out.headers_mut()
-        .insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    out.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex"));
     Ok(out)
 }
 
@@ -178,22 +158,10 @@ mod tests {
 
     #[test]
     fn ranges_parse_like_rfc_9110() {
-        assert_eq!(
-            parse_range(Some("bytes=0-9"), 100).ok().flatten(),
-            Some(0..10)
-        );
-        assert_eq!(
-            parse_range(Some("bytes=90-"), 100).ok().flatten(),
-            Some(90..100)
-        );
-        assert_eq!(
-            parse_range(Some("bytes=-10"), 100).ok().flatten(),
-            Some(90..100)
-        );
-        assert_eq!(
-            parse_range(Some("bytes=50-500"), 100).ok().flatten(),
-            Some(50..100)
-        );
+        assert_eq!(parse_range(Some("bytes=0-9"), 100).ok().flatten(), Some(0..10));
+        assert_eq!(parse_range(Some("bytes=90-"), 100).ok().flatten(), Some(90..100));
+        assert_eq!(parse_range(Some("bytes=-10"), 100).ok().flatten(), Some(90..100));
+        assert_eq!(parse_range(Some("bytes=50-500"), 100).ok().flatten(), Some(50..100));
         assert!(parse_range(Some("bytes=100-"), 100).is_err());
         assert_eq!(parse_range(Some("bytes=0-1,5-6"), 100).ok().flatten(), None);
         assert_eq!(parse_range(None, 100).ok().flatten(), None);

@@ -51,25 +51,14 @@ const FORM_SLACK: usize = 1024 * 1024;
 pub fn app(state: AppState) -> Router {
     let max_file = state.professional.max_file_bytes as usize;
     let single_upload = OpenApiRouter::new()
-        .routes(routes!(
-            documents::list_documents,
-            documents::upload_document
-        ))
+        .routes(routes!(documents::list_documents, documents::upload_document))
         .layer(DefaultBodyLimit::max(max_file + FORM_SLACK));
     let batch_upload = OpenApiRouter::new()
         .routes(routes!(documents::upload_batch))
-        .layer(DefaultBodyLimit::max(
-            max_file * MAX_BATCH_FILES + FORM_SLACK,
-        ));
+        .layer(DefaultBodyLimit::max(max_file * MAX_BATCH_FILES + FORM_SLACK));
     let photos = OpenApiRouter::new()
-        .routes(routes!(
-            patients::put_patient_photo,
-            patients::get_patient_photo
-        ))
-        .routes(routes!(
-            patients::put_practitioner_photo,
-            patients::get_practitioner_photo
-        ))
+        .routes(routes!(patients::put_patient_photo, patients::get_patient_photo))
+        .routes(routes!(patients::put_practitioner_photo, patients::get_practitioner_photo))
         .layer(DefaultBodyLimit::max(max_file));
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -78,37 +67,21 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(auth::me))
         .routes(routes!(patients::list_patients, patients::create_patient))
         .routes(routes!(patients::get_patient))
-        .routes(routes!(
-            patients::list_encounters,
-            patients::create_encounter
-        ))
+        .routes(routes!(patients::list_encounters, patients::create_encounter))
         .merge(single_upload)
         .merge(batch_upload)
         .merge(photos)
-        .routes(routes!(
-            documents::get_document,
-            documents::patch_document,
-            documents::delete_document
-        ))
+        .routes(routes!(documents::get_document, documents::patch_document, documents::delete_document))
         .routes(routes!(documents::document_url))
-        .routes(routes!(
-            annotations::list_annotations,
-            annotations::create_annotation
-        ))
-        .routes(routes!(
-            annotations::update_annotation,
-            annotations::delete_annotation
-        ))
+        .routes(routes!(annotations::list_annotations, annotations::create_annotation))
+        .routes(routes!(annotations::update_annotation, annotations::delete_annotation))
         .routes(routes!(admin::storage))
         .routes(routes!(admin::audit))
         .split_for_parts();
     let api = Arc::new(api);
     router
         .route("/files/{*key}", get(files::signed_file))
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { Json(api.as_ref().clone()) }),
-        )
+        .route("/api/v1/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -8,9 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
-use clinicdocs_core::api::{
-    Encounter, ErrorBody, NewEncounter, NewPatient, Patient, PatientQuery, ProfileImage,
-};
+use clinicdocs_core::api::{Encounter, ErrorBody, NewEncounter, NewPatient, Patient, PatientQuery, ProfileImage};
 use clinicdocs_core::limits::{AVATAR_EDGE, PROFILE_EDGE};
 use clinicdocs_core::media::{image_file, sniff, MediaError};
 use clinicdocs_core::policy::Action;
@@ -21,16 +19,10 @@ use uuid::Uuid;
 fn person_name(raw: &str) -> ApiResult<String> {
     let t = raw.trim();
     if t.is_empty() || t.chars().count() > 200 {
-        return Err(ApiError::BadRequest(
-            "Give the patient's full name (up to 200 characters).".into(),
-        ));
+        return Err(ApiError::BadRequest("Give the patient's full name (up to 200 characters).".into()));
     }
-    if t.chars()
-        .any(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-    {
-        return Err(ApiError::BadRequest(
-            "The name contains invisible control characters. Type it again.".into(),
-        ));
+    if t.chars().any(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+        return Err(ApiError::BadRequest("The name contains invisible control characters. Type it again.".into()));
     }
     Ok(t.to_string())
 }
@@ -41,21 +33,10 @@ fn date(raw: &str, what: &str) -> ApiResult<String> {
         .map_err(|_| ApiError::BadRequest(format!("The {what} must be a date like 1980-04-23.")))
 }
 
-async fn patient_row(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<crate::db::people::PatientRow> {
+async fn patient_row(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<crate::db::people::PatientRow> {
     match state.db.patient(caller.org_id(), &id.to_string()).await? {
         Some(p) => Ok(p),
-        None => Err(caller
-            .refuse(
-                state,
-                "patient",
-                Some(id.to_string()),
-                ApiError::NotFound("Patient"),
-            )
-            .await),
+        None => Err(caller.refuse(state, "patient", Some(id.to_string()), ApiError::NotFound("Patient")).await),
     }
 }
 
@@ -68,15 +49,8 @@ pub async fn list_patients(
     Query(q): Query<PatientQuery>,
 ) -> ApiResult<Json<Vec<Patient>>> {
     let limit = q.limit.unwrap_or(25).clamp(1, 200);
-    let rows = state
-        .db
-        .search_patients(caller.org_id(), q.q.as_deref().unwrap_or(""), limit)
-        .await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| r.to_api())
-            .collect::<anyhow::Result<_>>()?,
-    ))
+    let rows = state.db.search_patients(caller.org_id(), q.q.as_deref().unwrap_or(""), limit).await?;
+    Ok(Json(rows.iter().map(|r| r.to_api()).collect::<anyhow::Result<_>>()?))
 }
 
 #[utoipa::path(post, path = "/api/v1/patients", tag = "patients", security(("bearer" = [])), request_body = NewPatient,
@@ -86,30 +60,13 @@ pub async fn create_patient(
     caller: Caller,
     Json(p): Json<NewPatient>,
 ) -> ApiResult<(StatusCode, Json<Patient>)> {
-    caller
-        .check(
-            &state,
-            Action::ManagePatients,
-            None,
-            false,
-            ("patient", None),
-        )
-        .await?;
+    caller.check(&state, Action::ManagePatients, None, false, ("patient", None)).await?;
     let name = person_name(&p.name)?;
     let dob = date(&p.date_of_birth, "date of birth")?;
     let id = Uuid::new_v4();
-    state
-        .db
-        .create_patient(id, caller.org_id(), &name, &dob, state.now())
-        .await?;
-    state
-        .audit(caller.event("patient_created", "patient", Some(id.to_string())))
-        .await?;
-    let row = state
-        .db
-        .patient(caller.org_id(), &id.to_string())
-        .await?
-        .ok_or(ApiError::NotFound("Patient"))?;
+    state.db.create_patient(id, caller.org_id(), &name, &dob, state.now()).await?;
+    state.audit(caller.event("patient_created", "patient", Some(id.to_string()))).await?;
+    let row = state.db.patient(caller.org_id(), &id.to_string()).await?.ok_or(ApiError::NotFound("Patient"))?;
     Ok((StatusCode::CREATED, Json(row.to_api()?)))
 }
 
@@ -132,11 +89,7 @@ pub async fn list_encounters(
 ) -> ApiResult<Json<Vec<Encounter>>> {
     let p = patient_row(&state, &caller, id).await?;
     let rows = state.db.encounters(caller.org_id(), &p.id).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| r.to_api())
-            .collect::<anyhow::Result<_>>()?,
-    ))
+    Ok(Json(rows.iter().map(|r| r.to_api()).collect::<anyhow::Result<_>>()?))
 }
 
 #[utoipa::path(post, path = "/api/v1/patients/{id}/encounters", tag = "patients", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -147,36 +100,17 @@ pub async fn create_encounter(
     Path(id): Path<Uuid>,
     Json(e): Json<NewEncounter>,
 ) -> ApiResult<(StatusCode, Json<Encounter>)> {
-    caller
-        .check(
-            &state,
-            Action::ManagePatients,
-            None,
-            false,
-            ("patient", Some(id.to_string())),
-        )
-        .await?;
+    caller.check(&state, Action::ManagePatients, None, false, ("patient", Some(id.to_string()))).await?;
     let p = patient_row(&state, &caller, id).await?;
     let d = date(&e.date, "visit date")?;
     let reason = e.reason.trim();
     if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(
-            "The visit reason must be one line of up to 500 characters.".into(),
-        ));
+        return Err(ApiError::BadRequest("The visit reason must be one line of up to 500 characters.".into()));
     }
     let eid = Uuid::new_v4();
-    state
-        .db
-        .create_encounter(eid, caller.org_id(), &p.id, &d, reason, state.now())
-        .await?;
-    state
-        .audit(caller.event("encounter_created", "encounter", Some(eid.to_string())))
-        .await?;
-    let row = state
-        .db
-        .encounter(caller.org_id(), &eid.to_string())
-        .await?
-        .ok_or(ApiError::NotFound("Visit"))?;
+    state.db.create_encounter(eid, caller.org_id(), &p.id, &d, reason, state.now()).await?;
+    state.audit(caller.event("encounter_created", "encounter", Some(eid.to_string()))).await?;
+    let row = state.db.encounter(caller.org_id(), &eid.to_string()).await?.ok_or(ApiError::NotFound("Visit"))?;
     Ok((StatusCode::CREATED, Json(row.to_api()?)))
 }
 
@@ -195,10 +129,7 @@ async fn replace_photo(
     }
     let (large, small) = tokio::task::spawn_blocking(move || -> Result<_, MediaError> {
         let img = image_file::decode(&body, file_kind)?;
-        Ok((
-            image_file::thumbnail_jpeg(&img, PROFILE_EDGE)?,
-            image_file::thumbnail_jpeg(&img, AVATAR_EDGE)?,
-        ))
+        Ok((image_file::thumbnail_jpeg(&img, PROFILE_EDGE)?, image_file::thumbnail_jpeg(&img, AVATAR_EDGE)?))
     })
     .await
     .map_err(anyhow::Error::from)??;
@@ -211,18 +142,8 @@ async fn replace_photo(
         return Err(e);
     }
     let saved = match kind {
-        ProfileKind::Patient => {
-            state
-                .db
-                .set_patient_photo(caller.org_id(), &id.to_string(), &key, &thumb)
-                .await
-        }
-        ProfileKind::Practitioner => {
-            state
-                .db
-                .set_user_photo(caller.org_id(), &id.to_string(), &key, &thumb)
-                .await
-        }
+        ProfileKind::Patient => state.db.set_patient_photo(caller.org_id(), &id.to_string(), &key, &thumb).await,
+        ProfileKind::Practitioner => state.db.set_user_photo(caller.org_id(), &id.to_string(), &key, &thumb).await,
     };
     if let Err(e) = saved {
         state.storage.delete_all(&[key, thumb]).await;
@@ -230,30 +151,18 @@ async fn replace_photo(
     }
     let old: Vec<String> = old.0.into_iter().chain(old.1).collect();
     state.storage.delete_all(&old).await;
-    state
-        .audit(caller.event("profile_image_set", kind.as_str(), Some(id.to_string())))
-        .await?;
+    state.audit(caller.event("profile_image_set", kind.as_str(), Some(id.to_string()))).await?;
     Ok((key, thumb))
 }
 
-async fn photo_urls(
-    state: &AppState,
-    key: Option<String>,
-    thumb: Option<String>,
-) -> ApiResult<ProfileImage> {
+async fn photo_urls(state: &AppState, key: Option<String>, thumb: Option<String>) -> ApiResult<ProfileImage> {
     let (Some(k), Some(t)) = (key, thumb) else {
         return Err(ApiError::NotFound("Profile image"));
     };
     let now = state.now();
     Ok(ProfileImage {
-        url: state
-            .storage
-            .signed_url(&k, now, state.signed_url_ttl)
-            .await?,
-        avatar_url: state
-            .storage
-            .signed_url(&t, now, state.signed_url_ttl)
-            .await?,
+        url: state.storage.signed_url(&k, now, state.signed_url_ttl).await?,
+        avatar_url: state.storage.signed_url(&t, now, state.signed_url_ttl).await?,
     })
 }
 
@@ -267,25 +176,10 @@ pub async fn put_patient_photo(
     Path(id): Path<Uuid>,
     body: Bytes,
 ) -> ApiResult<Json<ProfileImage>> {
-    caller
-        .check(
-            &state,
-            Action::ManagePatients,
-            None,
-            false,
-            ("patient", Some(id.to_string())),
-        )
-        .await?;
+    caller.check(&state, Action::ManagePatients, None, false, ("patient", Some(id.to_string()))).await?;
     let p = patient_row(&state, &caller, id).await?;
-    let (k, t) = replace_photo(
-        &state,
-        &caller,
-        ProfileKind::Patient,
-        id,
-        (p.photo_key, p.photo_thumb_key),
-        body,
-    )
-    .await?;
+    let (k, t) =
+        replace_photo(&state, &caller, ProfileKind::Patient, id, (p.photo_key, p.photo_thumb_key), body).await?;
     Ok(Json(photo_urls(&state, Some(k), Some(t)).await?))
 }
 
@@ -297,9 +191,7 @@ pub async fn get_patient_photo(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ProfileImage>> {
     let p = patient_row(&state, &caller, id).await?;
-    Ok(Json(
-        photo_urls(&state, p.photo_key, p.photo_thumb_key).await?,
-    ))
+    Ok(Json(photo_urls(&state, p.photo_key, p.photo_thumb_key).await?))
 }
 
 /// Set a practitioner's photo: the practitioner themself or an admin.
@@ -312,39 +204,16 @@ pub async fn put_practitioner_photo(
     Path(id): Path<Uuid>,
     body: Bytes,
 ) -> ApiResult<Json<ProfileImage>> {
-    let Some(u) = state
-        .db
-        .user_in_org(caller.org_id(), &id.to_string())
-        .await?
-    else {
+    let Some(u) = state.db.user_in_org(caller.org_id(), &id.to_string()).await? else {
         return Err(caller
-            .refuse(
-                &state,
-                "practitioner",
-                Some(id.to_string()),
-                ApiError::NotFound("Practitioner"),
-            )
+            .refuse(&state, "practitioner", Some(id.to_string()), ApiError::NotFound("Practitioner"))
             .await);
     };
     if u.id != caller.user_id() && caller.role() != Role::Admin {
-        return Err(caller
-            .refuse(
-                &state,
-                "practitioner",
-                Some(id.to_string()),
-                ApiError::forbidden(),
-            )
-            .await);
+        return Err(caller.refuse(&state, "practitioner", Some(id.to_string()), ApiError::forbidden()).await);
     }
-    let (k, t) = replace_photo(
-        &state,
-        &caller,
-        ProfileKind::Practitioner,
-        id,
-        (u.photo_key, u.photo_thumb_key),
-        body,
-    )
-    .await?;
+    let (k, t) =
+        replace_photo(&state, &caller, ProfileKind::Practitioner, id, (u.photo_key, u.photo_thumb_key), body).await?;
     Ok(Json(photo_urls(&state, Some(k), Some(t)).await?))
 }
 
@@ -355,21 +224,10 @@ pub async fn get_practitioner_photo(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ProfileImage>> {
-    let Some(u) = state
-        .db
-        .user_in_org(caller.org_id(), &id.to_string())
-        .await?
-    else {
+    let Some(u) = state.db.user_in_org(caller.org_id(), &id.to_string()).await? else {
         return Err(caller
-            .refuse(
-                &state,
-                "practitioner",
-                Some(id.to_string()),
-                ApiError::NotFound("Practitioner"),
-            )
+            .refuse(&state, "practitioner", Some(id.to_string()), ApiError::NotFound("Practitioner"))
             .await);
     };
-    Ok(Json(
-        photo_urls(&state, u.photo_key, u.photo_thumb_key).await?,
-    ))
+    Ok(Json(photo_urls(&state, u.photo_key, u.photo_thumb_key).await?))
 }

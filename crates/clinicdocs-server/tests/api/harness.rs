@@ -96,12 +96,21 @@ impl TestServer {
             ),
             Backend::PostgresS3(p) => {
                 let name = format!("cd_{}", Uuid::new_v4().simple());
-                let admin = sqlx::PgPool::connect(&format!("{}/postgres", p.pg_base)).await.expect("connect to test PostgreSQL");
+                let admin = sqlx::PgPool::connect(&format!("{}/postgres", p.pg_base))
+                    .await
+                    .expect("connect to test PostgreSQL");
                 sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
                 admin.close().await;
-                let bucket = format!("b{}", &Uuid::new_v4().simple().to_string()[..12]);
-                let objects = p.s3_root.join(&bucket);
-                std::fs::create_dir_all(&objects).expect("create bucket folder");
+                // s3s-fs keeps per-upload metadata in a file named after base64(bucket + key);
+                // with our ~130-character keys that name only fits 255 bytes when the bucket
+                // name is 3 characters, so each server gets a fresh 3-character bucket.
+                let (bucket, objects) = loop {
+                    let b: String = Uuid::new_v4().simple().to_string().chars().take(3).collect();
+                    let dir = p.s3_root.join(&b);
+                    if std::fs::create_dir(&dir).is_ok() {
+                        break (b, dir);
+                    }
+                };
                 let db = format!("{}/{name}", p.pg_base);
                 env.extend([
                     ("DATABASE_URL".into(), db.clone()),
@@ -147,15 +156,7 @@ impl TestServer {
         .await
         .expect("server did not start within 60 s");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        TestServer {
-            url,
-            _child: child,
-            data_dir,
-            env,
-            objects_dir,
-            database_url,
-            http: reqwest::Client::new(),
-        }
+        TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new() }
     }
 
     pub async fn login(&self, email: &str) -> Session {
@@ -213,7 +214,14 @@ pub struct Upload {
 
 impl Upload {
     pub fn new(bytes: Vec<u8>, patient_id: Uuid, category: &str, title: &str) -> Upload {
-        Upload { bytes, file_name: "file.bin".into(), patient_id, category: category.into(), title: title.into(), encounter_id: None }
+        Upload {
+            bytes,
+            file_name: "file.bin".into(),
+            patient_id,
+            category: category.into(),
+            title: title.into(),
+            encounter_id: None,
+        }
     }
 }
 
@@ -248,7 +256,10 @@ impl Session {
 
     pub fn form(u: &Upload) -> Form {
         let mut f = Form::new()
-            .part("file", Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()).mime_str("application/pdf").expect("mime"))
+            .part(
+                "file",
+                Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()).mime_str("application/pdf").expect("mime"),
+            )
             .text("patient_id", u.patient_id.to_string())
             .text("category", u.category.clone())
             .text("title", u.title.clone());
@@ -286,7 +297,13 @@ impl Session {
         for u in items {
             form = form.part("file", Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()));
         }
-        self.http.post(self.url("/api/v1/documents/batch")).bearer_auth(&self.token).multipart(form).send().await.expect("batch")
+        self.http
+            .post(self.url("/api/v1/documents/batch"))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("batch")
     }
 
     pub async fn storage(&self) -> StorageUsage {

@@ -61,7 +61,8 @@ async fn demo_mode_refuses_to_listen_beyond_loopback() {
 #[tokio::test]
 async fn openapi_document_lists_every_contract_path() {
     let s = harness::TestServer::start(harness::Backend::SqliteLocal).await;
-    let v: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", s.url)).await.expect("get").json().await.expect("json");
+    let v: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/openapi.json", s.url)).await.expect("get").json().await.expect("json");
     let paths = v["paths"].as_object().expect("paths");
     for p in [
         "/api/v1/auth/login",

@@ -1,0 +1,103 @@
+# Shared helpers for the project's scripts: installing what is missing, finding free ports,
+# and starting the loopback test services (PostgreSQL, s3s-fs). Sourced, not run.
+
+CLINICDOCS_CACHE="${CLINICDOCS_CACHE:-$HOME/.cache/clinicdocs}"
+CLINICDOCS_TOOLS="$CLINICDOCS_CACHE/tools"
+S3S_FS_VERSION=0.14.1
+
+log() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
+}
+
+# Installs the Debian/Ubuntu packages that are not installed yet.
+apt_ensure() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null || true
+  as_root apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_rust() {
+  command -v cargo >/dev/null || die "Rust is needed (1.85 or newer): install it with rustup (https://rustup.rs), then run this again."
+}
+
+# The S3-compatible test server that verifies SigV4 (header and presigned) signatures.
+s3s_fs_bin() {
+  local bin="$CLINICDOCS_TOOLS/bin/s3s-fs"
+  if [ ! -x "$bin" ] || ! "$bin" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+    log "building s3s-fs $S3S_FS_VERSION (once; cached in $CLINICDOCS_TOOLS)"
+    cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$CLINICDOCS_TOOLS" >&2
+  fi
+  echo "$bin"
+}
+
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  die "no free port found"
+}
+
+wait_port() {
+  for _ in $(seq 1 150); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  die "nothing listens on 127.0.0.1:$1 ($2)"
+}
+
+# Starts a throw-away PostgreSQL cluster on 127.0.0.1 (as the postgres user when run as root).
+# Sets PG_URL and registers cleanup in SERVICES_DIR.
+start_postgres() {
+  local pgbin dir
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$pgbin" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+  dir="$SERVICES_DIR/pg"
+  mkdir -p "$dir"
+  local run=()
+  if [ "$(id -u)" = 0 ]; then
+    chown -R postgres "$dir"
+    chmod 755 "$SERVICES_DIR"
+    run=(runuser -u postgres --)
+  fi
+  PG_PORT=$(free_port)
+  "${run[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$SERVICES_DIR/pg-initdb.log" 2>&1 \
+    || { cat "$SERVICES_DIR/pg-initdb.log" >&2; die "initdb failed"; }
+  "${run[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+    start >/dev/null || { cat "$dir/log" >&2; die "PostgreSQL did not start"; }
+  PG_STOP=("${run[@]}" "$pgbin/pg_ctl" -D "$dir/data" -m immediate stop)
+  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT"
+}
+
+start_s3() {
+  local bin
+  bin=$(s3s_fs_bin)
+  S3_ROOT="$SERVICES_DIR/s3"
+  mkdir -p "$S3_ROOT"
+  S3_PORT=$(free_port)
+  S3_ACCESS_KEY=clinicdocs-test
+  S3_SECRET_KEY="secret-$RANDOM$RANDOM"
+  "$bin" --host 127.0.0.1 --port "$S3_PORT" --access-key "$S3_ACCESS_KEY" --secret-key "$S3_SECRET_KEY" "$S3_ROOT" \
+    >"$SERVICES_DIR/s3.log" 2>&1 &
+  S3_PID=$!
+  wait_port "$S3_PORT" s3s-fs
+  S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+}
+
+stop_services() {
+  [ -n "${S3_PID:-}" ] && kill "$S3_PID" 2>/dev/null
+  [ -n "${PG_STOP:-}" ] && "${PG_STOP[@]}" >/dev/null 2>&1
+  [ -n "${SERVICES_DIR:-}" ] && rm -rf "$SERVICES_DIR"
+  return 0
+}
