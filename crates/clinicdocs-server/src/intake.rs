@@ -138,10 +138,8 @@ pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> 
         let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from).map_err(ApiError::from)?;
         let key = document_key(org_uuid, patient, now, id, r.file.kind.ext());
         let disposition = format!("attachment; filename=\"{}\"", download_file_name(&r.meta.title, r.file.kind.ext()));
-        let stored = state
-            .storage
-            .put_file(&key, &r.file.incoming.path, r.file.incoming.size, r.file.kind.mime(), Some(&disposition))
-            .await;
+        let stored =
+            state.storage.put_spool(&key, &r.file.incoming.spool, r.file.kind.mime(), Some(&disposition)).await;
         if let Err(e) = stored {
             rb.run().await;
             return Err(e.into());

@@ -5,6 +5,7 @@
 
 use crate::config::StorageConfig;
 use crate::error::ApiError;
+use crate::upload::Spool;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::SignedUrl;
@@ -21,8 +22,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
-/// Part size for streamed uploads (S3's minimum; equal parts suit R2).
-pub const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Uploads up to this size are held in memory and stored with one PUT; larger ones spill to
+/// disk and are stored in parts of this size (equal parts, as R2 requires). This bounds the
+/// memory one upload takes, whatever the file size.
+pub const PART_BYTES: usize = 16 * 1024 * 1024;
 
 enum UrlSigner {
     /// HMAC over key and expiry; served by this server's `/files` route.
@@ -86,29 +89,30 @@ impl Storage {
         a
     }
 
-    /// Stores a file from disk, streaming it in parts.
-    pub async fn put_file(
+    /// Stores a received file: one PUT from memory, or a multipart upload streamed from disk
+    /// in [`PART_BYTES`] parts.
+    pub async fn put_spool(
         &self,
         key: &str,
-        file: &Path,
-        size: u64,
+        spool: &Spool,
         content_type: &str,
         disposition: Option<&str>,
     ) -> Result<(), ApiError> {
         let path = ObjectPath::from(key);
         let attributes = self.attributes(content_type, disposition);
+        let file = match spool {
+            Spool::Memory(bytes) => {
+                let opts = PutOptions { attributes, ..Default::default() };
+                self.store.put_opts(&path, PutPayload::from(bytes.clone()), opts).await?;
+                return Ok(());
+            }
+            Spool::Disk(p) => p,
+        };
         let mut f = tokio::fs::File::open(file).await?;
-        if size as usize <= PART_BYTES {
-            let mut buf = Vec::with_capacity(size as usize);
-            f.read_to_end(&mut buf).await?;
-            let opts = PutOptions { attributes, ..Default::default() };
-            self.store.put_opts(&path, PutPayload::from(buf), opts).await?;
-            return Ok(());
-        }
         let opts = PutMultipartOptions { attributes, ..Default::default() };
         let upload = self.store.put_multipart_opts(&path, opts).await?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut buf = vec![0u8; 256 * 1024];
+        let mut buf = vec![0u8; 1 << 20];
         loop {
             let n = match f.read(&mut buf).await {
                 Ok(n) => n,

@@ -172,6 +172,18 @@ impl TestServer {
         Session { base: self.url.clone(), http: self.http.clone(), token: l.token, user: l.user }
     }
 
+    /// Peak resident memory of the server process so far, in bytes (Linux `VmHWM`).
+    pub fn peak_rss(&self) -> u64 {
+        let pid = self._child.id().expect("server running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM")
+            * 1024
+    }
+
     /// Every stored object (relative key), read straight from the backing folder.
     pub fn stored_objects(&self) -> Vec<String> {
         let mut out = Vec::new();

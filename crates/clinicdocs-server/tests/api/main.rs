@@ -42,6 +42,7 @@ on_both_backends!(
     listing_filters_sorts_and_pages,
     profile_images_are_resized_and_replaced,
     orphans_are_reported_and_removed,
+    upload_memory_stays_bounded_whatever_the_file_size,
 );
 
 #[tokio::test]

@@ -803,3 +803,17 @@ pub async fn orphans_are_reported_and_removed(b: Backend) {
     assert!(!stray_dir.join("leftover.pdf").exists());
     assert!(run(false).contains("0 orphaned objects"));
 }
+
+pub async fn upload_memory_stays_bounded_whatever_the_file_size(b: Backend) {
+    // A clinic allowed 400 MB files: a 300 MB upload streams through a bounded spool.
+    let s = TestServer::start_with(b, Opts { max_file_bytes: Some(400 << 20), ..Default::default() }).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    doc.upload(&Upload::new(pdf(1, 1 << 20), patient, "lab", "warm-up")).await;
+    let before = s.peak_rss();
+    let big = pdf(1, 300 << 20);
+    let d = doc.upload(&Upload::new(big.clone(), patient, "lab", "huge scan")).await;
+    let grew = s.peak_rss().saturating_sub(before);
+    assert_eq!(d.sha256, sha256(&big));
+    assert!(grew < 100 << 20, "server peak memory grew by {} MB for a 300 MB upload", grew >> 20);
+}

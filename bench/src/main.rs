@@ -1,0 +1,236 @@
+//! Server benchmarks, each printed beside a reference floor measured in the same run:
+//! (a) upload throughput through the API vs. signed PUTs of the same bytes straight to the
+//! S3 server; (b) listing one patient's documents in a clinic of 100,000 documents vs.
+//! `/healthz` (the framework floor). Prints figures and ratios; asserts nothing.
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    /// Base URL of a running `clinicdocs-server serve --demo`.
+    #[arg(long)]
+    server: String,
+    /// The server's DATABASE_URL (documents are seeded straight into it).
+    #[arg(long)]
+    database_url: String,
+    #[arg(long)]
+    s3_endpoint: String,
+    #[arg(long)]
+    s3_bucket: String,
+    #[arg(long)]
+    s3_access_key: String,
+    #[arg(long)]
+    s3_secret_key: String,
+    /// Documents in the clinic for the listing benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    documents: usize,
+    /// Requests per listing/healthz run.
+    #[arg(long, default_value_t = 4000)]
+    requests: usize,
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+}
+
+fn pdf(size: usize) -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n1 0 obj<</Type/Page>>endobj\n%".to_vec();
+    let mut x: u32 = 0x1234_5678;
+    while v.len() < size - 8 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        v.push(b'!' + (x % 90) as u8);
+    }
+    v.extend_from_slice(b"\n%%EOF\n");
+    v.truncate(size);
+    v
+}
+
+async fn login(http: &reqwest::Client, base: &str, email: &str) -> Result<String> {
+    let v: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": "demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(v["token"].as_str().context("no token")?.to_string())
+}
+
+fn mbps(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / 1e6 / d.as_secs_f64()
+}
+
+async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &str) -> Result<()> {
+    let store = Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(&a.s3_endpoint)
+            .with_allow_http(true)
+            .with_bucket_name(&a.s3_bucket)
+            .with_region("us-east-1")
+            .with_access_key_id(&a.s3_access_key)
+            .with_secret_access_key(&a.s3_secret_key)
+            .with_virtual_hosted_style_request(false)
+            .build()?,
+    );
+    println!("(a) upload: API (multipart, checks, SHA-256, store, row, audit) vs signed PUT straight to s3s-fs");
+    println!("    {:>6} {:>5} {:>12} {:>14} {:>7}", "size", "runs", "API MB/s", "storage MB/s", "ratio");
+    for (size, runs) in [(1_000_000usize, 30usize), (10_000_000, 12)] {
+        let body = pdf(size);
+        let (mut api, mut floor) = (Duration::ZERO, Duration::ZERO);
+        for i in 0..runs {
+            // Alternate so both see the same machine state.
+            let t = Instant::now();
+            store.put(&ObjectPath::from(format!("floor/{size}-{i}.pdf")), PutPayload::from(body.clone())).await?;
+            floor += t.elapsed();
+            let form = Form::new()
+                .part("file", Part::bytes(body.clone()).file_name("bench.pdf"))
+                .text("patient_id", patient.to_string())
+                .text("category", "lab")
+                .text("title", format!("bench {size} {i}"));
+            let t = Instant::now();
+            let r =
+                http.post(format!("{}/api/v1/documents", a.server)).bearer_auth(token).multipart(form).send().await?;
+            if r.status() != 201 {
+                bail!("upload failed: {} {}", r.status(), r.text().await?);
+            }
+            api += t.elapsed();
+        }
+        let (a_mbps, f_mbps) = (mbps(size * runs, api), mbps(size * runs, floor));
+        println!("    {:>4}MB {runs:>5} {a_mbps:>12.1} {f_mbps:>14.1} {:>6.2}x", size / 1_000_000, a_mbps / f_mbps);
+    }
+    Ok(())
+}
+
+/// Inserts `n` documents for the demo clinic, spread over 1,000 patients, straight into the database.
+async fn seed(a: &Args, org: &str, user: &str) -> Result<String> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&a.database_url).await?;
+    let patients: Vec<String> = (0..1000).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let mut tx = pool.begin().await?;
+    for (i, p) in patients.iter().enumerate() {
+        sqlx::query("INSERT INTO patients (id, org_id, name, name_lower, date_of_birth, created_at) VALUES ($1, $2, $3, $4, '1980-01-01', 0)")
+            .bind(p)
+            .bind(org)
+            .bind(format!("Bench Patient {i}"))
+            .bind(format!("bench patient {i}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    let t = Instant::now();
+    let cats = ["lab", "imaging", "prescription", "referral", "insurance", "photo"];
+    for chunk in (0..a.documents).collect::<Vec<_>>().chunks(5000) {
+        let mut tx = pool.begin().await?;
+        for &i in chunk {
+            let id = uuid::Uuid::new_v4().to_string();
+            let p = &patients[i % patients.len()];
+            sqlx::query(
+                "INSERT INTO documents (id, org_id, patient_id, title, title_lower, category, content_type, storage_key, file_size, sha256, uploaded_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'application/pdf', $7, 1000, 'x', $8, $9, $9)",
+            )
+            .bind(&id)
+            .bind(org)
+            .bind(p)
+            .bind(format!("Document {i}"))
+            .bind(format!("document {i}"))
+            .bind(cats[i % cats.len()])
+            .bind(format!("{org}/{p}/documents/2026/01/{id}.pdf"))
+            .bind(user)
+            .bind(1_700_000_000_000i64 + i as i64 * 1000)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    eprintln!("    seeded {} documents in {:.1} s", a.documents, t.elapsed().as_secs_f64());
+    Ok(patients[0].clone())
+}
+
+struct Load {
+    p50: Duration,
+    p99: Duration,
+    rps: f64,
+}
+
+async fn load(http: &reqwest::Client, url: &str, token: &str, requests: usize, concurrency: usize) -> Result<Load> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, url, token, next) = (http.clone(), url.to_string(), token.to_string(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < requests {
+                let t = Instant::now();
+                let r = http.get(&url).bearer_auth(&token).send().await?;
+                let ok = r.status().is_success();
+                r.bytes().await?;
+                if !ok {
+                    bail!("{url} failed");
+                }
+                lat.push(t.elapsed());
+            }
+            Ok::<_, anyhow::Error>(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let wall = start.elapsed();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    Ok(Load { p50: pct(0.50), p99: pct(0.99), rps: all.len() as f64 / wall.as_secs_f64() })
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let a = Args::parse();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let token = login(&http, &a.server, "doctor@demo.clinic").await?;
+    let me: Value = http.get(format!("{}/api/v1/me", a.server)).bearer_auth(&token).send().await?.json().await?;
+    let org = me["org"]["id"].as_str().context("org")?.to_string();
+    let user = me["user"]["id"].as_str().context("user")?.to_string();
+    let patients: Value =
+        http.get(format!("{}/api/v1/patients", a.server)).bearer_auth(&token).send().await?.json().await?;
+    let demo_patient = patients[0]["id"].as_str().context("patient")?.to_string();
+
+    upload_bench(&a, &http, &token, &demo_patient).await?;
+
+    println!("(b) list one patient's documents (limit 50) with {} documents in the clinic, vs /healthz", a.documents);
+    let patient = seed(&a, &org, &user).await?;
+    let list_url = format!("{}/api/v1/documents?patient_id={patient}&limit=50", a.server);
+    let health_url = format!("{}/healthz", a.server);
+    // Warm both, then measure alternately.
+    load(&http, &list_url, &token, 200, a.concurrency).await?;
+    load(&http, &health_url, &token, 200, a.concurrency).await?;
+    let (mut list, mut health) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        list.push(load(&http, &list_url, &token, a.requests / 2, a.concurrency).await?);
+        health.push(load(&http, &health_url, &token, a.requests / 2, a.concurrency).await?);
+    }
+    let avg = |v: &[Load]| Load {
+        p50: v.iter().map(|l| l.p50).sum::<Duration>() / v.len() as u32,
+        p99: v.iter().map(|l| l.p99).max().unwrap_or_default(),
+        rps: v.iter().map(|l| l.rps).sum::<f64>() / v.len() as f64,
+    };
+    let (l, h) = (avg(&list), avg(&health));
+    println!("    {:>10} {:>9} {:>9} {:>9}", "", "p50 ms", "p99 ms", "req/s");
+    for (name, x) in [("list", &l), ("/healthz", &h)] {
+        println!("    {name:>10} {:>9.2} {:>9.2} {:>9.0}", x.p50.as_secs_f64() * 1e3, x.p99.as_secs_f64() * 1e3, x.rps);
+    }
+    println!(
+        "    list/healthz rate ratio: {:.2}x (target >= 0.3x), list p99 {:.2} ms (target < 10 ms)",
+        l.rps / h.rps,
+        l.p99.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
