@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Server benchmark (prints figures and ratios; not a test). Starts PostgreSQL and s3s-fs on
 # loopback, then the release server on each database, and runs the load generator against
-# it. Usage: bench/run.sh [sqlite|postgres ...]   (default: both)
+# it. Usage: [BENCH_ARGS="--list-limit 10"] bench/run.sh [sqlite|postgres ...]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
@@ -33,7 +33,7 @@ for db in "${@:-sqlite postgres}"; do
     for _ in $(seq 1 100); do grep -q '^listening on' "$SERVICES_DIR/server.out" && break; sleep 0.1; done
     server=$(sed -n 's/^listening on //p' "$SERVICES_DIR/server.out")
     ./target/release/clinicdocs-bench --server "$server" --database-url "$url" --s3-endpoint "$S3_ENDPOINT" \
-      --s3-bucket "$bucket" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY"
+      --s3-bucket "$bucket" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" ${BENCH_ARGS:-}
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
   done
 done

@@ -37,6 +37,9 @@ struct Args {
     requests: usize,
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+    /// Page size of the listing requests.
+    #[arg(long, default_value_t = 50)]
+    list_limit: usize,
 }
 
 fn pdf(size: usize) -> Vec<u8> {
@@ -205,9 +208,9 @@ async fn main() -> Result<()> {
 
     upload_bench(&a, &http, &token, &demo_patient).await?;
 
-    println!("(b) list one patient's documents (limit 50) with {} documents in the clinic, vs /healthz", a.documents);
+    println!("(b) list one patient's documents (limit {}) with {} documents in the clinic, vs /healthz", a.list_limit, a.documents);
     let patient = seed(&a, &org, &user).await?;
-    let list_url = format!("{}/api/v1/documents?patient_id={patient}&limit=50", a.server);
+    let list_url = format!("{}/api/v1/documents?patient_id={patient}&limit={}", a.server, a.list_limit);
     let health_url = format!("{}/healthz", a.server);
     // Warm both, then measure alternately.
     load(&http, &list_url, &token, 200, a.concurrency).await?;

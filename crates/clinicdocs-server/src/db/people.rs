@@ -93,6 +93,16 @@ impl EncounterRow {
     }
 }
 
+#[derive(Debug, Clone, FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    org_name: String,
+    org_domain: String,
+    org_plan: String,
+    org_used_bytes: i64,
+}
+
 const USER_COLS: &str = "id, org_id, email, name, role, password_hash, photo_key, photo_thumb_key";
 const PATIENT_COLS: &str = "id, org_id, name, date_of_birth, photo_key, photo_thumb_key, created_at";
 
@@ -211,18 +221,28 @@ impl Db {
             .map(|_| ())
     }
 
-    /// The user and clinic behind a live session token.
+    /// The user and clinic behind a live session token, in one query (every request asks).
     pub async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<(UserRow, OrgRow)>> {
-        let user: Option<UserRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
-        ))
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT u.id, u.org_id, u.email, u.name, u.role, u.password_hash, u.photo_key, u.photo_thumb_key, \
+             o.name AS org_name, o.domain AS org_domain, o.plan AS org_plan, o.used_bytes AS org_used_bytes \
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
         .bind(token_hash)
         .bind(ms(now))
         .fetch_optional(&self.pool)
         .await?;
-        let Some(user) = user else { return Ok(None) };
-        Ok(self.org(&user.org_id).await?.map(|o| (user, o)))
+        Ok(row.map(|r| {
+            let org = OrgRow {
+                id: r.user.org_id.clone(),
+                name: r.org_name,
+                domain: r.org_domain,
+                plan: r.org_plan,
+                used_bytes: r.org_used_bytes,
+            };
+            (r.user, org)
+        }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {

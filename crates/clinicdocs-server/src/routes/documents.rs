@@ -68,16 +68,6 @@ pub async fn list_documents(
 ) -> ApiResult<Json<DocumentPage>> {
     caller.require_documents()?;
     let org = caller.org_id().to_string();
-    if let Some(p) = q.patient_id {
-        if state.db.patient(&org, &p.to_string()).await?.is_none() {
-            return Err(caller.refuse(&state, "patient", Some(p.to_string()), ApiError::NotFound("Patient")).await);
-        }
-    }
-    if let Some(e) = q.encounter_id {
-        if state.db.encounter(&org, &e.to_string()).await?.is_none() {
-            return Err(caller.refuse(&state, "encounter", Some(e.to_string()), ApiError::NotFound("Visit")).await);
-        }
-    }
     let (visible_all, visible_own) = visible_categories(caller.role());
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let sort = q.sort.unwrap_or_default();
@@ -101,6 +91,20 @@ pub async fn list_documents(
         after: q.cursor.as_deref().map(decode_cursor).transpose()?,
     };
     let rows = state.db.list_documents(&filter).await?;
+    // Rows are filtered by clinic, so a non-empty page proves the patient and visit are ours;
+    // an empty one must tell "none yet" from another clinic's (or no) patient.
+    if rows.is_empty() {
+        if let Some(p) = q.patient_id {
+            if state.db.patient(&filter.org, &p.to_string()).await?.is_none() {
+                return Err(caller.refuse(&state, "patient", Some(p.to_string()), ApiError::NotFound("Patient")).await);
+            }
+        }
+        if let Some(e) = q.encounter_id {
+            if state.db.encounter(&filter.org, &e.to_string()).await?.is_none() {
+                return Err(caller.refuse(&state, "encounter", Some(e.to_string()), ApiError::NotFound("Visit")).await);
+            }
+        }
+    }
     let next_cursor = (rows.len() as i64 == limit).then(|| rows.last()).flatten().map(|last| {
         let v = match sort {
             SortKey::Date => CursorValue::Int(last.created_at),
