@@ -30,4 +30,6 @@ CLINICDOCS_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
 CLINICDOCS_TEST_S3_ROOT="$S3_ROOT" \
 CLINICDOCS_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
 CLINICDOCS_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" \
-  cargo test --workspace --locked "$@"
+  cargo test --workspace --locked "$@" 2>&1 | tee "$SERVICES_DIR/cargo-test.log"
+# One closing line for the whole run.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$SERVICES_DIR/cargo-test.log"

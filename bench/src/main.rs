@@ -81,6 +81,8 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
             .with_access_key_id(&a.s3_access_key)
             .with_secret_access_key(&a.s3_secret_key)
             .with_virtual_hosted_style_request(false)
+            // A presigned PUT carries UNSIGNED-PAYLOAD; so does the server's own client.
+            .with_unsigned_payload(true)
             .build()?,
     );
     println!("(a) upload: API (multipart, checks, SHA-256, store, row, audit) vs signed PUT straight to s3s-fs");
@@ -208,7 +210,10 @@ async fn main() -> Result<()> {
 
     upload_bench(&a, &http, &token, &demo_patient).await?;
 
-    println!("(b) list one patient's documents (limit {}) with {} documents in the clinic, vs /healthz", a.list_limit, a.documents);
+    println!(
+        "(b) list one patient's documents (limit {}) with {} documents in the clinic, vs /healthz",
+        a.list_limit, a.documents
+    );
     let patient = seed(&a, &org, &user).await?;
     let list_url = format!("{}/api/v1/documents?patient_id={patient}&limit={}", a.server, a.list_limit);
     let health_url = format!("{}/healthz", a.server);

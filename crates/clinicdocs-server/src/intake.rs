@@ -181,17 +181,11 @@ pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> 
     }
 
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows {
         let mut ev = caller.event("upload", "document", Some(r.id.clone()));
         ev.detail = Some(format!("{} ({}, {} bytes)", r.title, r.category.as_str(), r.file_size));
         state.audit(ev).await?;
-        let row = state
-            .db
-            .document(&org, &r.id)
-            .await
-            .map_err(ApiError::from)?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored document vanished")))?;
-        out.push(row);
+        out.push(r.into_row(caller.user.name.clone()));
     }
     Ok(out)
 }

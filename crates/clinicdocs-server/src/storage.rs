@@ -54,7 +54,10 @@ impl Storage {
                     .with_bucket_name(bucket)
                     .with_region(region)
                     .with_access_key_id(access_key_id)
-                    .with_secret_access_key(secret_access_key);
+                    .with_secret_access_key(secret_access_key)
+                    // Like presigned PUTs: the payload is not hashed into the signature (the
+                    // upload was hashed already); R2 and S3 accept this.
+                    .with_unsigned_payload(true);
                 if let Some(ep) = endpoint {
                     b = b
                         .with_endpoint(ep)

@@ -70,30 +70,26 @@ impl PdfScan {
     }
 
     /// Looks at tokens starting before `limit` (those after it are seen again with the next chunk).
+    /// Only `/` and `%` can start a token we care about, so memchr skips everything else.
     fn scan(&mut self, buf: &[u8], limit: usize) {
         let at = |i: usize| buf.get(i).copied();
-        let mut i = 0;
-        while i < limit {
-            match buf[i] {
-                b'/' => {
-                    let rest = &buf[i..];
-                    if rest.starts_with(b"/Encrypt") && at(i + 8).is_some_and(is_delimiter_or_space) {
-                        self.encrypted = true;
-                    } else if rest.starts_with(b"/Type") {
-                        let mut j = i + 5;
-                        while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
-                            j += 1;
-                        }
-                        if buf[j.min(buf.len())..].starts_with(b"/Page") && at(j + 5).is_some_and(is_delimiter_or_space)
-                        {
-                            self.pages += 1;
-                        }
-                    }
+        for i in memchr::memchr2_iter(b'/', b'%', &buf[..limit]) {
+            let rest = &buf[i..];
+            if buf[i] == b'%' {
+                if rest.starts_with(b"%%EOF") {
+                    self.saw_eof_marker = true;
                 }
-                b'%' if buf[i..].starts_with(b"%%EOF") => self.saw_eof_marker = true,
-                _ => {}
+            } else if rest.starts_with(b"/Encrypt") && at(i + 8).is_some_and(is_delimiter_or_space) {
+                self.encrypted = true;
+            } else if rest.starts_with(b"/Type") {
+                let mut j = i + 5;
+                while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
+                    j += 1;
+                }
+                if buf[j.min(buf.len())..].starts_with(b"/Page") && at(j + 5).is_some_and(is_delimiter_or_space) {
+                    self.pages += 1;
+                }
             }
-            i += 1;
         }
     }
 }

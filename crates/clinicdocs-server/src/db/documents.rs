@@ -77,6 +77,34 @@ pub struct NewDocument {
     pub created_at: DateTime<Utc>,
 }
 
+impl NewDocument {
+    /// The row as it reads back after insertion, without reading it back.
+    pub fn into_row(self, uploaded_by_name: String) -> DocumentRow {
+        let at = ms(self.created_at);
+        DocumentRow {
+            id: self.id,
+            org_id: self.org_id,
+            patient_id: self.patient_id,
+            encounter_id: self.encounter_id,
+            title: self.title,
+            category: self.category.as_str().to_string(),
+            content_type: self.content_type,
+            storage_key: self.storage_key,
+            thumb_key: self.thumb_key,
+            file_size: self.file_size,
+            sha256: self.sha256,
+            page_count: self.page_count,
+            notes: self.notes,
+            uploaded_by: self.uploaded_by,
+            uploaded_by_name,
+            idempotency_key: self.idempotency_key,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        }
+    }
+}
+
 const COLS: &str = "d.id, d.org_id, d.patient_id, d.encounter_id, d.title, d.category, d.content_type, d.storage_key, \
     d.thumb_key, d.file_size, d.sha256, d.page_count, d.notes, d.uploaded_by, u.name AS uploaded_by_name, \
     d.idempotency_key, d.created_at, d.updated_at, d.deleted_at";
