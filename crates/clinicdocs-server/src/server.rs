@@ -15,6 +15,10 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
     std::fs::create_dir_all(&common.data_dir)
         .with_context(|| format!("cannot create data folder {}", common.data_dir.display()))?;
     let storage_cfg = common.storage()?;
+    // S3 and R2 refuse presigned URLs valid for more than seven days.
+    if common.signed_url_ttl() > std::time::Duration::from_secs(7 * 24 * 3600) || common.signed_url_ttl().is_zero() {
+        anyhow::bail!("CLINICDOCS_SIGNED_URL_TTL_SECS must be between 1 second and 7 days");
+    }
     let db = Db::connect(&common.database_url()).await.context("cannot open the database")?;
     let secret = match storage_cfg {
         StorageConfig::Local { .. } => signing_key(&common.data_dir)?,

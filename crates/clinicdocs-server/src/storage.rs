@@ -280,6 +280,21 @@ mod tests {
         (dir, s)
     }
 
+    #[test]
+    fn signing_key_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = signing_key(dir.path()).expect("create");
+        let b = signing_key(dir.path()).expect("reload");
+        assert_eq!(a, b, "links survive a restart");
+        assert_eq!(a.len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("signing.key")).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only the server's user may read the key");
+        }
+    }
+
     #[tokio::test]
     async fn local_links_verify_until_they_expire() {
         let (_d, s) = local();

@@ -43,7 +43,7 @@ impl Db {
             Dialect::Sqlite => opts.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA journal_mode=WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous=NORMAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys=ON").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA busy_timeout=10000").execute(&mut *conn).await?;
                     Ok(())

@@ -43,6 +43,7 @@ on_both_backends!(
     profile_images_are_resized_and_replaced,
     orphans_are_reported_and_removed,
     upload_memory_stays_bounded_whatever_the_file_size,
+    sign_in_who_am_i_and_sign_out,
 );
 
 #[tokio::test]

@@ -817,3 +817,40 @@ pub async fn upload_memory_stays_bounded_whatever_the_file_size(b: Backend) {
     assert_eq!(d.sha256, sha256(&big));
     assert!(grew < 100 << 20, "server peak memory grew by {} MB for a 300 MB upload", grew >> 20);
 }
+
+pub async fn sign_in_who_am_i_and_sign_out(b: Backend) {
+    let s = TestServer::start(b).await;
+    let r = s
+        .http
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .json(&json!({"email": "doctor@demo.clinic", "password": "nope"}))
+        .send()
+        .await
+        .expect("login");
+    let (st, code, msg) = error_code(r).await;
+    assert_eq!((st, code.as_str()), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
+    assert!(msg.contains("email or password"), "{msg}");
+    let r = s
+        .http
+        .post(format!("{}/api/v1/auth/login", s.url))
+        .json(&json!({"email": "nobody@demo.clinic", "password": "demo"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(error_code(r).await.1, "invalid_credentials", "an unknown email reads like a wrong password");
+    let doc = s.login("  Doctor@Demo.Clinic ").await;
+    let me: Value = doc.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(me["user"]["role"], "doctor");
+    assert_eq!(me["org"]["plan"], "professional");
+    assert_eq!(me["org"]["documents_enabled"], true);
+    let basic = s.login("admin@basic.clinic").await;
+    let me: Value = basic.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(me["org"]["documents_enabled"], false);
+    let r = doc.http.post(doc.url("/api/v1/auth/logout")).bearer_auth(&doc.token).send().await.expect("logout");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (st, code, _) = error_code(doc.get("/api/v1/me").await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let (st, _, _) = error_code(s.http.get(format!("{}/api/v1/documents", s.url)).send().await.expect("get")).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "no token, no data");
+    assert_eq!(basic.get("/api/v1/me").await.status(), StatusCode::OK, "other sessions live on");
+}
