@@ -1,10 +1,10 @@
-//! Storing checked uploads, all or nothing: reserve the clinic's pool and the visits' slots
-//! atomically (so concurrent uploads can never overshoot), store bytes and thumbnails, write
-//! every row in one transaction, audit. Any failure gives back what was reserved and removes
-//! what was stored.
+//! Storing checked uploads, all or nothing: store bytes and thumbnails, then one transaction
+//! takes the clinic's pool bytes and the visits' slots (conditional updates, so concurrent
+//! uploads can never overshoot), writes every row and its audit event. If the transaction
+//! cannot commit, the stored bytes are removed.
 
 use crate::auth::Caller;
-use crate::db::documents::{DocumentRow, NewDocument};
+use crate::db::documents::{CommitOutcome, DocumentRow, NewDocument, UploadCommit};
 use crate::db::is_unique_violation;
 use crate::db::people::{EncounterRow, PatientRow};
 use crate::error::{ApiError, ApiResult};
@@ -60,31 +60,6 @@ pub struct Ready {
     pub idempotency_key: Option<String>,
 }
 
-/// Undoes reservations and stored objects when a step fails.
-struct Rollback<'a> {
-    state: &'a AppState,
-    org: String,
-    bytes: i64,
-    visits: Vec<(String, i64)>,
-    keys: Vec<String>,
-}
-
-impl Rollback<'_> {
-    async fn run(self) {
-        self.state.storage.delete_all(&self.keys).await;
-        for (e, n) in &self.visits {
-            if let Err(err) = self.state.db.release_visit_slots(&self.org, e, *n).await {
-                tracing::error!(error = %err, "could not release visit slots");
-            }
-        }
-        if self.bytes > 0 {
-            if let Err(err) = self.state.db.release_bytes(&self.org, self.bytes).await {
-                tracing::error!(error = %err, "could not release reserved bytes");
-            }
-        }
-    }
-}
-
 /// Why a store failed: a plain error, or a replayed idempotency key found at insert time.
 pub enum StoreError {
     Api(ApiError),
@@ -97,95 +72,127 @@ impl From<ApiError> for StoreError {
     }
 }
 
-/// Stores every file or none.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Api(e.into())
+    }
+}
+
+/// Stores every file or none. Bytes go to the store first; then one transaction takes the
+/// pool bytes and visit slots (conditional updates), inserts the rows and their audit events.
+/// If that transaction cannot commit, the stored bytes are removed again.
 pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> Result<Vec<DocumentRow>, StoreError> {
     let org = caller.org_id().to_string();
     let limits = caller.limits;
     let total: i64 = items.iter().map(|r| r.file.incoming.size as i64).sum();
-    let mut rb = Rollback { state, org: org.clone(), bytes: 0, visits: Vec::new(), keys: Vec::new() };
+    let pool_full =
+        |used: i64| ApiError::QuotaExceeded(messages::pool_full(used as u64, limits.pool_bytes, total as u64));
+    let visit_full = || ApiError::VisitLimit(messages::visit_full(limits.max_files_per_visit));
 
-    if !state.db.reserve_bytes(&org, total, limits.pool_bytes as i64).await.map_err(ApiError::from)? {
-        let used = state.db.org(&org).await.map_err(ApiError::from)?.map_or(0, |o| o.used_bytes);
-        return Err(ApiError::QuotaExceeded(messages::pool_full(used as u64, limits.pool_bytes, total as u64)).into());
+    // Refuse early what clearly cannot fit, before moving any bytes (the commit re-checks).
+    let used = state.db.used_bytes(&org).await?;
+    if used + total > limits.pool_bytes as i64 {
+        return Err(pool_full(used).into());
     }
-    rb.bytes = total;
-
     let mut per_visit: BTreeMap<String, i64> = BTreeMap::new();
     for r in &items {
         if let Some(e) = &r.meta.encounter {
             *per_visit.entry(e.id.clone()).or_default() += 1;
         }
     }
-    for (e, n) in per_visit {
-        match state.db.reserve_visit_slots(&org, &e, n, i64::from(limits.max_files_per_visit)).await {
-            Ok(true) => rb.visits.push((e, n)),
-            Ok(false) => {
-                rb.run().await;
-                return Err(ApiError::VisitLimit(messages::visit_full(limits.max_files_per_visit)).into());
-            }
-            Err(err) => {
-                rb.run().await;
-                return Err(ApiError::from(err).into());
+    for r in &items {
+        if let Some(e) = &r.meta.encounter {
+            if e.document_count + per_visit[&e.id] > i64::from(limits.max_files_per_visit) {
+                return Err(visit_full().into());
             }
         }
     }
 
     let now = state.now();
     let org_uuid = Uuid::parse_str(&org).map_err(anyhow::Error::from).map_err(ApiError::from)?;
+    let mut stored: Vec<String> = Vec::new();
     let mut rows = Vec::with_capacity(items.len());
     for r in &items {
-        let id = Uuid::new_v4();
-        let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from).map_err(ApiError::from)?;
-        let key = document_key(org_uuid, patient, now, id, r.file.kind.ext());
-        let disposition = format!("attachment; filename=\"{}\"", download_file_name(&r.meta.title, r.file.kind.ext()));
-        let stored =
-            state.storage.put_spool(&key, &r.file.incoming.spool, r.file.kind.mime(), Some(&disposition)).await;
-        if let Err(e) = stored {
-            rb.run().await;
-            return Err(e.into());
-        }
-        rb.keys.push(key.clone());
-        let mut thumb_key = None;
-        if let Some(t) = &r.file.thumbnail {
-            let tk = thumbnail_key(&key);
-            if let Err(e) = state.storage.put_bytes(&tk, t.clone(), "image/jpeg").await {
-                rb.run().await;
+        match store_one(state, caller, org_uuid, r, now, &mut stored).await {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                state.storage.delete_all(&stored).await;
                 return Err(e.into());
             }
-            rb.keys.push(tk.clone());
-            thumb_key = Some(tk);
         }
-        rows.push(NewDocument {
-            id: id.to_string(),
-            org_id: org.clone(),
-            patient_id: r.meta.patient.id.clone(),
-            encounter_id: r.meta.encounter.as_ref().map(|e| e.id.clone()),
-            title: r.meta.title.clone(),
-            category: r.meta.category,
-            content_type: r.file.kind.mime().to_string(),
-            storage_key: key,
-            thumb_key,
-            file_size: r.file.incoming.size as i64,
-            sha256: r.file.incoming.sha256.clone(),
-            page_count: r.file.page_count,
-            notes: r.meta.notes.clone(),
-            uploaded_by: caller.user_id().to_string(),
-            idempotency_key: r.idempotency_key.clone(),
-            created_at: now,
-        });
     }
 
-    if let Err(e) = state.db.insert_documents(&rows).await {
-        rb.run().await;
-        return Err(if is_unique_violation(&e) { StoreError::DuplicateKey } else { ApiError::from(e).into() });
+    let events: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let mut ev = caller.event("upload", "document", Some(r.id.clone()));
+            ev.detail = Some(format!("{} ({}, {} bytes)", r.title, r.category.as_str(), r.file_size));
+            ev
+        })
+        .collect();
+    let visits: Vec<(String, i64)> = per_visit.into_iter().collect();
+    let commit = UploadCommit {
+        org: &org,
+        total_bytes: total,
+        pool_bytes: limits.pool_bytes as i64,
+        visits: &visits,
+        max_per_visit: i64::from(limits.max_files_per_visit),
+        rows: &rows,
+        events: &events,
+    };
+    let outcome = state.db.commit_upload(&commit, now).await;
+    let failure = match outcome {
+        Ok(CommitOutcome::Committed) => None,
+        Ok(CommitOutcome::PoolFull) => Some(StoreError::Api(pool_full(state.db.used_bytes(&org).await?))),
+        Ok(CommitOutcome::VisitFull) => Some(StoreError::Api(visit_full())),
+        Err(e) if is_unique_violation(&e) => Some(StoreError::DuplicateKey),
+        Err(e) => Some(StoreError::Api(e.into())),
+    };
+    if let Some(f) = failure {
+        state.storage.delete_all(&stored).await;
+        return Err(f);
     }
+    Ok(rows.into_iter().map(|r| r.into_row(caller.user.name.clone())).collect())
+}
 
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let mut ev = caller.event("upload", "document", Some(r.id.clone()));
-        ev.detail = Some(format!("{} ({}, {} bytes)", r.title, r.category.as_str(), r.file_size));
-        state.audit(ev).await?;
-        out.push(r.into_row(caller.user.name.clone()));
+/// Stores one file's bytes (and thumbnail) under a fresh key; records what it stored.
+async fn store_one(
+    state: &AppState,
+    caller: &Caller,
+    org: Uuid,
+    r: &Ready,
+    now: chrono::DateTime<chrono::Utc>,
+    stored: &mut Vec<String>,
+) -> Result<NewDocument, ApiError> {
+    let id = Uuid::new_v4();
+    let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from)?;
+    let key = document_key(org, patient, now, id, r.file.kind.ext());
+    let disposition = format!("attachment; filename=\"{}\"", download_file_name(&r.meta.title, r.file.kind.ext()));
+    state.storage.put_spool(&key, &r.file.incoming.spool, r.file.kind.mime(), Some(&disposition)).await?;
+    stored.push(key.clone());
+    let mut thumb_key = None;
+    if let Some(t) = &r.file.thumbnail {
+        let tk = thumbnail_key(&key);
+        state.storage.put_bytes(&tk, t.clone(), "image/jpeg").await?;
+        stored.push(tk.clone());
+        thumb_key = Some(tk);
     }
-    Ok(out)
+    Ok(NewDocument {
+        id: id.to_string(),
+        org_id: org.to_string(),
+        patient_id: r.meta.patient.id.clone(),
+        encounter_id: r.meta.encounter.as_ref().map(|e| e.id.clone()),
+        title: r.meta.title.clone(),
+        category: r.meta.category,
+        content_type: r.file.kind.mime().to_string(),
+        storage_key: key,
+        thumb_key,
+        file_size: r.file.incoming.size as i64,
+        sha256: r.file.incoming.sha256.clone(),
+        page_count: r.file.page_count,
+        notes: r.meta.notes.clone(),
+        uploaded_by: caller.user_id().to_string(),
+        idempotency_key: r.idempotency_key.clone(),
+        created_at: now,
+    })
 }

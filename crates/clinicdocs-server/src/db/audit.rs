@@ -49,22 +49,8 @@ pub struct NewAuditEvent {
 
 impl Db {
     pub async fn append_audit(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, remote_addr) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(e.org_id.clone())
-        .bind(ms(at))
-        .bind(e.actor_id.clone())
-        .bind(e.actor_email.clone())
-        .bind(e.action)
-        .bind(e.target_type)
-        .bind(e.target_id.clone())
-        .bind(e.detail.clone())
-        .bind(e.remote_addr.clone())
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        let mut conn = self.pool.acquire().await?;
+        insert_event(&mut conn, e, at).await
     }
 
     pub async fn audit_events(
@@ -85,4 +71,24 @@ impl Db {
         .fetch_all(&self.pool)
         .await
     }
+}
+
+/// Appends one event on a connection or inside a transaction.
+pub async fn insert_event(conn: &mut sqlx::AnyConnection, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, remote_addr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(e.org_id.clone())
+    .bind(ms(at))
+    .bind(e.actor_id.clone())
+    .bind(e.actor_email.clone())
+    .bind(e.action)
+    .bind(e.target_type)
+    .bind(e.target_id.clone())
+    .bind(e.detail.clone())
+    .bind(e.remote_addr.clone())
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

@@ -109,6 +109,25 @@ const COLS: &str = "d.id, d.org_id, d.patient_id, d.encounter_id, d.title, d.cat
     d.thumb_key, d.file_size, d.sha256, d.page_count, d.notes, d.uploaded_by, u.name AS uploaded_by_name, \
     d.idempotency_key, d.created_at, d.updated_at, d.deleted_at";
 
+/// Everything one upload commits.
+pub struct UploadCommit<'a> {
+    pub org: &'a str,
+    pub total_bytes: i64,
+    pub pool_bytes: i64,
+    /// (encounter id, documents added to it)
+    pub visits: &'a [(String, i64)],
+    pub max_per_visit: i64,
+    pub rows: &'a [NewDocument],
+    pub events: &'a [super::audit::NewAuditEvent],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed,
+    PoolFull,
+    VisitFull,
+}
+
 /// The editable fields of a document, as they should become.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentEdit<'a> {
@@ -160,9 +179,37 @@ fn in_list(cats: &[Category]) -> String {
 }
 
 impl Db {
-    pub async fn insert_documents(&self, rows: &[NewDocument]) -> sqlx::Result<()> {
+    /// Commits an upload in one transaction: takes `total` bytes from the clinic's pool and the
+    /// visits' slots (each a conditional UPDATE, so concurrent uploads cannot overshoot), inserts
+    /// the rows and their audit events. Nothing is written unless everything is.
+    pub async fn commit_upload(&self, u: &UploadCommit<'_>, now: DateTime<Utc>) -> sqlx::Result<CommitOutcome> {
         let mut tx = self.pool.begin().await?;
-        for r in rows {
+        let r = sqlx::query("UPDATE orgs SET used_bytes = used_bytes + $1 WHERE id = $2 AND used_bytes + $1 <= $3")
+            .bind(u.total_bytes)
+            .bind(u.org)
+            .bind(u.pool_bytes)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(CommitOutcome::PoolFull);
+        }
+        for (encounter, n) in u.visits {
+            let r = sqlx::query(
+                "UPDATE encounters SET document_count = document_count + $1 WHERE org_id = $2 AND id = $3 AND document_count + $1 <= $4",
+            )
+            .bind(*n)
+            .bind(u.org)
+            .bind(encounter)
+            .bind(u.max_per_visit)
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(CommitOutcome::VisitFull);
+            }
+        }
+        for r in u.rows {
             sqlx::query(
                 "INSERT INTO documents (id, org_id, patient_id, encounter_id, title, title_lower, category, content_type, \
                  storage_key, thumb_key, file_size, sha256, page_count, notes, uploaded_by, idempotency_key, created_at, updated_at) \
@@ -188,7 +235,16 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await
+        for e in u.events {
+            super::audit::insert_event(&mut tx, e, now).await?;
+        }
+        tx.commit().await?;
+        Ok(CommitOutcome::Committed)
+    }
+
+    /// The clinic's used bytes (for messages).
+    pub async fn used_bytes(&self, org: &str) -> sqlx::Result<i64> {
+        Ok(self.org(org).await?.map_or(0, |o| o.used_bytes))
     }
 
     /// A live (not deleted) document of the clinic.

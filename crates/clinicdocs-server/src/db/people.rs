@@ -370,24 +370,4 @@ impl Db {
             .await
             .map(|_| ())
     }
-
-    /// Atomically adds `bytes` to the clinic's usage unless that would pass `quota`.
-    pub async fn reserve_bytes(&self, org: &str, bytes: i64, quota: i64) -> sqlx::Result<bool> {
-        let r = sqlx::query("UPDATE orgs SET used_bytes = used_bytes + $1 WHERE id = $2 AND used_bytes + $1 <= $3")
-            .bind(bytes)
-            .bind(org)
-            .bind(quota)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    pub async fn release_bytes(&self, org: &str, bytes: i64) -> sqlx::Result<()> {
-        sqlx::query("UPDATE orgs SET used_bytes = used_bytes - $1 WHERE id = $2")
-            .bind(bytes)
-            .bind(org)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-    }
 }
