@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what is missing (apt
 # packages, the s3s-fs S3 test server), starts PostgreSQL and s3s-fs on loopback, checks
-# formatting and lints, and runs every test — the API suite on SQLite + local files and on
-# PostgreSQL + S3. Services stop when it ends.
+# formatting and lints (the desktop shell included, so its build is checked too), and runs
+# every test — the API suite on SQLite + local files and on PostgreSQL + S3. Services stop
+# when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 
 require_rust
-apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf
+apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf \
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
 
 SERVICES_DIR=$(mktemp -d /tmp/clinicdocs-test.XXXXXX)
 trap stop_services EXIT INT TERM
