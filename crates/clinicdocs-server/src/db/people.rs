@@ -4,6 +4,7 @@ use super::{from_ms, ms, parse_uuid, Db};
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::{Encounter, Org, Patient, User};
 use clinicdocs_core::limits::Plan;
+use clinicdocs_core::storage_key::ProfileKind;
 use clinicdocs_core::Role;
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -181,8 +182,20 @@ impl Db {
             .await
     }
 
-    pub async fn set_user_photo(&self, org: &str, id: &str, key: &str, thumb: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE users SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4")
+    /// Points a patient's or practitioner's profile image at new keys.
+    pub async fn set_profile_photo(
+        &self,
+        kind: ProfileKind,
+        org: &str,
+        id: &str,
+        key: &str,
+        thumb: &str,
+    ) -> sqlx::Result<()> {
+        let table = match kind {
+            ProfileKind::Patient => "patients",
+            ProfileKind::Practitioner => "users",
+        };
+        sqlx::query(&format!("UPDATE {table} SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4"))
             .bind(key)
             .bind(thumb)
             .bind(org)
@@ -291,17 +304,6 @@ impl Db {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
-    }
-
-    pub async fn set_patient_photo(&self, org: &str, id: &str, key: &str, thumb: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE patients SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4")
-            .bind(key)
-            .bind(thumb)
-            .bind(org)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
     }
 
     pub async fn create_encounter(

@@ -141,10 +141,7 @@ async fn replace_photo(
         state.storage.delete_all(std::slice::from_ref(&key)).await;
         return Err(e);
     }
-    let saved = match kind {
-        ProfileKind::Patient => state.db.set_patient_photo(caller.org_id(), &id.to_string(), &key, &thumb).await,
-        ProfileKind::Practitioner => state.db.set_user_photo(caller.org_id(), &id.to_string(), &key, &thumb).await,
-    };
+    let saved = state.db.set_profile_photo(kind, caller.org_id(), &id.to_string(), &key, &thumb).await;
     if let Err(e) = saved {
         state.storage.delete_all(&[key, thumb]).await;
         return Err(e.into());
