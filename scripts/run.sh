@@ -1,16 +1,38 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian/Ubuntu machine: builds the Clinic Documents API server and
-# starts it on loopback with demo clinics, staff and patients, printing the logins. Until the
-# desktop app lands (it will be started against this server), this is the working clinic.
-# Data lives in ./clinicdocs-data (override with CLINICDOCS_DATA_DIR); Ctrl+C stops it.
+# the desktop app, starts the server on loopback with demo clinics, staff and patients, and
+# opens the app signed-out with the server address filled in (sign in as doctor@demo.clinic,
+# password demo). Closing the window stops the server. Server data lives in ./clinicdocs-data
+# (override with CLINICDOCS_DATA_DIR). Without a display it says how to run it headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 . scripts/lib/common.sh
 
 require_rust
 apt_ensure build-essential pkg-config libssl-dev ca-certificates
-log "building the server (the first build takes a few minutes)"
-cargo build --release --locked -p clinicdocs-server
-exec ./target/release/clinicdocs-server serve --demo \
-  --listen "${CLINICDOCS_LISTEN:-127.0.0.1:8080}" \
-  --data-dir "${CLINICDOCS_DATA_DIR:-clinicdocs-data}"
+prepare_desktop "$ROOT"
+log "building the server and the desktop app (the first build takes several minutes)"
+cargo build --locked -p clinicdocs-server -p clinicdocs-desktop
+TARGET="${CARGO_TARGET_DIR:-target}/debug"
+
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  die "no display: run this from a desktop session, or headless as: xvfb-run -a ./scripts/run.sh"
+fi
+
+LOG=$(mktemp /tmp/clinicdocs-server.XXXXXX.log)
+"$TARGET/clinicdocs-server" serve --demo --listen "${CLINICDOCS_LISTEN:-127.0.0.1:0}" \
+  --data-dir "${CLINICDOCS_DATA_DIR:-clinicdocs-data}" >"$LOG" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null; rm -f "$LOG"' EXIT INT TERM
+URL=""
+for _ in $(seq 1 300); do
+  URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -n 1)
+  [ -n "$URL" ] && break
+  kill -0 $SERVER_PID 2>/dev/null || { cat "$LOG" >&2; die "the server stopped"; }
+  sleep 0.1
+done
+[ -n "$URL" ] || { cat "$LOG" >&2; die "the server did not start"; }
+grep -v '^listening on' "$LOG" >&2 || true
+log "server at $URL — opening Clinic Documents (sign in as doctor@demo.clinic / demo)"
+CLINICDOCS_SERVER_URL="$URL" CLINICDOCS_PDFIUM="$ROOT/src-tauri/resources/libpdfium.so" "$TARGET/clinicdocs-desktop"

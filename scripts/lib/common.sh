@@ -101,3 +101,60 @@ stop_services() {
   [ -n "${SERVICES_DIR:-}" ] && rm -rf "$SERVICES_DIR"
   return 0
 }
+
+# The desktop app's build and test dependencies (Tauri on WebKitGTK, libjpeg-turbo's build,
+# the keyring backends, the headless window and WebDriver, Chromium for the UI tests).
+DESKTOP_APT=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
+  libayatana-appindicator3-dev libgtk-3-dev cmake nasm python3 python3-pip unzip
+  xvfb xauth dbus-x11 dbus keyutils gnome-keyring webkit2gtk-driver imagemagick)
+
+# libpdfium from the PyPI wheel pypdfium2 (Debian has none), copied to where the app bundles
+# it as a resource: src-tauri/resources/libpdfium.so. Cached across runs.
+PDFIUM_WHEEL_VERSION=5.15.2
+ensure_pdfium() {
+  local root="$1" dest="$1/src-tauri/resources/libpdfium.so"
+  local cached="$CLINICDOCS_TOOLS/pdfium-$PDFIUM_WHEEL_VERSION/libpdfium.so"
+  if [ ! -s "$cached" ]; then
+    log "fetching libpdfium (PyPI pypdfium2 $PDFIUM_WHEEL_VERSION)"
+    local tmp
+    tmp=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_17_x86_64 \
+      --dest "$tmp" "pypdfium2==$PDFIUM_WHEEL_VERSION" >&2 || die "could not download pypdfium2"
+    mkdir -p "$(dirname "$cached")"
+    unzip -p "$tmp"/pypdfium2-*.whl pypdfium2_raw/libpdfium.so >"$cached.part" || die "libpdfium.so not in the wheel"
+    mv "$cached.part" "$cached"
+    rm -rf "$tmp"
+  fi
+  mkdir -p "$(dirname "$dest")"
+  cmp -s "$cached" "$dest" 2>/dev/null || cp "$cached" "$dest"
+  export CLINICDOCS_PDFIUM="$dest"
+}
+
+# Node.js 20 or newer for the UI build (Vite 7). Debian's own nodejs is used when none is there.
+require_node() {
+  command -v node >/dev/null || apt_ensure nodejs npm
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  [ "$major" -ge 20 ] || die "Node.js 20 or newer is needed for the UI build (found $(node --version 2>/dev/null || echo none)). Install it (e.g. from nodesource or nvm), then run this again."
+}
+
+# Installs the desktop build dependencies, libpdfium and the UI packages, and builds the UI
+# into ui/dist (the desktop crate embeds it at compile time).
+prepare_desktop() {
+  local root="$1"
+  apt_ensure "${DESKTOP_APT[@]}"
+  require_node
+  ensure_pdfium "$root"
+  ensure_ui_deps "$root"
+  log "building the UI"
+  (cd "$root/ui" && npx vite build --logLevel warn >&2) || die "UI build failed"
+}
+
+# The UI's npm packages, exactly as locked.
+ensure_ui_deps() {
+  local ui="$1/ui"
+  if [ ! -d "$ui/node_modules" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+    log "installing the UI's npm packages"
+    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed"
+  fi
+}

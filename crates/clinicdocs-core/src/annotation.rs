@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 /// A point on a page, each axis in 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Point {
     pub x: f64,
     pub y: f64,
@@ -14,6 +15,7 @@ pub struct Point {
 
 /// A shape and its geometry; on the wire `{"kind": "...", "geometry": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "geometry", rename_all = "lowercase")]
 pub enum Shape {
     /// A numbered pin.
@@ -44,6 +46,7 @@ pub enum Shape {
 
 /// Colour and stroke width.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Style {
     /// `#rrggbb` or `#rrggbbaa`.
     pub color: String,

@@ -11,11 +11,13 @@ use uuid::Uuid;
 
 /// Every error body: `{ "error": { "code", "message" } }`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorDetail {
     /// Machine-readable; clients branch on it.
     pub code: ErrorCode,
@@ -25,6 +27,7 @@ pub struct ErrorDetail {
 
 /// Every error code the API answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -53,18 +56,21 @@ pub enum ErrorCode {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginResponse {
     pub token: String,
     pub user: User,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct User {
     pub id: Uuid,
     pub name: String,
@@ -74,6 +80,7 @@ pub struct User {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Org {
     pub id: Uuid,
     pub name: String,
@@ -82,12 +89,14 @@ pub struct Org {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Me {
     pub user: User,
     pub org: Org,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Patient {
     pub id: Uuid,
     pub name: String,
@@ -97,12 +106,14 @@ pub struct Patient {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewPatient {
     pub name: String,
     pub date_of_birth: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PatientQuery {
     /// Part of the name, or a date of birth `YYYY-MM-DD`.
     pub q: Option<String>,
@@ -110,6 +121,7 @@ pub struct PatientQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Encounter {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -120,6 +132,7 @@ pub struct Encounter {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewEncounter {
     pub date: String,
     pub reason: String,
@@ -127,6 +140,7 @@ pub struct NewEncounter {
 
 /// A document's metadata (FHIR DocumentReference-like). Bytes are fetched through signed URLs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Document {
     pub id: Uuid,
     pub org_id: Uuid,
@@ -148,6 +162,7 @@ pub struct Document {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SortKey {
     #[default]
@@ -157,6 +172,7 @@ pub enum SortKey {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     Asc,
@@ -165,6 +181,7 @@ pub enum SortOrder {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DocumentQuery {
     pub patient_id: Option<Uuid>,
     pub category: Option<Category>,
@@ -181,18 +198,21 @@ pub struct DocumentQuery {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DocumentPage {
     pub items: Vec<Document>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignedUrl {
     pub url: String,
     pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UploadResponse {
     pub document: Document,
     pub download_url: SignedUrl,
@@ -201,6 +221,7 @@ pub struct UploadResponse {
 /// One file's fields in a batch upload's `manifest` part (a JSON array, one entry per `file`
 /// part, in the same order).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchItem {
     pub patient_id: Uuid,
     pub category: Category,
@@ -210,6 +231,7 @@ pub struct BatchItem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BatchFileState {
     /// Stored (the whole batch succeeded).
@@ -221,6 +243,7 @@ pub enum BatchFileState {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchFileStatus {
     pub index: usize,
     pub title: Option<String>,
@@ -230,6 +253,7 @@ pub struct BatchFileStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchResponse {
     /// True when every file was stored; false when none was.
     pub stored: bool,
@@ -240,11 +264,13 @@ pub struct BatchResponse {
 
 /// PATCH body: fields left out stay as they are. `encounter_id: null` unlinks the visit.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DocumentPatch {
     pub title: Option<String>,
     pub category: Option<Category>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Option<Uuid>>", optional = nullable))]
     pub encounter_id: Option<Option<Uuid>>,
     pub notes: Option<String>,
 }
@@ -266,6 +292,7 @@ mod double_option {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum UrlVariant {
     #[default]
@@ -274,11 +301,13 @@ pub enum UrlVariant {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UrlQuery {
     pub variant: Option<UrlVariant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Annotation {
     pub id: Uuid,
     pub document_id: Uuid,
@@ -297,6 +326,7 @@ pub struct Annotation {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewAnnotation {
     pub page_number: i64,
     #[serde(flatten)]
@@ -306,6 +336,7 @@ pub struct NewAnnotation {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AnnotationUpdate {
     #[serde(flatten)]
     pub shape: Shape,
@@ -316,6 +347,7 @@ pub struct AnnotationUpdate {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StorageUsage {
     pub used_bytes: i64,
     pub quota_bytes: i64,
@@ -323,6 +355,7 @@ pub struct StorageUsage {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -336,6 +369,7 @@ pub struct AuditEvent {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditQuery {
     pub limit: Option<i64>,
     /// Events with an id below this one (for paging backwards).
@@ -344,12 +378,14 @@ pub struct AuditQuery {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditPage {
     pub items: Vec<AuditEvent>,
     pub next_before: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProfileImage {
     pub url: SignedUrl,
     pub avatar_url: SignedUrl,

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 /// What kind of clinical document a file is. Serialised in kebab-case (`clinical-note`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Lab,

@@ -1,5 +1,6 @@
 //! Plans and their limits (DESIGN.md §3), and the messages staff see when one is hit.
 
+use crate::api::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -28,6 +29,7 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 4000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
     Professional,
@@ -62,6 +64,52 @@ impl PlanLimits {
     /// Plans without the Documents feature.
     pub const BASIC: PlanLimits =
         PlanLimits { documents_enabled: false, pool_bytes: 0, max_file_bytes: 0, max_files_per_visit: 0 };
+
+    /// The default limits of `plan` (a server may be configured with other figures).
+    pub fn of(plan: Plan) -> PlanLimits {
+        match plan {
+            Plan::Professional => Self::PROFESSIONAL,
+            Plan::Basic => Self::BASIC,
+        }
+    }
+}
+
+/// What is known about an upload before it is sent, for [`precheck`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub size: u64,
+    /// Bytes the clinic's pool holds now, and its size.
+    pub pool_used: u64,
+    pub pool_quota: u64,
+    /// Documents already linked to the chosen visit, if one is chosen.
+    pub visit_documents: Option<u64>,
+    /// Files in the same hand-off going to the same visit before this one.
+    pub earlier_in_visit: u64,
+    /// Bytes of the same hand-off before this one.
+    pub earlier_bytes: u64,
+}
+
+/// The plan limits an upload would break, with the same codes and messages the server answers
+/// with, so the desktop can say so before sending.
+pub fn precheck(limits: &PlanLimits, p: &Pending) -> Vec<(ErrorCode, String)> {
+    let mut out = Vec::new();
+    if !limits.documents_enabled {
+        out.push((ErrorCode::PlanRequired, messages::plan_required()));
+        return out;
+    }
+    if p.size > limits.max_file_bytes {
+        out.push((ErrorCode::FileTooLarge, messages::file_too_large(Some(p.size), limits.max_file_bytes)));
+    }
+    if let Some(n) = p.visit_documents {
+        if n + p.earlier_in_visit >= u64::from(limits.max_files_per_visit) {
+            out.push((ErrorCode::VisitLimitReached, messages::visit_full(limits.max_files_per_visit)));
+        }
+    }
+    let used = p.pool_used + p.earlier_bytes;
+    if used + p.size > p.pool_quota {
+        out.push((ErrorCode::QuotaExceeded, messages::pool_full(used, p.pool_quota, p.size)));
+    }
+    out
 }
 
 /// "5.0 GB", "812 KB", "3 bytes": sizes as staff read them (binary units).
@@ -140,5 +188,29 @@ mod tests {
         assert_eq!(format_bytes(10 * MIB), "10.0 MB");
         assert_eq!(format_bytes(2048), "2 KB");
         assert_eq!(format_bytes(0), "0 bytes");
+    }
+
+    #[test]
+    fn precheck_names_every_limit_an_upload_would_break() {
+        let l = PlanLimits::PROFESSIONAL;
+        let ok = Pending {
+            size: MIB,
+            pool_used: 0,
+            pool_quota: 5 * GIB,
+            visit_documents: Some(2),
+            earlier_in_visit: 0,
+            earlier_bytes: 0,
+        };
+        assert!(precheck(&l, &ok).is_empty());
+        let codes = |p: Pending| precheck(&l, &p).into_iter().map(|(c, _)| c).collect::<Vec<_>>();
+        assert_eq!(codes(Pending { size: 11 * MIB, ..ok }), vec![ErrorCode::FileTooLarge]);
+        assert_eq!(codes(Pending { visit_documents: Some(5), ..ok }), vec![ErrorCode::VisitLimitReached]);
+        assert_eq!(
+            codes(Pending { visit_documents: Some(3), earlier_in_visit: 2, ..ok }),
+            vec![ErrorCode::VisitLimitReached]
+        );
+        assert_eq!(codes(Pending { pool_used: 5 * GIB - KIB, ..ok }), vec![ErrorCode::QuotaExceeded]);
+        assert_eq!(codes(Pending { visit_documents: None, ..ok }), Vec::<ErrorCode>::new());
+        assert_eq!(precheck(&PlanLimits::BASIC, &ok)[0].0, ErrorCode::PlanRequired);
     }
 }

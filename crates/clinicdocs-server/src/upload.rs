@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use clinicdocs_core::limits::{messages, THUMBNAIL_EDGE};
 use clinicdocs_core::media::pdf::{PdfFacts, PdfScan};
 use clinicdocs_core::media::sniff::SNIFF_LEN;
-use clinicdocs_core::media::{image_file, sniff, FileKind, MediaError};
+use clinicdocs_core::media::{self, image_file, sniff, FileKind, MediaError};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use tokio::io::AsyncWriteExt;
@@ -136,12 +136,7 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
     match kind {
         FileKind::Pdf => {
             let facts = incoming.pdf.ok_or_else(|| MediaError::Corrupt("not a readable PDF".into()))?;
-            if facts.encrypted {
-                return Err(MediaError::PasswordProtectedPdf.into());
-            }
-            if !facts.complete {
-                return Err(MediaError::Corrupt("the PDF ends early".into()).into());
-            }
+            media::check_pdf_facts(&facts)?;
             page_count = facts.page_count;
         }
         k if k.is_decodable_image() => {

@@ -1,0 +1,272 @@
+//! The HTTP client for the clinic API server (DESIGN.md §7): one method per endpoint the app
+//! uses, typed with the shared API contract. Every failure becomes a [`CommandError`] carrying
+//! the server's own code and message, or a local code when the server could not be reached.
+
+use crate::error::{CommandError, CommandResult, LocalCode};
+use clinicdocs_core::api::{
+    Document, DocumentPage, DocumentPatch, DocumentQuery, Encounter, ErrorBody, ErrorCode, LoginRequest, LoginResponse,
+    Me, Patient, SignedUrl, StorageUsage, UploadResponse, UrlVariant,
+};
+use clinicdocs_core::Category;
+use reqwest::{Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use url::Url;
+use uuid::Uuid;
+
+/// Pages fetched when the app wants a patient's whole list (a patient has at most hundreds).
+const PAGE: i64 = 200;
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+}
+
+/// The fields of one upload besides its bytes.
+#[derive(Debug, Clone)]
+pub struct UploadFields {
+    pub patient_id: Uuid,
+    pub category: Category,
+    pub title: String,
+    pub notes: Option<String>,
+    pub encounter_id: Option<Uuid>,
+}
+
+/// Parses what staff typed as the server address: `clinic.example:8080` gets `http://` when it
+/// is a loopback address, `https://` otherwise; anything but http(s) is refused.
+pub fn parse_server_url(raw: &str) -> CommandResult<Url> {
+    let raw = raw.trim().trim_end_matches('/');
+    let bad = || {
+        CommandError::local(
+            LocalCode::InvalidServerUrl,
+            format!("“{raw}” is not a server address. Type it like https://clinic.example.org"),
+        )
+    };
+    if raw.is_empty() {
+        return Err(CommandError::local(LocalCode::InvalidServerUrl, "Type the clinic server's address."));
+    }
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else if raw.starts_with("127.") || raw.starts_with("localhost") || raw.starts_with("[::1]") {
+        format!("http://{raw}")
+    } else {
+        format!("https://{raw}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    Ok(url)
+}
+
+impl ApiClient {
+    pub fn new(base: Url, token: Option<String>) -> CommandResult<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .user_agent(concat!("clinicdocs-desktop/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CommandError::local(LocalCode::ServerUnreachable, e.to_string()))?;
+        Ok(ApiClient { http, base, token })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn with_token(&self, token: String) -> Self {
+        ApiClient { http: self.http.clone(), base: self.base.clone(), token: Some(token) }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        let rb = self.http.request(method, url);
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> CommandError {
+        let what = if e.is_timeout() { "did not answer in time" } else { "cannot be reached" };
+        CommandError::local(
+            LocalCode::ServerUnreachable,
+            format!("The clinic server at {} {what}. Check the network connection and try again.", self.base),
+        )
+    }
+
+    async fn send(&self, rb: RequestBuilder) -> CommandResult<Response> {
+        let resp = rb.send().await.map_err(|e| self.unreachable(&e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        Err(error_from(resp).await)
+    }
+
+    async fn json<T: DeserializeOwned>(&self, rb: RequestBuilder) -> CommandResult<T> {
+        let resp = self.send(rb).await?;
+        resp.json::<T>().await.map_err(|e| {
+            CommandError::local(LocalCode::BadResponse, format!("The server's answer could not be read ({e})."))
+        })
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> CommandResult<LoginResponse> {
+        let body = LoginRequest { email: email.trim().to_string(), password: password.to_string() };
+        self.json(self.request(Method::POST, "/api/v1/auth/login").json(&body)).await
+    }
+
+    pub async fn logout(&self) -> CommandResult<()> {
+        self.send(self.request(Method::POST, "/api/v1/auth/logout")).await.map(drop)
+    }
+
+    pub async fn me(&self) -> CommandResult<Me> {
+        self.json(self.request(Method::GET, "/api/v1/me")).await
+    }
+
+    pub async fn find_patients(&self, q: &str, limit: i64) -> CommandResult<Vec<Patient>> {
+        let rb = self.request(Method::GET, "/api/v1/patients").query(&[("q", q), ("limit", &limit.to_string())]);
+        self.json(rb).await
+    }
+
+    pub async fn patient(&self, id: Uuid) -> CommandResult<Patient> {
+        self.json(self.request(Method::GET, &format!("/api/v1/patients/{id}"))).await
+    }
+
+    pub async fn encounters(&self, patient_id: Uuid) -> CommandResult<Vec<Encounter>> {
+        self.json(self.request(Method::GET, &format!("/api/v1/patients/{patient_id}/encounters"))).await
+    }
+
+    pub async fn documents(&self, query: &DocumentQuery) -> CommandResult<DocumentPage> {
+        self.json(self.request(Method::GET, "/api/v1/documents").query(query)).await
+    }
+
+    /// Every document matching `query`, following the cursor page by page.
+    pub async fn all_documents(&self, mut query: DocumentQuery) -> CommandResult<Vec<Document>> {
+        query.limit = Some(PAGE);
+        let mut out = Vec::new();
+        loop {
+            let page = self.documents(&query).await?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) => query.cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn document(&self, id: Uuid) -> CommandResult<Document> {
+        self.json(self.request(Method::GET, &format!("/api/v1/documents/{id}"))).await
+    }
+
+    pub async fn upload(
+        &self,
+        fields: &UploadFields,
+        file_name: &str,
+        bytes: Vec<u8>,
+        idempotency_key: &str,
+    ) -> CommandResult<UploadResponse> {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let mut form = reqwest::multipart::Form::new()
+            .text("patient_id", fields.patient_id.to_string())
+            .text("category", fields.category.as_str())
+            .text("title", fields.title.clone());
+        if let Some(n) = &fields.notes {
+            form = form.text("notes", n.clone());
+        }
+        if let Some(e) = fields.encounter_id {
+            form = form.text("encounter_id", e.to_string());
+        }
+        let form = form.part("file", part);
+        let rb =
+            self.request(Method::POST, "/api/v1/documents").header("Idempotency-Key", idempotency_key).multipart(form);
+        self.json(rb).await
+    }
+
+    pub async fn patch_document(&self, id: Uuid, patch: &DocumentPatch) -> CommandResult<Document> {
+        self.json(self.request(Method::PATCH, &format!("/api/v1/documents/{id}")).json(patch)).await
+    }
+
+    pub async fn delete_document(&self, id: Uuid) -> CommandResult<()> {
+        self.send(self.request(Method::DELETE, &format!("/api/v1/documents/{id}"))).await.map(drop)
+    }
+
+    pub async fn document_url(&self, id: Uuid, variant: UrlVariant) -> CommandResult<SignedUrl> {
+        let v = match variant {
+            UrlVariant::Original => "original",
+            UrlVariant::Thumbnail => "thumbnail",
+        };
+        self.json(self.request(Method::GET, &format!("/api/v1/documents/{id}/url")).query(&[("variant", v)])).await
+    }
+
+    pub async fn storage(&self) -> CommandResult<StorageUsage> {
+        self.json(self.request(Method::GET, "/api/v1/storage")).await
+    }
+
+    /// Downloads a document's bytes through a fresh signed link. A link that has expired or no
+    /// longer verifies (it lived 5 minutes) is renewed once, without bothering the user.
+    pub async fn download(&self, id: Uuid, variant: UrlVariant) -> CommandResult<Vec<u8>> {
+        let mut renewed = false;
+        loop {
+            let link = self.document_url(id, variant).await?;
+            match self.fetch_signed(&link.url).await {
+                Err(e) if !renewed && (e.is(ErrorCode::LinkExpired) || e.is(ErrorCode::SignatureInvalid)) => {
+                    renewed = true;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// GETs a signed URL (no bearer token: the signature is the authorisation).
+    pub async fn fetch_signed(&self, url: &str) -> CommandResult<Vec<u8>> {
+        let url = self.base.join(url).map_err(|_| {
+            CommandError::local(LocalCode::BadResponse, "The server sent a download link this app cannot use.")
+        })?;
+        let resp = self.http.get(url).send().await.map_err(|e| self.unreachable(&e))?;
+        if !resp.status().is_success() {
+            return Err(error_from(resp).await);
+        }
+        let bytes = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
+        Ok(bytes.to_vec())
+    }
+}
+
+/// The server's `{error:{code,message}}`, or a fitting code when the body is not one (an S3
+/// store answers expired presigned links with XML and 403).
+async fn error_from(resp: Response) -> CommandError {
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if let Ok(body) = serde_json::from_str::<ErrorBody>(&text) {
+        return body.into();
+    }
+    match status.as_u16() {
+        401 => CommandError::api(ErrorCode::Unauthorized, "Your session has ended. Sign in again."),
+        403 if text.contains("expired") || text.contains("Expired") => {
+            CommandError::api(ErrorCode::LinkExpired, "The download link expired.")
+        }
+        403 => CommandError::api(ErrorCode::SignatureInvalid, "The download link was refused."),
+        404 => CommandError::api(ErrorCode::NotFound, "Not found."),
+        s if s >= 500 => {
+            CommandError::api(ErrorCode::Internal, format!("The server had a problem (HTTP {s}). Try again."))
+        }
+        s => CommandError::local(LocalCode::BadResponse, format!("The server answered HTTP {s}.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_get_a_scheme_and_junk_is_refused() {
+        assert_eq!(parse_server_url("127.0.0.1:8080").expect("ok").as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(parse_server_url(" clinic.example.org/ ").expect("ok").as_str(), "https://clinic.example.org/");
+        assert_eq!(parse_server_url("http://localhost:9/").expect("ok").as_str(), "http://localhost:9/");
+        assert!(parse_server_url("ftp://x").is_err());
+        assert!(parse_server_url("").is_err());
+        assert!(parse_server_url("not a url").is_err());
+    }
+}

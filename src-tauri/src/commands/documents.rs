@@ -1,0 +1,104 @@
+//! A patient's documents: the list, the storage gauge, editing, deleting and PDF page counts.
+
+use crate::error::{CommandError, CommandResult};
+use crate::media::source;
+use crate::state::AppState;
+use clinicdocs_core::api::{Document, DocumentPatch, DocumentQuery, ErrorCode, Me, SortKey, SortOrder, StorageUsage};
+use clinicdocs_core::names;
+use clinicdocs_core::policy::{self, Action};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// One row of the Documents tab: the document and what the signed-in user may do with it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DocumentItem {
+    #[serde(flatten)]
+    pub document: Document,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub can_annotate: bool,
+}
+
+impl DocumentItem {
+    pub fn of(document: Document, me: &Me) -> Self {
+        let role = me.user.role;
+        let own = document.uploaded_by == me.user.id;
+        let c = Some(document.category);
+        DocumentItem {
+            can_edit: policy::permits(role, Action::Edit, c, own),
+            can_delete: policy::permits(role, Action::Delete, c, own),
+            can_annotate: policy::permits(role, Action::Annotate, c, own),
+            document,
+        }
+    }
+}
+
+/// The list's filters that the server applies; the type filter is applied in the UI so that
+/// every type's count stays visible.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DocumentFilter {
+    pub patient_id: Uuid,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    pub sort: SortKey,
+    pub order: SortOrder,
+}
+
+#[tauri::command]
+pub async fn list_documents(state: State<'_, AppState>, filter: DocumentFilter) -> CommandResult<Vec<DocumentItem>> {
+    let active = state.active().await?;
+    let blank = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    let query = DocumentQuery {
+        patient_id: Some(filter.patient_id),
+        from: blank(filter.from),
+        to: blank(filter.to),
+        sort: Some(filter.sort),
+        order: Some(filter.order),
+        ..Default::default()
+    };
+    let docs = active.client.all_documents(query).await?;
+    state.remember_documents(&docs);
+    Ok(docs.into_iter().map(|d| DocumentItem::of(d, &active.me)).collect())
+}
+
+#[tauri::command]
+pub async fn storage_usage(state: State<'_, AppState>) -> CommandResult<StorageUsage> {
+    state.active().await?.client.storage().await
+}
+
+/// Rename, change type, relink to another visit (or none), change notes.
+#[tauri::command]
+pub async fn update_document(
+    state: State<'_, AppState>,
+    id: Uuid,
+    patch: DocumentPatch,
+) -> CommandResult<DocumentItem> {
+    let mut patch = patch;
+    if let Some(t) = &patch.title {
+        patch.title =
+            Some(names::validate_title(t).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?);
+    }
+    let active = state.active().await?;
+    let doc = active.client.patch_document(id, &patch).await?;
+    state.remember_documents(std::slice::from_ref(&doc));
+    Ok(DocumentItem::of(doc, &active.me))
+}
+
+/// Soft delete (admins). The server frees the clinic's space and audits it.
+#[tauri::command]
+pub async fn delete_document(state: State<'_, AppState>, id: Uuid) -> CommandResult<()> {
+    state.active().await?.client.delete_document(id).await?;
+    state.documents.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    Ok(())
+}
+
+/// How many pages a PDF has, for the viewer's page control.
+#[tauri::command]
+pub async fn pdf_page_count(state: State<'_, AppState>, id: Uuid) -> CommandResult<u16> {
+    let doc = source::document(&state, id).await?;
+    source::page_count(&state, &doc).await
+}

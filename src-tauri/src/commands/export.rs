@@ -1,0 +1,83 @@
+//! Getting documents out: one document through the native save dialog, or every document of
+//! the filtered list as one zip built here, with progress events.
+
+use crate::dialogs;
+use crate::error::{CommandError, CommandResult};
+use crate::media::source;
+use crate::state::AppState;
+use crate::zip_export::{UniqueNames, ZipBuilder};
+use clinicdocs_core::media::FileKind;
+use clinicdocs_core::names::download_file_name;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// The event `download_all` emits after each file.
+pub const ZIP_PROGRESS_EVENT: &str = "zip-progress";
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ZipProgress {
+    pub done: u32,
+    pub total: u32,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SavedFile {
+    pub path: String,
+    pub files: u32,
+}
+
+fn file_name_of(doc: &clinicdocs_core::api::Document) -> String {
+    let ext = FileKind::from_mime(&doc.content_type).map(FileKind::ext).unwrap_or("bin");
+    download_file_name(&doc.title, ext)
+}
+
+/// Saves one document where the user chooses. `None` when the dialog was cancelled.
+#[tauri::command]
+pub async fn save_document(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<SavedFile>> {
+    let doc = source::document(&state, id).await?;
+    let Some(dest) = dialogs::save_file("Save document", &file_name_of(&doc)).await else { return Ok(None) };
+    let bytes = source::original(&state, &doc).await?;
+    let tmp = dest.with_extension("part");
+    std::fs::write(&tmp, &bytes)
+        .and_then(|_| std::fs::rename(&tmp, &dest))
+        .map_err(|e| CommandError::file(&dest, &e))?;
+    Ok(Some(SavedFile { path: dest.to_string_lossy().into_owned(), files: 1 }))
+}
+
+/// Downloads `ids` (in the list's order) into one zip. `None` when the dialog was cancelled.
+#[tauri::command]
+pub async fn download_all(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    ids: Vec<Uuid>,
+    zip_name: String,
+) -> CommandResult<Option<SavedFile>> {
+    let suggested = download_file_name(&zip_name, "zip");
+    let Some(dest) = dialogs::save_file("Save all documents as a zip", &suggested).await else { return Ok(None) };
+    let mut zip = ZipBuilder::create(&dest).map_err(|e| CommandError::file(&dest, &e))?;
+    let mut names = UniqueNames::default();
+    let total = ids.len() as u32;
+    for (i, id) in ids.into_iter().enumerate() {
+        let step = async {
+            let doc = source::document(&state, id).await?;
+            let bytes = source::original(&state, &doc).await?;
+            let name = names.unique(&file_name_of(&doc));
+            zip.add(&name, &bytes).map_err(|e| CommandError::file(&dest, &e))?;
+            Ok::<_, CommandError>(doc.title)
+        };
+        match step.await {
+            Ok(title) => {
+                let _ = app.emit(ZIP_PROGRESS_EVENT, ZipProgress { done: i as u32 + 1, total, title });
+            }
+            Err(e) => {
+                zip.abandon();
+                return Err(e);
+            }
+        }
+    }
+    let path = zip.finish().map_err(|e| CommandError::file(&dest, &e))?;
+    Ok(Some(SavedFile { path: path.to_string_lossy().into_owned(), files: total }))
+}

@@ -1,0 +1,172 @@
+//! The upload form: choosing files, checking them here before sending (type from the bytes,
+//! size, visit and pool limits, with the server's own messages), and sending one.
+
+use crate::api_client::UploadFields;
+use crate::commands::documents::DocumentItem;
+use crate::dialogs;
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+use clinicdocs_core::api::ErrorCode;
+use clinicdocs_core::limits::{precheck, Pending, PlanLimits};
+use clinicdocs_core::media::{inspect_document, MediaError};
+use clinicdocs_core::{names, Category};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tauri::State;
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// A chosen file as the upload form shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FileCheck {
+    pub path: String,
+    pub file_name: String,
+    /// The file name without its extension: the form's editable title.
+    pub suggested_title: String,
+    pub size: f64,
+    /// Decided from the bytes; `None` when the file is refused.
+    pub content_type: Option<String>,
+    /// Shown as `clinicdocs://…/preview/{id}` while the form is open.
+    pub preview_id: Option<Uuid>,
+    /// Every reason the server would refuse it; empty when it can be sent.
+    pub problems: Vec<CommandError>,
+}
+
+#[tauri::command]
+pub async fn pick_files() -> Vec<String> {
+    dialogs::pick_files().await.into_iter().map(|p| p.to_string_lossy().into_owned()).collect()
+}
+
+/// A file name as a title: without extension, trimmed, at most the title length.
+pub fn title_from_file_name(file_name: &str) -> String {
+    let stem = match file_name.rsplit_once('.') {
+        Some((s, _)) if !s.trim().is_empty() => s,
+        _ => file_name,
+    };
+    let t: String = stem.trim().chars().filter(|c| !c.is_control()).take(names_max()).collect();
+    t.replace(['/', '\\'], "-")
+}
+
+fn names_max() -> usize {
+    clinicdocs_core::limits::MAX_TITLE_CHARS
+}
+
+/// Reads and checks a file for the form. `encounter_id` is the visit of `patient_id` the form
+/// links to, if any.
+#[tauri::command]
+pub async fn check_file(
+    state: State<'_, AppState>,
+    path: String,
+    patient_id: Uuid,
+    encounter_id: Option<Uuid>,
+) -> CommandResult<FileCheck> {
+    let active = state.active().await?;
+    let path = PathBuf::from(path);
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let size = std::fs::metadata(&path).map_err(|e| CommandError::file(&path, &e))?.len();
+    let limits = PlanLimits::of(active.me.org.plan);
+    let mut problems = Vec::new();
+    let mut content_type = None;
+    let mut preview_id = None;
+    if size <= limits.max_file_bytes {
+        let bytes = read(&path).await?;
+        match tokio::task::spawn_blocking(move || inspect_document(&bytes)).await {
+            Ok(Ok(inspected)) => {
+                content_type = Some(inspected.kind.mime().to_string());
+                let id = Uuid::new_v4();
+                state.previews.lock().unwrap_or_else(|p| p.into_inner()).insert(id, path.clone());
+                preview_id = Some(id);
+            }
+            Ok(Err(e)) => problems.push(CommandError::from(e)),
+            Err(e) => problems.push(CommandError::from(MediaError::Corrupt(e.to_string()))),
+        }
+    }
+    let (usage, visit_documents) = {
+        let c = &active.client;
+        let usage = c.storage().await?;
+        let visit = match encounter_id {
+            Some(id) => c.encounters(patient_id).await?.into_iter().find(|e| e.id == id).map(|e| e.document_count),
+            None => None,
+        };
+        (usage, visit)
+    };
+    let pending = Pending {
+        size,
+        pool_used: u64::try_from(usage.used_bytes).unwrap_or(0),
+        pool_quota: u64::try_from(usage.quota_bytes).unwrap_or(0),
+        visit_documents: visit_documents.and_then(|n| u64::try_from(n).ok()),
+        earlier_in_visit: 0,
+        earlier_bytes: 0,
+    };
+    problems.extend(precheck(&limits, &pending).into_iter().map(|(code, msg)| CommandError::api(code, msg)));
+    Ok(FileCheck {
+        path: path.to_string_lossy().into_owned(),
+        suggested_title: title_from_file_name(&file_name),
+        file_name,
+        size: size as f64,
+        content_type,
+        preview_id,
+        problems,
+    })
+}
+
+async fn read(path: &Path) -> CommandResult<Vec<u8>> {
+    tokio::fs::read(path).await.map_err(|e| CommandError::file(path, &e))
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct UploadRequest {
+    pub path: String,
+    pub patient_id: Uuid,
+    pub category: Category,
+    pub title: String,
+    pub notes: Option<String>,
+    pub encounter_id: Option<Uuid>,
+    /// Made by the form when it opened: sending the same form twice stores one document.
+    pub idempotency_key: String,
+}
+
+#[tauri::command]
+pub async fn upload_document(state: State<'_, AppState>, request: UploadRequest) -> CommandResult<DocumentItem> {
+    let active = state.active().await?;
+    let title =
+        names::validate_title(&request.title).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?;
+    let notes = match request.notes.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            Some(names::validate_notes(n).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?)
+        }
+        None => None,
+    };
+    let path = PathBuf::from(&request.path);
+    let bytes = read(&path).await?;
+    let limits = PlanLimits::of(active.me.org.plan);
+    if bytes.len() as u64 > limits.max_file_bytes {
+        let msg = clinicdocs_core::limits::messages::file_too_large(Some(bytes.len() as u64), limits.max_file_bytes);
+        return Err(CommandError::api(ErrorCode::FileTooLarge, msg));
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+    let fields = UploadFields {
+        patient_id: request.patient_id,
+        category: request.category,
+        title,
+        notes,
+        encounter_id: request.encounter_id,
+    };
+    let resp = active.client.upload(&fields, &file_name, bytes, &request.idempotency_key).await?;
+    state.remember_documents(std::slice::from_ref(&resp.document));
+    Ok(DocumentItem::of(resp.document, &active.me))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_from_file_name;
+
+    #[test]
+    fn titles_come_from_file_names_without_extension_or_path_characters() {
+        assert_eq!(title_from_file_name("scan001.jpg"), "scan001");
+        assert_eq!(title_from_file_name("CBC Report.Apr.pdf"), "CBC Report.Apr");
+        assert_eq!(title_from_file_name(".hidden"), ".hidden");
+        assert_eq!(title_from_file_name("a\\b.pdf"), "a-b");
+        assert_eq!(title_from_file_name(&format!("{}.pdf", "x".repeat(300))).chars().count(), 200);
+    }
+}

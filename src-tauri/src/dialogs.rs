@@ -1,0 +1,34 @@
+//! Native file dialogs (GTK on Linux through `rfd`). End-to-end tests cannot click a native
+//! dialog, so `CLINICDOCS_TEST_PICK_FILES` (paths separated by the platform's path-list
+//! separator) and `CLINICDOCS_TEST_SAVE_DIR` answer for the user when set; everything after the
+//! dialog runs the same code either way.
+
+use std::path::PathBuf;
+
+/// Files to upload, or none when the user cancels.
+pub async fn pick_files() -> Vec<PathBuf> {
+    if let Some(list) = std::env::var_os("CLINICDOCS_TEST_PICK_FILES") {
+        return std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+    }
+    rfd::AsyncFileDialog::new()
+        .set_title("Choose documents to upload")
+        .add_filter("Documents", &["pdf", "jpg", "jpeg", "png", "tif", "tiff", "webp", "heic", "dcm"])
+        .add_filter("All files", &["*"])
+        .pick_files()
+        .await
+        .map(|files| files.into_iter().map(|f| f.path().to_path_buf()).collect())
+        .unwrap_or_default()
+}
+
+/// Where to save `suggested`, or `None` when the user cancels.
+pub async fn save_file(title: &str, suggested: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CLINICDOCS_TEST_SAVE_DIR") {
+        return Some(PathBuf::from(dir).join(suggested));
+    }
+    rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .set_file_name(suggested)
+        .save_file()
+        .await
+        .map(|f| f.path().to_path_buf())
+}

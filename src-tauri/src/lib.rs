@@ -1,0 +1,70 @@
+//! Clinic Documents desktop app: the Documents tab for the front desk and the consulting room.
+//! Commands (grouped in `commands/`) are thin calls into the API client, the shared crate and
+//! the media code; pictures reach the web view through the `clinicdocs://` scheme.
+
+pub mod api_client;
+mod bindings;
+pub mod commands;
+pub mod dialogs;
+pub mod error;
+pub mod media;
+pub mod settings;
+pub mod state;
+pub mod token_store;
+pub mod zip_export;
+
+use commands::{documents, export, patients, session, upload};
+use state::AppState;
+use tauri::Manager;
+
+/// Starts the app; returns when the last window closes.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("clinicdocs_desktop=info")),
+        )
+        .init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let paths = app.path();
+            let config_dir = paths.app_config_dir()?;
+            let cache_dir = paths.app_cache_dir()?;
+            if let Ok(lib) = paths.resolve(media::pdf::LIBRARY_FILE, tauri::path::BaseDirectory::Resource) {
+                media::pdf::use_library(lib);
+            }
+            app.manage(AppState::new(config_dir, cache_dir));
+            Ok(())
+        })
+        .register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                responder.respond(media::scheme::handle(&state, request).await);
+            });
+        })
+        .invoke_handler(tauri::generate_handler![
+            session::app_info,
+            session::restore_session,
+            session::sign_in,
+            session::sign_out,
+            patients::find_patients,
+            patients::open_patient,
+            patients::recent_patients,
+            documents::list_documents,
+            documents::storage_usage,
+            documents::update_document,
+            documents::delete_document,
+            documents::pdf_page_count,
+            upload::pick_files,
+            upload::check_file,
+            upload::upload_document,
+            export::save_document,
+            export::download_all,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Clinic Documents could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,124 @@
+//! PDF pages rendered by pdfium (`pdfium-render`), bound once per process to the libpdfium
+//! shared library that the setup step fetched and the app bundles as a resource. Pages are
+//! encoded straight from pdfium's BGRA bitmap to JPEG by libjpeg-turbo.
+
+use pdfium_render::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
+static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
+
+/// The file name of the library on this platform.
+pub const LIBRARY_FILE: &str = if cfg!(target_os = "windows") {
+    "pdfium.dll"
+} else if cfg!(target_os = "macos") {
+    "libpdfium.dylib"
+} else {
+    "libpdfium.so"
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error(
+        "PDF pages cannot be shown on this computer: the PDF engine is missing ({0}). Reinstall Clinic Documents."
+    )]
+    EngineMissing(String),
+    #[error("This PDF could not be opened ({0}).")]
+    Open(String),
+    #[error("Page {0} does not exist in this PDF.")]
+    NoSuchPage(u16),
+    #[error("The page could not be drawn ({0}).")]
+    Render(String),
+}
+
+/// Where to find libpdfium; the first call wins. Without it the library is looked for beside
+/// the executable.
+pub fn use_library(path: PathBuf) {
+    let _ = LIBRARY.set(path);
+}
+
+/// The candidate paths, best first: `CLINICDOCS_PDFIUM`, the configured resource, beside the exe.
+pub fn candidates() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os("CLINICDOCS_PDFIUM") {
+        out.push(PathBuf::from(p));
+    }
+    if let Some(p) = LIBRARY.get() {
+        out.push(p.clone());
+    }
+    if let Some(dir) = std::env::current_exe().ok().as_deref().and_then(Path::parent) {
+        out.push(dir.join(LIBRARY_FILE));
+        out.push(dir.join("resources").join(LIBRARY_FILE));
+    }
+    out
+}
+
+fn pdfium() -> Result<&'static Pdfium, PdfError> {
+    PDFIUM
+        .get_or_init(|| {
+            let found = candidates().into_iter().find(|p| p.is_file());
+            let path = found.ok_or_else(|| format!("{LIBRARY_FILE} not found"))?;
+            Pdfium::bind_to_library(&path).map(Pdfium::new).map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .as_ref()
+        .map_err(|e| PdfError::EngineMissing(e.clone()))
+}
+
+/// How big to draw a page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Size {
+    /// This many pixels wide.
+    Width(u32),
+    /// This many pixels on the longest side (thumbnails).
+    LongEdge(u32),
+    /// At this resolution (72 dpi = one pixel per point).
+    Dpi(f32),
+}
+
+fn open(bytes: &[u8]) -> Result<PdfDocument<'_>, PdfError> {
+    pdfium()?.load_pdf_from_byte_slice(bytes, None).map_err(|e| PdfError::Open(e.to_string()))
+}
+
+pub fn page_count(bytes: &[u8]) -> Result<u16, PdfError> {
+    Ok(u16::try_from(open(bytes)?.pages().len()).unwrap_or(u16::MAX))
+}
+
+/// Page `index` (0-based) as a JPEG.
+pub fn render_page(bytes: &[u8], index: u16, size: Size) -> Result<Vec<u8>, PdfError> {
+    let doc = open(bytes)?;
+    render_open_page(&doc, index, size)
+}
+
+/// Every page of an already opened document, for callers that render many pages.
+pub fn render_open_page(doc: &PdfDocument<'_>, index: u16, size: Size) -> Result<Vec<u8>, PdfError> {
+    let page = doc.pages().get(i32::from(index)).map_err(|_| PdfError::NoSuchPage(index.saturating_add(1)))?;
+    let (pw, ph) = (page.width().value.max(1.0), page.height().value.max(1.0));
+    let cfg = PdfRenderConfig::new();
+    let cfg = match size {
+        Size::Width(w) => cfg.set_target_width(clamp(w)),
+        Size::LongEdge(e) if pw >= ph => cfg.set_target_width(clamp(e)),
+        Size::LongEdge(e) => cfg.set_target_height(clamp(e)),
+        Size::Dpi(dpi) => cfg.set_target_width(clamp((pw * dpi / 72.0).round() as u32)),
+    };
+    let bitmap = page.render_with_config(&cfg).map_err(|e| PdfError::Render(e.to_string()))?;
+    let (w, h) = (bitmap.width() as usize, bitmap.height() as usize);
+    let raw = bitmap.as_raw_bytes();
+    let pitch = raw.len().checked_div(h).unwrap_or(0);
+    let view =
+        turbojpeg::Image { pixels: raw.as_slice(), width: w, pitch, height: h, format: turbojpeg::PixelFormat::BGRA };
+    let jpeg =
+        turbojpeg::compress(view, 85, turbojpeg::Subsamp::Sub2x2).map_err(|e| PdfError::Render(e.to_string()))?;
+    Ok(jpeg.to_vec())
+}
+
+/// Keeps requested sizes sane: at least 16 px, at most 6000 px.
+fn clamp(px: u32) -> i32 {
+    px.clamp(16, 6000) as i32
+}
+
+/// Opens a document for rendering several pages.
+pub fn with_document<T>(bytes: &[u8], f: impl FnOnce(&PdfDocument<'_>) -> Result<T, PdfError>) -> Result<T, PdfError> {
+    let doc = open(bytes)?;
+    f(&doc)
+}

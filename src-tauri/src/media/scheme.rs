@@ -1,0 +1,144 @@
+//! The `clinicdocs://` URI scheme: how rendered images reach the web view. Paths:
+//! `thumb/{document id}`, `original/{document id}`, `page/{document id}/{page}?w={pixels}` and
+//! `preview/{preview id}` (a file chosen for upload, registered by `inspect_file`). Nothing else
+//! on disk can be named through it.
+
+use super::{source, thumbnail};
+use crate::error::{CommandError, CommandErrorCode, LocalCode};
+use crate::state::AppState;
+use clinicdocs_core::api::ErrorCode;
+use clinicdocs_core::limits::THUMBNAIL_EDGE;
+use clinicdocs_core::media::FileKind;
+use tauri::http::{header, Request, Response, StatusCode};
+use uuid::Uuid;
+
+pub const SCHEME: &str = "clinicdocs";
+
+/// Longest side of images converted for the viewer.
+const VIEWER_EDGE: u32 = 3000;
+
+#[derive(Debug, PartialEq)]
+enum Route {
+    Thumb(Uuid),
+    Original(Uuid),
+    Page(Uuid, u16, u32),
+    Preview(Uuid),
+}
+
+fn parse(path: &str, query: Option<&str>) -> Option<Route> {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
+    let parts: Vec<&str> = decoded.trim_matches('/').split('/').collect();
+    let width = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|kv| kv.strip_prefix("w="))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(1200);
+    match parts.as_slice() {
+        ["thumb", id] => Some(Route::Thumb(id.parse().ok()?)),
+        ["original", id] => Some(Route::Original(id.parse().ok()?)),
+        ["page", id, n] => Some(Route::Page(id.parse().ok()?, n.parse().ok().filter(|n| *n >= 1)?, width)),
+        ["preview", id] => Some(Route::Preview(id.parse().ok()?)),
+        _ => None,
+    }
+}
+
+pub async fn handle(state: &AppState, req: Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let Some(route) = parse(req.uri().path(), req.uri().query()) else {
+        return text(StatusCode::NOT_FOUND, "no such picture");
+    };
+    match serve(state, route).await {
+        Ok((mime, bytes)) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, mime)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(bytes)
+            .unwrap_or_else(|_| text(StatusCode::INTERNAL_SERVER_ERROR, "response")),
+        Err(e) => {
+            let status = match e.code {
+                CommandErrorCode::Api(ErrorCode::NotFound) => StatusCode::NOT_FOUND,
+                CommandErrorCode::Api(ErrorCode::Unauthorized) | CommandErrorCode::Local(LocalCode::NotSignedIn) => {
+                    StatusCode::UNAUTHORIZED
+                }
+                CommandErrorCode::Local(LocalCode::ServerUnreachable) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            text(status, &e.message)
+        }
+    }
+}
+
+async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), CommandError> {
+    let jpeg = |b: Vec<u8>| ("image/jpeg".to_string(), b);
+    match route {
+        Route::Thumb(id) => {
+            let doc = source::document(state, id).await?;
+            source::thumb(state, &doc).await.map(jpeg)
+        }
+        Route::Original(id) => {
+            let doc = source::document(state, id).await?;
+            let bytes = source::original(state, &doc).await?;
+            match FileKind::from_mime(&doc.content_type) {
+                // TIFF and friends: the web view cannot draw them, so send a large JPEG.
+                Some(k) if k.is_decodable_image() && !web_viewable(k) => {
+                    let out = tokio::task::spawn_blocking(move || thumbnail::thumbnail(&bytes, k, VIEWER_EDGE))
+                        .await
+                        .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))?
+                        .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))?;
+                    Ok(jpeg(out))
+                }
+                _ => Ok((doc.content_type.clone(), bytes)),
+            }
+        }
+        Route::Page(id, n, w) => {
+            let doc = source::document(state, id).await?;
+            source::page(state, &doc, n, w).await.map(jpeg)
+        }
+        Route::Preview(id) => {
+            let path = state.previews.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned();
+            let path = path.ok_or_else(|| CommandError::api(ErrorCode::NotFound, "This file is no longer chosen."))?;
+            let bytes = std::fs::read(&path).map_err(|e| CommandError::file(&path, &e))?;
+            let out = tokio::task::spawn_blocking(move || {
+                let kind = clinicdocs_core::media::inspect_document(&bytes)?.kind;
+                thumbnail::thumbnail(&bytes, kind, THUMBNAIL_EDGE)
+                    .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))
+            })
+            .await
+            .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))??;
+            Ok(jpeg(out))
+        }
+    }
+}
+
+fn text(status: StatusCode, msg: &str) -> Response<Vec<u8>> {
+    let mut r = Response::new(msg.as_bytes().to_vec());
+    *r.status_mut() = status;
+    r
+}
+
+/// Whether `kind` can be shown as a picture by the web view itself.
+fn web_viewable(kind: FileKind) -> bool {
+    matches!(kind, FileKind::Jpeg | FileKind::Png | FileKind::Webp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_parse_from_plain_and_percent_encoded_paths() {
+        let id = Uuid::from_u128(42);
+        assert_eq!(parse(&format!("/thumb/{id}"), None), Some(Route::Thumb(id)));
+        assert_eq!(parse(&format!("/thumb%2F{id}"), None), Some(Route::Thumb(id)));
+        assert_eq!(parse(&format!("/page/{id}/2"), Some("w=800")), Some(Route::Page(id, 2, 800)));
+        assert_eq!(parse(&format!("/page%2F{id}%2F3"), None), Some(Route::Page(id, 3, 1200)));
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        assert_eq!(parse("/../../etc/passwd", None), None);
+        assert_eq!(parse("/original/not-a-uuid", None), None);
+        assert_eq!(parse(&format!("/page/{}/0", Uuid::nil()), None), None);
+        assert_eq!(parse("/file/%2Fetc%2Fpasswd", None), None);
+    }
+}

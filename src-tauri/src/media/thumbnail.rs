@@ -1,0 +1,140 @@
+//! Thumbnails made on the workstation. JPEGs are decoded at 1/2, 1/4 or 1/8 scale by
+//! libjpeg-turbo (DCT scale-on-decode) so a 12-megapixel photo is never fully decoded, then
+//! resized with a Lanczos3 filter and turned upright per EXIF. Other raster formats go through
+//! the shared crate's guarded decoder; PDFs through pdfium (first page).
+
+use super::{exif, pdf};
+use clinicdocs_core::media::{image_file, FileKind, MediaError};
+use fast_image_resize as fr;
+use image::{DynamicImage, RgbImage};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThumbError {
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error("{0}")]
+    Pdf(#[from] pdf::PdfError),
+    #[error("image processing failed: {0}")]
+    Process(String),
+    #[error("no preview for this type of file")]
+    NoPreview,
+}
+
+fn process<E: std::fmt::Display>(e: E) -> ThumbError {
+    ThumbError::Process(e.to_string())
+}
+
+/// A JPEG of at most `edge` pixels on its longest side.
+pub fn thumbnail(bytes: &[u8], kind: FileKind, edge: u32) -> Result<Vec<u8>, ThumbError> {
+    match kind {
+        FileKind::Jpeg => jpeg_thumbnail(bytes, edge).or_else(|_| generic(bytes, kind, edge)),
+        k if k.is_decodable_image() => generic(bytes, kind, edge),
+        FileKind::Pdf => Ok(pdf::render_page(bytes, 0, pdf::Size::LongEdge(edge))?),
+        _ => Err(ThumbError::NoPreview),
+    }
+}
+
+/// Scale-on-decode: the smallest libjpeg-turbo scale whose result still covers `edge`.
+pub fn jpeg_thumbnail(bytes: &[u8], edge: u32) -> Result<Vec<u8>, ThumbError> {
+    let (w, h) = image_file::inspect(bytes, FileKind::Jpeg)?; // pixel budget first
+    let mut d = turbojpeg::Decompressor::new().map_err(process)?;
+    let long = w.max(h);
+    let den = [8u32, 4, 2, 1].into_iter().find(|d| long / d >= edge).unwrap_or(1);
+    let factor = turbojpeg::ScalingFactor::new(1, den as usize);
+    d.set_scaling_factor(factor).map_err(process)?;
+    let header = d.read_header(bytes).map_err(process)?.scaled(factor);
+    let mut img = turbojpeg::Image {
+        pixels: vec![0u8; header.width * header.height * 3],
+        width: header.width,
+        pitch: header.width * 3,
+        height: header.height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    d.decompress(bytes, img.as_deref_mut()).map_err(process)?;
+    let rgb = RgbImage::from_raw(to_u32(header.width)?, to_u32(header.height)?, img.pixels)
+        .ok_or_else(|| process("decoded size mismatch"))?;
+    let mut small = resize_rgb(rgb, edge)?;
+    if let Some(o) = exif::jpeg_orientation(bytes).and_then(image::metadata::Orientation::from_exif) {
+        let mut dynimg = DynamicImage::ImageRgb8(small);
+        dynimg.apply_orientation(o);
+        small = dynimg.into_rgb8();
+    }
+    encode_rgb(&small, 82)
+}
+
+fn to_u32(n: usize) -> Result<u32, ThumbError> {
+    u32::try_from(n).map_err(process)
+}
+
+fn generic(bytes: &[u8], kind: FileKind, edge: u32) -> Result<Vec<u8>, ThumbError> {
+    let img = image_file::decode(bytes, kind)?;
+    let small = resize_rgb(img.into_rgb8(), edge)?;
+    encode_rgb(&small, 82)
+}
+
+/// Lanczos3 down to `edge` on the longest side; smaller images are returned as they are.
+pub fn resize_rgb(src: RgbImage, edge: u32) -> Result<RgbImage, ThumbError> {
+    let (w, h) = src.dimensions();
+    if w <= edge && h <= edge {
+        return Ok(src);
+    }
+    let scaled = |a: u32, b: u32| ((u64::from(a) * u64::from(edge) + u64::from(b) / 2) / u64::from(b)).max(1) as u32;
+    let (tw, th) = if w >= h { (edge, scaled(h, w)) } else { (scaled(w, h), edge) };
+    let src_img = fr::images::Image::from_vec_u8(w, h, src.into_raw(), fr::PixelType::U8x3).map_err(process)?;
+    let mut dst = fr::images::Image::new(tw, th, fr::PixelType::U8x3);
+    let opts = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+    fr::Resizer::new().resize(&src_img, &mut dst, &opts).map_err(process)?;
+    RgbImage::from_raw(tw, th, dst.into_vec()).ok_or_else(|| process("resized size mismatch"))
+}
+
+pub fn encode_rgb(img: &RgbImage, quality: i32) -> Result<Vec<u8>, ThumbError> {
+    let (w, h) = img.dimensions();
+    let view = turbojpeg::Image {
+        pixels: img.as_raw().as_slice(),
+        width: w as usize,
+        pitch: w as usize * 3,
+        height: h as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    let out = turbojpeg::compress(view, quality, turbojpeg::Subsamp::Sub2x2).map_err(process)?;
+    Ok(out.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageBuffer, Rgb};
+    use std::io::Cursor;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img: RgbImage = ImageBuffer::from_fn(w, h, |x, y| Rgb([(x % 251) as u8, (y % 241) as u8, 90]));
+        let mut out = Vec::new();
+        DynamicImage::ImageRgb8(img).write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg).expect("encode");
+        out
+    }
+
+    fn dims(jpeg: &[u8]) -> (u32, u32) {
+        let img = image::load_from_memory(jpeg).expect("decode");
+        (img.width(), img.height())
+    }
+
+    #[test]
+    fn a_large_jpeg_becomes_256_on_its_longest_side_keeping_the_aspect_ratio() {
+        let t = thumbnail(&jpeg(2000, 1500), FileKind::Jpeg, 256).expect("thumb");
+        assert_eq!(dims(&t), (256, 192));
+        let t = thumbnail(&jpeg(900, 3000), FileKind::Jpeg, 256).expect("thumb");
+        assert_eq!(dims(&t), (77, 256));
+    }
+
+    #[test]
+    fn small_images_are_not_enlarged() {
+        assert_eq!(dims(&thumbnail(&jpeg(120, 80), FileKind::Jpeg, 256).expect("thumb")), (120, 80));
+    }
+
+    #[test]
+    fn a_corrupt_jpeg_is_an_error_not_a_panic() {
+        let mut bytes = jpeg(600, 400);
+        bytes.truncate(300);
+        assert!(thumbnail(&bytes, FileKind::Jpeg, 256).is_err());
+    }
+}

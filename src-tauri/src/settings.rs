@@ -1,0 +1,82 @@
+//! What the app remembers between runs that is not secret: the last server address and email,
+//! and the last few patients opened. One small JSON file in the app's config folder, written
+//! to a temp name and renamed so a crash never leaves half a file.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// How many recent patients are kept.
+pub const RECENT_PATIENTS: usize = 6;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RecentPatient {
+    pub id: Uuid,
+    pub name: String,
+    pub date_of_birth: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub server_url: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub recent_patients: Vec<RecentPatient>,
+}
+
+impl Settings {
+    pub fn path(config_dir: &Path) -> PathBuf {
+        config_dir.join("settings.json")
+    }
+
+    /// Missing or unreadable settings are the defaults: nothing here is worth refusing to start.
+    pub fn load(config_dir: &Path) -> Settings {
+        std::fs::read(Self::path(config_dir)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    }
+
+    pub fn save(&self, config_dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(config_dir)?;
+        let tmp = config_dir.join("settings.json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::rename(tmp, Self::path(config_dir))
+    }
+
+    /// Puts `p` first, without duplicates, keeping at most [`RECENT_PATIENTS`].
+    pub fn remember_patient(&mut self, p: RecentPatient) {
+        self.recent_patients.retain(|r| r.id != p.id);
+        self.recent_patients.insert(0, p);
+        self.recent_patients.truncate(RECENT_PATIENTS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(n: u128) -> RecentPatient {
+        RecentPatient { id: Uuid::from_u128(n), name: format!("P{n}"), date_of_birth: "1980-01-01".into() }
+    }
+
+    #[test]
+    fn recent_patients_are_most_recent_first_unique_and_bounded() {
+        let mut s = Settings::default();
+        for n in 1..=8 {
+            s.remember_patient(p(n));
+        }
+        s.remember_patient(p(5));
+        let ids: Vec<u128> = s.recent_patients.iter().map(|r| r.id.as_u128()).collect();
+        assert_eq!(ids, vec![5, 8, 7, 6, 4, 3]);
+    }
+
+    #[test]
+    fn settings_survive_a_round_trip_and_a_corrupt_file_gives_defaults() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = Settings { server_url: Some("http://127.0.0.1:8080/".into()), ..Default::default() };
+        s.remember_patient(p(1));
+        s.save(dir.path()).expect("save");
+        assert_eq!(Settings::load(dir.path()), s);
+        std::fs::write(Settings::path(dir.path()), b"{not json").expect("write");
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+}

@@ -1,0 +1,81 @@
+//! What the running app holds: the signed-in session (API client and who is signed in), the
+//! settings file, the folders it may write, and the documents the UI currently shows (so the
+//! media scheme can find a document's type and checksum without asking the server again).
+
+use crate::api_client::ApiClient;
+use crate::error::{CommandError, CommandResult};
+use crate::media::MediaCache;
+use crate::settings::Settings;
+use clinicdocs_core::api::{Document, Me};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+/// Someone is signed in.
+#[derive(Clone)]
+pub struct Active {
+    pub client: ApiClient,
+    pub me: Me,
+}
+
+pub struct AppState {
+    pub session: RwLock<Option<Active>>,
+    pub settings: Mutex<Settings>,
+    pub config_dir: PathBuf,
+    pub media: MediaCache,
+    /// Document metadata last listed, by id.
+    pub documents: Mutex<HashMap<Uuid, Document>>,
+    /// Files chosen for upload that the media scheme may preview, by preview id.
+    pub previews: Mutex<HashMap<Uuid, PathBuf>>,
+}
+
+impl AppState {
+    pub fn new(config_dir: PathBuf, cache_dir: PathBuf) -> Self {
+        AppState {
+            session: RwLock::new(None),
+            settings: Mutex::new(Settings::load(&config_dir)),
+            config_dir,
+            media: MediaCache::new(cache_dir),
+            documents: Mutex::new(HashMap::new()),
+            previews: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The signed-in session, or `not_signed_in`.
+    pub async fn active(&self) -> CommandResult<Active> {
+        self.session.read().await.clone().ok_or_else(CommandError::not_signed_in)
+    }
+
+    pub fn update_settings(&self, f: impl FnOnce(&mut Settings)) {
+        let mut s = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut s);
+        if let Err(e) = s.save(&self.config_dir) {
+            tracing::warn!("could not save settings: {e}");
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn remember_documents(&self, docs: &[Document]) {
+        let mut m = self.documents.lock().unwrap_or_else(|p| p.into_inner());
+        for d in docs {
+            m.insert(d.id, d.clone());
+        }
+    }
+
+    pub fn known_document(&self, id: Uuid) -> Option<Document> {
+        self.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
+    }
+
+    /// Signs out locally: forgets the session and every cached document byte.
+    pub async fn forget_session(&self) {
+        *self.session.write().await = None;
+        self.documents.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.previews.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.media.clear();
+    }
+}

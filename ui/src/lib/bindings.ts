@@ -1,0 +1,154 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:
+// CLINICDOCS_WRITE_BINDINGS=1 cargo test -p clinicdocs-desktop bindings
+
+export type Category = "lab" | "imaging" | "prescription" | "referral" | "consent" | "insurance" | "photo" | "clinical-note" | "other";
+
+export type Role = "admin" | "doctor" | "receptionist" | "billing";
+
+export type Plan = "professional" | "basic";
+
+export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "internal";
+
+export type User = { id: string, name: string, email: string, role: Role, org_id: string, };
+
+export type Org = { id: string, name: string, plan: Plan, documents_enabled: boolean, };
+
+export type Me = { user: User, org: Org, };
+
+export type Patient = { id: string, name: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+date_of_birth: string, created_at: string, };
+
+export type Encounter = { id: string, patient_id: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+date: string, reason: string, document_count: number, };
+
+export type Document = { id: string, org_id: string, patient_id: string, encounter_id: string | null, title: string, category: Category, 
+/**
+ * Decided from the file's bytes.
+ */
+content_type: string, file_size: number, sha256: string, has_thumbnail: boolean, page_count: number | null, notes: string | null, uploaded_by: string, uploaded_by_name: string, created_at: string, updated_at: string, };
+
+export type SortKey = "date" | "name" | "uploader";
+
+export type SortOrder = "asc" | "desc";
+
+export type DocumentPatch = { title: string | null, category: Category | null, encounter_id?: string | null | null, notes: string | null, };
+
+export type StorageUsage = { used_bytes: number, quota_bytes: number, document_count: number, };
+
+export type SignedUrl = { url: string, expires_at: string, };
+
+export type Point = { x: number, y: number, };
+
+export type Shape = { "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } };
+
+export type Style = { 
+/**
+ * `#rrggbb` or `#rrggbbaa`.
+ */
+color: string, 
+/**
+ * Stroke width as a fraction of the page width (0..=0.1).
+ */
+width: number, };
+
+export type Annotation = { id: string, document_id: string, 
+/**
+ * 1-based; 1 for images.
+ */
+page_number: number, style: Style, text: string | null, created_by: string, created_by_name: string, created_at: string, updated_at: string, 
+/**
+ * Increases with every change; send it back on update to detect conflicting edits.
+ */
+version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+
+export type NewAnnotation = { page_number: number, style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+
+export type AnnotationUpdate = { style: Style, text: string | null, 
+/**
+ * The version the edit was based on; a different current version answers 409.
+ */
+version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+
+export type LocalCode = "not_signed_in" | "server_unreachable" | "invalid_server_url" | "keyring" | "file_access" | "pdf_unavailable" | "bad_response";
+
+export type CommandErrorCode = ErrorCode | LocalCode;
+
+export type CommandError = { code: CommandErrorCode, message: string, };
+
+export type CategoryInfo = { value: Category, label: string, };
+
+export type AppInfo = { version: string, 
+/**
+ * Prefill for the sign-in form: `CLINICDOCS_SERVER_URL`, else the last address used.
+ */
+server_url: string | null, email: string | null, 
+/**
+ * Every document type in the shared order, with its label.
+ */
+categories: Array<CategoryInfo>, max_title_chars: number, max_notes_chars: number, };
+
+export type Permissions = { upload: Array<Category>, annotate: boolean, delete: boolean, read_audit: boolean, manage_patients: boolean, 
+/**
+ * Limits of the clinic's plan, for checks before sending.
+ */
+max_file_bytes: number, max_files_per_visit: number, documents_enabled: boolean, };
+
+export type SessionInfo = { me: Me, server_url: string, can: Permissions, };
+
+export type PatientFile = { patient: Patient, 
+/**
+ * Newest first.
+ */
+encounters: Array<Encounter>, };
+
+export type RecentPatient = { id: string, name: string, date_of_birth: string, };
+
+export type DocumentItem = { can_edit: boolean, can_delete: boolean, can_annotate: boolean, id: string, org_id: string, patient_id: string, encounter_id: string | null, title: string, category: Category, 
+/**
+ * Decided from the file's bytes.
+ */
+content_type: string, file_size: number, sha256: string, has_thumbnail: boolean, page_count: number | null, notes: string | null, uploaded_by: string, uploaded_by_name: string, created_at: string, updated_at: string, };
+
+export type DocumentFilter = { patient_id: string, 
+/**
+ * `YYYY-MM-DD`, inclusive.
+ */
+from: string | null, 
+/**
+ * `YYYY-MM-DD`, inclusive.
+ */
+to: string | null, sort: SortKey, order: SortOrder, };
+
+export type FileCheck = { path: string, file_name: string, 
+/**
+ * The file name without its extension: the form's editable title.
+ */
+suggested_title: string, size: number, 
+/**
+ * Decided from the bytes; `None` when the file is refused.
+ */
+content_type: string | null, 
+/**
+ * Shown as `clinicdocs://…/preview/{id}` while the form is open.
+ */
+preview_id: string | null, 
+/**
+ * Every reason the server would refuse it; empty when it can be sent.
+ */
+problems: Array<CommandError>, };
+
+export type UploadRequest = { path: string, patient_id: string, category: Category, title: string, notes: string | null, encounter_id: string | null, 
+/**
+ * Made by the form when it opened: sending the same form twice stores one document.
+ */
+idempotency_key: string, };
+
+export type ZipProgress = { done: number, total: number, title: string, };
+
+export type SavedFile = { path: string, files: number, };

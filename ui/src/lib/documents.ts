@@ -1,0 +1,34 @@
+// The Documents tab's list logic: type counts and the type filter, applied on the rows the
+// server returned (so every type's count stays visible while one is selected).
+import type { Category, DocumentItem, Encounter } from './bindings';
+
+export type TypeFilter = 'all' | Category;
+
+export function countByCategory(items: DocumentItem[]): Map<Category, number> {
+  const counts = new Map<Category, number>();
+  for (const d of items) counts.set(d.category, (counts.get(d.category) ?? 0) + 1);
+  return counts;
+}
+
+export function applyTypeFilter(items: DocumentItem[], filter: TypeFilter): DocumentItem[] {
+  return filter === 'all' ? items : items.filter((d) => d.category === filter);
+}
+
+/** "3 Apr 2026 · Check-up" for a document's visit, or "" when it has none. */
+export function visitLabel(encounterId: string | null, encounters: Encounter[], fmt: (d: string) => string): string {
+  if (!encounterId) return '';
+  const e = encounters.find((x) => x.id === encounterId);
+  return e ? `${fmt(e.date)} · ${e.reason}` : 'another visit';
+}
+
+/** The index after moving `step` through a list of `length`, staying inside it. */
+export function step(index: number, stepBy: number, length: number): number {
+  if (length === 0) return -1;
+  return Math.min(length - 1, Math.max(0, index + stepBy));
+}
+
+export function kindOf(contentType: string): 'pdf' | 'image' | 'other' {
+  if (contentType === 'application/pdf') return 'pdf';
+  if (contentType.startsWith('image/')) return 'image';
+  return 'other';
+}

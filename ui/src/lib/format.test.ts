@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes } from './format';
+import { gauge } from './gauge';
+
+describe('sizes as staff read them', () => {
+  it('uses binary units with one decimal below 100', () => {
+    expect(formatBytes(0)).toBe('0 bytes');
+    expect(formatBytes(1)).toBe('1 byte');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(10 * 1024 * 1024)).toBe('10 MB');
+    expect(formatBytes(3.1 * 1024 ** 3)).toBe('3.1 GB');
+    expect(formatBytes(-1)).toBe('—');
+  });
+});
+
+describe('storage gauge', () => {
+  const GB = 1024 ** 3;
+  it('says "3.1 GB of 5 GB" and stays calm below 80 %', () => {
+    const g = gauge(3.1 * GB, 5 * GB);
+    expect(g.label).toBe('3.1 GB of 5 GB');
+    expect(g.level).toBe('ok');
+    expect(g.fraction).toBeCloseTo(0.62);
+  });
+  it('warns from 80 %, is critical from 95 % and full at the quota', () => {
+    expect(gauge(4 * GB, 5 * GB).level).toBe('warning');
+    expect(gauge(4.8 * GB, 5 * GB).level).toBe('critical');
+    expect(gauge(5 * GB, 5 * GB).level).toBe('full');
+    expect(gauge(6 * GB, 5 * GB).fraction).toBe(1);
+    expect(gauge(0, 0).level).toBe('full');
+  });
+});

@@ -1,0 +1,63 @@
+// The one door to the Rust side: typed commands, events and picture URLs. Every command
+// rejects with a CommandError `{code, message}`; callers branch on `code`.
+import { invoke, convertFileSrc } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AppInfo,
+  CommandError,
+  DocumentFilter,
+  DocumentItem,
+  DocumentPatch,
+  FileCheck,
+  Patient,
+  PatientFile,
+  RecentPatient,
+  SavedFile,
+  SessionInfo,
+  StorageUsage,
+  UploadRequest,
+  ZipProgress,
+} from './bindings';
+
+type Commands = {
+  app_info: [Record<string, never>, AppInfo];
+  restore_session: [Record<string, never>, SessionInfo | null];
+  sign_in: [{ serverUrl: string; email: string; password: string }, SessionInfo];
+  sign_out: [Record<string, never>, null];
+  find_patients: [{ query: string }, Patient[]];
+  open_patient: [{ patientId: string }, PatientFile];
+  recent_patients: [Record<string, never>, RecentPatient[]];
+  list_documents: [{ filter: DocumentFilter }, DocumentItem[]];
+  storage_usage: [Record<string, never>, StorageUsage];
+  update_document: [{ id: string; patch: DocumentPatch }, DocumentItem];
+  delete_document: [{ id: string }, null];
+  pdf_page_count: [{ id: string }, number];
+  pick_files: [Record<string, never>, string[]];
+  check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
+  upload_document: [{ request: UploadRequest }, DocumentItem];
+  save_document: [{ id: string }, SavedFile | null];
+  download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
+};
+
+export type CommandName = keyof Commands;
+
+export function call<K extends CommandName>(cmd: K, args: Commands[K][0]): Promise<Commands[K][1]> {
+  return invoke<Commands[K][1]>(cmd, args).catch((e: unknown) => {
+    throw asCommandError(e);
+  });
+}
+
+/** Whatever was thrown, as `{code, message}`. */
+export function asCommandError(e: unknown): CommandError {
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) return e as CommandError;
+  return { code: 'bad_response', message: String(e instanceof Error ? e.message : e) };
+}
+
+export function onZipProgress(f: (p: ZipProgress) => void): Promise<UnlistenFn> {
+  return listen<ZipProgress>('zip-progress', (ev) => f(ev.payload));
+}
+
+/** A picture served by the app's `clinicdocs://` scheme (see src-tauri/src/media/scheme.rs). */
+export function mediaUrl(path: string): string {
+  return convertFileSrc('', 'clinicdocs') + path;
+}
