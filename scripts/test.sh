@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what is missing (apt
-# packages, the s3s-fs S3 test server), starts PostgreSQL and s3s-fs on loopback, checks
-# formatting and lints (the desktop shell included, so its build is checked too), and runs
-# every test — the API suite on SQLite + local files and on PostgreSQL + S3. Services stop
-# when it ends.
+# packages, npm packages, libpdfium, the s3s-fs S3 test server, tauri-driver), starts
+# PostgreSQL and s3s-fs on loopback, checks formatting, lints and types (rustfmt, clippy,
+# svelte-check, the generated TypeScript bindings), and runs every test: Rust unit tests, the
+# API suite on SQLite + local files and on PostgreSQL + S3, Vitest, and the desktop app end to
+# end in a real window under Xvfb over WebDriver. Services stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 
 require_rust
-apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf \
-  libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
+ROOT=$(pwd)
+apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf
+prepare_desktop "$ROOT"
+TAURI_DRIVER=$(tauri_driver_bin)
 
 SERVICES_DIR=$(mktemp -d /tmp/clinicdocs-test.XXXXXX)
 trap stop_services EXIT INT TERM
@@ -25,7 +28,10 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-log "cargo test (SQLite + local files, PostgreSQL + S3)"
+log "svelte-check and Vitest"
+(cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine >&2 && npx vitest run) \
+  | tee "$SERVICES_DIR/ui-test.log"
+log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be current)"
 CLINICDOCS_TEST_REQUIRE_ALL=1 \
 CLINICDOCS_TEST_PG="$PG_URL" \
 CLINICDOCS_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
@@ -33,5 +39,17 @@ CLINICDOCS_TEST_S3_ROOT="$S3_ROOT" \
 CLINICDOCS_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
 CLINICDOCS_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" \
   cargo test --workspace --locked "$@" 2>&1 | tee "$SERVICES_DIR/cargo-test.log"
+log "desktop app end to end (Xvfb, tauri-driver + WebKitWebDriver, real server)"
+cargo build --locked -p clinicdocs-server -p clinicdocs-desktop
+TARGET="${CARGO_TARGET_DIR:-target}/debug"
+CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGET/clinicdocs-desktop" \
+CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \
+  tests/e2e/run.sh sh -c 'cargo test --locked -p clinicdocs-desktop --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs' \
+  2>&1 | grep -v -e '^dbus-daemon' -e 'SpiRegistry' | tee "$SERVICES_DIR/e2e.log"
+
 # One closing line for the whole run.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$SERVICES_DIR/cargo-test.log"
+rust=$(cat "$SERVICES_DIR/cargo-test.log" "$SERVICES_DIR/e2e.log" | awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }')
+ui=$(sed -n 's/.*Tests  *\([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/ui-test.log" | tail -n 1)
+e2e=$(sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/e2e.log")
+set -- $rust
+echo "tests: $(( $1 + ${ui:-0} + ${e2e:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, e2e ${e2e:-0})"

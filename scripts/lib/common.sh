@@ -158,3 +158,13 @@ ensure_ui_deps() {
     (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed"
   fi
 }
+
+# tauri-driver (WebDriver for the real app window), built once and cached.
+tauri_driver_bin() {
+  local bin="$CLINICDOCS_TOOLS/bin/tauri-driver"
+  if [ ! -x "$bin" ]; then
+    log "building tauri-driver (once; cached in $CLINICDOCS_TOOLS)"
+    cargo install tauri-driver --locked --root "$CLINICDOCS_TOOLS" >&2
+  fi
+  echo "$bin"
+}

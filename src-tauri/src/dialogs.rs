@@ -1,14 +1,16 @@
 //! Native file dialogs (GTK on Linux through `rfd`). End-to-end tests cannot click a native
-//! dialog, so `CLINICDOCS_TEST_PICK_FILES` (paths separated by the platform's path-list
-//! separator) and `CLINICDOCS_TEST_SAVE_DIR` answer for the user when set; everything after the
-//! dialog runs the same code either way.
+//! dialog, so two variables answer for the user when set: `CLINICDOCS_TEST_PICK_FILES` names a
+//! text file listing the paths to "choose", one per line (read at each pick, so a test can
+//! change its answer), and `CLINICDOCS_TEST_SAVE_DIR` is where "saved" files go. Everything
+//! after the dialog runs the same code either way.
 
 use std::path::PathBuf;
 
 /// Files to upload, or none when the user cancels.
 pub async fn pick_files() -> Vec<PathBuf> {
     if let Some(list) = std::env::var_os("CLINICDOCS_TEST_PICK_FILES") {
-        return std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+        let text = std::fs::read_to_string(list).unwrap_or_default();
+        return text.lines().map(str::trim).filter(|l| !l.is_empty()).map(PathBuf::from).collect();
     }
     rfd::AsyncFileDialog::new()
         .set_title("Choose documents to upload")

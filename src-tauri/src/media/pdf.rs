@@ -1,6 +1,7 @@
 //! PDF pages rendered by pdfium (`pdfium-render`), bound once per process to the libpdfium
 //! shared library that the setup step fetched and the app bundles as a resource. Pages are
-//! encoded straight from pdfium's BGRA bitmap to JPEG by libjpeg-turbo.
+//! encoded straight from pdfium's bitmap (RGBA: pdfium-render asks for reversed byte order)
+//! to JPEG by libjpeg-turbo.
 
 use pdfium_render::prelude::*;
 use std::path::{Path, PathBuf};
@@ -106,7 +107,7 @@ pub fn render_open_page(doc: &PdfDocument<'_>, index: u16, size: Size) -> Result
     let raw = bitmap.as_raw_bytes();
     let pitch = raw.len().checked_div(h).unwrap_or(0);
     let view =
-        turbojpeg::Image { pixels: raw.as_slice(), width: w, pitch, height: h, format: turbojpeg::PixelFormat::BGRA };
+        turbojpeg::Image { pixels: raw.as_slice(), width: w, pitch, height: h, format: turbojpeg::PixelFormat::RGBA };
     let jpeg =
         turbojpeg::compress(view, 85, turbojpeg::Subsamp::Sub2x2).map_err(|e| PdfError::Render(e.to_string()))?;
     Ok(jpeg.to_vec())
@@ -121,4 +122,79 @@ fn clamp(px: u32) -> i32 {
 pub fn with_document<T>(bytes: &[u8], f: impl FnOnce(&PdfDocument<'_>) -> Result<T, PdfError>) -> Result<T, PdfError> {
     let doc = open(bytes)?;
     f(&doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PDF whose page N carries a pure blue square at a place that depends on N.
+    fn pdf_with_squares(pages: usize) -> Vec<u8> {
+        let mut objs: Vec<String> = vec![String::new(); 3 + pages * 2];
+        let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + i * 2)).collect();
+        objs[1] = "<< /Type /Catalog /Pages 2 0 R >>".into();
+        objs[2] = format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" "));
+        for i in 0..pages {
+            let stream = format!("0 0 1 rg {} 400 100 100 re f", 100 + i * 200);
+            objs[3 + i * 2] =
+                format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R >>", 4 + i * 2);
+            objs[4 + i * 2] = format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len());
+        }
+        let mut out = String::from("%PDF-1.4\n");
+        let mut offsets = vec![0usize; objs.len()];
+        for n in 1..objs.len() {
+            offsets[n] = out.len();
+            out.push_str(&format!("{n} 0 obj\n{}\nendobj\n", objs[n]));
+        }
+        let xref = out.len();
+        out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objs.len()));
+        for off in offsets.iter().skip(1) {
+            out.push_str(&format!("{off:010} 00000 n \n"));
+        }
+        out.push_str(&format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len()));
+        out.into_bytes()
+    }
+
+    fn engine_or_skip() -> bool {
+        if pdfium().is_ok() {
+            return true;
+        }
+        assert!(
+            std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").map_or(true, |v| v != "1"),
+            "libpdfium is required (scripts/test.sh fetches it): {:?}",
+            pdfium().err()
+        );
+        eprintln!("skipped: libpdfium not found (set CLINICDOCS_PDFIUM)");
+        false
+    }
+
+    #[test]
+    fn page_two_is_drawn_with_its_own_content_in_true_colours() {
+        if !engine_or_skip() {
+            return;
+        }
+        let pdf = pdf_with_squares(3);
+        assert_eq!(page_count(&pdf).expect("count"), 3);
+        let jpeg = render_page(&pdf, 1, Size::Width(612)).expect("render");
+        let img = image::load_from_memory(&jpeg).expect("jpeg").to_rgb8();
+        assert_eq!(img.dimensions(), (612, 792));
+        // Page 2's square spans x 300..400, y (from the top) 292..392.
+        let px = img.get_pixel(350, 342);
+        assert!(px[2] > 200 && px[0] < 60 && px[1] < 60, "expected blue, got {px:?}");
+        let outside = img.get_pixel(150, 342);
+        assert!(outside.0.iter().all(|c| *c > 200), "page 1's square must not be on page 2: {outside:?}");
+    }
+
+    #[test]
+    fn thumbnails_fit_the_long_edge_and_missing_pages_are_an_error() {
+        if !engine_or_skip() {
+            return;
+        }
+        let pdf = pdf_with_squares(1);
+        let jpeg = render_page(&pdf, 0, Size::LongEdge(256)).expect("render");
+        let img = image::load_from_memory(&jpeg).expect("jpeg");
+        assert_eq!(img.height(), 256);
+        assert!(matches!(render_page(&pdf, 5, Size::Width(100)), Err(PdfError::NoSuchPage(6))));
+        assert!(matches!(render_page(b"%PDF-1.4 garbage", 0, Size::Width(100)), Err(PdfError::Open(_))));
+    }
 }

@@ -1,0 +1,247 @@
+// End to end: the built desktop app in a real window (run under Xvfb by run.sh), driven over
+// WebDriver by tauri-driver + WebKitWebDriver, against a real clinicdocs-server with demo data.
+// The story of issue 3: sign in; pick a patient; upload a PDF and a JPEG through the form; see
+// both thumbnails; filter by type; viewer to PDF page 2 and → to the next document; the gauge
+// moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
+// admin deletes; a restart signs in again from the keyring. Screenshots go to $E2E_OUT.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Session, KEY, ELEMENT, until, pdf } from './webdriver.mjs';
+
+const need = (k) => process.env[k] || (console.error(`set ${k}`), process.exit(2));
+const SERVER_BIN = need('CLINICDOCS_SERVER_BIN');
+const APP_BIN = need('CLINICDOCS_DESKTOP_BIN');
+const DRIVER_BIN = need('CLINICDOCS_TAURI_DRIVER');
+const OUT = process.env.E2E_OUT || join(process.cwd(), 'tests/e2e/out');
+mkdirSync(OUT, { recursive: true });
+
+const work = mkdtempSync(join(tmpdir(), 'clinicdocs-e2e-'));
+const children = [];
+let passed = 0;
+let failed = 0;
+
+function cleanup() {
+  for (const c of children.reverse()) c.kill('SIGTERM');
+}
+process.on('exit', cleanup);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  const child = spawn(SERVER_BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', join(work, 'server')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return until(() => out.match(/^listening on (http:\S+)/m)?.[1], 'the server to listen', 30000);
+}
+
+async function startDriver(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const child = spawn(DRIVER_BIN, ['--port', String(port), '--native-port', String(nativePort)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  await until(() => fetch(`${base}/status`).then((r) => r.ok), 'tauri-driver', 20000);
+  return base;
+}
+
+async function step(name, f) {
+  const t = Date.now();
+  try {
+    await f();
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+    const seen = await s.exec('return location.href + "\\n" + document.body.innerText').catch((x) => String(x));
+    console.log(`the window showed:\n${seen}`);
+    await s.screenshot(join(OUT, `failed-${name.replace(/[^a-z0-9]+/gi, '-')}.png`)).catch(() => {});
+    throw e;
+  }
+}
+
+const server = await startServer();
+const files = join(work, 'files');
+mkdirSync(files);
+const pdfPath = join(files, 'CBC-Report-Apr2026.pdf');
+writeFileSync(pdfPath, pdf(3));
+const jpgPath = join(files, 'chest xray.jpg');
+execFileSync('convert', ['-size', '1600x1200', 'gradient:#224488-#eeeeee', '-quality', '90', jpgPath]);
+const pickList = join(work, 'pick.txt');
+const saveDir = join(work, 'saved');
+mkdirSync(saveDir);
+const appEnv = {
+  CLINICDOCS_SERVER_URL: server,
+  CLINICDOCS_TEST_PICK_FILES: pickList,
+  CLINICDOCS_TEST_SAVE_DIR: saveDir,
+  XDG_CONFIG_HOME: join(work, 'config'),
+  XDG_CACHE_HOME: join(work, 'cache'),
+  XDG_DATA_HOME: join(work, 'data'),
+  NO_AT_BRIDGE: '1',
+};
+const driver = await startDriver(appEnv);
+let s = await Session.start(driver, APP_BIN);
+
+const docTitles = async () => {
+  const els = await s.findAll('[data-testid=document]');
+  return Promise.all(els.map((e) => s.exec('return arguments[0].dataset.title', { [ELEMENT]: e })));
+};
+const gaugeText = async () => s.text(await s.waitFor('[data-testid=storage-gauge]'));
+
+async function signIn(email) {
+  await s.waitFor('form.signin', 'the sign-in form');
+  const emailEl = await s.find('input[name=email]');
+  await s.clear(emailEl);
+  await s.type(emailEl, email);
+  await s.type(await s.find('input[name=password]'), 'demo' + KEY.Enter);
+  await s.waitFor('[data-testid=storage-gauge]', 'the signed-in window');
+}
+
+async function openPatient(name) {
+  const box = await s.waitFor('#patient-search');
+  await s.click(box);
+  await s.type(box, name.split(' ')[0]);
+  await s.waitFor('#patient-results [role=option]', 'search results');
+  await s.type(box, KEY.Enter);
+  await until(async () => (await s.text(await s.find('#docs-title'))) === name, `the Documents tab of ${name}`);
+}
+
+async function upload(path, category) {
+  writeFileSync(pickList, path + '\n');
+  await s.click(await s.waitFor('[data-testid=open-upload]'));
+  await s.click(await s.waitFor('[data-testid=choose-file]'));
+  await until(async () => (await s.exec('return document.querySelector("dialog[open] input[maxlength=\'200\']")?.value')) !== '', 'the title from the file name');
+  await s.select('dialog[open] select[required]', category);
+  const before = (await docTitles()).length;
+  await s.click(await s.find('dialog[open] button[type=submit]'));
+  await until(async () => (await docTitles()).length === before + 1, 'the new document in the list');
+}
+
+try {
+  await step('a doctor signs in with the server address prefilled', async () => {
+    await s.waitFor('form.signin', 'the sign-in form');
+    const prefilled = await s.exec('return document.querySelector("input[name=server]")?.value');
+    assert.equal(prefilled, server);
+    await s.screenshot(join(OUT, '01-sign-in.png'));
+    await signIn('doctor@demo.clinic');
+  });
+
+  let gaugeBefore = '';
+  await step('picks a patient from the keyboard', async () => {
+    gaugeBefore = await gaugeText();
+    await openPatient('Maria Garcia');
+  });
+
+  await step('uploads a PDF and a JPEG through the form; both thumbnails show', async () => {
+    await upload(pdfPath, 'lab');
+    await upload(jpgPath, 'imaging');
+    const titles = await docTitles();
+    assert.deepEqual([...titles].sort(), ['CBC-Report-Apr2026', 'chest xray']);
+    await until(
+      () => s.exec('const imgs = [...document.querySelectorAll("ul.grid img")]; return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);'),
+      'both thumbnails to load',
+    );
+    await s.screenshot(join(OUT, '02-documents-grid.png'));
+  });
+
+  await step('the storage gauge moved', async () => {
+    await until(async () => (await gaugeText()) !== gaugeBefore, 'the gauge to change');
+  });
+
+  await step('filters by type with counts', async () => {
+    const xray = await s.find('button[data-category=imaging]');
+    assert.match(await s.text(xray), /X-?ray.*1/i);
+    await s.click(xray);
+    await until(async () => JSON.stringify(await docTitles()) === JSON.stringify(['chest xray']), 'only the X-ray');
+    await s.click(await s.find('.filters button[role=radio]'));
+    await until(async () => (await docTitles()).length === 2, 'all documents again');
+  });
+
+  await step('the viewer shows PDF page 2 and → goes to the next document', async () => {
+    // Oldest first: the PDF (uploaded first) is 1 of 2, so → has somewhere to go.
+    await s.select('[data-testid=sort-order]', 'asc');
+    await until(async () => (await docTitles())[0] === 'CBC-Report-Apr2026', 'oldest first');
+    await s.click(await s.find('[data-testid=document][data-title="CBC-Report-Apr2026"] button.open'));
+    await until(async () => (await s.text(await s.find('[data-testid=viewer-position]'))) === '1 of 2', '1 of 2');
+    await until(async () => (await s.text(await s.find('[data-testid=viewer-page]'))) === 'Page 1 of 3', 'page 1 of 3');
+    await s.click(await s.find('button[aria-label^="Next page"]'));
+    await until(async () => (await s.text(await s.find('[data-testid=viewer-page]'))) === 'Page 2 of 3', 'page 2 of 3');
+    await until(() => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return i && i.complete && i.naturalWidth > 0 && i.src.includes("/2?")'), 'page 2 rendered');
+    await s.screenshot(join(OUT, '03-viewer-pdf-page-2.png'));
+    const before = await s.text(await s.find('[data-testid=viewer-title]'));
+    await s.keys(KEY.ArrowRight);
+    await until(async () => (await s.text(await s.find('[data-testid=viewer-title]'))) !== before, 'the next document');
+    await until(() => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return i && i.complete && i.naturalWidth > 0'), 'the image');
+    await s.screenshot(join(OUT, '04-viewer-next.png'));
+    await s.keys(KEY.Escape);
+    await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the viewer to close');
+  });
+
+  await step('download all gives one zip with both files', async () => {
+    await s.click(await s.find('[data-testid=download-all]'));
+    await until(async () => (await s.exec('return document.querySelector(".notice")?.textContent || ""')).includes('Saved 2 documents'), 'the zip to be saved');
+    const zips = readdirSync(saveDir).filter((f) => f.endsWith('.zip'));
+    assert.equal(zips.length, 1);
+    const names = execFileSync('unzip', ['-Z1', join(saveDir, zips[0])], { encoding: 'utf8' }).trim().split('\n').sort();
+    assert.deepEqual(names, ['CBC-Report-Apr2026.pdf', 'chest xray.jpg']);
+    const sizes = execFileSync('unzip', ['-l', join(saveDir, zips[0])], { encoding: 'utf8' });
+    assert.ok(sizes.includes('2 files'));
+  });
+
+  await step('a receptionist cannot see the X-ray the doctor uploaded', async () => {
+    await s.click(await s.find('.who button'));
+    await signIn('reception@demo.clinic');
+    await openPatient('Maria Garcia');
+    await until(async () => (await s.exec('return document.querySelector(".tab")?.textContent || ""')).includes('No documents for this patient yet'), 'the empty list');
+    assert.deepEqual(await docTitles(), []);
+    await s.screenshot(join(OUT, '05-receptionist.png'));
+  });
+
+  await step('an admin deletes the X-ray after confirming; the gauge goes down', async () => {
+    await s.click(await s.find('.who button'));
+    await signIn('admin@demo.clinic');
+    await openPatient('Maria Garcia');
+    await until(async () => (await docTitles()).length === 2, 'both documents for the admin');
+    const g1 = await gaugeText();
+    await s.click(await s.find('button[aria-label="Delete chest xray"]'));
+    const dialogText = await s.text(await s.waitFor('dialog[open]'));
+    assert.match(dialogText, /cannot be undone/);
+    await s.screenshot(join(OUT, '06-confirm-delete.png'));
+    await s.click(await s.find('[data-testid=confirm-delete]'));
+    await until(async () => JSON.stringify(await docTitles()) === JSON.stringify(['CBC-Report-Apr2026']), 'the X-ray gone');
+    await until(async () => (await gaugeText()) !== g1, 'the gauge to go down');
+  });
+
+  await step('after a restart the app signs in again from the keyring', async () => {
+    await s.end();
+    s = await Session.start(driver, APP_BIN);
+    await s.waitFor('[data-testid=storage-gauge]', 'the signed-in window without a password');
+    const who = await s.text(await s.find('.who'));
+    assert.match(who, /Alex Admin/);
+    await s.screenshot(join(OUT, '07-restarted.png'));
+  });
+} catch {
+  // reported by step()
+} finally {
+  await s.end();
+}
+console.log(`e2e: ${passed} passed, ${failed} failed; screenshots in ${OUT}`);
+process.exit(failed ? 1 : 0);
