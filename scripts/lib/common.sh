@@ -150,12 +150,14 @@ prepare_desktop() {
   (cd "$root/ui" && npx vite build --logLevel warn >&2) || die "UI build failed"
 }
 
-# The UI's npm packages, exactly as locked.
+# The UI's npm packages at the locked versions. `npm install --no-save` rather than `npm ci`:
+# with `omit-lockfile-registry-resolved` (set on these machines) `npm ci` wrongly reports the
+# lock's optional platform packages as missing.
 ensure_ui_deps() {
   local ui="$1/ui"
   if [ ! -d "$ui/node_modules" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
     log "installing the UI's npm packages"
-    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed"
+    (cd "$ui" && npm install --no-save --no-audit --no-fund --loglevel=error >&2) || die "npm install failed"
   fi
 }
 
