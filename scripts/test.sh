@@ -29,7 +29,7 @@ cargo fmt --all -- --check
 log "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "svelte-check and Vitest"
-(cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine >&2 && npx vitest run) \
+(cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine >&2 && NO_COLOR=1 npx vitest run) \
   | tee "$SERVICES_DIR/ui-test.log"
 log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be current)"
 CLINICDOCS_TEST_REQUIRE_ALL=1 \
