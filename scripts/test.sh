@@ -3,15 +3,17 @@
 # packages, npm packages, libpdfium, the s3s-fs S3 test server, tauri-driver), starts
 # PostgreSQL and s3s-fs on loopback, checks formatting, lints and types (rustfmt, clippy,
 # svelte-check, the generated TypeScript bindings), and runs every test: Rust unit tests, the
-# API suite on SQLite + local files and on PostgreSQL + S3, Vitest, and the desktop app end to
-# end in a real window under Xvfb over WebDriver. Services stop when it ends.
+# API suite on SQLite + local files and on PostgreSQL + S3, Vitest, every screen in Chromium with
+# the IPC mocked (with axe-core), and the desktop app end to end in a real window under Xvfb
+# over WebDriver. Services stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 
 require_rust
 ROOT=$(pwd)
-apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf
+# chromium: the UI screen tests (playwright-core drives the Debian build).
+apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf chromium
 prepare_desktop "$ROOT"
 TAURI_DRIVER=$(tauri_driver_bin)
 
@@ -31,6 +33,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 log "svelte-check and Vitest"
 (cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine >&2 && NO_COLOR=1 npx vitest run) \
   | tee "$SERVICES_DIR/ui-test.log"
+log "UI screen tests (Chromium, Tauri IPC mocked, axe-core)"
+(cd ui && node --test --test-reporter=tap tests/screens/) | grep -v -e '^ *duration_ms' -e '^ *\.\.\.$' -e '^ *---$' \
+  | tee "$SERVICES_DIR/screens.log"
 log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be current)"
 CLINICDOCS_TEST_REQUIRE_ALL=1 \
 CLINICDOCS_TEST_PG="$PG_URL" \
@@ -50,6 +55,7 @@ CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}
 # One closing line for the whole run.
 rust=$(cat "$SERVICES_DIR/cargo-test.log" "$SERVICES_DIR/e2e.log" | awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }')
 ui=$(sed -n 's/.*Tests  *\([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/ui-test.log" | tail -n 1)
+screens=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$SERVICES_DIR/screens.log")
 e2e=$(sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/e2e.log")
 set -- $rust
-echo "tests: $(( $1 + ${ui:-0} + ${e2e:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, e2e ${e2e:-0})"
+echo "tests: $(( $1 + ${ui:-0} + ${screens:-0} + ${e2e:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, screens ${screens:-0}, e2e ${e2e:-0})"

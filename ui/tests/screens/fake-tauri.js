@@ -1,0 +1,255 @@
+// A stand-in for the Rust side, injected into the page before the app loads: it answers every
+// command the UI calls (see src/lib/ipc.ts) from an in-page clinic, records each call in
+// `window.__calls`, and delivers events. Tests shape it through `window.__scenario` (set by an
+// earlier init script) and reach it afterwards through `window.__fake`.
+(() => {
+  const scenario = window.__scenario ?? {};
+  const DAY = 86400000;
+  const iso = (d) => new Date(d).toISOString();
+  const now = Date.parse('2026-11-20T10:00:00Z');
+
+  const categories = [
+    ['lab', 'Lab Report'],
+    ['imaging', 'X-Ray'],
+    ['prescription', 'Prescription'],
+    ['referral', 'Referral'],
+    ['consent', 'Consent'],
+    ['insurance', 'Insurance'],
+    ['photo', 'Photo'],
+    ['clinical-note', 'Clinical note'],
+    ['other', 'Other'],
+  ].map(([value, label]) => ({ value, label }));
+  const role = scenario.role ?? 'doctor';
+  const org = { id: 'org-1', name: 'Demo Clinic', plan: scenario.plan ?? 'professional', documents_enabled: scenario.plan !== 'basic' };
+  const user = { id: `u-${role}`, name: `Demo ${role[0].toUpperCase()}${role.slice(1)}`, email: `${role}@demo.clinic`, role, org_id: org.id };
+  // The access policy (crates/clinicdocs-core/src/policy.rs) as far as these screens need it:
+  // receptionists see and edit clinical documents only when they uploaded them; billing only
+  // ever touches insurance cards; only admins delete.
+  const clinicalForAll = role === 'admin' || role === 'doctor';
+  const uploadable = role === 'billing' ? ['insurance'] : categories.map((c) => c.value);
+  const mayTouch = (d) => clinicalForAll || d.category === 'insurance' || (role === 'receptionist' && d.uploaded_by === user.id);
+  const session = {
+    me: { user, org },
+    server_url: 'http://127.0.0.1:8080',
+    can: {
+      upload: org.documents_enabled ? uploadable : [],
+      annotate: role === 'admin' || role === 'doctor',
+      delete: role === 'admin',
+      read_audit: role === 'admin',
+      manage_patients: role !== 'billing',
+      max_file_bytes: 10 * 1024 * 1024,
+      max_files_per_visit: 5,
+      documents_enabled: org.documents_enabled,
+    },
+  };
+
+  const patients = [
+    ['p-maria', 'Maria Garcia', '1961-11-03'],
+    ['p-john', 'John Smith', '1975-02-14'],
+    ['p-aisha', 'Aisha Khan', '1990-07-21'],
+    ['p-li', 'Li Wei', '1984-09-09'],
+    ['p-mariam', 'Mariam Said', '2001-05-30'],
+  ].map(([id, name, date_of_birth]) => ({ id, name, date_of_birth, created_at: iso(now - 400 * DAY) }));
+  const encounters = {
+    'p-maria': [
+      { id: 'e-2', patient_id: 'p-maria', date: '2026-11-20', reason: 'Follow-up', document_count: 2 },
+      { id: 'e-1', patient_id: 'p-maria', date: '2026-10-02', reason: 'Chest pain', document_count: 5 },
+    ],
+  };
+  let seq = 0;
+  const doc = (title, category, content_type, extra = {}) => {
+    seq += 1;
+    return {
+      id: `d-${seq}`,
+      org_id: org.id,
+      patient_id: 'p-maria',
+      encounter_id: null,
+      title,
+      category,
+      content_type,
+      file_size: 120000 * seq,
+      sha256: 'ab'.repeat(32),
+      has_thumbnail: true,
+      page_count: content_type === 'application/pdf' ? 3 : null,
+      notes: null,
+      uploaded_by: 'u-doctor',
+      uploaded_by_name: 'Demo Doctor',
+      created_at: iso(now - seq * DAY),
+      updated_at: iso(now - seq * DAY),
+      can_annotate: clinicalForAll,
+      can_delete: role === 'admin',
+      ...extra,
+    };
+  };
+  const withRights = (d) => ({ ...d, can_edit: mayTouch(d) });
+  let documents = scenario.noDocuments
+    ? []
+    : [
+        doc('Chest X-ray PA', 'imaging', 'image/jpeg', { encounter_id: 'e-1' }),
+        doc('Blood panel', 'lab', 'application/pdf', { encounter_id: 'e-1' }),
+        doc('Knee X-ray', 'imaging', 'image/png'),
+        doc('Referral to cardiology', 'referral', 'application/pdf'),
+        doc('Insurance card', 'insurance', 'image/jpeg'),
+      ];
+  let usage = scenario.usage ?? { used_bytes: 3.1 * 1024 ** 3, quota_bytes: 5 * 1024 ** 3, document_count: 412 };
+  const recent = [];
+  let signedIn = !!scenario.signedIn;
+  const failures = { ...(scenario.failures ?? {}) };
+  const listeners = new Map();
+  const callbacks = new Map();
+  let nextCallback = 1;
+  window.__calls = [];
+
+  const err = (code, message) => Promise.reject({ code, message });
+  const pickQueue = [...(scenario.picks ?? [])];
+  const files = scenario.files ?? {};
+
+  const handlers = {
+    app_info: () => ({
+      version: '0.1.0',
+      server_url: scenario.serverUrl ?? 'http://127.0.0.1:8080',
+      email: signedIn ? user.email : null,
+      categories,
+      max_title_chars: 200,
+      max_notes_chars: 2000,
+    }),
+    restore_session: () => (signedIn ? session : null),
+    sign_in: ({ serverUrl, email, password }) => {
+      if (!/^https?:\/\//.test(serverUrl)) return err('invalid_server_url', `“${serverUrl}” is not a server address. Use the form https://clinic.example.org.`);
+      if (password !== 'demo' || email !== user.email) return err('invalid_credentials', 'The email or password is not right.');
+      signedIn = true;
+      return session;
+    },
+    sign_out: () => {
+      signedIn = false;
+      return null;
+    },
+    find_patients: ({ query }) => {
+      const q = query.toLowerCase();
+      return patients.filter((p) => p.name.toLowerCase().includes(q) || p.date_of_birth.includes(q));
+    },
+    open_patient: ({ patientId }) => {
+      const patient = patients.find((p) => p.id === patientId);
+      if (!patient) return err('not_found', 'This patient does not exist.');
+      const i = recent.findIndex((r) => r.id === patientId);
+      if (i >= 0) recent.splice(i, 1);
+      recent.unshift({ id: patient.id, name: patient.name, date_of_birth: patient.date_of_birth });
+      return { patient, encounters: encounters[patientId] ?? [] };
+    },
+    recent_patients: () => recent.slice(0, 6),
+    list_documents: ({ filter }) => {
+      let r = documents.filter((d) => d.patient_id === filter.patient_id && mayTouch(d)).map(withRights);
+      if (filter.from) r = r.filter((d) => d.created_at.slice(0, 10) >= filter.from);
+      if (filter.to) r = r.filter((d) => d.created_at.slice(0, 10) <= filter.to);
+      const key = { date: (d) => d.created_at, name: (d) => d.title.toLowerCase(), uploader: (d) => d.uploaded_by_name }[filter.sort];
+      r.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      if (filter.order === 'desc') r.reverse();
+      return r;
+    },
+    storage_usage: () => usage,
+    update_document: ({ id, patch }) => {
+      const d = documents.find((x) => x.id === id);
+      if (!d) return err('not_found', 'This document does not exist.');
+      if (patch.title !== null) d.title = patch.title;
+      if (patch.category !== null) d.category = patch.category;
+      if (patch.encounter_id !== undefined) d.encounter_id = patch.encounter_id;
+      if (patch.notes !== null) d.notes = patch.notes;
+      return withRights(d);
+    },
+    delete_document: ({ id }) => {
+      const d = documents.find((x) => x.id === id);
+      if (!d) return err('not_found', 'This document does not exist.');
+      documents = documents.filter((x) => x.id !== id);
+      usage = { ...usage, used_bytes: usage.used_bytes - d.file_size, document_count: usage.document_count - 1 };
+      return null;
+    },
+    pdf_page_count: ({ id }) => documents.find((x) => x.id === id)?.page_count ?? 1,
+    pick_files: () => pickQueue.shift() ?? [],
+    check_file: ({ path }) => {
+      const f = files[path];
+      if (!f) return err('file_access', `${path} could not be read.`);
+      const name = path.split('/').pop();
+      return {
+        path,
+        file_name: name,
+        suggested_title: name.replace(/\.[^.]*$/, ''),
+        size: f.size,
+        content_type: f.problems?.length ? null : f.content_type,
+        preview_id: f.problems?.length ? null : `pv-${name}`,
+        problems: f.problems ?? [],
+      };
+    },
+    upload_document: ({ request }) => {
+      const d = doc(request.title, request.category, files[request.path]?.content_type ?? 'application/pdf', {
+        encounter_id: request.encounter_id,
+        notes: request.notes,
+        uploaded_by: user.id,
+        uploaded_by_name: user.name,
+        created_at: iso(now),
+      });
+      documents.push(d);
+      usage = { ...usage, used_bytes: usage.used_bytes + d.file_size, document_count: usage.document_count + 1 };
+      return withRights(d);
+    },
+    save_document: ({ id }) => ({ path: `/home/reception/Downloads/${id}.pdf`, files: 1 }),
+    download_all: async ({ ids, zipName }) => {
+      const hold = window.__fake.zipGate;
+      for (let i = 0; i < ids.length; i += 1) {
+        const d = documents.find((x) => x.id === ids[i]);
+        emit('zip-progress', { done: i, total: ids.length, title: d?.title ?? '' });
+        if (hold) await hold;
+      }
+      emit('zip-progress', { done: ids.length, total: ids.length, title: '' });
+      return { path: `/home/doctor/Downloads/${zipName}.zip`, files: ids.length };
+    },
+  };
+
+  function emit(event, payload) {
+    for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
+  }
+
+  async function invoke(cmd, args = {}) {
+    if (cmd === 'plugin:event|listen') {
+      if (!listeners.has(args.event)) listeners.set(args.event, []);
+      listeners.get(args.event).push(args.handler);
+      return args.handler;
+    }
+    if (cmd === 'plugin:event|unlisten') {
+      const l = listeners.get(args.event) ?? [];
+      listeners.set(args.event, l.filter((h) => h !== args.eventId));
+      return null;
+    }
+    window.__calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
+    if (failures[cmd]) {
+      const f = failures[cmd];
+      if (!f.times || --f.times === 0) delete failures[cmd];
+      return err(f.code, f.message);
+    }
+    const h = handlers[cmd];
+    if (!h) return err('bad_response', `the fake backend has no command ${cmd}`);
+    if (!signedIn && !['app_info', 'restore_session', 'sign_in'].includes(cmd)) return err('not_signed_in', 'Sign in first.');
+    return h(args);
+  }
+
+  window.__TAURI_INTERNALS__ = {
+    invoke,
+    transformCallback(cb, once) {
+      const id = nextCallback++;
+      callbacks.set(id, (data) => {
+        if (once) callbacks.delete(id);
+        return cb?.(data);
+      });
+      return id;
+    },
+    unregisterCallback: (id) => callbacks.delete(id),
+    convertFileSrc: (path, protocol) => `http://${protocol}.localhost/${path}`,
+    metadata: { currentWindow: { label: 'main' }, currentWebview: { windowLabel: 'main', label: 'main' } },
+  };
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: () => {} };
+  window.__fake = {
+    emit,
+    zipGate: null,
+    failNext: (cmd, code, message, times = 1) => (failures[cmd] = { code, message, times }),
+    documents: () => documents,
+  };
+})();

@@ -1,0 +1,454 @@
+// Every screen of the app in Chromium with the Tauri IPC mocked (fake-tauri.js): what a
+// receptionist, doctor or admin sees and can do, with the keyboard where it matters, and an
+// axe-core check with no serious or critical violation on each screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch, serveDist, openApp, seriousViolations, callsTo } from './harness.mjs';
+
+const out = join(dirname(fileURLToPath(import.meta.url)), 'out');
+
+let browser;
+let site;
+before(async () => {
+  site = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function app(scenario, options) {
+  const a = await openApp(browser, site.url, scenario, options);
+  return a;
+}
+
+/** axe on the screen, and a screenshot of it in ui/tests/screens/out to look at. */
+async function noSeriousViolations(page, screen) {
+  mkdirSync(out, { recursive: true });
+  await page.screenshot({ path: join(out, `${screen.replace(/[^a-z0-9]+/gi, '-')}.png`) });
+  const v = await seriousViolations(page);
+  assert.deepEqual(v, [], `accessibility problems on ${screen}:\n${v.join('\n')}`);
+}
+
+/** Signed in, with Maria Garcia's Documents tab open (through the keyboard). */
+async function mariaOpen(scenario = {}, options) {
+  const a = await app({ signedIn: true, ...scenario }, options);
+  const { page } = a;
+  const search = page.getByRole('combobox', { name: 'Find a patient' });
+  await search.fill('gar');
+  await page.getByRole('option', { name: /Maria Garcia/ }).waitFor();
+  await search.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Maria Garcia' }).waitFor();
+  return a;
+}
+
+const titles = (page) => page.getByTestId('document').evaluateAll((els) => els.map((e) => e.dataset.title));
+
+test('sign-in: address prefilled, a wrong password says so and keeps the form, the right one opens the clinic', async () => {
+  const { page, close, errors } = await app({ serverUrl: 'http://127.0.0.1:9911' });
+  try {
+    await page.getByRole('heading', { name: /Sign in/ }).waitFor();
+    assert.equal(await page.getByLabel('Server address').inputValue(), 'http://127.0.0.1:9911');
+    await noSeriousViolations(page, 'the sign-in screen');
+
+    await page.getByLabel('Email').fill('doctor@demo.clinic');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByLabel('Password').press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The email or password is not right.' }).waitFor();
+    assert.equal(await page.getByLabel('Email').inputValue(), 'doctor@demo.clinic', 'the email stays after a refusal');
+    await noSeriousViolations(page, 'the sign-in screen with an error');
+
+    await page.getByLabel('Password').fill('demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Demo Doctor').waitFor();
+    await page.getByText('Find a patient to see their documents.').waitFor();
+    const signIns = await callsTo(page, 'sign_in');
+    assert.equal(signIns.length, 2);
+    assert.deepEqual(signIns[1], { serverUrl: 'http://127.0.0.1:9911', email: 'doctor@demo.clinic', password: 'demo' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('patient search: typed name or date of birth, ↓ and Enter open a patient, who then is one click away', async () => {
+  const { page, close } = await app({ signedIn: true });
+  try {
+    const search = page.getByRole('combobox', { name: 'Find a patient' });
+    await search.focus();
+    await page.keyboard.type('1975');
+    await page.getByRole('option', { name: /John Smith/ }).waitFor();
+    await search.fill('');
+    await page.keyboard.type('mari');
+    await page.getByRole('option').nth(1).waitFor();
+    assert.deepEqual(await page.getByRole('option').locator('.name').allInnerTexts(), ['Maria Garcia', 'Mariam Said']);
+    assert.equal(await search.getAttribute('aria-activedescendant'), 'patient-0');
+    await noSeriousViolations(page, 'the patient search with results');
+    await search.press('ArrowDown');
+    assert.equal(await search.getAttribute('aria-activedescendant'), 'patient-1');
+    assert.equal(await page.getByRole('option', { selected: true }).locator('.name').innerText(), 'Mariam Said');
+    await search.press('Enter');
+    const opened = 'Mariam Said';
+    await page.getByRole('heading', { level: 1, name: opened }).waitFor();
+
+    await search.fill('zzz');
+    await search.press('Enter');
+    await page.getByText('No patient matches “zzz”.').waitFor();
+    await search.press('Escape');
+    assert.equal(await search.inputValue(), '');
+
+    const recent = page.getByRole('list', { name: 'Recent patients' });
+    await recent.getByRole('button', { name: new RegExp(opened) }).waitFor();
+    await search.fill('smith');
+    await page.getByRole('option', { name: /John Smith/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'John Smith' }).waitFor();
+    await recent.getByRole('button', { name: new RegExp(opened) }).click();
+    await page.getByRole('heading', { level: 1, name: opened }).waitFor();
+  } finally {
+    await close();
+  }
+});
+
+test('documents tab: gauge, counts per type, type filter, sort, date range, grid and list', async () => {
+  const { page, close, media } = await mariaOpen();
+  try {
+    const gauge = page.getByTestId('storage-gauge');
+    assert.match(await gauge.innerText(), /3\.1 GB of 5 GB/);
+    assert.doesNotMatch(await gauge.innerText(), /nearly full/);
+    await page.getByTestId('document').first().waitFor();
+    assert.deepEqual(await titles(page), ['Chest X-ray PA', 'Blood panel', 'Knee X-ray', 'Referral to cardiology', 'Insurance card']);
+    const type = page.getByRole('radiogroup', { name: 'Document type' });
+    assert.match(await type.getByRole('radio', { name: /^All/ }).innerText(), /5/);
+    assert.match(await type.getByRole('radio', { name: /^X-Ray/ }).innerText(), /2/);
+    assert.match(await type.getByRole('radio', { name: /^Consent/ }).innerText(), /0/);
+    assert.ok(media.some((m) => m.startsWith('thumb/d-1')), 'grid thumbnails come from clinicdocs://thumb/…');
+    await noSeriousViolations(page, 'the documents grid');
+
+    await type.getByRole('radio', { name: /^X-Ray/ }).click();
+    assert.deepEqual(await titles(page), ['Chest X-ray PA', 'Knee X-ray']);
+    assert.equal(await type.getByRole('radio', { name: /^X-Ray/ }).getAttribute('aria-checked'), 'true');
+    assert.match(await page.getByTestId('download-all').innerText(), /Download all \(2\)/);
+    await type.getByRole('radio', { name: /^All/ }).click();
+
+    await page.getByLabel('Sort by').selectOption('name');
+    await page.getByTestId('sort-order').selectOption('asc');
+    await page.waitForFunction(() => document.querySelector('[data-testid=document]')?.dataset.title === 'Blood panel');
+    assert.deepEqual(await titles(page), ['Blood panel', 'Chest X-ray PA', 'Insurance card', 'Knee X-ray', 'Referral to cardiology']);
+    const lists = await callsTo(page, 'list_documents');
+    assert.deepEqual(lists.at(-1).filter, { patient_id: 'p-maria', from: null, to: null, sort: 'name', order: 'asc' });
+
+    await page.getByLabel('From').fill('2026-11-17');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=document]').length === 3);
+    assert.equal((await callsTo(page, 'list_documents')).at(-1).filter.from, '2026-11-17');
+    await page.getByLabel('From').fill('');
+
+    await page.getByRole('radio', { name: 'List' }).click();
+    const row = page.getByTestId('document').filter({ hasText: 'Chest X-ray PA' });
+    const text = await row.innerText();
+    for (const part of ['X-Ray', '19 Nov 2026', 'Demo Doctor', 'KB', 'Visit 2 Oct 2026']) assert.ok(text.includes(part), `list row shows ${part}: ${text}`);
+    assert.equal(await page.locator('ul.list img').count(), 0, 'the compact list has no thumbnails');
+    await noSeriousViolations(page, 'the documents list');
+  } finally {
+    await close();
+  }
+});
+
+test('storage gauge turns to a warning near the pool limit and says when it is full', async () => {
+  for (const [used, level, words] of [
+    [4.2, 'warning', 'nearly full'],
+    [4.9, 'critical', 'nearly full'],
+    [5, 'full', 'full'],
+  ]) {
+    const { page, close } = await app({ signedIn: true, usage: { used_bytes: used * 1024 ** 3, quota_bytes: 5 * 1024 ** 3, document_count: 9 } });
+    try {
+      const gauge = page.getByTestId('storage-gauge');
+      await gauge.waitFor();
+      assert.ok((await gauge.getAttribute('class')).includes(level), `${used} GB is ${level}`);
+      assert.match(await gauge.innerText(), new RegExp(`— ${words}`));
+      assert.match(await page.getByRole('meter', { name: 'Clinic storage used' }).getAttribute('aria-valuetext'), new RegExp(`^${used} GB of 5 GB$`));
+    } finally {
+      await close();
+    }
+  }
+});
+
+test('upload form: file from the dialog, title from its name, type required, visit linked, one key per form', async () => {
+  const scan = '/home/reception/scans/CBC report.pdf';
+  const { page, close, media } = await mariaOpen({
+    role: 'receptionist',
+    picks: [[scan]],
+    files: { [scan]: { size: 480000, content_type: 'application/pdf' } },
+  });
+  try {
+    await page.getByTestId('open-upload').click();
+    const dialog = page.getByRole('dialog', { name: 'Upload a document for Maria Garcia' });
+    await dialog.waitFor();
+    await noSeriousViolations(page, 'the empty upload form');
+    await dialog.getByTestId('choose-file').click();
+    await dialog.getByText('CBC report.pdf').waitFor();
+    assert.equal(await dialog.getByLabel('File name').inputValue(), 'CBC report');
+    assert.match(await dialog.innerText(), /469 KB · application\/pdf/);
+    assert.ok(media.includes('preview/pv-CBC report.pdf'.replace(' ', '%20')) || media.includes('preview/pv-CBC report.pdf'));
+    const types = await dialog.getByLabel('Document type (required)').locator('option').allInnerTexts();
+    assert.equal(types.length, 10, `a receptionist may file any type: ${types}`);
+
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'Choose the document type.' }).waitFor();
+    assert.equal((await callsTo(page, 'upload_document')).length, 0, 'nothing is sent without a type');
+    await noSeriousViolations(page, 'the upload form with a missing type');
+
+    await dialog.getByLabel('Document type (required)').selectOption('referral');
+    await dialog.getByLabel('File name').fill('CBC report from Dr Lee');
+    await dialog.getByLabel('Notes').fill('Brought by the patient');
+    await dialog.getByLabel('Visit').selectOption('e-2');
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('status').filter({ hasText: '“CBC report from Dr Lee” was uploaded.' }).waitFor();
+    assert.equal(await dialog.count(), 0, 'the form closes after the upload');
+
+    const [sent] = await callsTo(page, 'upload_document');
+    assert.equal(sent.request.path, scan);
+    assert.equal(sent.request.category, 'referral');
+    assert.equal(sent.request.encounter_id, 'e-2');
+    assert.equal(sent.request.notes, 'Brought by the patient');
+    assert.match(sent.request.idempotency_key, /^[0-9a-f-]{36}$/);
+    const checks = await callsTo(page, 'check_file');
+    assert.equal(checks.at(-1).encounterId, 'e-2', 'changing the visit checks the visit limit again');
+    assert.ok((await titles(page)).includes('CBC report from Dr Lee'));
+    assert.equal((await callsTo(page, 'storage_usage')).length >= 2, true, 'the gauge is refreshed after an upload');
+    assert.match(await page.getByTestId('storage-gauge').innerText(), /3\.1 GB of 5 GB/);
+  } finally {
+    await close();
+  }
+});
+
+test('upload form: limits are shown before sending, and the server’s own refusal is shown without losing the form', async () => {
+  const big = '/scans/mri.tiff';
+  const ok = '/scans/consent.pdf';
+  const { page, close } = await mariaOpen({
+    role: 'doctor',
+    picks: [[big], [ok]],
+    files: {
+      [big]: { size: 14 * 1024 * 1024, problems: [{ code: 'file_too_large', message: 'This file is 14.0 MB; the limit is 10 MB per file.' }] },
+      [ok]: { size: 9000, content_type: 'application/pdf' },
+    },
+  });
+  try {
+    await page.getByTestId('open-upload').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('choose-file').click();
+    await dialog.getByTestId('upload-problems').filter({ hasText: 'This file is 14.0 MB; the limit is 10 MB per file.' }).waitFor();
+    await dialog.getByLabel('Document type (required)').selectOption('imaging');
+    assert.equal(await dialog.getByRole('button', { name: 'Upload' }).isDisabled(), true, 'a file over the limit cannot be sent');
+    await noSeriousViolations(page, 'the upload form with a refused file');
+
+    await dialog.getByRole('button', { name: 'Choose another file…' }).click();
+    await dialog.getByText('consent.pdf').waitFor();
+    assert.equal(await dialog.getByTestId('upload-problems').count(), 0);
+    await page.evaluate(() => window.__fake.failNext('upload_document', 'visit_limit_reached', 'This visit already has 5 documents, the most one visit can hold.'));
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await dialog.getByTestId('upload-error').filter({ hasText: 'This visit already has 5 documents' }).waitFor();
+    assert.equal(await dialog.getByLabel('File name').inputValue(), 'consent', 'the form keeps what was typed');
+    assert.equal(await dialog.getByLabel('Document type (required)').inputValue(), 'imaging');
+
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('status').filter({ hasText: 'was uploaded' }).waitFor();
+    const sent = await callsTo(page, 'upload_document');
+    assert.equal(sent.length, 2);
+    assert.equal(sent[0].request.idempotency_key, sent[1].request.idempotency_key, 'a retry of the same form sends the same key');
+  } finally {
+    await close();
+  }
+});
+
+test('what a role may not do is not offered: receptionist, billing, and a clinic on the Basic plan', async () => {
+  const r = await mariaOpen({ role: 'receptionist' });
+  try {
+    await r.page.getByTestId('document').first().waitFor();
+    assert.deepEqual(await titles(r.page), ['Insurance card'], 'a receptionist sees clinical documents only when she uploaded them');
+    await r.page.getByRole('button', { name: 'Edit Insurance card' }).waitFor();
+    assert.equal(await r.page.getByRole('button', { name: /^Delete / }).count(), 0, 'only admins delete');
+  } finally {
+    await r.close();
+  }
+  const billing = await mariaOpen({ role: 'billing' });
+  try {
+    await billing.page.getByTestId('open-upload').click();
+    const types = await billing.page.getByRole('dialog').getByLabel('Document type (required)').locator('option').allInnerTexts();
+    assert.deepEqual(types, ['Choose a type…', 'Insurance'], 'billing files insurance cards only');
+  } finally {
+    await billing.close();
+  }
+  const b = await mariaOpen({ role: 'admin', plan: 'basic', noDocuments: true });
+  try {
+    await b.page.getByText('Documents are part of the Professional plan.').waitFor();
+    assert.equal(await b.page.getByTestId('open-upload').count(), 0);
+    await b.page.getByText('No documents for this patient yet.').waitFor();
+    await noSeriousViolations(b.page, 'the Basic plan screen');
+  } finally {
+    await b.close();
+  }
+});
+
+test('edit and delete: rename and retype; an admin deletes behind a confirmation that says it cannot be undone', async () => {
+  const { page, close } = await mariaOpen({ role: 'admin' });
+  try {
+    await page.getByRole('button', { name: 'Edit Knee X-ray' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit “Knee X-ray”' });
+    await edit.waitFor();
+    await noSeriousViolations(page, 'the edit form');
+    await edit.getByLabel('File name').fill('Left knee X-ray');
+    await edit.getByLabel('Document type').selectOption('photo');
+    await edit.getByLabel('File name').press('Enter');
+    await page.getByRole('status').filter({ hasText: '“Left knee X-ray” was saved.' }).waitFor();
+    const [u] = await callsTo(page, 'update_document');
+    assert.deepEqual(u.patch, { title: 'Left knee X-ray', category: 'photo', notes: null });
+    assert.match(await page.getByRole('radio', { name: /^Photo/ }).innerText(), /1/);
+
+    const before = (await callsTo(page, 'storage_usage')).length;
+    await page.getByRole('button', { name: 'Delete Blood panel' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete “Blood panel”?' });
+    await confirm.getByText('This cannot be undone.').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel', 'Cancel has the focus');
+    await noSeriousViolations(page, 'the delete confirmation');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal((await callsTo(page, 'delete_document')).length, 0, 'Esc deletes nothing');
+
+    await page.getByRole('button', { name: 'Delete Blood panel' }).click();
+    await page.getByTestId('confirm-delete').click();
+    await page.getByRole('status').filter({ hasText: '“Blood panel” was deleted.' }).waitFor();
+    assert.ok(!(await titles(page)).includes('Blood panel'));
+    assert.ok((await callsTo(page, 'storage_usage')).length > before, 'the gauge is refreshed after a delete');
+  } finally {
+    await close();
+  }
+});
+
+test('viewer: PDF page by page, ← → through the filtered list, zoom with the keyboard, Esc closes', async () => {
+  const { page, close, media } = await mariaOpen();
+  try {
+    await page.getByRole('radio', { name: /^All/ }).waitFor();
+    await page.getByRole('button', { name: 'Open Blood panel' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await viewer.waitFor();
+    await viewer.getByTestId('viewer-page').filter({ hasText: 'Page 1 of 3' }).waitFor();
+    await noSeriousViolations(page, 'the viewer on a PDF');
+    await page.keyboard.press('PageDown');
+    await viewer.getByTestId('viewer-page').filter({ hasText: 'Page 2 of 3' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.getAttribute('src')?.includes('/page/d-2/2?w='));
+    assert.ok(media.some((m) => /^page\/d-2\/2\?w=\d+$/.test(m)), `page 2 drawn by the Rust side: ${media}`);
+    await page.keyboard.press('PageDown');
+    await page.keyboard.press('PageDown');
+    await viewer.getByTestId('viewer-page').filter({ hasText: 'Page 3 of 3' }).waitFor();
+
+    await page.keyboard.press('ArrowRight');
+    await viewer.getByTestId('viewer-title').filter({ hasText: 'Knee X-ray' }).waitFor();
+    assert.equal(await viewer.getByTestId('viewer-position').innerText(), '3 of 5');
+    assert.equal(await viewer.getByTestId('viewer-page').count(), 0, 'images have no pages');
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+    const fitted = await viewer.getByText(/^\d+%$/).innerText();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    const zoomed = await viewer.getByText(/^\d+%$/).innerText();
+    assert.ok(parseInt(zoomed, 10) > parseInt(fitted, 10), `+ zooms in: ${fitted} → ${zoomed}`);
+    await page.keyboard.press('0');
+    assert.equal(await viewer.getByText(/^\d+%$/).innerText(), fitted, '0 fits again');
+    await noSeriousViolations(page, 'the viewer on an image');
+
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+
+    // Within a filter, → stays inside it.
+    await page.getByRole('radio', { name: /^X-Ray/ }).click();
+    await page.getByRole('button', { name: 'Open Chest X-ray PA' }).click();
+    await page.keyboard.press('ArrowRight');
+    await viewer.getByTestId('viewer-title').filter({ hasText: 'Knee X-ray' }).waitFor();
+    assert.equal(await viewer.getByTestId('viewer-position').innerText(), '2 of 2');
+  } finally {
+    await close();
+  }
+});
+
+test('viewer: a picture that cannot be fetched says so instead of a blank screen', async () => {
+  const { page, close } = await mariaOpen({}, { failMedia: (u) => u.includes('/original/') });
+  try {
+    await page.getByRole('button', { name: 'Open Chest X-ray PA' }).click();
+    await page.getByRole('dialog', { name: 'Document viewer' }).getByRole('alert').filter({ hasText: 'could not be shown' }).waitFor();
+  } finally {
+    await close();
+  }
+});
+
+test('download all: a progress bar while the zip is built, then where it was saved', async () => {
+  const { page, close } = await mariaOpen();
+  try {
+    await page.getByRole('radio', { name: /^X-Ray/ }).click();
+    await page.evaluate(() => {
+      window.__fake.zipGate = new Promise((ok) => (window.__releaseZip = ok));
+    });
+    await page.getByTestId('download-all').click();
+    const bar = page.getByRole('progressbar', { name: 'Zip progress' });
+    await bar.waitFor();
+    assert.equal(await bar.getAttribute('aria-valuemax'), '2');
+    assert.equal(await page.getByTestId('download-all').isDisabled(), true, 'one zip at a time');
+    await noSeriousViolations(page, 'the zip progress');
+    await page.evaluate(() => window.__releaseZip());
+    await page.getByRole('status').filter({ hasText: 'Saved 2 documents to /home/doctor/Downloads/Maria Garcia documents - X-Ray.zip' }).waitFor();
+    assert.equal(await bar.count(), 0);
+    const [z] = await callsTo(page, 'download_all');
+    assert.deepEqual(z.ids, ['d-1', 'd-3']);
+  } finally {
+    await close();
+  }
+});
+
+test('an expired session brings sign-in back over the screen, and what was on screen stays', async () => {
+  const { page, close } = await mariaOpen();
+  try {
+    await page.getByRole('radio', { name: /^X-Ray/ }).click();
+    await page.evaluate(() => window.__fake.failNext('list_documents', 'unauthorized', 'Your session has ended. Sign in again.'));
+    await page.getByLabel('Sort by').selectOption('uploader');
+    await page.getByText('Your session has ended').or(page.getByRole('heading', { name: /Sign in/ })).first().waitFor();
+    assert.equal(await page.getByLabel('Email').inputValue(), 'doctor@demo.clinic');
+    assert.equal(await page.locator('.shell').getAttribute('inert'), '', 'the screen behind is inert');
+    await noSeriousViolations(page, 'the sign-in overlay');
+    await page.getByLabel('Password').fill('demo');
+    await page.getByLabel('Password').press('Enter');
+    await page.getByLabel('Password').waitFor({ state: 'detached' });
+    await page.getByRole('heading', { level: 1, name: 'Maria Garcia' }).waitFor();
+    assert.equal(await page.getByRole('radio', { name: /^X-Ray/ }).getAttribute('aria-checked'), 'true', 'the filter stays');
+    assert.equal(await page.getByLabel('Sort by').inputValue(), 'uploader');
+  } finally {
+    await close();
+  }
+});
+
+test('keyboard: Tab reaches every action of a document with a visible focus ring, in reading order', async () => {
+  const { page, close } = await mariaOpen({ role: 'admin' });
+  try {
+    await page.getByTestId('document').first().waitFor();
+    await page.getByRole('button', { name: 'Open Chest X-ray PA' }).focus();
+    const seen = [];
+    for (let i = 0; i < 3; i += 1) {
+      const f = await page.evaluate(() => {
+        const el = document.activeElement;
+        const s = getComputedStyle(el);
+        return { label: el.getAttribute('aria-label') ?? el.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow };
+      });
+      assert.ok(f.outline !== 'none' && f.width !== '0px' ? true : f.shadow !== 'none', `visible focus on ${f.label}`);
+      seen.push(f.label);
+      await page.keyboard.press('Tab');
+    }
+    assert.deepEqual(seen, ['Open Chest X-ray PA', 'Edit Chest X-ray PA', 'Delete Chest X-ray PA']);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Open Blood panel', 'then the next document');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Delete “Chest X-ray PA”?' }).waitFor();
+  } finally {
+    await close();
+  }
+});
