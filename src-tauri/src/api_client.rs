@@ -8,6 +8,7 @@ use clinicdocs_core::api::{
     Me, Patient, SignedUrl, StorageUsage, UploadResponse, UrlVariant,
 };
 use clinicdocs_core::Category;
+use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -167,8 +168,11 @@ impl ApiClient {
         file_name: &str,
         bytes: Vec<u8>,
         idempotency_key: &str,
+        progress: impl FnMut(u64, u64) + Send + Sync + 'static,
     ) -> CommandResult<UploadResponse> {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let total = bytes.len() as u64;
+        let body = reqwest::Body::wrap_stream(counted_chunks(bytes, progress));
+        let part = reqwest::multipart::Part::stream_with_length(body, total).file_name(file_name.to_string());
         let mut form = reqwest::multipart::Form::new()
             .text("patient_id", fields.patient_id.to_string())
             .text("category", fields.category.as_str())
@@ -254,6 +258,27 @@ async fn error_from(resp: Response) -> CommandError {
         }
         s => CommandError::local(LocalCode::BadResponse, format!("The server answered HTTP {s}.")),
     }
+}
+
+/// Upload chunk size: small enough for a smooth progress bar, big enough not to matter.
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+/// The file as a stream of chunks that reports `(sent, total)` as each chunk is handed to the
+/// connection.
+fn counted_chunks(
+    bytes: Vec<u8>,
+    mut progress: impl FnMut(u64, u64) + Send + Sync + 'static,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + Sync + 'static {
+    let data = bytes::Bytes::from(bytes);
+    let total = data.len() as u64;
+    let len = data.len();
+    let mut sent = 0u64;
+    let chunks = (0..len).step_by(UPLOAD_CHUNK).map(move |i| data.slice(i..(i + UPLOAD_CHUNK).min(len)));
+    futures::stream::iter(chunks).map(move |c| {
+        sent += c.len() as u64;
+        progress(sent, total);
+        Ok(c)
+    })
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ mod tests {
             session::CategoryInfo, session::AppInfo, session::Permissions, session::SessionInfo,
             patients::PatientFile, RecentPatient,
             documents::DocumentItem, documents::DocumentFilter,
-            upload::FileCheck, upload::UploadRequest,
+            upload::FileCheck, upload::UploadRequest, upload::UploadProgress,
             export::ZipProgress, export::SavedFile,
         );
         format!(

@@ -6,6 +6,7 @@ pub mod api_client;
 mod bindings;
 pub mod commands;
 pub mod dialogs;
+pub mod display;
 pub mod error;
 pub mod media;
 pub mod settings;
@@ -19,6 +20,7 @@ use tauri::Manager;
 
 /// Starts the app; returns when the last window closes.
 pub fn run() {
+    display::prepare();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -4,13 +4,13 @@
 // both thumbnails; filter by type; viewer to PDF page 2 and → to the next document; the gauge
 // moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
 // admin deletes; a restart signs in again from the keyring. Screenshots go to $E2E_OUT.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Session, KEY, ELEMENT, until, pdf } from './webdriver.mjs';
+import { startServer, startDriver } from './processes.mjs';
 
 const need = (k) => process.env[k] || (console.error(`set ${k}`), process.exit(2));
 const SERVER_BIN = need('CLINICDOCS_SERVER_BIN');
@@ -20,46 +20,17 @@ const OUT = process.env.E2E_OUT || join(process.cwd(), 'tests/e2e/out');
 mkdirSync(OUT, { recursive: true });
 
 const work = mkdtempSync(join(tmpdir(), 'clinicdocs-e2e-'));
-const children = [];
 let passed = 0;
 let failed = 0;
 
-function cleanup() {
-  for (const c of children.reverse()) c.kill('SIGTERM');
-}
-process.on('exit', cleanup);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  const child = spawn(SERVER_BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', join(work, 'server')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  return until(() => out.match(/^listening on (http:\S+)/m)?.[1], 'the server to listen', 30000);
-}
-
-async function startDriver(env) {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const child = spawn(DRIVER_BIN, ['--port', String(port), '--native-port', String(nativePort)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  children.push(child);
-  const base = `http://127.0.0.1:${port}`;
-  await until(() => fetch(`${base}/status`).then((r) => r.ok), 'tauri-driver', 20000);
-  return base;
+/** What is on the X display right now (WebKitWebDriver's own screenshot can show a stale frame). */
+async function shot(name) {
+  await new Promise((r) => setTimeout(r, 150)); // one more frame for the compositor
+  try {
+    execFileSync('import', ['-window', 'root', join(OUT, name)], { stdio: 'ignore' });
+  } catch {
+    await s.screenshot(join(OUT, name));
+  }
 }
 
 async function step(name, f) {
@@ -78,7 +49,7 @@ async function step(name, f) {
   }
 }
 
-const server = await startServer();
+const server = await startServer(SERVER_BIN, work);
 const files = join(work, 'files');
 mkdirSync(files);
 const pdfPath = join(files, 'CBC-Report-Apr2026.pdf');
@@ -97,7 +68,7 @@ const appEnv = {
   XDG_DATA_HOME: join(work, 'data'),
   NO_AT_BRIDGE: '1',
 };
-const driver = await startDriver(appEnv);
+const driver = await startDriver(DRIVER_BIN, appEnv);
 let s = await Session.start(driver, APP_BIN);
 
 const docTitles = async () => {
@@ -140,7 +111,7 @@ try {
     await s.waitFor('form.signin', 'the sign-in form');
     const prefilled = await s.exec('return document.querySelector("input[name=server]")?.value');
     assert.equal(prefilled, server);
-    await s.screenshot(join(OUT, '01-sign-in.png'));
+    await shot('01-sign-in.png');
     await signIn('doctor@demo.clinic');
   });
 
@@ -159,7 +130,7 @@ try {
       () => s.exec('const imgs = [...document.querySelectorAll("ul.grid img")]; return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);'),
       'both thumbnails to load',
     );
-    await s.screenshot(join(OUT, '02-documents-grid.png'));
+    await shot('02-documents-grid.png');
   });
 
   await step('the storage gauge moved', async () => {
@@ -185,12 +156,12 @@ try {
     await s.click(await s.find('button[aria-label^="Next page"]'));
     await until(async () => (await s.text(await s.find('[data-testid=viewer-page]'))) === 'Page 2 of 3', 'page 2 of 3');
     await until(() => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return i && i.complete && i.naturalWidth > 0 && i.src.includes("/2?")'), 'page 2 rendered');
-    await s.screenshot(join(OUT, '03-viewer-pdf-page-2.png'));
+    await shot('03-viewer-pdf-page-2.png');
     const before = await s.text(await s.find('[data-testid=viewer-title]'));
     await s.keys(KEY.ArrowRight);
     await until(async () => (await s.text(await s.find('[data-testid=viewer-title]'))) !== before, 'the next document');
     await until(() => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return i && i.complete && i.naturalWidth > 0'), 'the image');
-    await s.screenshot(join(OUT, '04-viewer-next.png'));
+    await shot('04-viewer-next.png');
     await s.keys(KEY.Escape);
     await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the viewer to close');
   });
@@ -212,7 +183,7 @@ try {
     await openPatient('Maria Garcia');
     await until(async () => (await s.exec('return document.querySelector(".tab")?.textContent || ""')).includes('No documents for this patient yet'), 'the empty list');
     assert.deepEqual(await docTitles(), []);
-    await s.screenshot(join(OUT, '05-receptionist.png'));
+    await shot('05-receptionist.png');
   });
 
   await step('an admin deletes the X-ray after confirming; the gauge goes down', async () => {
@@ -224,7 +195,7 @@ try {
     await s.click(await s.find('button[aria-label="Delete chest xray"]'));
     const dialogText = await s.text(await s.waitFor('dialog[open]'));
     assert.match(dialogText, /cannot be undone/);
-    await s.screenshot(join(OUT, '06-confirm-delete.png'));
+    await shot('06-confirm-delete.png');
     await s.click(await s.find('[data-testid=confirm-delete]'));
     await until(async () => JSON.stringify(await docTitles()) === JSON.stringify(['CBC-Report-Apr2026']), 'the X-ray gone');
     await until(async () => (await gaugeText()) !== g1, 'the gauge to go down');
@@ -236,7 +207,7 @@ try {
     await s.waitFor('[data-testid=storage-gauge]', 'the signed-in window without a password');
     const who = await s.text(await s.find('.who'));
     assert.match(who, /Alex Admin/);
-    await s.screenshot(join(OUT, '07-restarted.png'));
+    await shot('07-restarted.png');
   });
 } catch {
   // reported by step()

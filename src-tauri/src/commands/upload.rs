@@ -12,7 +12,7 @@ use clinicdocs_core::media::{inspect_document, MediaError};
 use clinicdocs_core::{names, Category};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use tauri::State;
+use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -126,8 +126,35 @@ pub struct UploadRequest {
     pub idempotency_key: String,
 }
 
+/// The event `upload_document` emits while the file goes out.
+pub const UPLOAD_PROGRESS_EVENT: &str = "upload-progress";
+
+/// How much of one form's file has been sent; `idempotency_key` says which form.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UploadProgress {
+    pub idempotency_key: String,
+    pub sent: f64,
+    pub total: f64,
+}
+
+/// Calls `emit` when the whole percentage sent changes (at most about 100 times a file).
+fn per_percent(mut emit: impl FnMut(u64, u64) + Send + Sync) -> impl FnMut(u64, u64) + Send + Sync {
+    let mut last = None;
+    move |sent, total| {
+        let pct = (sent * 100).checked_div(total).unwrap_or(100);
+        if last != Some(pct) {
+            last = Some(pct);
+            emit(sent, total);
+        }
+    }
+}
+
 #[tauri::command]
-pub async fn upload_document(state: State<'_, AppState>, request: UploadRequest) -> CommandResult<DocumentItem> {
+pub async fn upload_document(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: UploadRequest,
+) -> CommandResult<DocumentItem> {
     let active = state.active().await?;
     let title =
         names::validate_title(&request.title).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?;
@@ -152,14 +179,37 @@ pub async fn upload_document(state: State<'_, AppState>, request: UploadRequest)
         notes,
         encounter_id: request.encounter_id,
     };
-    let resp = active.client.upload(&fields, &file_name, bytes, &request.idempotency_key).await?;
+    let key = request.idempotency_key.clone();
+    let progress = per_percent(move |sent, total| {
+        let p = UploadProgress { idempotency_key: key.clone(), sent: sent as f64, total: total as f64 };
+        let _ = app.emit(UPLOAD_PROGRESS_EVENT, p);
+    });
+    let resp = active.client.upload(&fields, &file_name, bytes, &request.idempotency_key, progress).await?;
     state.remember_documents(std::slice::from_ref(&resp.document));
     Ok(DocumentItem::of(resp.document, &active.me))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::title_from_file_name;
+    use super::{per_percent, title_from_file_name};
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn upload_progress_is_reported_once_per_percent_and_ends_at_the_total() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let mut report = per_percent(move |sent, total| sink.lock().expect("lock").push((sent, total)));
+        let total = 10 * 1024 * 1024;
+        let mut sent = 0;
+        while sent < total {
+            sent = (sent + 64 * 1024).min(total);
+            report(sent, total);
+        }
+        let seen = seen.lock().expect("lock");
+        assert!(seen.len() <= 101 && seen.len() >= 90, "{} events for 160 chunks", seen.len());
+        assert_eq!(seen.last(), Some(&(total, total)));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 
     #[test]
     fn titles_come_from_file_names_without_extension_or_path_characters() {

@@ -149,6 +149,8 @@ export type UploadRequest = { path: string, patient_id: string, category: Catego
  */
 idempotency_key: string, };
 
+export type UploadProgress = { idempotency_key: string, sent: number, total: number, };
+
 export type ZipProgress = { done: number, total: number, title: string, };
 
 export type SavedFile = { path: string, files: number, };

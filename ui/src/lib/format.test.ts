@@ -29,3 +29,12 @@ describe('storage gauge', () => {
     expect(gauge(0, 0).level).toBe('full');
   });
 });
+
+describe('counts as staff read them', () => {
+  it('says "1 visit" and "2 visits"', async () => {
+    const { count } = await import('./format');
+    expect(count(1, 'visit')).toBe('1 visit');
+    expect(count(0, 'document')).toBe('0 documents');
+    expect(count(3, 'visit')).toBe('3 visits');
+  });
+});

@@ -22,3 +22,8 @@ export function formatDate(iso: string, locale?: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
 }
+
+/** "1 visit", "3 visits", "0 documents". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

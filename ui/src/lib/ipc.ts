@@ -15,6 +15,7 @@ import type {
   SavedFile,
   SessionInfo,
   StorageUsage,
+  UploadProgress,
   UploadRequest,
   ZipProgress,
 } from './bindings';
@@ -55,6 +56,10 @@ export function asCommandError(e: unknown): CommandError {
 
 export function onZipProgress(f: (p: ZipProgress) => void): Promise<UnlistenFn> {
   return listen<ZipProgress>('zip-progress', (ev) => f(ev.payload));
+}
+
+export function onUploadProgress(f: (p: UploadProgress) => void): Promise<UnlistenFn> {
+  return listen<UploadProgress>('upload-progress', (ev) => f(ev.payload));
 }
 
 /** A picture served by the app's `clinicdocs://` scheme (see src-tauri/src/media/scheme.rs). */

@@ -179,7 +179,12 @@
         problems: f.problems ?? [],
       };
     },
-    upload_document: ({ request }) => {
+    upload_document: async ({ request }) => {
+      const total = files[request.path]?.size ?? 1000;
+      const progress = (sent) => emit('upload-progress', { idempotency_key: request.idempotency_key, sent, total });
+      progress(Math.round(total * 0.4));
+      if (window.__fake.uploadGate) await window.__fake.uploadGate;
+      progress(total);
       const d = doc(request.title, request.category, files[request.path]?.content_type ?? 'application/pdf', {
         encounter_id: request.encounter_id,
         notes: request.notes,
@@ -249,6 +254,7 @@
   window.__fake = {
     emit,
     zipGate: null,
+    uploadGate: null,
     failNext: (cmd, code, message, times = 1) => (failures[cmd] = { code, message, times }),
     documents: () => documents,
   };

@@ -205,7 +205,16 @@ test('upload form: file from the dialog, title from its name, type required, vis
     await dialog.getByLabel('File name').fill('CBC report from Dr Lee');
     await dialog.getByLabel('Notes').fill('Brought by the patient');
     await dialog.getByLabel('Visit').selectOption('e-2');
+    await page.evaluate(() => {
+      window.__fake.uploadGate = new Promise((ok) => (window.__releaseUpload = ok));
+    });
     await dialog.getByRole('button', { name: 'Upload' }).click();
+    const bar = dialog.getByRole('progressbar', { name: 'Upload progress' });
+    await dialog.getByText('Uploading: 188 KB of 469 KB').waitFor();
+    assert.equal(await bar.getAttribute('aria-valuenow'), '40');
+    assert.equal(await dialog.getByRole('button', { name: 'Uploading…' }).isDisabled(), true, 'one send per form at a time');
+    await noSeriousViolations(page, 'the upload form while sending');
+    await page.evaluate(() => window.__releaseUpload());
     await page.getByRole('status').filter({ hasText: '“CBC report from Dr Lee” was uploaded.' }).waitFor();
     assert.equal(await dialog.count(), 0, 'the form closes after the upload');
 

@@ -1,0 +1,47 @@
+// The processes a desktop run needs, shared by the end-to-end story and the start-up
+// benchmark: a demo clinicdocs-server on a free loopback port and tauri-driver for the app.
+// Every child is stopped when the node process exits.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import net from 'node:net';
+import { until } from './webdriver.mjs';
+
+const children = [];
+process.on('exit', () => {
+  for (const c of children.reverse()) c.kill('SIGTERM');
+});
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `clinicdocs-server serve --demo` on 127.0.0.1:0 with its data in `dir`; resolves to its URL. */
+export async function startServer(bin, dir) {
+  const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'server')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return until(() => out.match(/^listening on (http:\S+)/m)?.[1], 'the server to listen', 30000);
+}
+
+/** tauri-driver on free ports, with `env` for the app it will start; resolves to its URL. */
+export async function startDriver(bin, env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const child = spawn(bin, ['--port', String(port), '--native-port', String(nativePort)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  await until(() => fetch(`${base}/status`).then((r) => r.ok), 'tauri-driver', 20000);
+  return base;
+}
