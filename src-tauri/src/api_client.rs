@@ -209,18 +209,21 @@ impl ApiClient {
         self.json(self.request(Method::GET, "/api/v1/storage")).await
     }
 
-    /// Downloads a document's bytes through a fresh signed link. A link that has expired or no
-    /// longer verifies (it lived 5 minutes) is renewed once, without bothering the user.
+    /// Downloads a document's bytes through a fresh signed link.
     pub async fn download(&self, id: Uuid, variant: UrlVariant) -> CommandResult<Vec<u8>> {
-        let mut renewed = false;
-        loop {
-            let link = self.document_url(id, variant).await?;
-            match self.fetch_signed(&link.url).await {
-                Err(e) if !renewed && (e.is(ErrorCode::LinkExpired) || e.is(ErrorCode::SignatureInvalid)) => {
-                    renewed = true;
-                }
-                other => return other,
+        let link = self.document_url(id, variant).await?;
+        self.download_via(id, variant, &link.url).await
+    }
+
+    /// Downloads through `url`, a signed link issued earlier. A link that has expired or no
+    /// longer verifies (links live 5 minutes) is renewed once, without bothering the user.
+    pub async fn download_via(&self, id: Uuid, variant: UrlVariant, url: &str) -> CommandResult<Vec<u8>> {
+        match self.fetch_signed(url).await {
+            Err(e) if e.is(ErrorCode::LinkExpired) || e.is(ErrorCode::SignatureInvalid) => {
+                let fresh = self.document_url(id, variant).await?;
+                self.fetch_signed(&fresh.url).await
             }
+            other => other,
         }
     }
 
