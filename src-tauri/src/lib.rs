@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod display;
 pub mod error;
 pub mod media;
+pub mod queue;
 pub mod settings;
 pub mod state;
 pub mod token_store;

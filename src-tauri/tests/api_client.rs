@@ -3,52 +3,14 @@
 //! progress and stores the exact bytes, and a signed link that expired while the app held it
 //! is renewed without the caller seeing an error.
 
-use chrono::{Duration as Span, Utc};
-use clap::Parser;
+mod common;
+
 use clinicdocs_core::api::{ErrorCode, UrlVariant};
 use clinicdocs_core::Category;
-use clinicdocs_desktop::api_client::{parse_server_url, ApiClient, UploadFields};
-use clinicdocs_server::config::{Cli, Command};
-use clinicdocs_server::state::Clock;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use clinicdocs_desktop::api_client::UploadFields;
+use common::{doctor, server};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-
-struct Server {
-    url: String,
-    /// Seconds added to the server's clock.
-    skew: Arc<AtomicI64>,
-    _dir: tempfile::TempDir,
-}
-
-async fn server() -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cli = Cli::try_parse_from([
-        "clinicdocs-server",
-        "serve",
-        "--demo",
-        "--data-dir",
-        dir.path().to_str().expect("utf-8"),
-    ])
-    .expect("flags");
-    let Command::Serve(args) = cli.command else { panic!("serve") };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let mut state = clinicdocs_server::server::open(&args.common, url.clone()).await.expect("open");
-    let skew = Arc::new(AtomicI64::new(0));
-    let s = skew.clone();
-    state.clock = Clock::fixed(move || Utc::now() + Span::seconds(s.load(Ordering::SeqCst)));
-    clinicdocs_server::demo::seed(&state).await.expect("demo data");
-    let app = clinicdocs_server::routes::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Server { url, skew, _dir: dir }
-}
-
-async fn doctor(s: &Server) -> ApiClient {
-    let c = ApiClient::new(parse_server_url(&s.url).expect("url"), None).expect("client");
-    let login = c.login("doctor@demo.clinic", "demo").await.expect("login");
-    c.with_token(login.token)
-}
 
 /// A real 900×700 PNG of about half a megabyte (noise does not compress), so the upload
 /// spans several chunks.

@@ -1,0 +1,126 @@
+//! `clinicdocs-queue`: the desktop's upload queue without a window, over the same code the app
+//! uses. For the crash and network-fault tests (which kill it at random moments) and for
+//! looking into a workstation's queue.
+//!
+//! ```text
+//! clinicdocs-queue add   --dir D --server URL --user UUID --patient UUID --category C FILE...
+//! clinicdocs-queue drain --dir D --server URL --user UUID      (token in CLINICDOCS_TOKEN)
+//! clinicdocs-queue check --dir D
+//! ```
+
+use clinicdocs_core::Category;
+use clinicdocs_desktop::api_client::{parse_server_url, ApiClient};
+use clinicdocs_desktop::queue::worker::{self, Step};
+use clinicdocs_desktop::queue::{ItemState, NewItem, Queue};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+struct Args {
+    command: String,
+    flags: HashMap<String, String>,
+    files: Vec<PathBuf>,
+}
+
+fn args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let command = it.next().ok_or("usage: clinicdocs-queue add|drain|check --dir D …")?;
+    let mut flags = HashMap::new();
+    let mut files = Vec::new();
+    while let Some(a) = it.next() {
+        match a.strip_prefix("--") {
+            Some(name) => {
+                let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+                flags.insert(name.to_string(), v);
+            }
+            None => files.push(PathBuf::from(a)),
+        }
+    }
+    Ok(Args { command, flags, files })
+}
+
+impl Args {
+    fn get(&self, k: &str) -> Result<&str, String> {
+        self.flags.get(k).map(String::as_str).ok_or_else(|| format!("--{k} is required"))
+    }
+    fn uuid(&self, k: &str) -> Result<Uuid, String> {
+        Uuid::parse_str(self.get(k)?).map_err(|e| format!("--{k}: {e}"))
+    }
+    fn server(&self) -> Result<String, String> {
+        Ok(parse_server_url(self.get("server")?).map_err(|e| e.message)?.as_str().to_string())
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let a = args()?;
+    let queue = Queue::open(&PathBuf::from(a.get("dir")?)).await.map_err(|e| e.to_string())?;
+    match a.command.as_str() {
+        "add" => {
+            let category = Category::parse(a.get("category")?).ok_or("unknown --category")?;
+            for f in &a.files {
+                let file_name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let item = NewItem {
+                    server_url: a.server()?,
+                    user_id: a.uuid("user")?,
+                    patient_id: a.uuid("patient")?,
+                    encounter_id: None,
+                    category,
+                    title: clinicdocs_desktop::commands::upload::title_from_file_name(&file_name),
+                    notes: None,
+                    file_name,
+                };
+                let q = queue.enqueue(f, item, now_ms()).await.map_err(|e| e.to_string())?;
+                println!("queued {} {}", q.id, q.sha256);
+            }
+        }
+        "drain" => {
+            let token = std::env::var("CLINICDOCS_TOKEN").map_err(|_| "set CLINICDOCS_TOKEN")?;
+            let client = ApiClient::new(parse_server_url(a.get("server")?).map_err(|e| e.message)?, Some(token))
+                .map_err(|e| e.message)?;
+            let user = a.uuid("user")?;
+            loop {
+                let jitter = rand::random::<f64>();
+                match worker::step(&queue, &client, user, now_ms, jitter, |_, _| {}).await.map_err(|e| e.to_string())? {
+                    Step::Idle(None) => break,
+                    Step::Idle(Some(at)) => {
+                        let wait = (at - now_ms()).clamp(10, 60_000) as u64;
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                    }
+                    Step::Sent { item, document } => println!("sent {item} {document}"),
+                    Step::Retrying { item, at, error } => {
+                        println!("retry {item} in {} ms: {}", at - now_ms(), error.message)
+                    }
+                    Step::Refused { item, error } => println!("refused {item}: {}", error.message),
+                    Step::NeedsSignIn => return Err("the session ended; sign in again".into()),
+                }
+            }
+        }
+        "check" => {
+            let items = queue.list().await.map_err(|e| e.to_string())?;
+            let count = |s: ItemState| items.iter().filter(|i| i.state == s).count();
+            println!("integrity {}", queue.integrity_check().await.map_err(|e| e.to_string())?);
+            println!(
+                "waiting {} sending {} done {} refused {}",
+                count(ItemState::Waiting),
+                count(ItemState::Sending),
+                count(ItemState::Done),
+                count(ItemState::Refused)
+            );
+        }
+        other => return Err(format!("unknown command {other}")),
+    }
+    queue.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("clinicdocs-queue: {e}");
+        std::process::exit(1);
+    }
+}

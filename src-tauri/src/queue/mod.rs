@@ -1,0 +1,9 @@
+//! The durable upload queue (DESIGN.md §4): every file handed to the app is copied into the
+//! app's data folder and recorded in SQLite before the call returns, then sent exactly once
+//! by the worker, across network cuts, crashes and restarts.
+
+pub mod spool;
+pub mod store;
+pub mod worker;
+
+pub use store::{ItemState, NewItem, Queue, QueueError, QueueItem};

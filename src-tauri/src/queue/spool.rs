@@ -1,0 +1,103 @@
+//! The queue's copies of the files handed to the app. A copy is written under a temporary
+//! name, synced, renamed to its item id and the folder synced, all before the queue row
+//! commits, so a power cut leaves either no row or a row whose file is complete. The original
+//! can be moved or deleted as soon as the copy returns.
+
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// A file safely in the spool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spooled {
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Spool {
+    dir: PathBuf,
+}
+
+impl Spool {
+    pub fn open(dir: PathBuf) -> std::io::Result<Spool> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(Spool { dir })
+    }
+
+    pub fn path(&self, id: Uuid) -> PathBuf {
+        self.dir.join(id.to_string())
+    }
+
+    /// Copies `src` in as item `id`, durably, hashing on the way.
+    pub fn copy_in(&self, src: &Path, id: Uuid) -> std::io::Result<Spooled> {
+        let tmp = self.dir.join(format!("{id}.part"));
+        let mut input = File::open(src)?;
+        let mut out = File::create(&tmp)?;
+        let mut hash = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = input.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+            out.write_all(&buf[..n])?;
+            size += n as u64;
+        }
+        out.sync_all()?;
+        drop(out);
+        let path = self.path(id);
+        std::fs::rename(&tmp, &path)?;
+        File::open(&self.dir)?.sync_all()?;
+        Ok(Spooled { path, size, sha256: hex::encode(hash.finalize()) })
+    }
+
+    pub fn remove(&self, id: Uuid) {
+        let _ = std::fs::remove_file(self.path(id));
+    }
+
+    /// Files with no queue row (a crash between copy and commit) and half-written copies.
+    pub fn sweep(&self, known: &dyn Fn(Uuid) -> bool) -> std::io::Result<usize> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let keep = Uuid::parse_str(&name).is_ok_and(known);
+            if !keep {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spooled_copy_survives_the_original_and_strays_are_swept() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let spool = Spool::open(dir.path().join("spool")).expect("spool");
+        let src = dir.path().join("scan 1.jpg");
+        std::fs::write(&src, b"scan bytes").expect("write");
+        let id = Uuid::new_v4();
+        let s = spool.copy_in(&src, id).expect("copy");
+        std::fs::remove_file(&src).expect("original gone");
+        assert_eq!(std::fs::read(&s.path).expect("copy"), b"scan bytes");
+        assert_eq!(s.size, 10);
+        assert_eq!(s.sha256, hex::encode(Sha256::digest(b"scan bytes")));
+
+        let stray = Uuid::new_v4();
+        std::fs::write(spool.path(stray), b"x").expect("stray");
+        std::fs::write(dir.path().join("spool").join(format!("{}.part", Uuid::new_v4())), b"half").expect("part");
+        assert_eq!(spool.sweep(&|u| u == id).expect("sweep"), 2);
+        assert!(spool.path(id).exists());
+    }
+}

@@ -1,0 +1,306 @@
+//! The queue's SQLite file (sqlx; WAL, `synchronous=FULL`): one row per file handed to the app,
+//! with its idempotency key, its state and when to try it next. Time is passed in.
+
+use crate::queue::spool::{Spool, Spooled};
+use clinicdocs_core::Category;
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+use ts_rs::TS;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the upload queue could not be used: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("the upload queue could not be opened: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the file could not be copied into the upload queue: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the upload queue holds a row it cannot read: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Waiting for its turn or for the network.
+    Waiting,
+    /// Being sent (or was, when the app stopped: it is sent again with the same key).
+    Sending,
+    Done,
+    /// The server said no; the message says why. Not retried until changed and resent.
+    Refused,
+}
+
+impl ItemState {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "waiting" => ItemState::Waiting,
+            "sending" => ItemState::Sending,
+            "done" => ItemState::Done,
+            "refused" => ItemState::Refused,
+            _ => return None,
+        })
+    }
+}
+
+/// What the receptionist chose for a file.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub server_url: String,
+    pub user_id: Uuid,
+    pub patient_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+    pub category: Category,
+    pub title: String,
+    pub notes: Option<String>,
+    pub file_name: String,
+}
+
+/// One queued file as the queue panel shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct QueueItem {
+    pub id: Uuid,
+    pub idempotency_key: String,
+    #[serde(skip)]
+    pub server_url: String,
+    #[serde(skip)]
+    pub user_id: Uuid,
+    pub patient_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+    pub category: Category,
+    pub title: String,
+    pub notes: Option<String>,
+    pub file_name: String,
+    pub size: f64,
+    pub sha256: String,
+    pub state: ItemState,
+    pub attempts: u32,
+    /// Unix ms.
+    pub next_attempt_at: f64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub document_id: Option<Uuid>,
+    /// Unix ms.
+    pub queued_at: f64,
+}
+
+#[derive(Clone)]
+pub struct Queue {
+    pool: SqlitePool,
+    pub spool: Spool,
+}
+
+impl Queue {
+    /// Opens (creating) `dir/queue.db` and `dir/spool/`; items left `sending` by a stopped app
+    /// go back to `waiting`, and spool files without a row are removed.
+    pub async fn open(dir: &Path) -> Result<Queue, QueueError> {
+        std::fs::create_dir_all(dir)?;
+        let opts = SqliteConnectOptions::new()
+            .filename(dir.join("queue.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        sqlx::migrate!("migrations/queue").run(&pool).await?;
+        sqlx::query("UPDATE queue_items SET state = 'waiting' WHERE state = 'sending'").execute(&pool).await?;
+        let spool = Spool::open(dir.join("spool"))?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM queue_items WHERE state <> 'done'").fetch_all(&pool).await?;
+        let known: std::collections::HashSet<Uuid> = ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect();
+        spool.sweep(&|id| known.contains(&id))?;
+        Ok(Queue { pool, spool })
+    }
+
+    /// Copies `src` into the spool and records it; returns once both are on disk.
+    pub async fn enqueue(&self, src: &Path, item: NewItem, now_ms: i64) -> Result<QueueItem, QueueError> {
+        let id = Uuid::new_v4();
+        let spool = self.spool.clone();
+        let src = src.to_path_buf();
+        let Spooled { size, sha256, .. } = tokio::task::spawn_blocking(move || spool.copy_in(&src, id))
+            .await
+            .map_err(|e| QueueError::Io(std::io::Error::other(e)))??;
+        let key = Uuid::new_v4().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO queue_items (id, idempotency_key, server_url, user_id, patient_id, encounter_id, category, \
+             title, notes, file_name, size, sha256, state, attempts, next_attempt_at, queued_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', 0, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(&key)
+        .bind(&item.server_url)
+        .bind(item.user_id.to_string())
+        .bind(item.patient_id.to_string())
+        .bind(item.encounter_id.map(|e| e.to_string()))
+        .bind(item.category.as_str())
+        .bind(&item.title)
+        .bind(&item.notes)
+        .bind(&item.file_name)
+        .bind(size as i64)
+        .bind(&sha256)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = inserted {
+            self.spool.remove(id);
+            return Err(e.into());
+        }
+        self.get(id).await?.ok_or_else(|| QueueError::Corrupt("the new row is missing".into()))
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Option<QueueItem>, QueueError> {
+        let row = sqlx::query("SELECT * FROM queue_items WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| item(&r)).transpose()
+    }
+
+    /// Every item not yet done, oldest first, then the last `done` ones.
+    pub async fn list(&self) -> Result<Vec<QueueItem>, QueueError> {
+        let rows = sqlx::query("SELECT * FROM queue_items ORDER BY queued_at, id").fetch_all(&self.pool).await?;
+        rows.iter().map(item).collect()
+    }
+
+    /// The oldest waiting item of this server and user whose time has come, marked `sending`.
+    pub async fn claim_next(
+        &self,
+        server_url: &str,
+        user_id: Uuid,
+        now_ms: i64,
+    ) -> Result<Option<QueueItem>, QueueError> {
+        let id: Option<String> = sqlx::query_scalar(
+            "UPDATE queue_items SET state = 'sending', updated_at = ?1 WHERE id = ( \
+               SELECT id FROM queue_items WHERE state = 'waiting' AND server_url = ?2 AND user_id = ?3 \
+               AND next_attempt_at <= ?1 ORDER BY queued_at, id LIMIT 1) RETURNING id",
+        )
+        .bind(now_ms)
+        .bind(server_url)
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => self.get(Uuid::parse_str(&id).map_err(|e| QueueError::Corrupt(e.to_string()))?).await,
+            None => Ok(None),
+        }
+    }
+
+    /// When the next waiting item of this server and user is due (unix ms), if any.
+    pub async fn next_due(&self, server_url: &str, user_id: Uuid) -> Result<Option<i64>, QueueError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM queue_items WHERE state = 'waiting' AND server_url = ? AND user_id = ?",
+        )
+        .bind(server_url)
+        .bind(user_id.to_string())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn mark_done(&self, id: Uuid, document_id: Uuid, now_ms: i64) -> Result<(), QueueError> {
+        sqlx::query(
+            "UPDATE queue_items SET state = 'done', document_id = ?, error_code = NULL, error_message = NULL, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(document_id.to_string())
+        .bind(now_ms)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        self.spool.remove(id);
+        Ok(())
+    }
+
+    /// Back to `waiting` until `next_at`, with the reason shown meanwhile.
+    pub async fn mark_retry(
+        &self,
+        id: Uuid,
+        next_at: i64,
+        code: &str,
+        message: &str,
+        now_ms: i64,
+    ) -> Result<(), QueueError> {
+        sqlx::query(
+            "UPDATE queue_items SET state = 'waiting', attempts = attempts + 1, next_attempt_at = ?, error_code = ?, \
+             error_message = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(next_at)
+        .bind(code)
+        .bind(message)
+        .bind(now_ms)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Back to `waiting` without counting an attempt (the session ended, not the item's fault).
+    pub async fn release(&self, id: Uuid, now_ms: i64) -> Result<(), QueueError> {
+        sqlx::query("UPDATE queue_items SET state = 'waiting', updated_at = ? WHERE id = ?")
+            .bind(now_ms)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn mark_refused(&self, id: Uuid, code: &str, message: &str, now_ms: i64) -> Result<(), QueueError> {
+        sqlx::query(
+            "UPDATE queue_items SET state = 'refused', attempts = attempts + 1, error_code = ?, error_message = ?, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(code)
+        .bind(message)
+        .bind(now_ms)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub async fn integrity_check(&self) -> Result<String, QueueError> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn item(r: &sqlx::sqlite::SqliteRow) -> Result<QueueItem, QueueError> {
+    let bad = |what: &str| QueueError::Corrupt(what.to_string());
+    let uuid = |col: &str| -> Result<Uuid, QueueError> {
+        Uuid::parse_str(&r.try_get::<String, _>(col)?).map_err(|_| bad(col))
+    };
+    let opt_uuid = |col: &str| -> Result<Option<Uuid>, QueueError> {
+        r.try_get::<Option<String>, _>(col)?.map(|s| Uuid::parse_str(&s).map_err(|_| bad(col))).transpose()
+    };
+    let category: String = r.try_get("category")?;
+    let state: String = r.try_get("state")?;
+    Ok(QueueItem {
+        id: uuid("id")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        server_url: r.try_get("server_url")?,
+        user_id: uuid("user_id")?,
+        patient_id: uuid("patient_id")?,
+        encounter_id: opt_uuid("encounter_id")?,
+        category: Category::parse(&category).ok_or_else(|| bad("category"))?,
+        title: r.try_get("title")?,
+        notes: r.try_get("notes")?,
+        file_name: r.try_get("file_name")?,
+        size: r.try_get::<i64, _>("size")? as f64,
+        sha256: r.try_get("sha256")?,
+        state: ItemState::parse(&state).ok_or_else(|| bad("state"))?,
+        attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        next_attempt_at: r.try_get::<i64, _>("next_attempt_at")? as f64,
+        error_code: r.try_get("error_code")?,
+        error_message: r.try_get("error_message")?,
+        document_id: opt_uuid("document_id")?,
+        queued_at: r.try_get::<i64, _>("queued_at")? as f64,
+    })
+}
