@@ -28,11 +28,11 @@ for db in "${@:-sqlite postgres}"; do
     echo; echo "### database: $which, storage: S3 (s3s-fs), release build, loopback"
     DATABASE_URL="$url" STORAGE_TYPE=s3 S3_ENDPOINT="$S3_ENDPOINT" S3_BUCKET="$bucket" S3_REGION=us-east-1 \
       S3_ACCESS_KEY_ID="$S3_ACCESS_KEY" S3_SECRET_ACCESS_KEY="$S3_SECRET_KEY" RUST_LOG=error \
-      ./target/release/clinicdocs-server serve --demo --listen 127.0.0.1:0 --data-dir "$data" >"$SERVICES_DIR/server.out" 2>&1 &
+      "${CARGO_TARGET_DIR:-target}"/release/clinicdocs-server serve --demo --listen 127.0.0.1:0 --data-dir "$data" >"$SERVICES_DIR/server.out" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do grep -q '^listening on' "$SERVICES_DIR/server.out" && break; sleep 0.1; done
     server=$(sed -n 's/^listening on //p' "$SERVICES_DIR/server.out")
-    ./target/release/clinicdocs-bench --server "$server" --database-url "$url" --s3-endpoint "$S3_ENDPOINT" \
+    "${CARGO_TARGET_DIR:-target}"/release/clinicdocs-bench --server "$server" --database-url "$url" --s3-endpoint "$S3_ENDPOINT" \
       --s3-bucket "$bucket" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" ${BENCH_ARGS:-}
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
   done

@@ -61,6 +61,7 @@ async fn run() -> Result<(), String> {
     match a.command.as_str() {
         "add" => {
             let category = Category::parse(a.get("category")?).ok_or("unknown --category")?;
+            let mut files = Vec::new();
             for f in &a.files {
                 let file_name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let item = NewItem {
@@ -73,7 +74,9 @@ async fn run() -> Result<(), String> {
                     notes: None,
                     file_name,
                 };
-                let q = queue.enqueue(f, item, now_ms()).await.map_err(|e| e.to_string())?;
+                files.push((f.clone(), item));
+            }
+            for q in queue.enqueue_many(files, now_ms()).await.map_err(|e| e.to_string())? {
                 println!("queued {} {}", q.id, q.sha256);
             }
         }

@@ -34,6 +34,49 @@ impl Spool {
 
     /// Copies `src` in as item `id`, durably, hashing on the way.
     pub fn copy_in(&self, src: &Path, id: Uuid) -> std::io::Result<Spooled> {
+        let s = self.copy_file(src, id)?;
+        self.sync_dir()?;
+        Ok(s)
+    }
+
+    /// Copies many files in, several at a time (their syncs overlap, which is what makes a
+    /// dropped folder quick), then syncs the folder once. Either every copy is durable, or the
+    /// error is returned and the copies made are removed.
+    pub fn copy_in_many(&self, jobs: &[(PathBuf, Uuid)]) -> std::io::Result<Vec<Spooled>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<std::sync::Mutex<Option<std::io::Result<Spooled>>>> =
+            jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let workers = jobs.len().clamp(1, 8);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((src, id)) = jobs.get(i) else { break };
+                    let r = self.copy_file(src, *id);
+                    *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                });
+            }
+        });
+        let mut done = Vec::with_capacity(jobs.len());
+        let mut failure = None;
+        for r in results {
+            match r.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                Some(Ok(s)) => done.push(s),
+                Some(Err(e)) => failure = failure.or(Some(e)),
+                None => failure = failure.or_else(|| Some(std::io::Error::other("a copy did not run"))),
+            }
+        }
+        if let Some(e) = failure {
+            for s in &done {
+                let _ = std::fs::remove_file(&s.path);
+            }
+            return Err(e);
+        }
+        self.sync_dir()?;
+        Ok(done)
+    }
+
+    fn copy_file(&self, src: &Path, id: Uuid) -> std::io::Result<Spooled> {
         let tmp = self.dir.join(format!("{id}.part"));
         let mut input = File::open(src)?;
         let mut out = File::create(&tmp)?;
@@ -53,8 +96,11 @@ impl Spool {
         drop(out);
         let path = self.path(id);
         std::fs::rename(&tmp, &path)?;
-        File::open(&self.dir)?.sync_all()?;
         Ok(Spooled { path, size, sha256: hex::encode(hash.finalize()) })
+    }
+
+    fn sync_dir(&self) -> std::io::Result<()> {
+        File::open(&self.dir)?.sync_all()
     }
 
     pub fn remove(&self, id: Uuid) {
@@ -99,5 +145,28 @@ mod tests {
         std::fs::write(dir.path().join("spool").join(format!("{}.part", Uuid::new_v4())), b"half").expect("part");
         assert_eq!(spool.sweep(&|u| u == id).expect("sweep"), 2);
         assert!(spool.path(id).exists());
+    }
+
+    #[test]
+    fn a_folder_is_copied_in_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let spool = Spool::open(dir.path().join("spool")).expect("spool");
+        let jobs: Vec<_> = (0..20)
+            .map(|i| {
+                let p = dir.path().join(format!("page{i}.jpg"));
+                std::fs::write(&p, format!("page {i}")).expect("write");
+                (p, Uuid::new_v4())
+            })
+            .collect();
+        let copied = spool.copy_in_many(&jobs).expect("copied");
+        assert_eq!(copied.len(), 20);
+        assert_eq!(std::fs::read(&copied[7].path).expect("read"), b"page 7", "in the order given");
+
+        let mut broken: Vec<_> = (0..5).map(|i| (dir.path().join(format!("page{i}.jpg")), Uuid::new_v4())).collect();
+        broken.push((dir.path().join("gone.jpg"), Uuid::new_v4()));
+        assert!(spool.copy_in_many(&broken).is_err());
+        for (_, id) in &broken {
+            assert!(!spool.path(*id).exists(), "no copy left behind");
+        }
     }
 }

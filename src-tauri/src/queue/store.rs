@@ -6,7 +6,7 @@ use clinicdocs_core::Category;
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -117,40 +117,62 @@ impl Queue {
 
     /// Copies `src` into the spool and records it; returns once both are on disk.
     pub async fn enqueue(&self, src: &Path, item: NewItem, now_ms: i64) -> Result<QueueItem, QueueError> {
-        let id = Uuid::new_v4();
+        let mut v = self.enqueue_many(vec![(src.to_path_buf(), item)], now_ms).await?;
+        v.pop().ok_or_else(|| QueueError::Corrupt("the new row is missing".into()))
+    }
+
+    /// Queues many files at once (a dropped folder): all copies durable, then all rows in one
+    /// transaction. Either every file is queued or none is.
+    pub async fn enqueue_many(
+        &self,
+        files: Vec<(PathBuf, NewItem)>,
+        now_ms: i64,
+    ) -> Result<Vec<QueueItem>, QueueError> {
+        let jobs: Vec<(PathBuf, Uuid)> = files.iter().map(|(p, _)| (p.clone(), Uuid::new_v4())).collect();
         let spool = self.spool.clone();
-        let src = src.to_path_buf();
-        let Spooled { size, sha256, .. } = tokio::task::spawn_blocking(move || spool.copy_in(&src, id))
+        let copy_jobs = jobs.clone();
+        let spooled = tokio::task::spawn_blocking(move || spool.copy_in_many(&copy_jobs))
             .await
             .map_err(|e| QueueError::Io(std::io::Error::other(e)))??;
-        let key = Uuid::new_v4().to_string();
-        let inserted = sqlx::query(
-            "INSERT INTO queue_items (id, idempotency_key, server_url, user_id, patient_id, encounter_id, category, \
-             title, notes, file_name, size, sha256, state, attempts, next_attempt_at, queued_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', 0, ?, ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(&key)
-        .bind(&item.server_url)
-        .bind(item.user_id.to_string())
-        .bind(item.patient_id.to_string())
-        .bind(item.encounter_id.map(|e| e.to_string()))
-        .bind(item.category.as_str())
-        .bind(&item.title)
-        .bind(&item.notes)
-        .bind(&item.file_name)
-        .bind(size as i64)
-        .bind(&sha256)
-        .bind(now_ms)
-        .bind(now_ms)
-        .bind(now_ms)
-        .execute(&self.pool)
+        let forget = |q: &Queue| jobs.iter().for_each(|(_, id)| q.spool.remove(*id));
+        let inserted = async {
+            let mut tx = self.pool.begin().await?;
+            for (((_, item), (_, id)), Spooled { size, sha256, .. }) in files.iter().zip(&jobs).zip(&spooled) {
+                sqlx::query(
+                    "INSERT INTO queue_items (id, idempotency_key, server_url, user_id, patient_id, encounter_id, \
+                     category, title, notes, file_name, size, sha256, state, attempts, next_attempt_at, queued_at, \
+                     updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', 0, ?, ?, ?)",
+                )
+                .bind(id.to_string())
+                .bind(Uuid::new_v4().to_string())
+                .bind(&item.server_url)
+                .bind(item.user_id.to_string())
+                .bind(item.patient_id.to_string())
+                .bind(item.encounter_id.map(|e| e.to_string()))
+                .bind(item.category.as_str())
+                .bind(&item.title)
+                .bind(&item.notes)
+                .bind(&item.file_name)
+                .bind(*size as i64)
+                .bind(sha256)
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        }
         .await;
         if let Err(e) = inserted {
-            self.spool.remove(id);
+            forget(self);
             return Err(e.into());
         }
-        self.get(id).await?.ok_or_else(|| QueueError::Corrupt("the new row is missing".into()))
+        let mut out = Vec::with_capacity(jobs.len());
+        for (_, id) in &jobs {
+            out.push(self.get(*id).await?.ok_or_else(|| QueueError::Corrupt("a new row is missing".into()))?);
+        }
+        Ok(out)
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Option<QueueItem>, QueueError> {
