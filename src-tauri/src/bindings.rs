@@ -4,7 +4,7 @@
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::{documents, export, patients, session, upload};
+    use crate::commands::{documents, export, patients, queue, session, upload};
     use crate::error;
     use crate::settings::RecentPatient;
     use clinicdocs_core::{annotation, api, limits, Category, Role};
@@ -34,7 +34,8 @@ mod tests {
             session::CategoryInfo, session::AppInfo, session::Permissions, session::SessionInfo,
             patients::PatientFile, RecentPatient,
             documents::DocumentItem, documents::DocumentFilter,
-            upload::FileCheck, upload::UploadRequest, upload::UploadProgress,
+            upload::FileCheck, upload::UploadRequest,
+            crate::queue::ItemState, crate::queue::QueueItem, crate::queue::Requeue, queue::QueueProgress,
             export::ZipProgress, export::SavedFile,
         );
         format!(

@@ -15,7 +15,7 @@ pub mod state;
 pub mod token_store;
 pub mod zip_export;
 
-use commands::{documents, export, patients, session, upload};
+use commands::{documents, export, patients, queue as queue_cmd, session, upload};
 use state::AppState;
 use tauri::Manager;
 
@@ -36,7 +36,10 @@ pub fn run() {
             if let Ok(lib) = paths.resolve(media::pdf::LIBRARY_FILE, tauri::path::BaseDirectory::Resource) {
                 media::pdf::use_library(lib);
             }
-            app.manage(AppState::new(config_dir, cache_dir));
+            let queue_dir = paths.app_data_dir()?.join("queue");
+            let queue = tauri::async_runtime::block_on(queue::Queue::open(&queue_dir))?;
+            app.manage(AppState::new(config_dir, cache_dir, queue));
+            tauri::async_runtime::spawn(queue_cmd::run_worker(app.handle().clone()));
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, |ctx, request, responder| {
@@ -61,7 +64,10 @@ pub fn run() {
             documents::pdf_page_count,
             upload::pick_files,
             upload::check_file,
-            upload::upload_document,
+            queue_cmd::queue_upload,
+            queue_cmd::queue_items,
+            queue_cmd::queue_discard,
+            queue_cmd::queue_resend,
             export::save_document,
             export::download_all,
         ])

@@ -5,6 +5,7 @@
 use crate::api_client::ApiClient;
 use crate::error::{CommandError, CommandResult};
 use crate::media::MediaCache;
+use crate::queue::Queue;
 use crate::settings::Settings;
 use clinicdocs_core::api::{Document, Me};
 use std::collections::HashMap;
@@ -29,10 +30,13 @@ pub struct AppState {
     pub documents: Mutex<HashMap<Uuid, Document>>,
     /// Files chosen for upload that the media scheme may preview, by preview id.
     pub previews: Mutex<HashMap<Uuid, PathBuf>>,
+    /// The durable upload queue, and the bell that wakes its worker (new item, sign-in).
+    pub queue: Queue,
+    pub queue_wake: tokio::sync::Notify,
 }
 
 impl AppState {
-    pub fn new(config_dir: PathBuf, cache_dir: PathBuf) -> Self {
+    pub fn new(config_dir: PathBuf, cache_dir: PathBuf, queue: Queue) -> Self {
         AppState {
             session: RwLock::new(None),
             settings: Mutex::new(Settings::load(&config_dir)),
@@ -40,6 +44,8 @@ impl AppState {
             media: MediaCache::new(cache_dir),
             documents: Mutex::new(HashMap::new()),
             previews: Mutex::new(HashMap::new()),
+            queue,
+            queue_wake: tokio::sync::Notify::new(),
         }
     }
 

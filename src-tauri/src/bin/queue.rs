@@ -73,6 +73,7 @@ async fn run() -> Result<(), String> {
                     title: clinicdocs_desktop::commands::upload::title_from_file_name(&file_name),
                     notes: None,
                     file_name,
+                    idempotency_key: None,
                 };
                 files.push((f.clone(), item));
             }
@@ -87,7 +88,10 @@ async fn run() -> Result<(), String> {
             let user = a.uuid("user")?;
             loop {
                 let jitter = rand::random::<f64>();
-                match worker::step(&queue, &client, user, now_ms, jitter, |_, _| {}).await.map_err(|e| e.to_string())? {
+                match worker::step(&queue, &client, user, now_ms, jitter, |_, _, _| {})
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
                     Step::Idle(None) => break,
                     Step::Idle(Some(at)) => {
                         let wait = (at - now_ms()).clamp(10, 60_000) as u64;

@@ -4,5 +4,6 @@
 pub mod documents;
 pub mod export;
 pub mod patients;
+pub mod queue;
 pub mod session;
 pub mod upload;

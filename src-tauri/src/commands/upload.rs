@@ -1,8 +1,7 @@
-//! The upload form: choosing files, checking them here before sending (type from the bytes,
-//! size, visit and pool limits, with the server's own messages), and sending one.
+//! The upload form: choosing files and checking them here before they are queued (type from
+//! the bytes, size, visit and pool limits, with the server's own messages). Sending is the
+//! queue's job (`commands::queue`).
 
-use crate::api_client::UploadFields;
-use crate::commands::documents::DocumentItem;
 use crate::dialogs;
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
@@ -12,7 +11,7 @@ use clinicdocs_core::media::{inspect_document, MediaError};
 use clinicdocs_core::{names, Category};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use tauri::{AppHandle, Emitter, State};
+use tauri::State;
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -126,19 +125,8 @@ pub struct UploadRequest {
     pub idempotency_key: String,
 }
 
-/// The event `upload_document` emits while the file goes out.
-pub const UPLOAD_PROGRESS_EVENT: &str = "upload-progress";
-
-/// How much of one form's file has been sent; `idempotency_key` says which form.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct UploadProgress {
-    pub idempotency_key: String,
-    pub sent: f64,
-    pub total: f64,
-}
-
 /// Calls `emit` when the whole percentage sent changes (at most about 100 times a file).
-fn per_percent(mut emit: impl FnMut(u64, u64) + Send + Sync) -> impl FnMut(u64, u64) + Send + Sync {
+pub fn per_percent(mut emit: impl FnMut(u64, u64) + Send + Sync) -> impl FnMut(u64, u64) + Send + Sync {
     let mut last = None;
     move |sent, total| {
         let pct = (sent * 100).checked_div(total).unwrap_or(100);
@@ -149,13 +137,8 @@ fn per_percent(mut emit: impl FnMut(u64, u64) + Send + Sync) -> impl FnMut(u64, 
     }
 }
 
-#[tauri::command]
-pub async fn upload_document(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    request: UploadRequest,
-) -> CommandResult<DocumentItem> {
-    let active = state.active().await?;
+/// The form's title and notes as the server will accept them, or its message why not.
+pub fn title_and_notes(request: &UploadRequest) -> CommandResult<(String, Option<String>)> {
     let title =
         names::validate_title(&request.title).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?;
     let notes = match request.notes.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
@@ -164,29 +147,7 @@ pub async fn upload_document(
         }
         None => None,
     };
-    let path = PathBuf::from(&request.path);
-    let bytes = read(&path).await?;
-    let limits = PlanLimits::of(active.me.org.plan);
-    if bytes.len() as u64 > limits.max_file_bytes {
-        let msg = clinicdocs_core::limits::messages::file_too_large(Some(bytes.len() as u64), limits.max_file_bytes);
-        return Err(CommandError::api(ErrorCode::FileTooLarge, msg));
-    }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
-    let fields = UploadFields {
-        patient_id: request.patient_id,
-        category: request.category,
-        title,
-        notes,
-        encounter_id: request.encounter_id,
-    };
-    let key = request.idempotency_key.clone();
-    let progress = per_percent(move |sent, total| {
-        let p = UploadProgress { idempotency_key: key.clone(), sent: sent as f64, total: total as f64 };
-        let _ = app.emit(UPLOAD_PROGRESS_EVENT, p);
-    });
-    let resp = active.client.upload(&fields, &file_name, bytes, &request.idempotency_key, progress).await?;
-    state.remember_documents(std::slice::from_ref(&resp.document));
-    Ok(DocumentItem::of(resp.document, &active.me))
+    Ok((title, notes))
 }
 
 #[cfg(test)]

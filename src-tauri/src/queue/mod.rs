@@ -6,4 +6,4 @@ pub mod spool;
 pub mod store;
 pub mod worker;
 
-pub use store::{ItemState, NewItem, Queue, QueueError, QueueItem};
+pub use store::{ItemState, NewItem, Queue, QueueError, QueueItem, Requeue};

@@ -57,6 +57,8 @@ pub struct NewItem {
     pub title: String,
     pub notes: Option<String>,
     pub file_name: String,
+    /// The form's own key, so sending one form twice queues it once; made here when `None`.
+    pub idempotency_key: Option<String>,
 }
 
 /// One queued file as the queue panel shows it.
@@ -85,6 +87,21 @@ pub struct QueueItem {
     pub document_id: Option<Uuid>,
     /// Unix ms.
     pub queued_at: f64,
+}
+
+/// What a receptionist may change before sending a refused item again.
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+pub struct Requeue {
+    pub category: Option<Category>,
+    pub title: Option<String>,
+    /// `Some(None)` unlinks the visit.
+    #[serde(default, deserialize_with = "double_option")]
+    #[ts(optional)]
+    pub encounter_id: Option<Option<Uuid>>,
+}
+
+fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Uuid>>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
 }
 
 #[derive(Clone)]
@@ -144,7 +161,7 @@ impl Queue {
                      updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', 0, ?, ?, ?)",
                 )
                 .bind(id.to_string())
-                .bind(Uuid::new_v4().to_string())
+                .bind(item.idempotency_key.clone().unwrap_or_else(|| Uuid::new_v4().to_string()))
                 .bind(&item.server_url)
                 .bind(item.user_id.to_string())
                 .bind(item.patient_id.to_string())
@@ -173,6 +190,14 @@ impl Queue {
             out.push(self.get(*id).await?.ok_or_else(|| QueueError::Corrupt("a new row is missing".into()))?);
         }
         Ok(out)
+    }
+
+    pub async fn by_key(&self, key: &str) -> Result<Option<QueueItem>, QueueError> {
+        let row = sqlx::query("SELECT * FROM queue_items WHERE idempotency_key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| item(&r)).transpose()
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Option<QueueItem>, QueueError> {
@@ -282,6 +307,39 @@ impl Queue {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Removes an item that is not being sent and not done (a wrong file, a refusal given up).
+    pub async fn discard(&self, id: Uuid) -> Result<bool, QueueError> {
+        let r = sqlx::query("DELETE FROM queue_items WHERE id = ? AND state IN ('waiting', 'refused')")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 1 {
+            self.spool.remove(id);
+        }
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Sends a refused item again, with what the receptionist changed; the idempotency key
+    /// stays, as the file is the same.
+    pub async fn requeue(&self, id: Uuid, change: &Requeue, now_ms: i64) -> Result<bool, QueueError> {
+        let r = sqlx::query(
+            "UPDATE queue_items SET state = 'waiting', attempts = 0, next_attempt_at = ?, error_code = NULL, \
+             error_message = NULL, category = COALESCE(?, category), title = COALESCE(?, title), \
+             encounter_id = CASE WHEN ? THEN ? ELSE encounter_id END, updated_at = ? \
+             WHERE id = ? AND state = 'refused'",
+        )
+        .bind(now_ms)
+        .bind(change.category.map(|c| c.as_str()))
+        .bind(change.title.as_deref())
+        .bind(change.encounter_id.is_some())
+        .bind(change.encounter_id.flatten().map(|e| e.to_string()))
+        .bind(now_ms)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

@@ -69,21 +69,22 @@ pub enum Step {
     NeedsSignIn,
 }
 
-/// Sends the next due item of this client's server and user. `progress(sent, total)` follows
-/// the bytes of the item being sent.
+/// Sends the next due item of this client's server and user. `progress(item, sent, total)`
+/// follows the bytes of the item being sent.
 pub async fn step(
     queue: &Queue,
     client: &ApiClient,
     user_id: Uuid,
     now_ms: impl Fn() -> i64,
     jitter: f64,
-    progress: impl FnMut(u64, u64) + Send + Sync + 'static,
+    mut progress: impl FnMut(Uuid, u64, u64) + Send + Sync + 'static,
 ) -> Result<Step, QueueError> {
     let server = client.base().as_str().to_string();
     let Some(item) = queue.claim_next(&server, user_id, now_ms()).await? else {
         return Ok(Step::Idle(queue.next_due(&server, user_id).await?));
     };
-    let result = send(queue, client, &item, progress).await;
+    let id = item.id;
+    let result = send(queue, client, &item, move |sent, total| progress(id, sent, total)).await;
     let now = now_ms();
     Ok(match result {
         Ok(document) => {

@@ -149,7 +149,25 @@ export type UploadRequest = { path: string, patient_id: string, category: Catego
  */
 idempotency_key: string, };
 
-export type UploadProgress = { idempotency_key: string, sent: number, total: number, };
+export type ItemState = "waiting" | "sending" | "done" | "refused";
+
+export type QueueItem = { id: string, idempotency_key: string, patient_id: string, encounter_id: string | null, category: Category, title: string, notes: string | null, file_name: string, size: number, sha256: string, state: ItemState, attempts: number, 
+/**
+ * Unix ms.
+ */
+next_attempt_at: number, error_code: string | null, error_message: string | null, document_id: string | null, 
+/**
+ * Unix ms.
+ */
+queued_at: number, };
+
+export type Requeue = { category: Category | null, title: string | null, 
+/**
+ * `Some(None)` unlinks the visit.
+ */
+encounter_id?: string | null, };
+
+export type QueueProgress = { id: string, sent: number, total: number, };
 
 export type ZipProgress = { done: number, total: number, title: string, };
 

@@ -11,11 +11,13 @@ import type {
   FileCheck,
   Patient,
   PatientFile,
+  QueueItem,
+  QueueProgress,
+  Requeue,
   RecentPatient,
   SavedFile,
   SessionInfo,
   StorageUsage,
-  UploadProgress,
   UploadRequest,
   ZipProgress,
 } from './bindings';
@@ -35,7 +37,10 @@ type Commands = {
   pdf_page_count: [{ id: string }, number];
   pick_files: [Record<string, never>, string[]];
   check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
-  upload_document: [{ request: UploadRequest }, DocumentItem];
+  queue_upload: [{ request: UploadRequest }, QueueItem];
+  queue_items: [Record<string, never>, QueueItem[]];
+  queue_discard: [{ id: string }, null];
+  queue_resend: [{ id: string; change: Requeue }, null];
   save_document: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
 };
@@ -58,8 +63,12 @@ export function onZipProgress(f: (p: ZipProgress) => void): Promise<UnlistenFn> 
   return listen<ZipProgress>('zip-progress', (ev) => f(ev.payload));
 }
 
-export function onUploadProgress(f: (p: UploadProgress) => void): Promise<UnlistenFn> {
-  return listen<UploadProgress>('upload-progress', (ev) => f(ev.payload));
+export function onQueueChanged(f: () => void): Promise<UnlistenFn> {
+  return listen<null>('queue-changed', () => f());
+}
+
+export function onQueueProgress(f: (p: QueueProgress) => void): Promise<UnlistenFn> {
+  return listen<QueueProgress>('queue-progress', (ev) => f(ev.payload));
 }
 
 /** A picture served by the app's `clinicdocs://` scheme (see src-tauri/src/media/scheme.rs). */

@@ -179,22 +179,54 @@
         problems: f.problems ?? [],
       };
     },
-    upload_document: async ({ request }) => {
-      const total = files[request.path]?.size ?? 1000;
-      const progress = (sent) => emit('upload-progress', { idempotency_key: request.idempotency_key, sent, total });
-      progress(Math.round(total * 0.4));
-      if (window.__fake.uploadGate) await window.__fake.uploadGate;
-      progress(total);
-      const d = doc(request.title, request.category, files[request.path]?.content_type ?? 'application/pdf', {
+    // The upload queue: items wait, are sent by a pretend worker (which a test can hold with
+    // `window.__fake.sendGate`), and end sent or refused (`window.__fake.refuseNext`).
+    queue_upload: ({ request }) => {
+      const known = queue.find((q) => q.idempotency_key === request.idempotency_key);
+      if (known) return known;
+      const f = files[request.path] ?? { size: 1000, content_type: 'application/pdf' };
+      const q = {
+        id: `q-${queue.length + 1}`,
+        idempotency_key: request.idempotency_key,
+        patient_id: request.patient_id,
         encounter_id: request.encounter_id,
+        category: request.category,
+        title: request.title,
         notes: request.notes,
-        uploaded_by: user.id,
-        uploaded_by_name: user.name,
-        created_at: iso(now),
-      });
-      documents.push(d);
-      usage = { ...usage, used_bytes: usage.used_bytes + d.file_size, document_count: usage.document_count + 1 };
-      return withRights(d);
+        file_name: request.path.split('/').pop(),
+        size: f.size,
+        sha256: '',
+        state: 'waiting',
+        attempts: 0,
+        next_attempt_at: now,
+        error_code: null,
+        error_message: null,
+        document_id: null,
+        queued_at: Date.now(),
+        content_type: f.content_type,
+      };
+      queue.push(q);
+      emit('queue-changed', null);
+      setTimeout(() => send(q), 0);
+      return q;
+    },
+    queue_items: () => queue.map((q) => ({ ...q })),
+    queue_discard: ({ id }) => {
+      const i = queue.findIndex((q) => q.id === id && (q.state === 'waiting' || q.state === 'refused'));
+      if (i < 0) return err('conflict', 'This upload is being sent or was sent already.');
+      queue.splice(i, 1);
+      emit('queue-changed', null);
+      return null;
+    },
+    queue_resend: ({ id, change }) => {
+      const q = queue.find((x) => x.id === id && x.state === 'refused');
+      if (!q) return err('conflict', 'Only a refused upload can be sent again.');
+      Object.assign(q, { state: 'waiting', error_code: null, error_message: null, attempts: 0 });
+      if (change.category) q.category = change.category;
+      if (change.title) q.title = change.title;
+      emit('queue-changed', null);
+      setTimeout(() => send(q), 0);
+      return null;
     },
     save_document: ({ id }) => ({ path: `/home/reception/Downloads/${id}.pdf`, files: 1 }),
     download_all: async ({ ids, zipName }) => {
@@ -208,6 +240,34 @@
       return { path: `/home/doctor/Downloads/${zipName}.zip`, files: ids.length };
     },
   };
+
+  const queue = [];
+  async function send(q) {
+    q.state = 'sending';
+    emit('queue-changed', null);
+    emit('queue-progress', { id: q.id, sent: Math.round(q.size * 0.4), total: q.size });
+    if (window.__fake.sendGate) await window.__fake.sendGate;
+    const refusal = window.__fake.refuseNext;
+    if (refusal) {
+      window.__fake.refuseNext = null;
+      Object.assign(q, { state: 'refused', attempts: q.attempts + 1, error_code: refusal.code, error_message: refusal.message });
+      emit('queue-changed', null);
+      return;
+    }
+    emit('queue-progress', { id: q.id, sent: q.size, total: q.size });
+    const d = doc(q.title, q.category, q.content_type ?? 'application/pdf', {
+      encounter_id: q.encounter_id,
+      notes: q.notes,
+      uploaded_by: user.id,
+      uploaded_by_name: user.name,
+      created_at: iso(now),
+      file_size: q.size,
+    });
+    documents.push(d);
+    usage = { ...usage, used_bytes: usage.used_bytes + d.file_size, document_count: usage.document_count + 1 };
+    Object.assign(q, { state: 'done', document_id: d.id });
+    emit('queue-changed', null);
+  }
 
   function emit(event, payload) {
     for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
@@ -254,7 +314,8 @@
   window.__fake = {
     emit,
     zipGate: null,
-    uploadGate: null,
+    sendGate: null,
+    refuseNext: null,
     failNext: (cmd, code, message, times = 1) => (failures[cmd] = { code, message, times }),
     documents: () => documents,
   };

@@ -198,7 +198,7 @@ test('upload form: file from the dialog, title from its name, type required, vis
 
     await dialog.getByRole('button', { name: 'Upload' }).click();
     await dialog.getByRole('alert').filter({ hasText: 'Choose the document type.' }).waitFor();
-    assert.equal((await callsTo(page, 'upload_document')).length, 0, 'nothing is sent without a type');
+    assert.equal((await callsTo(page, 'queue_upload')).length, 0, 'nothing is queued without a type');
     await noSeriousViolations(page, 'the upload form with a missing type');
 
     await dialog.getByLabel('Document type (required)').selectOption('referral');
@@ -206,19 +206,25 @@ test('upload form: file from the dialog, title from its name, type required, vis
     await dialog.getByLabel('Notes').fill('Brought by the patient');
     await dialog.getByLabel('Visit').selectOption('e-2');
     await page.evaluate(() => {
-      window.__fake.uploadGate = new Promise((ok) => (window.__releaseUpload = ok));
+      window.__fake.sendGate = new Promise((ok) => (window.__releaseSend = ok));
     });
     await dialog.getByRole('button', { name: 'Upload' }).click();
-    const bar = dialog.getByRole('progressbar', { name: 'Upload progress' });
-    await dialog.getByText('Uploading: 188 KB of 469 KB').waitFor();
-    assert.equal(await bar.getAttribute('aria-valuenow'), '40');
-    assert.equal(await dialog.getByRole('button', { name: 'Uploading…' }).isDisabled(), true, 'one send per form at a time');
-    await noSeriousViolations(page, 'the upload form while sending');
-    await page.evaluate(() => window.__releaseUpload());
-    await page.getByRole('status').filter({ hasText: '“CBC report from Dr Lee” was uploaded.' }).waitFor();
-    assert.equal(await dialog.count(), 0, 'the form closes after the upload');
+    await page.getByRole('status').filter({ hasText: '“CBC report from Dr Lee” is in the upload queue' }).waitFor();
+    assert.equal(await dialog.count(), 0, 'the form closes once the file is queued');
 
-    const [sent] = await callsTo(page, 'upload_document');
+    const queue = page.getByTestId('queue');
+    const item = queue.getByTestId('queue-item').filter({ hasText: 'CBC report from Dr Lee' });
+    await item.getByText('Sending').waitFor();
+    const bar = item.getByRole('progressbar', { name: 'Sending CBC report from Dr Lee' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=queue-item] [role=progressbar]')?.getAttribute('aria-valuenow') !== '0');
+    assert.equal(await bar.getAttribute('aria-valuenow'), String(Math.round(480000 * 0.4)), 'byte-accurate progress');
+    assert.match(await queue.innerText(), /1 to send/i);
+    await noSeriousViolations(page, 'the upload queue while sending');
+    await page.evaluate(() => window.__releaseSend());
+    await item.getByText('Sent', { exact: true }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=document]')].some((d) => d.dataset.title === 'CBC report from Dr Lee'));
+
+    const [sent] = await callsTo(page, 'queue_upload');
     assert.equal(sent.request.path, scan);
     assert.equal(sent.request.category, 'referral');
     assert.equal(sent.request.encounter_id, 'e-2');
@@ -234,7 +240,7 @@ test('upload form: file from the dialog, title from its name, type required, vis
   }
 });
 
-test('upload form: limits are shown before sending, and the server’s own refusal is shown without losing the form', async () => {
+test('upload: limits are shown before queueing; a refusal by the server stays in the queue with its message until fixed and sent again', async () => {
   const big = '/scans/mri.tiff';
   const ok = '/scans/consent.pdf';
   const { page, close } = await mariaOpen({
@@ -257,17 +263,22 @@ test('upload form: limits are shown before sending, and the server’s own refus
     await dialog.getByRole('button', { name: 'Choose another file…' }).click();
     await dialog.getByText('consent.pdf').waitFor();
     assert.equal(await dialog.getByTestId('upload-problems').count(), 0);
-    await page.evaluate(() => window.__fake.failNext('upload_document', 'visit_limit_reached', 'This visit already has 5 documents, the most one visit can hold.'));
+    await page.evaluate(() => {
+      window.__fake.refuseNext = { code: 'visit_limit_reached', message: 'This visit already has 5 documents, the most one visit can hold.' };
+    });
     await dialog.getByRole('button', { name: 'Upload' }).click();
-    await dialog.getByTestId('upload-error').filter({ hasText: 'This visit already has 5 documents' }).waitFor();
-    assert.equal(await dialog.getByLabel('File name').inputValue(), 'consent', 'the form keeps what was typed');
-    assert.equal(await dialog.getByLabel('Document type (required)').inputValue(), 'imaging');
+    const item = page.getByTestId('queue-item').filter({ hasText: 'consent' });
+    await item.getByRole('alert').filter({ hasText: 'This visit already has 5 documents' }).waitFor();
+    assert.equal(await item.getAttribute('data-state'), 'refused', 'not retried by itself');
+    await noSeriousViolations(page, 'a refused upload in the queue');
 
-    await dialog.getByRole('button', { name: 'Upload' }).click();
-    await page.getByRole('status').filter({ hasText: 'was uploaded' }).waitFor();
-    const sent = await callsTo(page, 'upload_document');
-    assert.equal(sent.length, 2);
-    assert.equal(sent[0].request.idempotency_key, sent[1].request.idempotency_key, 'a retry of the same form sends the same key');
+    await item.getByLabel('Type').selectOption('consent');
+    await item.getByLabel('Name').fill('Consent for surgery');
+    await item.getByRole('button', { name: 'Send again' }).click();
+    await page.getByTestId('queue-item').filter({ hasText: 'Consent for surgery' }).getByText('Sent', { exact: true }).waitFor();
+    const [resent] = await callsTo(page, 'queue_resend');
+    assert.deepEqual(resent.change, { category: 'consent', title: 'Consent for surgery' });
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=document]')].some((d) => d.dataset.title === 'Consent for surgery'));
   } finally {
     await close();
   }

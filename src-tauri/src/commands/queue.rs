@@ -1,0 +1,170 @@
+//! The upload queue as the window sees it: handing a file to the queue (returns once it is
+//! safely on disk), the list with each item's state, discarding or resending a refused item,
+//! and the worker that sends items while someone is signed in. Changes reach the UI as
+//! `queue-changed` events, bytes as `queue-progress`; the window title counts what is unsent.
+
+use crate::commands::upload::{per_percent, title_and_notes, UploadRequest};
+use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::queue::worker::{self, Step};
+use crate::queue::{ItemState, NewItem, QueueError, QueueItem, Requeue};
+use crate::state::AppState;
+use clinicdocs_core::api::ErrorCode;
+use clinicdocs_core::limits::PlanLimits;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager, State};
+use ts_rs::TS;
+use uuid::Uuid;
+
+pub const QUEUE_CHANGED_EVENT: &str = "queue-changed";
+pub const QUEUE_PROGRESS_EVENT: &str = "queue-progress";
+
+/// Bytes of the item being sent.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct QueueProgress {
+    pub id: Uuid,
+    pub sent: f64,
+    pub total: f64,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn queue_error(e: QueueError) -> CommandError {
+    match e {
+        QueueError::Io(io) => {
+            CommandError::local(LocalCode::FileAccess, format!("The file could not be queued: {io}."))
+        }
+        other => CommandError::local(LocalCode::FileAccess, other.to_string()),
+    }
+}
+
+/// Tells the window the queue changed and retitles it with the count of unsent items.
+async fn changed(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let unsent = match state.queue.list().await {
+        Ok(items) => items.iter().filter(|i| matches!(i.state, ItemState::Waiting | ItemState::Sending)).count(),
+        Err(_) => 0,
+    };
+    if let Some(w) = app.get_webview_window("main") {
+        let title = match unsent {
+            0 => "Clinic Documents".to_string(),
+            1 => "Clinic Documents — 1 upload waiting".to_string(),
+            n => format!("Clinic Documents — {n} uploads waiting"),
+        };
+        let _ = w.set_title(&title);
+    }
+    let _ = app.emit(QUEUE_CHANGED_EVENT, ());
+}
+
+/// Copies the file into the queue and returns; the worker sends it.
+#[tauri::command]
+pub async fn queue_upload(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: UploadRequest,
+) -> CommandResult<QueueItem> {
+    let active = state.active().await?;
+    if let Some(already) = state.queue.by_key(&request.idempotency_key).await.map_err(queue_error)? {
+        return Ok(already); // the same form sent twice
+    }
+    let (title, notes) = title_and_notes(&request)?;
+    let path = PathBuf::from(&request.path);
+    let size = tokio::fs::metadata(&path).await.map_err(|e| CommandError::file(&path, &e))?.len();
+    let limits = PlanLimits::of(active.me.org.plan);
+    if size > limits.max_file_bytes {
+        let msg = clinicdocs_core::limits::messages::file_too_large(Some(size), limits.max_file_bytes);
+        return Err(CommandError::api(ErrorCode::FileTooLarge, msg));
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+    let item = NewItem {
+        server_url: active.client.base().as_str().to_string(),
+        user_id: active.me.user.id,
+        patient_id: request.patient_id,
+        encounter_id: request.encounter_id,
+        category: request.category,
+        title,
+        notes,
+        file_name,
+        idempotency_key: Some(request.idempotency_key.clone()),
+    };
+    let queued = state.queue.enqueue(&path, item, now_ms()).await.map_err(queue_error)?;
+    state.queue_wake.notify_one();
+    changed(&app).await;
+    Ok(queued)
+}
+
+/// This user's items on this server, oldest first.
+#[tauri::command]
+pub async fn queue_items(state: State<'_, AppState>) -> CommandResult<Vec<QueueItem>> {
+    let active = state.active().await?;
+    let server = active.client.base().as_str().to_string();
+    let items = state.queue.list().await.map_err(queue_error)?;
+    Ok(items.into_iter().filter(|i| i.user_id == active.me.user.id && i.server_url == server).collect())
+}
+
+#[tauri::command]
+pub async fn queue_discard(app: AppHandle, state: State<'_, AppState>, id: Uuid) -> CommandResult<()> {
+    if !state.queue.discard(id).await.map_err(queue_error)? {
+        return Err(CommandError::api(ErrorCode::Conflict, "This upload is being sent or was sent already."));
+    }
+    changed(&app).await;
+    Ok(())
+}
+
+/// Sends a refused item again, with the receptionist's changes.
+#[tauri::command]
+pub async fn queue_resend(app: AppHandle, state: State<'_, AppState>, id: Uuid, change: Requeue) -> CommandResult<()> {
+    if !state.queue.requeue(id, &change, now_ms()).await.map_err(queue_error)? {
+        return Err(CommandError::api(ErrorCode::Conflict, "Only a refused upload can be sent again."));
+    }
+    state.queue_wake.notify_one();
+    changed(&app).await;
+    Ok(())
+}
+
+/// Sends queued items for as long as the app runs, while someone is signed in.
+pub async fn run_worker(app: AppHandle) {
+    let state = app.state::<AppState>();
+    changed(&app).await;
+    loop {
+        let active = state.session.read().await.clone();
+        let Some(active) = active else {
+            state.queue_wake.notified().await;
+            continue;
+        };
+        // One item per step: its progress events, at most one per whole percent.
+        let emitter = app.clone();
+        let mut report: Option<Box<dyn FnMut(u64, u64) + Send + Sync>> = None;
+        let progress = move |id: Uuid, sent: u64, total: u64| {
+            let f = report.get_or_insert_with(|| {
+                let e = emitter.clone();
+                Box::new(per_percent(move |s, t| {
+                    let _ = e.emit(QUEUE_PROGRESS_EVENT, QueueProgress { id, sent: s as f64, total: t as f64 });
+                }))
+            });
+            f(sent, total);
+        };
+        match worker::step(&state.queue, &active.client, active.me.user.id, now_ms, rand::random(), progress).await {
+            Ok(Step::Idle(None)) => state.queue_wake.notified().await,
+            Ok(Step::Idle(Some(at))) => {
+                let wait = Duration::from_millis((at - now_ms()).clamp(50, 300_000) as u64);
+                tokio::select! {
+                    _ = state.queue_wake.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+            Ok(Step::Sent { .. } | Step::Retrying { .. } | Step::Refused { .. }) => changed(&app).await,
+            Ok(Step::NeedsSignIn) => {
+                changed(&app).await;
+                state.queue_wake.notified().await;
+            }
+            Err(e) => {
+                tracing::error!("upload queue: {e}");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
