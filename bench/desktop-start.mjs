@@ -26,7 +26,7 @@ const RUNS = Number(process.env.BENCH_START_RUNS || 5);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const work = mkdtempSync(join(tmpdir(), 'clinicdocs-bench-start-'));
-const server = await startServer(SERVER_BIN, work);
+const { url: server } = await startServer(SERVER_BIN, work);
 
 // Documents for Maria Garcia, straight through the API.
 async function seed() {

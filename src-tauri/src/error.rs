@@ -70,6 +70,10 @@ impl CommandError {
     pub fn is(&self, code: ErrorCode) -> bool {
         self.code == CommandErrorCode::Api(code)
     }
+
+    pub fn is_local(&self, code: LocalCode) -> bool {
+        self.code == CommandErrorCode::Local(code)
+    }
 }
 
 impl From<ErrorBody> for CommandError {

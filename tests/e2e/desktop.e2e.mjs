@@ -3,7 +3,8 @@
 // The story of issue 3: sign in; pick a patient; upload a PDF and a JPEG through the form; see
 // both thumbnails; filter by type; viewer to PDF page 2 and → to the next document; the gauge
 // moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
-// admin deletes; a restart signs in again from the keyring. Screenshots go to $E2E_OUT.
+// admin deletes; a restart signs in again from the keyring; files queued while the server is
+// down survive closing the app and arrive once when it is back. Screenshots go to $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,8 @@ async function step(name, f) {
   }
 }
 
-const server = await startServer(SERVER_BIN, work);
+let serverProc = await startServer(SERVER_BIN, work);
+const server = serverProc.url;
 const files = join(work, 'files');
 mkdirSync(files);
 const pdfPath = join(files, 'CBC-Report-Apr2026.pdf');
@@ -93,6 +95,17 @@ async function openPatient(name) {
   await s.waitFor('#patient-results [role=option]', 'search results');
   await s.type(box, KEY.Enter);
   await until(async () => (await s.text(await s.find('#docs-title'))) === name, `the Documents tab of ${name}`);
+}
+
+/** Hands a file to the queue through the form, without waiting for it to be sent. */
+async function queueFile(path, category) {
+  writeFileSync(pickList, path + '\n');
+  await s.click(await s.waitFor('[data-testid=open-upload]'));
+  await s.click(await s.waitFor('[data-testid=choose-file]'));
+  await until(async () => (await s.exec('return document.querySelector("dialog[open] input[maxlength=\'200\']")?.value')) !== '', 'the title from the file name');
+  await s.select('dialog[open] select[required]', category);
+  await s.click(await s.find('dialog[open] button[type=submit]'));
+  await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the form to close once queued');
 }
 
 async function upload(path, category) {
@@ -208,6 +221,31 @@ try {
     const who = await s.text(await s.find('.who'));
     assert.match(who, /Alex Admin/);
     await shot('07-restarted.png');
+  });
+
+  await step('offline: files queued while the server is down wait, survive closing the app, and arrive once', async () => {
+    await openPatient('Maria Garcia');
+    await until(async () => (await docTitles()).length === 1, 'the one document left');
+    await serverProc.stop();
+    const lab = join(files, 'Lab results May.pdf');
+    writeFileSync(lab, pdf(2));
+    const card = join(files, 'insurance card.jpg');
+    execFileSync('convert', ['-size', '900x560', 'gradient:#eeeeee-#336699', '-quality', '85', card]);
+    await queueFile(lab, 'lab');
+    await queueFile(card, 'insurance');
+    await until(async () => (await s.text(await s.find('[data-testid=queue]'))).includes('cannot be reached'), 'the offline notice');
+    const states = await s.exec('return [...document.querySelectorAll("[data-testid=queue-item]")].map((e) => e.dataset.state)');
+    assert.ok(states.filter((x) => x === 'waiting' || x === 'sending').length >= 2, `both wait: ${states}`);
+    await shot('08-offline-queue.png');
+    await s.end(); // the app closes with both unsent
+    serverProc = await serverProc.restart();
+    s = await Session.start(driver, APP_BIN);
+    await s.waitFor('[data-testid=storage-gauge]', 'the signed-in window again');
+    await openPatient('Maria Garcia');
+    await until(async () => (await docTitles()).length === 3, 'both queued files on the server', 40000);
+    const titles = (await docTitles()).sort();
+    assert.deepEqual(titles, ['CBC-Report-Apr2026', 'Lab results May', 'insurance card'], 'each exactly once');
+    await shot('09-arrived.png');
   });
 } catch {
   // reported by step()

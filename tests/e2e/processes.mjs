@@ -21,15 +21,25 @@ export function freePort() {
   });
 }
 
-/** `clinicdocs-server serve --demo` on 127.0.0.1:0 with its data in `dir`; resolves to its URL. */
-export async function startServer(bin, dir) {
-  const child = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'server')], {
+/**
+ * `clinicdocs-server serve --demo` on a free loopback port with its data in `dir`. Resolves to
+ * `{ url, stop(), restart() }`: `restart` serves the same data on the same port again.
+ */
+export async function startServer(bin, dir, port = 0) {
+  const child = spawn(bin, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'server')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  return until(() => out.match(/^listening on (http:\S+)/m)?.[1], 'the server to listen', 30000);
+  const url = await until(() => out.match(/^listening on (http:\S+)/m)?.[1], 'the server to listen', 30000);
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  return { url, stop, restart: async () => (await stop(), startServer(bin, dir, Number(new URL(url).port))) };
 }
 
 /** tauri-driver on free ports, with `env` for the app it will start; resolves to its URL. */

@@ -125,6 +125,15 @@ pub async fn queue_resend(app: AppHandle, state: State<'_, AppState>, id: Uuid, 
     Ok(())
 }
 
+/// A session began (sign-in or restored): this user's waiting items are tried at once.
+pub async fn session_started(state: &AppState, active: &crate::state::Active) {
+    let server = active.client.base().as_str().to_string();
+    if let Err(e) = state.queue.make_due(&server, active.me.user.id, now_ms()).await {
+        tracing::warn!("upload queue: {e}");
+    }
+    state.queue_wake.notify_one();
+}
+
 /// Sends queued items for as long as the app runs, while someone is signed in.
 pub async fn run_worker(app: AppHandle) {
     let state = app.state::<AppState>();

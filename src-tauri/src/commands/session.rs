@@ -111,7 +111,7 @@ pub async fn restore_session(state: State<'_, AppState>) -> CommandResult<Option
         Ok(me) => {
             let active = Active { client, me };
             *state.session.write().await = Some(active.clone());
-            state.queue_wake.notify_one();
+            crate::commands::queue::session_started(&state, &active).await;
             Ok(Some(info(&active)))
         }
         Err(e) if e.is(ErrorCode::Unauthorized) => {
@@ -141,7 +141,7 @@ pub async fn sign_in(
     });
     let active = Active { client, me };
     *state.session.write().await = Some(active.clone());
-    state.queue_wake.notify_one();
+    crate::commands::queue::session_started(&state, &active).await;
     if let Err(e) = keyring {
         tracing::warn!("{e}");
     }

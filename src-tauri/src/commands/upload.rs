@@ -3,7 +3,7 @@
 //! queue's job (`commands::queue`).
 
 use crate::dialogs;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
 use clinicdocs_core::limits::{precheck, Pending, PlanLimits};
@@ -80,24 +80,23 @@ pub async fn check_file(
             Err(e) => problems.push(CommandError::from(MediaError::Corrupt(e.to_string()))),
         }
     }
-    let (usage, visit_documents) = {
-        let c = &active.client;
-        let usage = c.storage().await?;
-        let visit = match encounter_id {
-            Some(id) => c.encounters(patient_id).await?.into_iter().find(|e| e.id == id).map(|e| e.document_count),
-            None => None,
-        };
-        (usage, visit)
-    };
-    let pending = Pending {
-        size,
-        pool_used: u64::try_from(usage.used_bytes).unwrap_or(0),
-        pool_quota: u64::try_from(usage.quota_bytes).unwrap_or(0),
-        visit_documents: visit_documents.and_then(|n| u64::try_from(n).ok()),
-        earlier_in_visit: 0,
-        earlier_bytes: 0,
-    };
-    problems.extend(precheck(&limits, &pending).into_iter().map(|(code, msg)| CommandError::api(code, msg)));
+    // The pool and the visit are the server's to know. Offline, the file is still checked here
+    // and can be queued; the server checks those two when it is back.
+    match server_counts(&active.client, patient_id, encounter_id).await {
+        Ok((usage, visit_documents)) => {
+            let pending = Pending {
+                size,
+                pool_used: u64::try_from(usage.used_bytes).unwrap_or(0),
+                pool_quota: u64::try_from(usage.quota_bytes).unwrap_or(0),
+                visit_documents: visit_documents.and_then(|n| u64::try_from(n).ok()),
+                earlier_in_visit: 0,
+                earlier_bytes: 0,
+            };
+            problems.extend(precheck(&limits, &pending).into_iter().map(|(code, msg)| CommandError::api(code, msg)));
+        }
+        Err(e) if e.is_local(LocalCode::ServerUnreachable) => {}
+        Err(e) => return Err(e),
+    }
     Ok(FileCheck {
         path: path.to_string_lossy().into_owned(),
         suggested_title: title_from_file_name(&file_name),
@@ -107,6 +106,19 @@ pub async fn check_file(
         preview_id,
         problems,
     })
+}
+
+async fn server_counts(
+    c: &crate::api_client::ApiClient,
+    patient_id: Uuid,
+    encounter_id: Option<Uuid>,
+) -> CommandResult<(clinicdocs_core::api::StorageUsage, Option<i64>)> {
+    let usage = c.storage().await?;
+    let visit = match encounter_id {
+        Some(id) => c.encounters(patient_id).await?.into_iter().find(|e| e.id == id).map(|e| e.document_count),
+        None => None,
+    };
+    Ok((usage, visit))
 }
 
 async fn read(path: &Path) -> CommandResult<Vec<u8>> {

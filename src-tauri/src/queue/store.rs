@@ -237,6 +237,21 @@ impl Queue {
         }
     }
 
+    /// Makes this user's waiting items due now (a fresh session: the network may be back).
+    pub async fn make_due(&self, server_url: &str, user_id: Uuid, now_ms: i64) -> Result<(), QueueError> {
+        sqlx::query(
+            "UPDATE queue_items SET next_attempt_at = ? WHERE state = 'waiting' AND server_url = ? AND user_id = ? \
+             AND next_attempt_at > ?",
+        )
+        .bind(now_ms)
+        .bind(server_url)
+        .bind(user_id.to_string())
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// When the next waiting item of this server and user is due (unix ms), if any.
     pub async fn next_due(&self, server_url: &str, user_id: Uuid) -> Result<Option<i64>, QueueError> {
         Ok(sqlx::query_scalar(
