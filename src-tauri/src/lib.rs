@@ -49,6 +49,11 @@ pub fn run() {
                 responder.respond(media::scheme::handle(&state, request).await);
             });
         })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                queue_cmd::on_close_requested(window, api);
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             session::app_info,
             session::restore_session,
@@ -68,6 +73,7 @@ pub fn run() {
             queue_cmd::queue_items,
             queue_cmd::queue_discard,
             queue_cmd::queue_resend,
+            queue_cmd::close_anyway,
             export::save_document,
             export::download_all,
         ])

@@ -33,6 +33,10 @@ pub struct AppState {
     /// The durable upload queue, and the bell that wakes its worker (new item, sign-in).
     pub queue: Queue,
     pub queue_wake: tokio::sync::Notify,
+    /// Uploads not yet sent, as last counted (read when the window is asked to close).
+    pub unsent: std::sync::atomic::AtomicUsize,
+    /// The user chose to close with uploads unsent.
+    pub close_confirmed: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -46,6 +50,8 @@ impl AppState {
             previews: Mutex::new(HashMap::new()),
             queue,
             queue_wake: tokio::sync::Notify::new(),
+            unsent: std::sync::atomic::AtomicUsize::new(0),
+            close_confirmed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

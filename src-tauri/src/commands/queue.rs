@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 pub const QUEUE_CHANGED_EVENT: &str = "queue-changed";
 pub const QUEUE_PROGRESS_EVENT: &str = "queue-progress";
+/// Asked of the window when it is being closed with uploads unsent; payload: how many.
+pub const CLOSE_WITH_UNSENT_EVENT: &str = "close-with-unsent";
 
 /// Bytes of the item being sent.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -48,6 +50,7 @@ async fn changed(app: &AppHandle) {
         Ok(items) => items.iter().filter(|i| matches!(i.state, ItemState::Waiting | ItemState::Sending)).count(),
         Err(_) => 0,
     };
+    state.unsent.store(unsent, std::sync::atomic::Ordering::SeqCst);
     if let Some(w) = app.get_webview_window("main") {
         let title = match unsent {
             0 => "Clinic Documents".to_string(),
@@ -125,6 +128,30 @@ pub async fn queue_resend(app: AppHandle, state: State<'_, AppState>, id: Uuid, 
     Ok(())
 }
 
+/// Whether closing the window should first ask: uploads are unsent and the user has not
+/// already said to close anyway.
+pub fn ask_before_close(unsent: usize, confirmed: bool) -> bool {
+    unsent > 0 && !confirmed
+}
+
+/// Called by the window when it is asked to close: stops the close and asks the UI when
+/// uploads are unsent (they are kept either way; the question is whether to stop now).
+pub fn on_close_requested(window: &tauri::Window, api: &tauri::CloseRequestApi) {
+    let state = window.state::<AppState>();
+    let unsent = state.unsent.load(std::sync::atomic::Ordering::SeqCst);
+    if ask_before_close(unsent, state.close_confirmed.load(std::sync::atomic::Ordering::SeqCst)) {
+        api.prevent_close();
+        let _ = window.emit(CLOSE_WITH_UNSENT_EVENT, unsent);
+    }
+}
+
+/// The user chose to close with uploads unsent.
+#[tauri::command]
+pub async fn close_anyway(window: tauri::Window, state: State<'_, AppState>) -> CommandResult<()> {
+    state.close_confirmed.store(true, std::sync::atomic::Ordering::SeqCst);
+    window.close().map_err(|e| CommandError::local(LocalCode::BadResponse, e.to_string()))
+}
+
 /// A session began (sign-in or restored): this user's waiting items are tried at once.
 pub async fn session_started(state: &AppState, active: &crate::state::Active) {
     let server = active.client.base().as_str().to_string();
@@ -175,5 +202,17 @@ pub async fn run_worker(app: AppHandle) {
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ask_before_close;
+
+    #[test]
+    fn closing_with_unsent_uploads_asks_once() {
+        assert!(ask_before_close(2, false));
+        assert!(!ask_before_close(2, true), "the user said close anyway");
+        assert!(!ask_before_close(0, false), "nothing unsent: close at once");
     }
 }

@@ -41,6 +41,7 @@ type Commands = {
   queue_items: [Record<string, never>, QueueItem[]];
   queue_discard: [{ id: string }, null];
   queue_resend: [{ id: string; change: Requeue }, null];
+  close_anyway: [Record<string, never>, null];
   save_document: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
 };
@@ -65,6 +66,11 @@ export function onZipProgress(f: (p: ZipProgress) => void): Promise<UnlistenFn> 
 
 export function onQueueChanged(f: () => void): Promise<UnlistenFn> {
   return listen<null>('queue-changed', () => f());
+}
+
+/** The window is being closed while `n` uploads are unsent. */
+export function onCloseWithUnsent(f: (n: number) => void): Promise<UnlistenFn> {
+  return listen<number>('close-with-unsent', (ev) => f(ev.payload));
 }
 
 export function onQueueProgress(f: (p: QueueProgress) => void): Promise<UnlistenFn> {

@@ -228,6 +228,10 @@
       setTimeout(() => send(q), 0);
       return null;
     },
+    close_anyway: () => {
+      window.__closed = true;
+      return null;
+    },
     save_document: ({ id }) => ({ path: `/home/reception/Downloads/${id}.pdf`, files: 1 }),
     download_all: async ({ ids, zipName }) => {
       const hold = window.__fake.zipGate;

@@ -472,3 +472,23 @@ test('keyboard: Tab reaches every action of a document with a visible focus ring
     await close();
   }
 });
+
+test('closing the window with uploads unsent asks first; Keep open is the default', async () => {
+  const { page, close } = await app({ signedIn: true });
+  try {
+    await page.getByTestId('storage-gauge').waitFor();
+    await page.evaluate(() => window.__fake.emit('close-with-unsent', 3));
+    const ask = page.getByRole('dialog', { name: 'Close with 3 uploads not sent?' });
+    await ask.getByText('They stay safely on this computer').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Keep open');
+    await noSeriousViolations(page, 'the close warning');
+    await page.keyboard.press('Enter');
+    await ask.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => window.__closed ?? false), false, 'kept open');
+    await page.evaluate(() => window.__fake.emit('close-with-unsent', 1));
+    await page.getByRole('dialog', { name: 'Close with 1 upload not sent?' }).getByTestId('close-anyway').click();
+    await page.waitForFunction(() => window.__closed === true);
+  } finally {
+    await close();
+  }
+});
