@@ -23,6 +23,9 @@ pub struct Settings {
     pub email: Option<String>,
     #[serde(default)]
     pub recent_patients: Vec<RecentPatient>,
+    /// Who signed in last on `server_url`, so the app can open offline with the kept token.
+    #[serde(default)]
+    pub last_me: Option<clinicdocs_core::api::Me>,
 }
 
 impl Settings {

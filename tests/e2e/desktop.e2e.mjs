@@ -223,7 +223,7 @@ try {
     await shot('07-restarted.png');
   });
 
-  await step('offline: files queued while the server is down wait, survive closing the app, and arrive once', async () => {
+  await step('offline: files queued while the server is down wait, survive closing the app and starting it offline, and arrive once', async () => {
     await openPatient('Maria Garcia');
     await until(async () => (await docTitles()).length === 1, 'the one document left');
     await serverProc.stop();
@@ -238,14 +238,19 @@ try {
     assert.ok(states.filter((x) => x === 'waiting' || x === 'sending').length >= 2, `both wait: ${states}`);
     await shot('08-offline-queue.png');
     await s.end(); // the app closes with both unsent
-    serverProc = await serverProc.restart();
+    // Started again while the server is still down: it opens offline with the kept token.
     s = await Session.start(driver, APP_BIN);
-    await s.waitFor('[data-testid=storage-gauge]', 'the signed-in window again');
+    await until(async () => (await s.exec('return document.body.innerText')).includes('Working offline'), 'the offline window');
+    await until(async () => (await s.findAll('[data-testid=queue-item]')).length === 2, 'both uploads still queued');
+    await shot('09-offline-start.png');
+    serverProc = await serverProc.restart();
+    await s.click(await s.find('.banner.offline button'));
+    await until(async () => !(await s.exec('return document.body.innerText')).includes('Working offline'), 'back online');
     await openPatient('Maria Garcia');
     await until(async () => (await docTitles()).length === 3, 'both queued files on the server', 40000);
     const titles = (await docTitles()).sort();
     assert.deepEqual(titles, ['CBC-Report-Apr2026', 'Lab results May', 'insurance card'], 'each exactly once');
-    await shot('09-arrived.png');
+    await shot('10-arrived.png');
   });
 } catch {
   // reported by step()

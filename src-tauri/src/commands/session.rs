@@ -1,7 +1,7 @@
 //! Signing in and out, and what the first screen needs.
 
 use crate::api_client::{parse_server_url, ApiClient};
-use crate::error::CommandResult;
+use crate::error::{CommandResult, LocalCode};
 use crate::state::{Active, AppState};
 use crate::token_store::TokenStore;
 use clinicdocs_core::api::{ErrorCode, Me};
@@ -71,6 +71,9 @@ pub struct SessionInfo {
     pub me: Me,
     pub server_url: String,
     pub can: Permissions,
+    /// Opened with the kept token while the server could not be reached: uploads can be
+    /// queued, nothing can be read until it is back.
+    pub offline: bool,
 }
 
 fn info(active: &Active) -> SessionInfo {
@@ -78,6 +81,7 @@ fn info(active: &Active) -> SessionInfo {
         me: active.me.clone(),
         server_url: active.client.base().to_string(),
         can: Permissions::of(&active.me),
+        offline: false,
     }
 }
 
@@ -107,19 +111,26 @@ pub async fn restore_session(state: State<'_, AppState>) -> CommandResult<Option
     let store = TokenStore::for_server(url.as_str());
     let Some(token) = store.load() else { return Ok(None) };
     let client = ApiClient::new(url, Some(token))?;
-    match client.me().await {
+    let (me, offline) = match client.me().await {
         Ok(me) => {
-            let active = Active { client, me };
-            *state.session.write().await = Some(active.clone());
-            crate::commands::queue::session_started(&state, &active).await;
-            Ok(Some(info(&active)))
+            state.update_settings(|s| s.last_me = Some(me.clone()));
+            (me, false)
         }
         Err(e) if e.is(ErrorCode::Unauthorized) => {
             store.delete();
-            Ok(None)
+            return Ok(None);
         }
-        Err(e) => Err(e),
-    }
+        // The network is down: open with who signed in last, so files can still be queued.
+        Err(e) if e.is_local(LocalCode::ServerUnreachable) => match settings.last_me {
+            Some(me) => (me, true),
+            None => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
+    let active = Active { client, me };
+    *state.session.write().await = Some(active.clone());
+    crate::commands::queue::session_started(&state, &active).await;
+    Ok(Some(SessionInfo { offline, ..info(&active) }))
 }
 
 #[tauri::command]
@@ -138,6 +149,7 @@ pub async fn sign_in(
     state.update_settings(|s| {
         s.server_url = Some(url.to_string());
         s.email = Some(me.user.email.clone());
+        s.last_me = Some(me.clone());
     });
     let active = Active { client, me };
     *state.session.write().await = Some(active.clone());

@@ -99,7 +99,12 @@ export type Permissions = { upload: Array<Category>, annotate: boolean, delete: 
  */
 max_file_bytes: number, max_files_per_visit: number, documents_enabled: boolean, };
 
-export type SessionInfo = { me: Me, server_url: string, can: Permissions, };
+export type SessionInfo = { me: Me, server_url: string, can: Permissions, 
+/**
+ * Opened with the kept token while the server could not be reached: uploads can be
+ * queued, nothing can be read until it is back.
+ */
+offline: boolean, };
 
 export type PatientFile = { patient: Patient, 
 /**

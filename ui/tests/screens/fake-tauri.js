@@ -29,6 +29,7 @@
   const uploadable = role === 'billing' ? ['insurance'] : categories.map((c) => c.value);
   const mayTouch = (d) => clinicalForAll || d.category === 'insurance' || (role === 'receptionist' && d.uploaded_by === user.id);
   const session = {
+    offline: false,
     me: { user, org },
     server_url: 'http://127.0.0.1:8080',
     can: {
@@ -113,7 +114,7 @@
       max_title_chars: 200,
       max_notes_chars: 2000,
     }),
-    restore_session: () => (signedIn ? session : null),
+    restore_session: () => (signedIn ? { ...session, offline: !!window.__fake.offline } : null),
     sign_in: ({ serverUrl, email, password }) => {
       if (!/^https?:\/\//.test(serverUrl)) return err('invalid_server_url', `“${serverUrl}” is not a server address. Use the form https://clinic.example.org.`);
       if (password !== 'demo' || email !== user.email) return err('invalid_credentials', 'The email or password is not right.');
@@ -319,6 +320,7 @@
     emit,
     zipGate: null,
     sendGate: null,
+    offline: !!scenario.offline,
     refuseNext: null,
     failNext: (cmd, code, message, times = 1) => (failures[cmd] = { code, message, times }),
     documents: () => documents,

@@ -492,3 +492,21 @@ test('closing the window with uploads unsent asks first; Keep open is the defaul
     await close();
   }
 });
+
+test('opening while the server is down: working offline is said, files can still be queued, Try again goes back online', async () => {
+  const scan = '/scans/referral.pdf';
+  const { page, close } = await app({ signedIn: true, offline: true, picks: [[scan]], files: { [scan]: { size: 5000, content_type: 'application/pdf' } } });
+  try {
+    const banner = page.getByRole('status').filter({ hasText: 'Working offline' });
+    await banner.waitFor();
+    await noSeriousViolations(page, 'working offline');
+    await page.evaluate(() => {
+      window.__fake.offline = false;
+    });
+    await banner.getByRole('button', { name: 'Try again' }).click();
+    await banner.waitFor({ state: 'detached' });
+    assert.ok((await callsTo(page, 'recent_patients')).length >= 2, 'back online, the lists are read again');
+  } finally {
+    await close();
+  }
+});
