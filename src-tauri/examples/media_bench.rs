@@ -16,12 +16,15 @@ use std::time::{Duration, Instant};
 
 const EDGE: u32 = 256;
 
+/// Whatever stopped the benchmark; it only prints it.
+type BenchError = Box<dyn std::error::Error>;
+
 struct Args {
     dir: PathBuf,
     reps: usize,
 }
 
-fn args() -> Result<Args, String> {
+fn args() -> Result<Args, BenchError> {
     let mut dir = None;
     let mut reps = 9;
     let mut it = std::env::args().skip(1);
@@ -29,14 +32,14 @@ fn args() -> Result<Args, String> {
         match a.as_str() {
             "--dir" => dir = it.next().map(PathBuf::from),
             "--reps" => reps = it.next().and_then(|r| r.parse().ok()).ok_or("--reps needs a number")?,
-            other => return Err(format!("unknown argument {other}; usage: media_bench --dir DIR [--reps N]")),
+            other => return Err(format!("unknown argument {other}; usage: media_bench --dir DIR [--reps N]").into()),
         }
     }
     Ok(Args { dir: dir.ok_or("--dir DIR (the folder bench/desktop.sh filled) is required")?, reps })
 }
 
 /// Median wall time of `reps` runs after one warm-up run.
-fn median(reps: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<Duration, String> {
+fn median(reps: usize, mut f: impl FnMut() -> Result<(), BenchError>) -> Result<Duration, BenchError> {
     f()?;
     let mut times = Vec::with_capacity(reps);
     for _ in 0..reps {
@@ -48,21 +51,21 @@ fn median(reps: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<Dura
     Ok(times[times.len() / 2])
 }
 
-fn run(cmd: &mut Command) -> Result<(), String> {
+fn run(cmd: &mut Command) -> Result<(), BenchError> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)))
+        Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into())
     }
 }
 
-fn read(p: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+fn read(p: &Path) -> Result<Vec<u8>, BenchError> {
+    Ok(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?)
 }
 
-fn write(p: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()))
+fn write(p: &Path, bytes: &[u8]) -> Result<(), BenchError> {
+    Ok(std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()))?)
 }
 
 fn ms(d: Duration) -> String {
@@ -79,7 +82,7 @@ fn row(what: &str, app: Duration, reference: &str, r: Duration, target: Option<f
     println!("{what:<44} app {:>10}   {reference:<28} {:>10}   ratio {ratio:>5.2}×   {verdict}", ms(app), ms(r));
 }
 
-fn image_thumb(a: &Args, name: &str, kind: FileKind, target: Option<f64>) -> Result<(), String> {
+fn image_thumb(a: &Args, name: &str, kind: FileKind, target: Option<f64>) -> Result<(), BenchError> {
     let input = a.dir.join(name);
     let out = a.dir.join("out");
     let app = median(a.reps, || {
@@ -112,7 +115,7 @@ fn image_thumb(a: &Args, name: &str, kind: FileKind, target: Option<f64>) -> Res
 }
 
 /// libjpeg-turbo's decode at 1/8 scale and nothing else: the floor of the JPEG path.
-fn scaled_decode(bytes: &[u8]) -> Result<(), String> {
+fn scaled_decode(bytes: &[u8]) -> Result<(), BenchError> {
     let mut d = turbojpeg::Decompressor::new().map_err(|e| e.to_string())?;
     let f = turbojpeg::ScalingFactor::ONE_EIGHTH;
     d.set_scaling_factor(f).map_err(|e| e.to_string())?;
@@ -124,10 +127,10 @@ fn scaled_decode(bytes: &[u8]) -> Result<(), String> {
         height: h.height,
         format: turbojpeg::PixelFormat::RGB,
     };
-    d.decompress(bytes, img.as_deref_mut()).map_err(|e| e.to_string())
+    Ok(d.decompress(bytes, img.as_deref_mut())?)
 }
 
-fn pdf_rows(a: &Args) -> Result<(), String> {
+fn pdf_rows(a: &Args) -> Result<(), BenchError> {
     let input = a.dir.join("report-20p.pdf");
     let out = a.dir.join("out");
     let thumb = median(a.reps, || {
@@ -161,14 +164,13 @@ fn pdf_rows(a: &Args) -> Result<(), String> {
     let reps = a.reps.min(5);
     let all = median(reps, || {
         let bytes = read(&input)?;
-        pdf::with_document(&bytes, |doc| {
+        Ok(pdf::with_document(&bytes, |doc| {
             for i in 0..20 {
                 let jpeg = pdf::render_open_page(doc, i, pdf::Size::Dpi(150.0))?;
                 let _ = std::fs::write(out.join(format!("app-p{}-150.jpg", i + 1)), &jpeg);
             }
             Ok(())
-        })
-        .map_err(|e| e.to_string())
+        })?)
     })?;
     let mall = median(reps, || {
         run(Command::new("mutool")

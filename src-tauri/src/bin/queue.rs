@@ -16,6 +16,21 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use uuid::Uuid;
 
+/// What can stop the tool, each with its own message.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Queue(#[from] clinicdocs_desktop::queue::QueueError),
+    #[error("{}", .0.message)]
+    Command(#[from] clinicdocs_desktop::error::CommandError),
+}
+
+fn usage(msg: impl Into<String>) -> CliError {
+    CliError::Usage(msg.into())
+}
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -26,15 +41,15 @@ struct Args {
     files: Vec<PathBuf>,
 }
 
-fn args() -> Result<Args, String> {
+fn args() -> Result<Args, CliError> {
     let mut it = std::env::args().skip(1);
-    let command = it.next().ok_or("usage: clinicdocs-queue add|drain|check --dir D …")?;
+    let command = it.next().ok_or_else(|| usage("usage: clinicdocs-queue add|drain|check --dir D …"))?;
     let mut flags = HashMap::new();
     let mut files = Vec::new();
     while let Some(a) = it.next() {
         match a.strip_prefix("--") {
             Some(name) => {
-                let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+                let v = it.next().ok_or_else(|| usage(format!("--{name} needs a value")))?;
                 flags.insert(name.to_string(), v);
             }
             None => files.push(PathBuf::from(a)),
@@ -44,23 +59,23 @@ fn args() -> Result<Args, String> {
 }
 
 impl Args {
-    fn get(&self, k: &str) -> Result<&str, String> {
-        self.flags.get(k).map(String::as_str).ok_or_else(|| format!("--{k} is required"))
+    fn get(&self, k: &str) -> Result<&str, CliError> {
+        self.flags.get(k).map(String::as_str).ok_or_else(|| usage(format!("--{k} is required")))
     }
-    fn uuid(&self, k: &str) -> Result<Uuid, String> {
-        Uuid::parse_str(self.get(k)?).map_err(|e| format!("--{k}: {e}"))
+    fn uuid(&self, k: &str) -> Result<Uuid, CliError> {
+        Uuid::parse_str(self.get(k)?).map_err(|e| usage(format!("--{k}: {e}")))
     }
-    fn server(&self) -> Result<String, String> {
-        Ok(parse_server_url(self.get("server")?).map_err(|e| e.message)?.as_str().to_string())
+    fn server(&self) -> Result<String, CliError> {
+        Ok(parse_server_url(self.get("server")?)?.as_str().to_string())
     }
 }
 
-async fn run() -> Result<(), String> {
+async fn run() -> Result<(), CliError> {
     let a = args()?;
-    let queue = Queue::open(&PathBuf::from(a.get("dir")?)).await.map_err(|e| e.to_string())?;
+    let queue = Queue::open(&PathBuf::from(a.get("dir")?)).await?;
     match a.command.as_str() {
         "add" => {
-            let category = Category::parse(a.get("category")?).ok_or("unknown --category")?;
+            let category = Category::parse(a.get("category")?).ok_or_else(|| usage("unknown --category"))?;
             let mut files = Vec::new();
             for f in &a.files {
                 let file_name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -77,21 +92,17 @@ async fn run() -> Result<(), String> {
                 };
                 files.push((f.clone(), item));
             }
-            for q in queue.enqueue_many(files, now_ms()).await.map_err(|e| e.to_string())? {
+            for q in queue.enqueue_many(files, now_ms()).await? {
                 println!("queued {} {}", q.id, q.sha256);
             }
         }
         "drain" => {
-            let token = std::env::var("CLINICDOCS_TOKEN").map_err(|_| "set CLINICDOCS_TOKEN")?;
-            let client = ApiClient::new(parse_server_url(a.get("server")?).map_err(|e| e.message)?, Some(token))
-                .map_err(|e| e.message)?;
+            let token = std::env::var("CLINICDOCS_TOKEN").map_err(|_| usage("set CLINICDOCS_TOKEN"))?;
+            let client = ApiClient::new(parse_server_url(a.get("server")?)?, Some(token))?;
             let user = a.uuid("user")?;
             loop {
                 let jitter = rand::random::<f64>();
-                match worker::step(&queue, &client, user, now_ms, jitter, |_, _, _| {})
-                    .await
-                    .map_err(|e| e.to_string())?
-                {
+                match worker::step(&queue, &client, user, now_ms, jitter, |_, _, _| {}).await? {
                     Step::Idle(None) => break,
                     Step::Idle(Some(at)) => {
                         let wait = (at - now_ms()).clamp(10, 60_000) as u64;
@@ -102,14 +113,14 @@ async fn run() -> Result<(), String> {
                         println!("retry {item} in {} ms: {}", at - now_ms(), error.message)
                     }
                     Step::Refused { item, error } => println!("refused {item}: {}", error.message),
-                    Step::NeedsSignIn => return Err("the session ended; sign in again".into()),
+                    Step::NeedsSignIn => return Err(usage("the session ended; sign in again")),
                 }
             }
         }
         "check" => {
-            let items = queue.list().await.map_err(|e| e.to_string())?;
+            let items = queue.list().await?;
             let count = |s: ItemState| items.iter().filter(|i| i.state == s).count();
-            println!("integrity {}", queue.integrity_check().await.map_err(|e| e.to_string())?);
+            println!("integrity {}", queue.integrity_check().await?);
             println!(
                 "waiting {} sending {} done {} refused {}",
                 count(ItemState::Waiting),
@@ -118,7 +129,7 @@ async fn run() -> Result<(), String> {
                 count(ItemState::Refused)
             );
         }
-        other => return Err(format!("unknown command {other}")),
+        other => return Err(usage(format!("unknown command {other}"))),
     }
     queue.close().await;
     Ok(())
