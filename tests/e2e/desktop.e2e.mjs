@@ -108,14 +108,10 @@ async function queueFile(path, category) {
   await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the form to close once queued');
 }
 
+/** Uploads through the form and waits until the server has it (it shows in the list). */
 async function upload(path, category) {
-  writeFileSync(pickList, path + '\n');
-  await s.click(await s.waitFor('[data-testid=open-upload]'));
-  await s.click(await s.waitFor('[data-testid=choose-file]'));
-  await until(async () => (await s.exec('return document.querySelector("dialog[open] input[maxlength=\'200\']")?.value')) !== '', 'the title from the file name');
-  await s.select('dialog[open] select[required]', category);
   const before = (await docTitles()).length;
-  await s.click(await s.find('dialog[open] button[type=submit]'));
+  await queueFile(path, category);
   await until(async () => (await docTitles()).length === before + 1, 'the new document in the list');
 }
 
