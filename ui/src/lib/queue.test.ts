@@ -36,7 +36,7 @@ describe('upload queue panel', () => {
       item('c', 'refused'),
       item('d', 'done'),
     ];
-    expect(queueSummary(items, { a: 1500 })).toEqual({ unsent: 2, percent: 38, offline: true });
+    expect(queueSummary(items, { a: 1500 })).toEqual({ unsent: 2, percent: 38, offline: true, refused: 1 });
     expect(queueSummary([item('x', 'waiting')], {}).offline).toBe(false);
   });
 });

@@ -13,6 +13,8 @@ export interface QueueSummary {
   percent: number;
   /** Some item waits because the server could not be reached. */
   offline: boolean;
+  /** Refused by the server, waiting for a person. */
+  refused: number;
 }
 
 export function queueSummary(items: QueueItem[], sent: Record<string, number>): QueueSummary {
@@ -23,5 +25,6 @@ export function queueSummary(items: QueueItem[], sent: Record<string, number>): 
     unsent: open.length,
     percent: total ? Math.round((done / total) * 100) : 0,
     offline: open.some((q) => q.state === 'waiting' && q.error_code === 'server_unreachable'),
+    refused: items.filter((q) => q.state === 'refused').length,
   };
 }

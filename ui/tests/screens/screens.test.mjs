@@ -223,6 +223,7 @@ test('upload form: file from the dialog, title from its name, type required, vis
     await page.evaluate(() => window.__releaseSend());
     await item.getByText('Sent', { exact: true }).waitFor();
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=document]')].some((d) => d.dataset.title === 'CBC report from Dr Lee'));
+    await page.getByRole('status').filter({ hasText: 'is in the upload queue' }).waitFor({ state: 'detached' });
 
     const [sent] = await callsTo(page, 'queue_upload');
     assert.equal(sent.request.path, scan);
@@ -270,6 +271,7 @@ test('upload: limits are shown before queueing; a refusal by the server stays in
     const item = page.getByTestId('queue-item').filter({ hasText: 'consent' });
     await item.getByRole('alert').filter({ hasText: 'This visit already has 5 documents' }).waitFor();
     assert.equal(await item.getAttribute('data-state'), 'refused', 'not retried by itself');
+    assert.match(await page.getByTestId('queue').innerText(), /0 to send · 1 refused/i);
     await noSeriousViolations(page, 'a refused upload in the queue');
 
     await item.getByLabel('Type').selectOption('consent');
