@@ -7,7 +7,8 @@ use pdfium_render::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
+/// Bound once; a failure is kept too, so every later page says the same thing at once.
+static PDFIUM: OnceLock<Result<Pdfium, PdfError>> = OnceLock::new();
 static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
 
 /// The file name of the library on this platform.
@@ -19,7 +20,7 @@ pub const LIBRARY_FILE: &str = if cfg!(target_os = "windows") {
     "libpdfium.so"
 };
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PdfError {
     #[error(
         "PDF pages cannot be shown on this computer: the PDF engine is missing ({0}). Reinstall Clinic Documents."
@@ -59,11 +60,13 @@ fn pdfium() -> Result<&'static Pdfium, PdfError> {
     PDFIUM
         .get_or_init(|| {
             let found = candidates().into_iter().find(|p| p.is_file());
-            let path = found.ok_or_else(|| format!("{LIBRARY_FILE} not found"))?;
-            Pdfium::bind_to_library(&path).map(Pdfium::new).map_err(|e| format!("{}: {e}", path.display()))
+            let path = found.ok_or_else(|| PdfError::EngineMissing(format!("{LIBRARY_FILE} not found")))?;
+            Pdfium::bind_to_library(&path)
+                .map(Pdfium::new)
+                .map_err(|e| PdfError::EngineMissing(format!("{}: {e}", path.display())))
         })
         .as_ref()
-        .map_err(|e| PdfError::EngineMissing(e.clone()))
+        .map_err(Clone::clone)
 }
 
 /// How big to draw a page.
