@@ -228,6 +228,11 @@ pub struct BatchItem {
     pub title: String,
     pub notes: Option<String>,
     pub encounter_id: Option<Uuid>,
+    /// The file's own idempotency key, as the `Idempotency-Key` header of a single upload: a
+    /// batch sent again (its answer was lost) returns the documents stored the first time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -165,7 +165,14 @@ fn to_item(f: TextFields) -> ApiResult<BatchItem> {
         None => None,
         Some(s) => Some(Uuid::parse_str(s).map_err(|_| bad("visit id"))?),
     };
-    Ok(BatchItem { patient_id, category, title: f.title.ok_or_else(|| missing("name"))?, notes: f.notes, encounter_id })
+    Ok(BatchItem {
+        patient_id,
+        category,
+        title: f.title.ok_or_else(|| missing("name"))?,
+        notes: f.notes,
+        encounter_id,
+        idempotency_key: None,
+    })
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -173,12 +180,14 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
         return Ok(None);
     };
     let s = v.to_str().map_err(|_| ApiError::BadRequest("The Idempotency-Key header must be plain text.".into()))?;
+    valid_key(s).map(|k| Some(k.to_string()))
+}
+
+fn valid_key(s: &str) -> ApiResult<&str> {
     if s.is_empty() || s.len() > 200 || !s.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::BadRequest(
-            "The Idempotency-Key header must be 1 to 200 visible ASCII characters.".into(),
-        ));
+        return Err(ApiError::BadRequest("An idempotency key must be 1 to 200 visible ASCII characters.".into()));
     }
-    Ok(Some(s.to_string()))
+    Ok(s)
 }
 
 async fn upload_response(state: &AppState, row: &DocumentRow) -> ApiResult<UploadResponse> {
@@ -186,8 +195,9 @@ async fn upload_response(state: &AppState, row: &DocumentRow) -> ApiResult<Uploa
     Ok(UploadResponse { document: row.to_api()?, download_url })
 }
 
-/// What an earlier upload with the same key means for this one.
-async fn replay(state: &AppState, caller: &Caller, key: &str, sha256: &str) -> ApiResult<Option<UploadResponse>> {
+/// What an earlier upload with the same key means for this one: the document it stored, a
+/// conflict when that was another file, or nothing when the key is new.
+async fn earlier_upload(state: &AppState, caller: &Caller, key: &str, sha256: &str) -> ApiResult<Option<DocumentRow>> {
     let Some(row) = state.db.document_by_idempotency_key(caller.org_id(), key).await? else {
         return Ok(None);
     };
@@ -197,7 +207,14 @@ async fn replay(state: &AppState, caller: &Caller, key: &str, sha256: &str) -> A
     if row.deleted_at.is_some() {
         return Err(ApiError::Conflict("This file was uploaded earlier and has since been deleted.".into()));
     }
-    Ok(Some(upload_response(state, &row).await?))
+    Ok(Some(row))
+}
+
+async fn replay(state: &AppState, caller: &Caller, key: &str, sha256: &str) -> ApiResult<Option<UploadResponse>> {
+    match earlier_upload(state, caller, key, sha256).await? {
+        Some(row) => Ok(Some(upload_response(state, &row).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Upload one document. The same `Idempotency-Key` with the same file returns the same document (200).
@@ -327,27 +344,47 @@ async fn receive_batch(state: &AppState, caller: &Caller, multipart: &mut Multip
         )));
     }
 
-    // Check every file; keep going after a failure so that each file's status is known.
+    let mut keys = std::collections::HashSet::new();
+    for item in &manifest {
+        if let Some(k) = &item.idempotency_key {
+            if !keys.insert(valid_key(k)?) {
+                return Err(ApiError::BadRequest("Two files of the batch have the same idempotency key.".into()));
+            }
+        }
+    }
+
+    // Check every file; keep going after a failure so that each file's status is known. A file
+    // whose key was stored before (the answer to an earlier send was lost) is not stored again.
     let mut ready = Vec::new();
+    let mut ready_at = Vec::new();
     let mut statuses = Vec::new();
     let mut failed = false;
     for (i, (item, file)) in manifest.iter().zip(files).enumerate() {
         let outcome = async {
+            let file = file?;
+            if let Some(k) = &item.idempotency_key {
+                if let Some(row) = earlier_upload(state, caller, k, &file.sha256).await? {
+                    return Ok(BatchFile::Earlier(Box::new(row.to_api()?)));
+                }
+            }
             let meta = check_meta(state, caller, item).await?;
-            upload::check(file?).await.map(|f| Ready { meta, file: f, idempotency_key: None })
+            let key = item.idempotency_key.clone();
+            upload::check(file).await.map(|f| BatchFile::Ready(Box::new(Ready { meta, file: f, idempotency_key: key })))
         }
         .await;
-        let (status, error) = match outcome {
-            Ok(r) => {
-                ready.push(r);
-                (BatchFileState::NotStored, None)
+        let (status, error, document) = match outcome {
+            Ok(BatchFile::Ready(r)) => {
+                ready.push(*r);
+                ready_at.push(i);
+                (BatchFileState::NotStored, None, None)
             }
+            Ok(BatchFile::Earlier(d)) => (BatchFileState::Stored, None, Some(*d)),
             Err(e) => {
                 failed = true;
-                (BatchFileState::Refused, Some(e.detail()))
+                (BatchFileState::Refused, Some(e.detail()), None)
             }
         };
-        statuses.push(BatchFileStatus { index: i, title: Some(item.title.clone()), status, error, document: None });
+        statuses.push(BatchFileStatus { index: i, title: Some(item.title.clone()), status, error, document });
     }
     if failed {
         let n = statuses.iter().filter(|s| s.status == BatchFileState::Refused).count();
@@ -357,22 +394,48 @@ async fn receive_batch(state: &AppState, caller: &Caller, multipart: &mut Multip
         );
         return Ok(batch_failure(StatusCode::UNPROCESSABLE_ENTITY, ApiError::BatchFailed(msg), statuses));
     }
-    match intake::store_all(state, caller, ready).await {
-        Ok(rows) => {
-            for (s, row) in statuses.iter_mut().zip(&rows) {
-                s.status = BatchFileState::Stored;
-                s.document = Some(row.to_api()?);
-            }
-            Ok((StatusCode::CREATED, Json(BatchResponse { stored: true, files: statuses, error: None }))
-                .into_response())
-        }
-        Err(StoreError::Api(e)) => Ok(batch_failure(e.status(), e, statuses)),
-        Err(StoreError::DuplicateKey) => Ok(batch_failure(
-            StatusCode::CONFLICT,
-            ApiError::Conflict("The batch collided with another upload; try again.".into()),
-            statuses,
-        )),
+    if ready.is_empty() {
+        // Every file was stored by an earlier send of this batch.
+        return Ok((StatusCode::OK, Json(BatchResponse { stored: true, files: statuses, error: None })).into_response());
     }
+    let sums: Vec<(Option<String>, String)> =
+        ready.iter().map(|r| (r.idempotency_key.clone(), r.file.incoming.sha256.clone())).collect();
+    let rows = match intake::store_all(state, caller, ready).await {
+        Ok(rows) => rows,
+        Err(StoreError::Api(e)) => return Ok(batch_failure(e.status(), e, statuses)),
+        Err(StoreError::DuplicateKey) => {
+            // The same batch arrived twice at once and the other copy committed first.
+            let mut rows = Vec::new();
+            for (key, sha) in &sums {
+                match key {
+                    Some(k) => match earlier_upload(state, caller, k, sha).await? {
+                        Some(row) => rows.push(row),
+                        None => break,
+                    },
+                    None => break,
+                }
+            }
+            if rows.len() != sums.len() {
+                return Ok(batch_failure(
+                    StatusCode::CONFLICT,
+                    ApiError::Conflict("The batch collided with another upload; try again.".into()),
+                    statuses,
+                ));
+            }
+            rows
+        }
+    };
+    for (&i, row) in ready_at.iter().zip(&rows) {
+        statuses[i].status = BatchFileState::Stored;
+        statuses[i].document = Some(row.to_api()?);
+    }
+    Ok((StatusCode::CREATED, Json(BatchResponse { stored: true, files: statuses, error: None })).into_response())
+}
+
+/// A batch file after its checks: ready to store, or stored already under its key.
+enum BatchFile {
+    Ready(Box<Ready>),
+    Earlier(Box<Document>),
 }
 
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", security(("bearer" = [])),

@@ -222,6 +222,8 @@ pub struct Upload {
     pub category: String,
     pub title: String,
     pub encounter_id: Option<Uuid>,
+    /// Sent in a batch manifest as the file's idempotency key.
+    pub key: Option<String>,
 }
 
 impl Upload {
@@ -233,6 +235,7 @@ impl Upload {
             category: category.into(),
             title: title.into(),
             encounter_id: None,
+            key: None,
         }
     }
 }
@@ -302,7 +305,8 @@ impl Session {
         let manifest: Vec<Value> = items
             .iter()
             .map(|u| {
-                serde_json::json!({"patient_id": u.patient_id, "category": u.category, "title": u.title, "encounter_id": u.encounter_id})
+                serde_json::json!({"patient_id": u.patient_id, "category": u.category, "title": u.title,
+                    "encounter_id": u.encounter_id, "idempotency_key": u.key})
             })
             .collect();
         let mut form = Form::new().text("manifest", serde_json::to_string(&manifest).expect("json"));

@@ -35,6 +35,7 @@ on_both_backends!(
     batch_with_a_bad_13th_file_stores_nothing,
     bad_input_corpus_is_refused_and_stores_nothing,
     idempotency_key_replays_and_conflicts,
+    batch_sent_again_with_its_keys_stores_nothing_twice,
     visit_limit_and_plan_are_enforced,
     soft_delete_frees_the_pool_and_kills_links,
     annotations_round_trip_with_conflict_detection,

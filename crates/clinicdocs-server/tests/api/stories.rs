@@ -521,6 +521,50 @@ pub async fn idempotency_key_replays_and_conflicts(b: Backend) {
     assert_eq!(s.stored_objects().len(), 2);
 }
 
+pub async fn batch_sent_again_with_its_keys_stores_nothing_twice(b: Backend) {
+    // The desktop queue sends a dropped folder as one batch, each file with its own key. When the
+    // answer is lost it sends the same batch again and must get the same documents back.
+    let s = TestServer::start(b).await;
+    let rec = s.login("reception@demo.clinic").await;
+    let patient = rec.a_patient().await;
+    let items: Vec<Upload> = (0..4)
+        .map(|i| {
+            let mut u = Upload::new(pdf(1, 3000 + i), patient, "insurance", &format!("card {i}"));
+            u.key = Some(Uuid::new_v4().to_string());
+            u
+        })
+        .collect();
+    let first = rec.batch(&items).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let again = rec.batch(&items).await;
+    assert_eq!(again.status(), StatusCode::OK, "a replay is not a new store");
+    let again: Value = again.json().await.expect("json");
+    for i in 0..4 {
+        assert_eq!(again["files"][i]["status"], "stored");
+        assert_eq!(again["files"][i]["document"]["id"], first["files"][i]["document"]["id"], "file {i}");
+    }
+    let usage = rec.storage().await;
+    assert_eq!(usage.document_count, 4);
+    assert_eq!(usage.used_bytes, items.iter().map(|u| u.bytes.len() as i64).sum::<i64>());
+    assert_eq!(s.stored_objects().len(), 4);
+
+    // A key already used for another file refuses that file, and with it the batch.
+    let mut reused = items.clone();
+    reused[2].bytes = pdf(1, 9999);
+    let r = rec.batch(&reused).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["files"][2]["error"]["code"], "idempotency_conflict");
+    // Two files of one batch with one key is a malformed batch.
+    let mut twice = vec![items[0].clone(), items[0].clone()];
+    twice[1].bytes = pdf(1, 4444);
+    let (st, _, msg) = error_code(rec.batch(&twice).await).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{msg}");
+    assert_eq!(rec.storage().await.document_count, 4);
+    assert_eq!(s.stored_objects().len(), 4);
+}
+
 pub async fn visit_limit_and_plan_are_enforced(b: Backend) {
     let s = TestServer::start(b).await;
     let doc = s.login("doctor@demo.clinic").await;
