@@ -4,8 +4,8 @@
 
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
-    Document, DocumentPage, DocumentPatch, DocumentQuery, Encounter, ErrorBody, ErrorCode, LoginRequest, LoginResponse,
-    Me, Patient, SignedUrl, StorageUsage, UploadResponse, UrlVariant,
+    BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery, Encounter, ErrorBody, ErrorCode,
+    LoginRequest, LoginResponse, Me, Patient, SignedUrl, StorageUsage, UploadResponse, UrlVariant,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -189,6 +189,43 @@ impl ApiClient {
         self.json(rb).await
     }
 
+    /// Sends files as one all-or-nothing batch. A batch the server answered for as a whole,
+    /// stored or not, is `Ok` with each file's status; the rest (network, session, 5xx, a
+    /// malformed batch) is `Err`. `progress(index, sent, total)` follows each file's bytes.
+    pub async fn upload_batch(
+        &self,
+        files: Vec<(BatchItem, String, Vec<u8>)>,
+        progress: impl FnMut(usize, u64, u64) + Send + Sync + 'static,
+    ) -> CommandResult<BatchResponse> {
+        let manifest: Vec<&BatchItem> = files.iter().map(|(item, _, _)| item).collect();
+        let manifest = serde_json::to_string(&manifest)
+            .map_err(|e| CommandError::local(LocalCode::BadResponse, format!("The batch could not be written: {e}")))?;
+        let mut form = reqwest::multipart::Form::new().text("manifest", manifest);
+        let progress = std::sync::Arc::new(std::sync::Mutex::new(progress));
+        for (i, (_, file_name, bytes)) in files.into_iter().enumerate() {
+            let total = bytes.len() as u64;
+            let p = progress.clone();
+            let report = move |sent, total| (p.lock().unwrap_or_else(|e| e.into_inner()))(i, sent, total);
+            let body = reqwest::Body::wrap_stream(counted_chunks(bytes, report));
+            form = form.part("file", reqwest::multipart::Part::stream_with_length(body, total).file_name(file_name));
+        }
+        let resp = self
+            .request(Method::POST, "/api/v1/documents/batch")
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| self.unreachable(&e))?;
+        match serde_json::from_str::<BatchResponse>(&text) {
+            Ok(r) if status.is_success() || status.is_client_error() => Ok(r),
+            _ if status.is_success() => {
+                Err(CommandError::local(LocalCode::BadResponse, "The server's answer to the batch could not be read."))
+            }
+            _ => Err(error_from_text(status, &text)),
+        }
+    }
+
     pub async fn patch_document(&self, id: Uuid, patch: &DocumentPatch) -> CommandResult<Document> {
         self.json(self.request(Method::PATCH, &format!("/api/v1/documents/{id}")).json(patch)).await
     }
@@ -246,7 +283,11 @@ impl ApiClient {
 async fn error_from(resp: Response) -> CommandError {
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
-    if let Ok(body) = serde_json::from_str::<ErrorBody>(&text) {
+    error_from_text(status, &text)
+}
+
+fn error_from_text(status: reqwest::StatusCode, text: &str) -> CommandError {
+    if let Ok(body) = serde_json::from_str::<ErrorBody>(text) {
         return body.into();
     }
     match status.as_u16() {

@@ -50,7 +50,8 @@ struct Fixture {
 }
 
 impl Fixture {
-    async fn new(server: &common::Server, queue_url: &str, n: usize) -> Fixture {
+    /// `batch`: files per all-or-nothing batch, as a drop queues them (0: one by one).
+    async fn new(server: &common::Server, queue_url: &str, n: usize, batch: usize) -> Fixture {
         let client = ApiClient::new(parse_server_url(&server.url).expect("url"), None).expect("client");
         let login = client.login("reception@demo.clinic", "demo").await.expect("login");
         let client = client.with_token(login.token.clone());
@@ -74,6 +75,8 @@ impl Fixture {
         let pid = f.patient.id.to_string();
         let mut add = vec!["add", "--dir", &f.qdir, "--server", &f.queue_url, "--user", &user, "--patient", &pid];
         add.extend(["--category", "insurance"]);
+        let batch = batch.to_string();
+        add.extend(["--batch", &batch]);
         add.extend(paths.iter().map(String::as_str));
         let out = run(&add, None).await;
         assert!(out.status.success(), "queueing failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -144,7 +147,7 @@ async fn drain_to_the_end(f: &Fixture) {
 async fn sigkill_at_100_random_moments_loses_nothing_and_duplicates_nothing() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed());
     let server = common::server().await;
-    let f = Fixture::new(&server, &server.url, 200).await;
+    let f = Fixture::new(&server, &server.url, 200, 0).await;
     let mut confirmed = 0;
     for _ in 0..100 {
         let mut child = f.drain().spawn().expect("spawn drain");
@@ -161,7 +164,7 @@ async fn sigkill_at_100_random_moments_loses_nothing_and_duplicates_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_stopped_and_started_again_mid_drain() {
     let server = common::server().await;
-    let f = Fixture::new(&server, &server.url, 60).await;
+    let f = Fixture::new(&server, &server.url, 60, 0).await;
     let mut child = f.drain().spawn().expect("spawn drain");
     let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut sent = 0;
@@ -190,10 +193,37 @@ async fn server_stopped_and_started_again_mid_drain() {
 async fn a_fifth_of_the_answers_lost_after_the_server_stored_the_file() {
     let server = common::server().await;
     let (proxy, dropped) = common::lossy_proxy(server.addr(), 0.2, seed()).await;
-    let f = Fixture::new(&server, &proxy, 60).await;
+    let f = Fixture::new(&server, &proxy, 60, 0).await;
     drain_to_the_end(&f).await;
     let dropped = dropped.load(std::sync::atomic::Ordering::SeqCst);
     println!("{dropped} answers cut by the proxy");
     assert!(dropped >= 5, "the proxy cut answers ({dropped})");
+    f.assert_exactly_once().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dropped_folders_sent_as_batches_survive_sigkill_at_40_random_moments() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed() ^ 0xba7c4);
+    let server = common::server().await;
+    let f = Fixture::new(&server, &server.url, 200, 10).await;
+    for _ in 0..40 {
+        let mut child = f.drain().spawn().expect("spawn drain");
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(2..80))).await;
+        child.start_kill().expect("SIGKILL");
+        child.wait().await.expect("wait");
+    }
+    drain_to_the_end(&f).await;
+    f.assert_exactly_once().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_whose_answers_are_lost_are_not_stored_twice() {
+    let server = common::server().await;
+    let (proxy, dropped) = common::lossy_proxy(server.addr(), 0.3, seed()).await;
+    let f = Fixture::new(&server, &proxy, 100, 4).await;
+    drain_to_the_end(&f).await;
+    let dropped = dropped.load(std::sync::atomic::Ordering::SeqCst);
+    println!("{dropped} batch answers cut by the proxy");
+    assert!(dropped >= 2, "the proxy cut answers ({dropped})");
     f.assert_exactly_once().await;
 }

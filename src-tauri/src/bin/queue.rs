@@ -3,7 +3,7 @@
 //! looking into a workstation's queue.
 //!
 //! ```text
-//! clinicdocs-queue add   --dir D --server URL --user UUID --patient UUID --category C FILE...
+//! clinicdocs-queue add   --dir D --server URL --user UUID --patient UUID --category C [--batch N] FILE...
 //! clinicdocs-queue drain --dir D --server URL --user UUID      (token in CLINICDOCS_TOKEN)
 //! clinicdocs-queue check --dir D
 //! ```
@@ -76,8 +76,17 @@ async fn run() -> Result<(), CliError> {
     match a.command.as_str() {
         "add" => {
             let category = Category::parse(a.get("category")?).ok_or_else(|| usage("unknown --category"))?;
+            // --batch N: every N files form one all-or-nothing batch, as a drop does.
+            let per_batch: usize = match a.flags.get("batch") {
+                Some(n) => n.parse().map_err(|_| usage("--batch takes a number of files"))?,
+                None => 0,
+            };
             let mut files = Vec::new();
-            for f in &a.files {
+            let mut batch = None;
+            for (i, f) in a.files.iter().enumerate() {
+                if per_batch > 0 && i % per_batch == 0 {
+                    batch = Some(Uuid::new_v4());
+                }
                 let file_name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let item = NewItem {
                     server_url: a.server()?,
@@ -89,6 +98,7 @@ async fn run() -> Result<(), CliError> {
                     notes: None,
                     file_name,
                     idempotency_key: None,
+                    batch_id: batch,
                 };
                 files.push((f.clone(), item));
             }
@@ -108,11 +118,15 @@ async fn run() -> Result<(), CliError> {
                         let wait = (at - now_ms()).clamp(10, 60_000) as u64;
                         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
                     }
-                    Step::Sent { item, document } => println!("sent {item} {document}"),
-                    Step::Retrying { item, at, error } => {
-                        println!("retry {item} in {} ms: {}", at - now_ms(), error.message)
+                    Step::Settled { sent, refused } => {
+                        sent.iter().for_each(|(item, document)| println!("sent {item} {document}"));
+                        refused.iter().for_each(|(item, error)| println!("refused {item}: {}", error.message));
                     }
-                    Step::Refused { item, error } => println!("refused {item}: {}", error.message),
+                    Step::Retrying { items, at, error } => {
+                        for item in items {
+                            println!("retry {item} in {} ms: {}", at - now_ms(), error.message)
+                        }
+                    }
                     Step::NeedsSignIn => return Err(usage("the session ended; sign in again")),
                 }
             }

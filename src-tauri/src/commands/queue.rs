@@ -11,6 +11,7 @@ use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
 use clinicdocs_core::limits::PlanLimits;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -92,6 +93,7 @@ pub async fn queue_upload(
         notes,
         file_name,
         idempotency_key: Some(request.idempotency_key.clone()),
+        batch_id: None,
     };
     let queued = state.queue.enqueue(&path, item, now_ms()).await.map_err(queue_error)?;
     state.queue_wake.notify_one();
@@ -171,11 +173,11 @@ pub async fn run_worker(app: AppHandle) {
             state.queue_wake.notified().await;
             continue;
         };
-        // One item per step: its progress events, at most one per whole percent.
+        // Progress events of this step's items, at most one per whole percent of each.
         let emitter = app.clone();
-        let mut report: Option<Box<dyn FnMut(u64, u64) + Send + Sync>> = None;
+        let mut reports: HashMap<Uuid, Box<dyn FnMut(u64, u64) + Send + Sync>> = HashMap::new();
         let progress = move |id: Uuid, sent: u64, total: u64| {
-            let f = report.get_or_insert_with(|| {
+            let f = reports.entry(id).or_insert_with(|| {
                 let e = emitter.clone();
                 Box::new(per_percent(move |s, t| {
                     let _ = e.emit(QUEUE_PROGRESS_EVENT, QueueProgress { id, sent: s as f64, total: t as f64 });
@@ -192,7 +194,7 @@ pub async fn run_worker(app: AppHandle) {
                     _ = tokio::time::sleep(wait) => {}
                 }
             }
-            Ok(Step::Sent { .. } | Step::Retrying { .. } | Step::Refused { .. }) => changed(&app).await,
+            Ok(Step::Settled { .. } | Step::Retrying { .. }) => changed(&app).await,
             Ok(Step::NeedsSignIn) => {
                 changed(&app).await;
                 state.queue_wake.notified().await;

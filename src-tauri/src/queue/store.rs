@@ -59,6 +59,8 @@ pub struct NewItem {
     pub file_name: String,
     /// The form's own key, so sending one form twice queues it once; made here when `None`.
     pub idempotency_key: Option<String>,
+    /// Files reviewed together (a drop) share one and are sent as one all-or-nothing batch.
+    pub batch_id: Option<Uuid>,
 }
 
 /// One queued file as the queue panel shows it.
@@ -87,6 +89,7 @@ pub struct QueueItem {
     pub document_id: Option<Uuid>,
     /// Unix ms.
     pub queued_at: f64,
+    pub batch_id: Option<Uuid>,
 }
 
 /// What a receptionist may change before sending a refused item again.
@@ -158,7 +161,7 @@ impl Queue {
                 sqlx::query(
                     "INSERT INTO queue_items (id, idempotency_key, server_url, user_id, patient_id, encounter_id, \
                      category, title, notes, file_name, size, sha256, state, attempts, next_attempt_at, queued_at, \
-                     updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', 0, ?, ?, ?)",
+                     updated_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', 0, ?, ?, ?, ?)",
                 )
                 .bind(id.to_string())
                 .bind(item.idempotency_key.clone().unwrap_or_else(|| Uuid::new_v4().to_string()))
@@ -175,6 +178,7 @@ impl Queue {
                 .bind(now_ms)
                 .bind(now_ms)
                 .bind(now_ms)
+                .bind(item.batch_id.map(|b| b.to_string()))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -210,31 +214,53 @@ impl Queue {
 
     /// Every item not yet done, oldest first, then the last `done` ones.
     pub async fn list(&self) -> Result<Vec<QueueItem>, QueueError> {
-        let rows = sqlx::query("SELECT * FROM queue_items ORDER BY queued_at, id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM queue_items ORDER BY queued_at, rowid").fetch_all(&self.pool).await?;
         rows.iter().map(item).collect()
     }
 
-    /// The oldest waiting item of this server and user whose time has come, marked `sending`.
-    pub async fn claim_next(
-        &self,
-        server_url: &str,
-        user_id: Uuid,
-        now_ms: i64,
-    ) -> Result<Option<QueueItem>, QueueError> {
-        let id: Option<String> = sqlx::query_scalar(
+    /// The next work of this server and user, marked `sending`: the oldest waiting item whose
+    /// time has come and, when it belongs to a batch, the rest of that batch still waiting (a
+    /// drop is sent whole). In queueing order; empty when nothing is due.
+    pub async fn claim_next(&self, server_url: &str, user_id: Uuid, now_ms: i64) -> Result<Vec<QueueItem>, QueueError> {
+        let mut tx = self.pool.begin().await?;
+        let first: Option<(String, Option<String>)> = sqlx::query_as(
             "UPDATE queue_items SET state = 'sending', updated_at = ?1 WHERE id = ( \
                SELECT id FROM queue_items WHERE state = 'waiting' AND server_url = ?2 AND user_id = ?3 \
-               AND next_attempt_at <= ?1 ORDER BY queued_at, id LIMIT 1) RETURNING id",
+               AND next_attempt_at <= ?1 ORDER BY queued_at, rowid LIMIT 1) RETURNING id, batch_id",
         )
         .bind(now_ms)
         .bind(server_url)
         .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        match id {
-            Some(id) => self.get(Uuid::parse_str(&id).map_err(|e| QueueError::Corrupt(e.to_string()))?).await,
-            None => Ok(None),
+        let Some((first, batch)) = first else {
+            return Ok(Vec::new());
+        };
+        if let Some(batch) = &batch {
+            sqlx::query(
+                "UPDATE queue_items SET state = 'sending', updated_at = ? WHERE batch_id = ? AND state = 'waiting' \
+                 AND server_url = ? AND user_id = ?",
+            )
+            .bind(now_ms)
+            .bind(batch)
+            .bind(server_url)
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
+        tx.commit().await?;
+        let rows = match &batch {
+            Some(b) => {
+                sqlx::query(
+                    "SELECT * FROM queue_items WHERE batch_id = ? AND state = 'sending' ORDER BY queued_at, rowid",
+                )
+                .bind(b)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => sqlx::query("SELECT * FROM queue_items WHERE id = ?").bind(&first).fetch_all(&self.pool).await?,
+        };
+        rows.iter().map(item).collect()
     }
 
     /// Makes this user's waiting items due now (a fresh session: the network may be back).
@@ -397,5 +423,6 @@ fn item(r: &sqlx::sqlite::SqliteRow) -> Result<QueueItem, QueueError> {
         error_message: r.try_get("error_message")?,
         document_id: opt_uuid("document_id")?,
         queued_at: r.try_get::<i64, _>("queued_at")? as f64,
+        batch_id: opt_uuid("batch_id")?,
     })
 }

@@ -164,7 +164,7 @@ next_attempt_at: number, error_code: string | null, error_message: string | null
 /**
  * Unix ms.
  */
-queued_at: number, };
+queued_at: number, batch_id: string | null, };
 
 export type Requeue = { category: Category | null, title: string | null, 
 /**

@@ -20,6 +20,7 @@ const item = (id: string, state: QueueItem['state'], extra: Partial<QueueItem> =
   error_message: null,
   document_id: null,
   queued_at: 100,
+  batch_id: null,
   ...extra,
 });
 

@@ -204,6 +204,7 @@
         error_message: null,
         document_id: null,
         queued_at: Date.now(),
+        batch_id: null,
         content_type: f.content_type,
       };
       queue.push(q);
