@@ -52,6 +52,14 @@ impl CommandError {
         CommandError { code: CommandErrorCode::Api(code), message: message.into() }
     }
 
+    /// The server's error code, when this came from the server (or says what it would say).
+    pub fn api_code(&self) -> Option<ErrorCode> {
+        match self.code {
+            CommandErrorCode::Api(c) => Some(c),
+            CommandErrorCode::Local(_) => None,
+        }
+    }
+
     pub fn not_signed_in() -> Self {
         Self::local(LocalCode::NotSignedIn, "You are signed out. Sign in to continue.")
     }

@@ -4,6 +4,7 @@
 
 pub mod api_client;
 mod bindings;
+pub mod bulk_import;
 pub mod commands;
 pub mod dialogs;
 pub mod display;
@@ -15,7 +16,7 @@ pub mod state;
 pub mod token_store;
 pub mod zip_export;
 
-use commands::{documents, export, patients, queue as queue_cmd, session, upload};
+use commands::{bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, session, upload};
 use state::AppState;
 use tauri::Manager;
 
@@ -49,10 +50,10 @@ pub fn run() {
                 responder.respond(media::scheme::handle(&state, request).await);
             });
         })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                queue_cmd::on_close_requested(window, api);
-            }
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } => queue_cmd::on_close_requested(window, api),
+            tauri::WindowEvent::DragDrop(drop) => import_cmd::on_drag_drop(window, drop),
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             session::app_info,
@@ -74,6 +75,10 @@ pub fn run() {
             queue_cmd::queue_discard,
             queue_cmd::queue_resend,
             queue_cmd::close_anyway,
+            import_cmd::test_drop,
+            import_cmd::check_import,
+            import_cmd::queue_import,
+            import_cmd::cancel_import,
             export::save_document,
             export::download_all,
         ])

@@ -30,6 +30,8 @@ pub struct AppState {
     pub documents: Mutex<HashMap<Uuid, Document>>,
     /// Files chosen for upload that the media scheme may preview, by preview id.
     pub previews: Mutex<HashMap<Uuid, PathBuf>>,
+    /// Drops open in a review sheet: their checked files, by import id.
+    pub imports: Mutex<HashMap<Uuid, Vec<crate::commands::upload::FileCheck>>>,
     /// The durable upload queue, and the bell that wakes its worker (new item, sign-in).
     pub queue: Queue,
     pub queue_wake: tokio::sync::Notify,
@@ -48,6 +50,7 @@ impl AppState {
             media: MediaCache::new(cache_dir),
             documents: Mutex::new(HashMap::new()),
             previews: Mutex::new(HashMap::new()),
+            imports: Mutex::new(HashMap::new()),
             queue,
             queue_wake: tokio::sync::Notify::new(),
             unsent: std::sync::atomic::AtomicUsize::new(0),
@@ -79,6 +82,13 @@ impl AppState {
         }
     }
 
+    /// Lets the media scheme show this chosen file as `preview/{id}`.
+    pub fn add_preview(&self, path: PathBuf) -> Uuid {
+        let id = Uuid::new_v4();
+        self.previews.lock().unwrap_or_else(|p| p.into_inner()).insert(id, path);
+        id
+    }
+
     pub fn known_document(&self, id: Uuid) -> Option<Document> {
         self.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
     }
@@ -88,6 +98,7 @@ impl AppState {
         *self.session.write().await = None;
         self.documents.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.previews.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.imports.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.media.clear();
     }
 }

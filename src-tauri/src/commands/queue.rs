@@ -31,11 +31,11 @@ pub struct QueueProgress {
     pub total: f64,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn queue_error(e: QueueError) -> CommandError {
+pub(crate) fn queue_error(e: QueueError) -> CommandError {
     match e {
         QueueError::Io(io) => {
             CommandError::local(LocalCode::FileAccess, format!("The file could not be queued: {io}."))
@@ -45,7 +45,7 @@ fn queue_error(e: QueueError) -> CommandError {
 }
 
 /// Tells the window the queue changed and retitles it with the count of unsent items.
-async fn changed(app: &AppHandle) {
+pub(crate) async fn changed(app: &AppHandle) {
     let state = app.state::<AppState>();
     let unsent = match state.queue.list().await {
         Ok(items) => items.iter().filter(|i| matches!(i.state, ItemState::Waiting | ItemState::Sending)).count(),

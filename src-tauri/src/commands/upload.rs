@@ -3,14 +3,14 @@
 //! queue's job (`commands::queue`).
 
 use crate::dialogs;
-use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::bulk_import::{check_content, hand_off_problems, ServerCounts};
+use crate::error::{CommandError, CommandErrorCode, CommandResult, LocalCode};
 use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
-use clinicdocs_core::limits::{precheck, Pending, PlanLimits};
-use clinicdocs_core::media::{inspect_document, MediaError};
+use clinicdocs_core::limits::PlanLimits;
 use clinicdocs_core::{names, Category};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tauri::State;
 use ts_rs::TS;
 use uuid::Uuid;
@@ -62,40 +62,22 @@ pub async fn check_file(
     let active = state.active().await?;
     let path = PathBuf::from(path);
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let size = std::fs::metadata(&path).map_err(|e| CommandError::file(&path, &e))?.len();
     let limits = PlanLimits::of(active.me.org.plan);
-    let mut problems = Vec::new();
-    let mut content_type = None;
-    let mut preview_id = None;
-    if size <= limits.max_file_bytes {
-        let bytes = read(&path).await?;
-        match tokio::task::spawn_blocking(move || inspect_document(&bytes)).await {
-            Ok(Ok(inspected)) => {
-                content_type = Some(inspected.kind.mime().to_string());
-                let id = Uuid::new_v4();
-                state.previews.lock().unwrap_or_else(|p| p.into_inner()).insert(id, path.clone());
-                preview_id = Some(id);
-            }
-            Ok(Err(e)) => problems.push(CommandError::from(e)),
-            Err(e) => problems.push(CommandError::from(MediaError::Corrupt(e.to_string()))),
-        }
+    let p = path.clone();
+    let content = tokio::task::spawn_blocking(move || check_content(&p, &limits))
+        .await
+        .map_err(|e| CommandError::local(LocalCode::FileAccess, format!("The file could not be checked: {e}.")))?;
+    if let Some(e) = content.problems.iter().find(|e| e.code == CommandErrorCode::Local(LocalCode::FileAccess)) {
+        return Err(e.clone());
     }
+    let size = content.size;
+    let content_type = content.content_type;
+    let mut problems = content.problems;
+    let preview_id = content_type.as_ref().map(|_| state.add_preview(path.clone()));
     // The pool and the visit are the server's to know. Offline, the file is still checked here
     // and can be queued; the server checks those two when it is back.
-    match server_counts(&active.client, patient_id, encounter_id).await {
-        Ok((usage, visit_documents)) => {
-            let pending = Pending {
-                size,
-                pool_used: u64::try_from(usage.used_bytes).unwrap_or(0),
-                pool_quota: u64::try_from(usage.quota_bytes).unwrap_or(0),
-                visit_documents: visit_documents.and_then(|n| u64::try_from(n).ok()),
-                earlier_in_visit: 0,
-                earlier_bytes: 0,
-            };
-            problems.extend(precheck(&limits, &pending).into_iter().map(|(code, msg)| CommandError::api(code, msg)));
-        }
-        Err(e) if e.is_local(LocalCode::ServerUnreachable) => {}
-        Err(e) => return Err(e),
+    if let Some(counts) = server_counts(&active.client, patient_id, encounter_id).await? {
+        problems.extend(hand_off_problems(&limits, counts, &[size]).into_iter().flatten());
     }
     Ok(FileCheck {
         path: path.to_string_lossy().into_owned(),
@@ -108,21 +90,31 @@ pub async fn check_file(
     })
 }
 
-async fn server_counts(
+/// The clinic's pool and the chosen visit's document count, or `None` when the server cannot
+/// be reached (the files are still checked and queued; the server checks these when back).
+pub async fn server_counts(
     c: &crate::api_client::ApiClient,
     patient_id: Uuid,
     encounter_id: Option<Uuid>,
-) -> CommandResult<(clinicdocs_core::api::StorageUsage, Option<i64>)> {
-    let usage = c.storage().await?;
-    let visit = match encounter_id {
-        Some(id) => c.encounters(patient_id).await?.into_iter().find(|e| e.id == id).map(|e| e.document_count),
-        None => None,
-    };
-    Ok((usage, visit))
-}
-
-async fn read(path: &Path) -> CommandResult<Vec<u8>> {
-    tokio::fs::read(path).await.map_err(|e| CommandError::file(path, &e))
+) -> CommandResult<Option<ServerCounts>> {
+    let counts = async {
+        let usage = c.storage().await?;
+        let visit = match encounter_id {
+            Some(id) => c.encounters(patient_id).await?.into_iter().find(|e| e.id == id).map(|e| e.document_count),
+            None => None,
+        };
+        Ok::<_, CommandError>(ServerCounts {
+            pool_used: u64::try_from(usage.used_bytes).unwrap_or(0),
+            pool_quota: u64::try_from(usage.quota_bytes).unwrap_or(0),
+            visit_documents: visit.and_then(|n| u64::try_from(n).ok()),
+        })
+    }
+    .await;
+    match counts {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if e.is_local(LocalCode::ServerUnreachable) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -177,3 +177,33 @@ export type QueueProgress = { id: string, sent: number, total: number, };
 export type ZipProgress = { done: number, total: number, title: string, };
 
 export type SavedFile = { path: string, files: number, };
+
+export type Skipped = { path: string, reason: string, };
+
+export type ImportReview = { id: string, 
+/**
+ * Each file with its content problems (size, type, executable, password, corrupt).
+ */
+files: Array<FileCheck>, 
+/**
+ * Hidden, system and unreadable paths left out, and why.
+ */
+skipped: Array<Skipped>, };
+
+export type ImportLimits = { 
+/**
+ * False when the server cannot be reached: the pool and visit are checked when it is back.
+ */
+online: boolean, 
+/**
+ * For each chosen file, in the order given.
+ */
+problems: Array<Array<CommandError>>, };
+
+export type ImportFile = { 
+/**
+ * The file's place in [`ImportReview::files`].
+ */
+index: number, title: string, category: Category, };
+
+export type ImportRequest = { patient_id: string, encounter_id: string | null, files: Array<ImportFile>, };

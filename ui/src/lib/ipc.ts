@@ -9,6 +9,9 @@ import type {
   DocumentItem,
   DocumentPatch,
   FileCheck,
+  ImportLimits,
+  ImportRequest,
+  ImportReview,
   Patient,
   PatientFile,
   QueueItem,
@@ -42,6 +45,10 @@ type Commands = {
   queue_discard: [{ id: string }, null];
   queue_resend: [{ id: string; change: Requeue }, null];
   close_anyway: [Record<string, never>, null];
+  test_drop: [{ paths: string[] }, ImportReview];
+  check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: number[] }, ImportLimits];
+  queue_import: [{ importId: string; request: ImportRequest }, QueueItem[]];
+  cancel_import: [{ importId: string }, null];
   save_document: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
 };
@@ -75,6 +82,21 @@ export function onCloseWithUnsent(f: (n: number) => void): Promise<UnlistenFn> {
 
 export function onQueueProgress(f: (p: QueueProgress) => void): Promise<UnlistenFn> {
   return listen<QueueProgress>('queue-progress', (ev) => f(ev.payload));
+}
+
+/** Files are being dragged over the window (true) or no longer (false). */
+export function onDropHover(f: (over: boolean) => void): Promise<UnlistenFn> {
+  return listen<boolean>('drop-hover', (ev) => f(ev.payload));
+}
+
+/** A drop is being read: `n` files. */
+export function onImportStarted(f: (n: number) => void): Promise<UnlistenFn> {
+  return listen<number>('import-started', (ev) => f(ev.payload));
+}
+
+/** A drop is walked and checked: open the review sheet. */
+export function onImportReview(f: (r: ImportReview) => void): Promise<UnlistenFn> {
+  return listen<ImportReview>('import-review', (ev) => f(ev.payload));
 }
 
 /** A picture served by the app's `clinicdocs://` scheme (see src-tauri/src/media/scheme.rs). */

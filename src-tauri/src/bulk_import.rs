@@ -1,0 +1,285 @@
+//! Files and folders handed over at once (dropped on the window): walking folders (hidden and
+//! system files skipped, symlinks not followed), checking each file's content as the server
+//! would, and the plan limits the whole hand-off would break (more than 5 for one visit, more
+//! than the clinic's pool), so the review sheet can say so before anything is sent.
+
+use crate::error::CommandError;
+use clinicdocs_core::limits::{precheck, Pending, PlanLimits};
+use clinicdocs_core::media::{inspect_document, MediaError};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+/// At most this many files from one drop; the rest are reported, not silently ignored.
+pub const MAX_DROPPED_FILES: usize = 1000;
+/// Folders deeper than this below a dropped folder are not entered.
+const MAX_DEPTH: usize = 8;
+
+/// A path left out of the hand-off, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What a drop holds once its folders are walked.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// Files in a stable order: as dropped, and a folder's files by name.
+    pub files: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Why a file or folder of this name is not imported: hidden, or made by the system rather
+/// than by a person (thumbnail caches, lock and temporary files, trash folders).
+pub fn skip_reason(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if name.starts_with('.') {
+        return Some("hidden");
+    }
+    const SYSTEM: [&str; 7] =
+        ["thumbs.db", "desktop.ini", "ehthumbs.db", "__macosx", "$recycle.bin", "system volume information", "icon\r"];
+    if SYSTEM.contains(&lower.as_str())
+        || name.starts_with("~$")
+        || lower.ends_with(".tmp")
+        || lower.ends_with(".part")
+        || lower.ends_with(".crdownload")
+        || name.ends_with('~')
+    {
+        return Some("a system or temporary file");
+    }
+    None
+}
+
+/// Expands dropped paths into the files to import.
+pub fn walk(dropped: &[PathBuf]) -> Walked {
+    let mut out = Walked::default();
+    for p in dropped {
+        visit(p, 0, &mut out);
+    }
+    out
+}
+
+fn skip(out: &mut Walked, path: &Path, reason: impl Into<String>) {
+    out.skipped.push(Skipped { path: path.to_string_lossy().into_owned(), reason: reason.into() });
+}
+
+fn visit(path: &Path, depth: usize, out: &mut Walked) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(reason) = skip_reason(&name) {
+        return skip(out, path, reason);
+    }
+    // symlink_metadata: a link is not followed (a link to a parent folder would never end).
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => return skip(out, path, CommandError::file(path, &e).message),
+    };
+    if meta.file_type().is_symlink() {
+        return skip(out, path, "a link, not a file");
+    }
+    if meta.is_dir() {
+        if depth >= MAX_DEPTH {
+            return skip(out, path, format!("more than {MAX_DEPTH} folders deep"));
+        }
+        let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => return skip(out, path, CommandError::file(path, &e).message),
+        };
+        entries.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+        for e in entries {
+            visit(&e, depth + 1, out);
+        }
+    } else if !meta.is_file() {
+        skip(out, path, "not a regular file");
+    } else if out.files.len() >= MAX_DROPPED_FILES {
+        skip(out, path, format!("more than {MAX_DROPPED_FILES} files in one drop"));
+    } else {
+        out.files.push(path.to_path_buf());
+    }
+}
+
+/// "page 2" before "page 10": numbers in names compare by value, as a scanner numbers pages.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, String)> {
+        let mut v: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            match v.last_mut() {
+                Some((d, text)) if *d == digit => text.push(c),
+                _ => v.push((digit, c.to_string())),
+            }
+        }
+        v
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let ord = match (x.0, y.0) {
+            (true, true) => {
+                let (tx, ty) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
+                tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty))
+            }
+            _ => x.1.to_lowercase().cmp(&y.1.to_lowercase()),
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    // Equal but for case or leading zeros: any fixed order will do.
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+/// A file's content as the server would judge it: its size, its type from the bytes, and
+/// every reason it would be refused whatever the patient or visit.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub size: u64,
+    pub content_type: Option<String>,
+    pub problems: Vec<CommandError>,
+}
+
+/// Reads and checks one file (blocking: call off the async runtime).
+pub fn check_content(path: &Path, limits: &PlanLimits) -> Content {
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return Content { size: 0, content_type: None, problems: vec![CommandError::file(path, &e)] },
+    };
+    let mut content = Content { size, content_type: None, problems: Vec::new() };
+    if size > limits.max_file_bytes {
+        let msg = clinicdocs_core::limits::messages::file_too_large(Some(size), limits.max_file_bytes);
+        content.problems.push(CommandError::api(clinicdocs_core::api::ErrorCode::FileTooLarge, msg));
+        return content;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => match std::panic::catch_unwind(|| inspect_document(&bytes)) {
+            Ok(Ok(inspected)) => content.content_type = Some(inspected.kind.mime().to_string()),
+            Ok(Err(e)) => content.problems.push(CommandError::from(e)),
+            Err(_) => content.problems.push(CommandError::from(MediaError::Corrupt("unreadable".into()))),
+        },
+        Err(e) => content.problems.push(CommandError::file(path, &e)),
+    }
+    content
+}
+
+/// What the server knows that the limits depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerCounts {
+    pub pool_used: u64,
+    pub pool_quota: u64,
+    /// Documents already on the chosen visit, if one is chosen.
+    pub visit_documents: Option<u64>,
+}
+
+/// The plan limits each file of a hand-off would break, in order: the sixth file for a visit
+/// holding none is over the visit limit, and so on. `sizes` are the files that will be sent.
+pub fn hand_off_problems(limits: &PlanLimits, counts: ServerCounts, sizes: &[u64]) -> Vec<Vec<CommandError>> {
+    let mut earlier_bytes = 0;
+    let mut out = Vec::with_capacity(sizes.len());
+    for (i, &size) in sizes.iter().enumerate() {
+        let pending = Pending {
+            size,
+            pool_used: counts.pool_used,
+            pool_quota: counts.pool_quota,
+            visit_documents: counts.visit_documents,
+            earlier_in_visit: i as u64,
+            earlier_bytes,
+        };
+        earlier_bytes += size;
+        out.push(
+            precheck(limits, &pending)
+                .into_iter()
+                // The file's own size is judged with its content; here only what the hand-off adds.
+                .filter(|(code, _)| *code != clinicdocs_core::api::ErrorCode::FileTooLarge)
+                .map(|(code, msg)| CommandError::api(code, msg))
+                .collect(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clinicdocs_core::api::ErrorCode;
+    use clinicdocs_core::limits::Plan;
+
+    fn touch(p: &Path, bytes: &[u8]) {
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    }
+
+    #[test]
+    fn folders_are_walked_in_page_order_and_hidden_and_system_files_are_skipped() {
+        let d = tempfile::tempdir().expect("tmp");
+        let root = d.path().join("Garcia visit");
+        for name in ["page 10.jpg", "page 2.jpg", "page 1.jpg", "sub/consent.pdf"] {
+            touch(&root.join(name), b"x");
+        }
+        for name in [".DS_Store", "Thumbs.db", "desktop.ini", "~$letter.docx", "scan.tmp", ".git/config", "__MACOSX/x.jpg"]
+        {
+            touch(&root.join(name), b"x");
+        }
+        std::os::unix::fs::symlink(&root, root.join("loop")).expect("symlink");
+        let loose = d.path().join("card.png");
+        touch(&loose, b"x");
+        let w = walk(&[root.clone(), loose.clone()]);
+        let names: Vec<String> =
+            w.files.iter().map(|p| p.strip_prefix(d.path()).expect("inside").to_string_lossy().into_owned()).collect();
+        assert_eq!(
+            names,
+            ["Garcia visit/page 1.jpg", "Garcia visit/page 2.jpg", "Garcia visit/page 10.jpg", "Garcia visit/sub/consent.pdf", "card.png"]
+        );
+        let skipped: Vec<&str> = w.skipped.iter().map(|s| s.path.rsplit('/').next().unwrap_or("")).collect();
+        for name in [".DS_Store", "Thumbs.db", "desktop.ini", "~$letter.docx", "scan.tmp", ".git", "__MACOSX", "loop"] {
+            assert!(skipped.contains(&name), "{name} not skipped: {skipped:?}");
+        }
+        assert!(w.skipped.iter().any(|s| s.reason == "a link, not a file"));
+    }
+
+    #[test]
+    fn a_vanished_path_is_reported_not_dropped_silently() {
+        let w = walk(&[PathBuf::from("/nonexistent/clinicdocs/scan.pdf")]);
+        assert!(w.files.is_empty());
+        assert_eq!(w.skipped.len(), 1);
+        assert!(w.skipped[0].reason.contains("no longer there"), "{}", w.skipped[0].reason);
+    }
+
+    #[test]
+    fn natural_order_compares_numbers_by_value() {
+        let mut v = vec!["scan10", "scan2", "Scan1", "scan02", "scan"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["scan", "Scan1", "scan02", "scan2", "scan10"]);
+    }
+
+    #[test]
+    fn the_sixth_file_for_a_visit_and_the_file_that_overflows_the_pool_are_flagged() {
+        let limits = PlanLimits::of(Plan::Professional);
+        let counts = ServerCounts { pool_used: 0, pool_quota: 10_000, visit_documents: Some(2) };
+        let p = hand_off_problems(&limits, counts, &[1000, 1000, 1000, 1000, 7000]);
+        let codes: Vec<Vec<ErrorCode>> =
+            p.iter().map(|v| v.iter().filter_map(|e| e.api_code()).collect()).collect();
+        assert_eq!(codes[0], []);
+        assert_eq!(codes[2], []);
+        assert_eq!(codes[3], [ErrorCode::VisitLimitReached], "2 on the visit + 3 earlier = 5");
+        assert_eq!(codes[4], [ErrorCode::VisitLimitReached, ErrorCode::QuotaExceeded], "4000 + 7000 > 10000");
+        let no_visit = ServerCounts { visit_documents: None, ..counts };
+        assert!(hand_off_problems(&limits, no_visit, &[1000; 20]).iter().take(10).all(Vec::is_empty));
+    }
+
+    #[test]
+    fn content_checks_name_each_bad_file_reason() {
+        let d = tempfile::tempdir().expect("tmp");
+        let limits = PlanLimits::of(Plan::Professional);
+        let exe = d.path().join("report.pdf");
+        std::fs::write(&exe, b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").expect("write");
+        let c = check_content(&exe, &limits);
+        assert_eq!(c.problems[0].api_code(), Some(ErrorCode::ExecutableRefused));
+        let big = d.path().join("big.pdf");
+        let f = std::fs::File::create(&big).expect("create");
+        f.set_len(limits.max_file_bytes + 1).expect("grow");
+        let c = check_content(&big, &limits);
+        assert_eq!(c.problems[0].api_code(), Some(ErrorCode::FileTooLarge));
+        let empty = d.path().join("empty.jpg");
+        std::fs::write(&empty, b"").expect("write");
+        assert!(!check_content(&empty, &limits).problems.is_empty());
+    }
+}

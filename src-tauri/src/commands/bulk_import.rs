@@ -1,0 +1,238 @@
+//! Drag and drop: files and folders dropped on the window (the native drop event, with real
+//! paths) are walked and checked, then shown in a review sheet (`import-review`); the limits
+//! the hand-off would break are checked for the chosen patient and visit (`check_import`);
+//! sending queues every chosen file in one transaction, grouped into all-or-nothing batches
+//! that the queue sends when the server is reachable (`queue_import`).
+
+use crate::bulk_import::{check_content, hand_off_problems, walk, Skipped};
+use crate::commands::queue::{changed, now_ms, queue_error};
+use crate::commands::upload::{server_counts, title_from_file_name, FileCheck};
+use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::queue::{NewItem, QueueItem};
+use crate::state::AppState;
+use clinicdocs_core::api::ErrorCode;
+use clinicdocs_core::limits::{PlanLimits, MAX_BATCH_FILES};
+use clinicdocs_core::{names, Category};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use tauri::{AppHandle, Emitter, Manager, State};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// Files are being dragged over the window (`true`) or no longer (`false`).
+pub const DROP_HOVER_EVENT: &str = "drop-hover";
+/// A drop is being read; payload: how many files it holds.
+pub const IMPORT_STARTED_EVENT: &str = "import-started";
+/// A drop is ready for review; payload: [`ImportReview`].
+pub const IMPORT_REVIEW_EVENT: &str = "import-review";
+
+/// A drop, walked and checked, for the review sheet.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportReview {
+    pub id: Uuid,
+    /// Each file with its content problems (size, type, executable, password, corrupt).
+    pub files: Vec<FileCheck>,
+    /// Hidden, system and unreadable paths left out, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The limits the chosen files would break for the chosen patient and visit.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportLimits {
+    /// False when the server cannot be reached: the pool and visit are checked when it is back.
+    pub online: bool,
+    /// For each chosen file, in the order given.
+    pub problems: Vec<Vec<CommandError>>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportFile {
+    /// The file's place in [`ImportReview::files`].
+    pub index: u32,
+    pub title: String,
+    pub category: Category,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportRequest {
+    pub patient_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+    pub files: Vec<ImportFile>,
+}
+
+/// The window's native drag-and-drop events.
+pub fn on_drag_drop(window: &tauri::Window, event: &tauri::DragDropEvent) {
+    match event {
+        tauri::DragDropEvent::Enter { .. } => {
+            let _ = window.emit(DROP_HOVER_EVENT, true);
+        }
+        tauri::DragDropEvent::Leave => {
+            let _ = window.emit(DROP_HOVER_EVENT, false);
+        }
+        tauri::DragDropEvent::Drop { paths, .. } => {
+            let app = window.app_handle().clone();
+            let paths = paths.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = dropped(&app, paths).await {
+                    tracing::warn!("drop: {e}");
+                }
+            });
+        }
+        _ => {}
+    }
+}
+
+/// What a drop does: walk, check each file, and open the review sheet.
+pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<ImportReview> {
+    let _ = app.emit(DROP_HOVER_EVENT, false);
+    let state = app.state::<AppState>();
+    let active = state.active().await?;
+    let limits = PlanLimits::of(active.me.org.plan);
+    let walked = tokio::task::spawn_blocking(move || walk(&paths))
+        .await
+        .map_err(|e| CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}.")))?;
+    let _ = app.emit(IMPORT_STARTED_EVENT, walked.files.len());
+    let checked = tokio::task::spawn_blocking(move || {
+        walked.files.into_iter().map(|p| (check_content(&p, &limits), p)).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}.")))?;
+    let files: Vec<FileCheck> = checked
+        .into_iter()
+        .map(|(content, path)| {
+            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            FileCheck {
+                suggested_title: title_from_file_name(&file_name),
+                file_name,
+                size: content.size as f64,
+                preview_id: content.content_type.as_ref().map(|_| state.add_preview(path.clone())),
+                content_type: content.content_type,
+                problems: content.problems,
+                path: path.to_string_lossy().into_owned(),
+            }
+        })
+        .collect();
+    let review = ImportReview { id: Uuid::new_v4(), files, skipped: walked.skipped };
+    state.imports.lock().unwrap_or_else(|p| p.into_inner()).insert(review.id, review.files.clone());
+    let _ = app.emit(IMPORT_REVIEW_EVENT, review.clone());
+    Ok(review)
+}
+
+/// The test seam for the native drop (WebDriver cannot drag from a file manager): runs the very
+/// function the drop event runs. Refused unless `CLINICDOCS_TEST_DROP=1`.
+#[tauri::command]
+pub async fn test_drop(app: AppHandle, paths: Vec<String>) -> CommandResult<ImportReview> {
+    if std::env::var("CLINICDOCS_TEST_DROP").as_deref() != Ok("1") {
+        return Err(CommandError::api(ErrorCode::Forbidden, "Not available."));
+    }
+    dropped(&app, paths.into_iter().map(PathBuf::from).collect()).await
+}
+
+fn review_files(state: &AppState, import_id: Uuid) -> CommandResult<Vec<FileCheck>> {
+    state
+        .imports
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&import_id)
+        .cloned()
+        .ok_or_else(|| CommandError::api(ErrorCode::Conflict, "These files were sent or put aside already."))
+}
+
+/// Pool and visit limits for the chosen files (`indexes` into the review, in sending order).
+#[tauri::command]
+pub async fn check_import(
+    state: State<'_, AppState>,
+    import_id: Uuid,
+    patient_id: Uuid,
+    encounter_id: Option<Uuid>,
+    indexes: Vec<u32>,
+) -> CommandResult<ImportLimits> {
+    let active = state.active().await?;
+    let files = review_files(&state, import_id)?;
+    let sizes: Vec<u64> =
+        indexes.iter().filter_map(|&i| files.get(i as usize)).map(|f| f.size as u64).collect::<Vec<_>>();
+    if sizes.len() != indexes.len() {
+        return Err(CommandError::api(ErrorCode::BadRequest, "A chosen file is not part of this drop."));
+    }
+    let limits = PlanLimits::of(active.me.org.plan);
+    Ok(match server_counts(&active.client, patient_id, encounter_id).await? {
+        Some(counts) => ImportLimits { online: true, problems: hand_off_problems(&limits, counts, &sizes) },
+        None => ImportLimits { online: false, problems: vec![Vec::new(); sizes.len()] },
+    })
+}
+
+/// Queues the chosen files: copied into the queue and recorded in one transaction (all or
+/// none), grouped into batches of at most 50 that the server stores whole or not at all.
+#[tauri::command]
+pub async fn queue_import(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    import_id: Uuid,
+    request: ImportRequest,
+) -> CommandResult<Vec<QueueItem>> {
+    let active = state.active().await?;
+    // Taken out so a second click cannot queue the files twice; put back if queueing fails.
+    let files = state
+        .imports
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&import_id)
+        .ok_or_else(|| CommandError::api(ErrorCode::Conflict, "These files were sent or put aside already."))?;
+    let result = async {
+        if request.files.is_empty() {
+            return Err(CommandError::api(ErrorCode::BadRequest, "Choose at least one file to send."));
+        }
+        let mut items = Vec::with_capacity(request.files.len());
+        let mut batch = Uuid::new_v4();
+        for (n, chosen) in request.files.iter().enumerate() {
+            let file = files
+                .get(chosen.index as usize)
+                .ok_or_else(|| CommandError::api(ErrorCode::BadRequest, "A chosen file is not part of this drop."))?;
+            if let Some(p) = file.problems.first() {
+                return Err(CommandError::api(
+                    ErrorCode::BadRequest,
+                    format!("“{}” cannot be sent: {} Remove it from the list first.", file.file_name, p.message),
+                ));
+            }
+            let title = names::validate_title(&chosen.title).map_err(|e| {
+                CommandError::api(ErrorCode::InvalidName, format!("The name for “{}”: {e}", file.file_name))
+            })?;
+            if n > 0 && n % MAX_BATCH_FILES == 0 {
+                batch = Uuid::new_v4();
+            }
+            let item = NewItem {
+                server_url: active.client.base().as_str().to_string(),
+                user_id: active.me.user.id,
+                patient_id: request.patient_id,
+                encounter_id: request.encounter_id,
+                category: chosen.category,
+                title,
+                notes: None,
+                file_name: file.file_name.clone(),
+                idempotency_key: None,
+                batch_id: Some(batch),
+            };
+            items.push((PathBuf::from(&file.path), item));
+        }
+        state.queue.enqueue_many(items, now_ms()).await.map_err(queue_error)
+    }
+    .await;
+    match result {
+        Ok(queued) => {
+            state.queue_wake.notify_one();
+            changed(&app).await;
+            Ok(queued)
+        }
+        Err(e) => {
+            state.imports.lock().unwrap_or_else(|p| p.into_inner()).insert(import_id, files);
+            Err(e)
+        }
+    }
+}
+
+/// The review sheet was closed without sending.
+#[tauri::command]
+pub async fn cancel_import(state: State<'_, AppState>, import_id: Uuid) -> CommandResult<()> {
+    state.imports.lock().unwrap_or_else(|p| p.into_inner()).remove(&import_id);
+    Ok(())
+}
