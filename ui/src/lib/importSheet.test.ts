@@ -42,13 +42,22 @@ describe('the import review sheet', () => {
     const v = verdict(rows, files, p, true);
     expect(v.ok).toBe(false);
     expect(!v.ok && v.reason).toMatch(/^1 of the chosen files has a problem/);
-    rows = withoutBadFiles(rows, p);
+    rows = withoutBadFiles(rows, files, p);
     expect(chosen(rows)).toEqual([0, 2]);
     expect(verdict(rows, files, rowProblems(rows, files, null, []), true)).toEqual({ ok: true, count: 2, bytes: 3000 });
   });
 
+  it('leaves out refused content first, and only then files over a limit', () => {
+    const rows = initialRows(files);
+    const full: ImportLimits = { online: true, problems: [[], [], [{ code: 'visit_limit_reached', message: 'full' }]] };
+    const first = withoutBadFiles(rows, files, rowProblems(rows, files, full, [0, 1, 2]));
+    expect(chosen(first)).toEqual([0, 2]);
+    const stillFull: ImportLimits = { online: true, problems: [[], [{ code: 'visit_limit_reached', message: 'full' }]] };
+    expect(chosen(withoutBadFiles(first, files, rowProblems(first, files, stillFull, [0, 2])))).toEqual([0]);
+  });
+
   it('asks for the patient, a type for every file and a name', () => {
-    let rows = withoutBadFiles(initialRows(files), rowProblems(initialRows(files), files, null, []));
+    let rows = withoutBadFiles(initialRows(files), files, rowProblems(initialRows(files), files, null, []));
     expect(verdict(rows, files, rowProblems(rows, files, null, []), false)).toEqual({ ok: false, reason: 'Choose the patient first.' });
     const untyped = verdict(rows, files, rowProblems(rows, files, null, []), true);
     expect(!untyped.ok && untyped.reason).toBe('Choose a type for 2 files without one.');
@@ -58,7 +67,7 @@ describe('the import review sheet', () => {
     expect(p.get(0)?.map((e) => e.code)).toEqual(['invalid_name']);
     expect(verdict(rows, files, p, true).ok).toBe(false);
     // A missing name is fixed, not a reason to leave the file out.
-    expect(chosen(withoutBadFiles(rows, p))).toEqual([0, 2]);
+    expect(chosen(withoutBadFiles(rows, files, p))).toEqual([0, 2]);
   });
 
   it('the type for all changes the files that had none or had the old one, not those set by hand', () => {

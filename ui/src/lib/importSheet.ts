@@ -61,8 +61,14 @@ export function verdict(rows: Row[], files: FileCheck[], problems: Map<number, C
   return { ok: true, count: included.length, bytes: included.reduce((n, r) => n + (files[r.index]?.size ?? 0), 0) };
 }
 
-/** Leaves out every file that cannot go (content or limits); a missing name is left to fix. */
-export function withoutBadFiles(rows: Row[], problems: Map<number, CommandError[]>): Row[] {
+/**
+ * Leaves out the files that cannot go: first those whose content is refused (which may make
+ * room for the rest within the visit and pool limits); when none is left, those over a limit.
+ * A missing name is left to fix.
+ */
+export function withoutBadFiles(rows: Row[], files: FileCheck[], problems: Map<number, CommandError[]>): Row[] {
+  const contentBad = (r: Row) => r.include && (files[r.index]?.problems.length ?? 0) > 0;
+  if (rows.some(contentBad)) return rows.map((r) => (contentBad(r) ? { ...r, include: false } : r));
   const bad = (r: Row) => (problems.get(r.index) ?? []).some((p) => p.code !== 'invalid_name');
   return rows.map((r) => (bad(r) ? { ...r, include: false } : r));
 }

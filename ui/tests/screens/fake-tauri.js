@@ -230,6 +230,63 @@
       setTimeout(() => send(q), 0);
       return null;
     },
+    // Drag and drop: `window.__fake.drop(files, skipped)` plays the native drop; these answer
+    // the review sheet as src-tauri/src/commands/bulk_import.rs does.
+    check_import: ({ importId, encounterId, indexes }) => {
+      const review = imports.get(importId);
+      if (!review) return err('conflict', 'These files were sent or put aside already.');
+      const visit = Object.values(encounters).flat().find((e) => e.id === encounterId);
+      let bytes = 0;
+      const problems = indexes.map((i, n) => {
+        const out = [];
+        if (visit && visit.document_count + n >= 5) {
+          out.push({ code: 'visit_limit_reached', message: 'This visit already has 5 documents, the most one visit can hold.' });
+        }
+        bytes += review.files[i].size;
+        if (usage.used_bytes + bytes > usage.quota_bytes) out.push({ code: 'quota_exceeded', message: 'This file would overflow the clinic storage.' });
+        return out;
+      });
+      return { online: !window.__fake.offline, problems };
+    },
+    queue_import: ({ importId, request }) => {
+      const review = imports.get(importId);
+      if (!review) return err('conflict', 'These files were sent or put aside already.');
+      imports.delete(importId);
+      const batch = `b-${importId}`;
+      const items = request.files.map((f) => {
+        const file = review.files[f.index];
+        const q = {
+          id: `q-${queue.length + 1}`,
+          idempotency_key: `k-${queue.length + 1}`,
+          patient_id: request.patient_id,
+          encounter_id: request.encounter_id,
+          category: f.category,
+          title: f.title,
+          notes: null,
+          file_name: file.file_name,
+          size: file.size,
+          sha256: '',
+          state: 'waiting',
+          attempts: 0,
+          next_attempt_at: now,
+          error_code: null,
+          error_message: null,
+          document_id: null,
+          queued_at: Date.now(),
+          batch_id: batch,
+          content_type: file.content_type,
+        };
+        queue.push(q);
+        return q;
+      });
+      emit('queue-changed', null);
+      setTimeout(() => items.forEach((q) => send(q)), 0);
+      return items;
+    },
+    cancel_import: ({ importId }) => {
+      imports.delete(importId);
+      return null;
+    },
     close_anyway: () => {
       window.__closed = true;
       return null;
@@ -248,6 +305,31 @@
   };
 
   const queue = [];
+  const imports = new Map();
+  let importSeq = 0;
+  function drop(dropped, skipped = []) {
+    importSeq += 1;
+    const review = {
+      id: `imp-${importSeq}`,
+      files: dropped.map((f) => {
+        const name = f.path.split('/').pop();
+        return {
+          path: f.path,
+          file_name: name,
+          suggested_title: name.replace(/\.[^.]*$/, ''),
+          size: f.size,
+          content_type: f.problems?.length ? null : f.content_type,
+          preview_id: f.problems?.length ? null : `pv-${name}`,
+          problems: f.problems ?? [],
+        };
+      }),
+      skipped,
+    };
+    imports.set(review.id, review);
+    emit('import-started', review.files.length);
+    emit('import-review', review);
+    return review;
+  }
   async function send(q) {
     q.state = 'sending';
     emit('queue-changed', null);
@@ -325,5 +407,6 @@
     refuseNext: null,
     failNext: (cmd, code, message, times = 1) => (failures[cmd] = { code, message, times }),
     documents: () => documents,
+    drop,
   };
 })();

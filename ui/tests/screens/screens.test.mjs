@@ -512,3 +512,81 @@ test('opening while the server is down: working offline is said, files can still
     await close();
   }
 });
+
+test('drag and drop: a folder with good and bad files opens a review sheet that names each bad file and sends nothing until only good files are chosen', async () => {
+  const { page, close } = await mariaOpen({ role: 'receptionist' });
+  try {
+    await page.evaluate(() => {
+      window.__fake.drop(
+        [
+          { path: '/scans/visit/page 1.jpg', size: 310000, content_type: 'image/jpeg' },
+          { path: '/scans/visit/report.pdf', size: 4000, problems: [{ code: 'executable_refused', message: 'This file is a program, not a document, and cannot be uploaded.' }] },
+          { path: '/scans/visit/page 2.jpg', size: 305000, content_type: 'image/jpeg' },
+          { path: '/scans/visit/locked.pdf', size: 52000, problems: [{ code: 'password_protected_pdf', message: 'This PDF is password-protected. Save it without a password, then upload it.' }] },
+          { path: '/scans/visit/mri.tiff', size: 14 * 1024 * 1024, problems: [{ code: 'file_too_large', message: 'This file is 14.0 MB; the limit is 10 MB per file.' }] },
+          { path: '/scans/visit/referral.pdf', size: 88000, content_type: 'application/pdf' },
+        ],
+        [{ path: '/scans/visit/.DS_Store', reason: 'hidden' }, { path: '/scans/visit/Thumbs.db', reason: 'a system or temporary file' }],
+      );
+    });
+    const sheet = page.getByTestId('import-sheet');
+    await sheet.waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Import 6 files' }).count(), 1);
+    assert.equal(await sheet.getByTestId('import-patient').innerText(), 'Maria Garcia', 'the open patient is the default');
+    assert.match(await sheet.getByText(/left out/).innerText(), /2 items left out/);
+    const row = (name) => sheet.locator(`[data-testid=import-row][data-file="${name}"]`);
+    assert.match(await row('report.pdf').innerText(), /a program, not a document/);
+    assert.match(await row('locked.pdf').innerText(), /password-protected/);
+    assert.match(await row('mri.tiff').innerText(), /14\.0 MB; the limit is 10 MB/);
+    assert.equal(await row('page 1.jpg').getAttribute('data-problems'), '');
+    assert.equal(await sheet.getByLabel('Name for page 2.jpg').inputValue(), 'page 2', 'names come from the file names');
+
+    // A visit that already holds 2 documents takes 3 more: with 6 chosen, the 4th onwards is over.
+    await sheet.getByTestId('import-visit').selectOption('e-2');
+    await page.waitForFunction(() => document.querySelector('[data-file="mri.tiff"]')?.dataset.problems.includes('visit_limit_reached'));
+    await sheet.getByTestId('import-type-all').selectOption('insurance');
+    assert.equal(await sheet.getByTestId('import-send').isDisabled(), true, 'nothing is sent while a chosen file has a problem');
+    assert.match(await sheet.getByTestId('import-verdict').innerText(), /Nothing is sent until every chosen file can go/);
+    await noSeriousViolations(page, 'the import review sheet with bad files');
+
+    await sheet.getByTestId('import-drop-bad').click();
+    await page.waitForFunction(() => document.querySelector('[data-file="referral.pdf"]')?.dataset.problems === '');
+    await sheet.getByLabel('Type of referral.pdf').selectOption('referral');
+    await sheet.getByLabel('Name for page 1.jpg').fill('Insurance card front');
+    const send = sheet.getByTestId('import-send');
+    assert.match(await send.innerText(), /Send 3 files/);
+    await send.click();
+    await sheet.waitFor({ state: 'detached' });
+    await page.getByTestId('import-notice').filter({ hasText: '3 files are in the upload queue for Maria Garcia' }).waitFor();
+    const [call] = await callsTo(page, 'queue_import');
+    assert.deepEqual(call.request, {
+      patient_id: 'p-maria',
+      encounter_id: 'e-2',
+      files: [
+        { index: 0, title: 'Insurance card front', category: 'insurance' },
+        { index: 2, title: 'page 2', category: 'insurance' },
+        { index: 5, title: 'referral', category: 'referral' },
+      ],
+    });
+    await page.waitForFunction(() => ['Insurance card front', 'page 2', 'referral'].every((t) => [...document.querySelectorAll('[data-testid=document]')].some((d) => d.dataset.title === t)));
+  } finally {
+    await close();
+  }
+});
+
+test('drag and drop: Esc puts the sheet away and sends nothing; a drop of only system files says there is nothing to import', async () => {
+  const { page, close } = await mariaOpen({ role: 'receptionist' });
+  try {
+    await page.evaluate(() => window.__fake.drop([{ path: '/scans/a.pdf', size: 1000, content_type: 'application/pdf' }]));
+    await page.getByTestId('import-sheet').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('import-sheet').waitFor({ state: 'detached' });
+    assert.equal((await callsTo(page, 'cancel_import')).length, 1);
+    assert.equal((await callsTo(page, 'queue_import')).length, 0);
+    await page.evaluate(() => window.__fake.drop([], [{ path: '/scans/.DS_Store', reason: 'hidden' }]));
+    await page.getByRole('alert').filter({ hasText: 'Nothing to import: the dropped item was hidden, system or unreadable files.' }).waitFor();
+    assert.equal(await page.getByTestId('import-sheet').count(), 0);
+  } finally {
+    await close();
+  }
+});
