@@ -214,7 +214,8 @@ mod tests {
         for name in ["page 10.jpg", "page 2.jpg", "page 1.jpg", "sub/consent.pdf"] {
             touch(&root.join(name), b"x");
         }
-        for name in [".DS_Store", "Thumbs.db", "desktop.ini", "~$letter.docx", "scan.tmp", ".git/config", "__MACOSX/x.jpg"]
+        for name in
+            [".DS_Store", "Thumbs.db", "desktop.ini", "~$letter.docx", "scan.tmp", ".git/config", "__MACOSX/x.jpg"]
         {
             touch(&root.join(name), b"x");
         }
@@ -226,7 +227,13 @@ mod tests {
             w.files.iter().map(|p| p.strip_prefix(d.path()).expect("inside").to_string_lossy().into_owned()).collect();
         assert_eq!(
             names,
-            ["Garcia visit/page 1.jpg", "Garcia visit/page 2.jpg", "Garcia visit/page 10.jpg", "Garcia visit/sub/consent.pdf", "card.png"]
+            [
+                "Garcia visit/page 1.jpg",
+                "Garcia visit/page 2.jpg",
+                "Garcia visit/page 10.jpg",
+                "Garcia visit/sub/consent.pdf",
+                "card.png"
+            ]
         );
         let skipped: Vec<&str> = w.skipped.iter().map(|s| s.path.rsplit('/').next().unwrap_or("")).collect();
         for name in [".DS_Store", "Thumbs.db", "desktop.ini", "~$letter.docx", "scan.tmp", ".git", "__MACOSX", "loop"] {
@@ -255,8 +262,7 @@ mod tests {
         let limits = PlanLimits::of(Plan::Professional);
         let counts = ServerCounts { pool_used: 0, pool_quota: 10_000, visit_documents: Some(2) };
         let p = hand_off_problems(&limits, counts, &[1000, 1000, 1000, 1000, 7000]);
-        let codes: Vec<Vec<ErrorCode>> =
-            p.iter().map(|v| v.iter().filter_map(|e| e.api_code()).collect()).collect();
+        let codes: Vec<Vec<ErrorCode>> = p.iter().map(|v| v.iter().filter_map(|e| e.api_code()).collect()).collect();
         assert_eq!(codes[0], []);
         assert_eq!(codes[2], []);
         assert_eq!(codes[3], [ErrorCode::VisitLimitReached], "2 on the visit + 3 earlier = 5");

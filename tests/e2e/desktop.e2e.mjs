@@ -4,7 +4,8 @@
 // both thumbnails; filter by type; viewer to PDF page 2 and → to the next document; the gauge
 // moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
 // admin deletes; a restart signs in again from the keyring; files queued while the server is
-// down survive closing the app and arrive once when it is back. Screenshots go to $E2E_OUT.
+// down survive closing the app and arrive once when it is back; a dropped folder with bad files
+// is reviewed, nothing half-sent, and the good files arrive as one batch. Screenshots go to $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,7 @@ const appEnv = {
   CLINICDOCS_SERVER_URL: server,
   CLINICDOCS_TEST_PICK_FILES: pickList,
   CLINICDOCS_TEST_SAVE_DIR: saveDir,
+  CLINICDOCS_TEST_DROP: '1',
   XDG_CONFIG_HOME: join(work, 'config'),
   XDG_CACHE_HOME: join(work, 'cache'),
   XDG_DATA_HOME: join(work, 'data'),
@@ -91,8 +93,9 @@ async function signIn(email) {
 async function openPatient(name) {
   const box = await s.waitFor('#patient-search');
   await s.click(box);
+  await s.clear(box);
   await s.type(box, name.split(' ')[0]);
-  await s.waitFor('#patient-results [role=option]', 'search results');
+  await until(async () => (await s.exec('return document.querySelector("#patient-results [role=option]")?.textContent || ""')).includes(name), `${name} in the results`);
   await s.type(box, KEY.Enter);
   await until(async () => (await s.text(await s.find('#docs-title'))) === name, `the Documents tab of ${name}`);
 }
@@ -107,6 +110,18 @@ async function queueFile(path, category) {
   await s.click(await s.find('dialog[open] button[type=submit]'));
   await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the form to close once queued');
 }
+
+/**
+ * Drops paths on the window. WebDriver cannot drag from a file manager, so this calls the
+ * test seam `test_drop`, which runs the same function as the native drop event.
+ */
+async function dropOnWindow(paths) {
+  await s.exec('window.__TAURI_INTERNALS__.invoke("test_drop", { paths: arguments[0] }).catch((e) => { window.__dropError = e; }); return true;', paths);
+  await s.waitFor('[data-testid=import-sheet]', 'the review sheet');
+}
+
+const rowProblems = () =>
+  s.exec('return Object.fromEntries([...document.querySelectorAll("[data-testid=import-row]")].map((r) => [r.dataset.file, r.dataset.problems]))');
 
 /** Uploads through the form and waits until the server has it (it shows in the list). */
 async function upload(path, category) {
@@ -195,6 +210,45 @@ try {
     await shot('05-receptionist.png');
   });
 
+  await step('a folder dropped with good and bad files: each bad one is named with its reason, nothing is sent until they are left out, then the rest arrive together', async () => {
+    const dir = join(files, 'front desk');
+    mkdirSync(dir);
+    execFileSync('convert', ['-size', '1240x1754', 'xc:#f7f5f0', '-fill', '#333', '-draw', 'rectangle 100,100 900,160', '-quality', '80', join(dir, 'page 1.jpg')]);
+    execFileSync('convert', ['-size', '1240x1754', 'xc:#f0f5f7', '-fill', '#333', '-draw', 'rectangle 100,300 900,360', '-quality', '80', join(dir, 'page 2.jpg')]);
+    writeFileSync(join(dir, 'referral letter.pdf'), pdf(1));
+    writeFileSync(join(dir, 'big scan.jpg'), Buffer.alloc(10 * 1024 * 1024 + 1, 0xff));
+    writeFileSync(join(dir, 'lab report.pdf'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4000)]));
+    writeFileSync(join(work, 'open.pdf'), pdf(1));
+    execFileSync('qpdf', ['--encrypt', 'secret', 'secret', '256', '--', join(work, 'open.pdf'), join(dir, 'locked.pdf')]);
+    writeFileSync(join(dir, '.DS_Store'), 'junk');
+    writeFileSync(join(dir, 'Thumbs.db'), 'junk');
+    await openPatient('John Smith');
+    await dropOnWindow([dir]);
+    assert.equal(await s.text(await s.find('dialog[open] h2')), 'Import 6 files');
+    const sheet = await s.text(await s.find('[data-testid=import-sheet]'));
+    assert.match(sheet, /2 items left out/);
+    const problems = await rowProblems();
+    assert.deepEqual(problems, {
+      'big scan.jpg': 'file_too_large',
+      'lab report.pdf': 'executable_refused',
+      'locked.pdf': 'password_protected_pdf',
+      'page 1.jpg': '',
+      'page 2.jpg': '',
+      'referral letter.pdf': '',
+    });
+    await s.select('[data-testid=import-type-all]', 'insurance');
+    assert.equal(await s.exec('return document.querySelector("[data-testid=import-send]").disabled'), true, 'nothing can be sent yet');
+    await shot('06a-drop-review.png');
+    await s.click(await s.find('[data-testid=import-drop-bad]'));
+    await s.select('select[aria-label="Type of referral letter.pdf"]', 'referral');
+    await until(async () => /Send 3 files/.test(await s.text(await s.find('[data-testid=import-send]'))), 'Send 3 files');
+    await s.click(await s.find('[data-testid=import-send]'));
+    await until(async () => (await s.findAll('[data-testid=import-sheet]')).length === 0, 'the sheet to close once queued');
+    await until(async () => (await docTitles()).length === 3, 'the three good files on the server', 30000);
+    assert.deepEqual((await docTitles()).sort(), ['page 1', 'page 2', 'referral letter']);
+    await shot('06b-drop-arrived.png');
+  });
+
   await step('an admin deletes the X-ray after confirming; the gauge goes down', async () => {
     await s.click(await s.find('.who button'));
     await signIn('admin@demo.clinic');
@@ -227,8 +281,13 @@ try {
     writeFileSync(lab, pdf(2));
     const card = join(files, 'insurance card.jpg');
     execFileSync('convert', ['-size', '900x560', 'gradient:#eeeeee-#336699', '-quality', '85', card]);
-    await queueFile(lab, 'lab');
-    await queueFile(card, 'insurance');
+    // Imported by a drop while the server is down: the sheet says they will wait.
+    await dropOnWindow([lab, card]);
+    await until(async () => (await s.text(await s.find('[data-testid=import-sheet]'))).includes('cannot be reached'), 'the offline note in the sheet');
+    await s.select('select[aria-label="Type of Lab results May.pdf"]', 'lab');
+    await s.select('select[aria-label="Type of insurance card.jpg"]', 'insurance');
+    await s.click(await s.find('[data-testid=import-send]'));
+    await until(async () => (await s.findAll('[data-testid=import-sheet]')).length === 0, 'the sheet to close once queued');
     await until(async () => (await s.text(await s.find('[data-testid=queue]'))).includes('cannot be reached'), 'the offline notice');
     const states = await s.exec('return [...document.querySelectorAll("[data-testid=queue-item]")].map((e) => e.dataset.state)');
     assert.ok(states.filter((x) => x === 'waiting' || x === 'sending').length >= 2, `both wait: ${states}`);

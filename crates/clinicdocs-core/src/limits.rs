@@ -150,12 +150,13 @@ pub mod messages {
 
     pub fn file_too_large(size: Option<u64>, max: u64) -> String {
         match size {
-            Some(s) => format!(
+            // Just over the limit both round to the same figure; then say only that it is over.
+            Some(s) if format_bytes(s) != format_bytes(max) => format!(
                 "The file is too large ({}); the limit is {} per file. Scan at a lower resolution or split the document.",
                 format_bytes(s),
                 format_bytes(max)
             ),
-            None => format!(
+            _ => format!(
                 "The file is larger than the {} limit per file. Scan at a lower resolution or split the document.",
                 format_bytes(max)
             ),
@@ -176,6 +177,14 @@ pub mod messages {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_just_over_the_limit_is_not_said_to_be_as_big_as_the_limit() {
+        let m = messages::file_too_large(Some(10 * MIB + 1), 10 * MIB);
+        assert!(m.starts_with("The file is larger than the 10.0 MB limit per file."), "{m}");
+        let m = messages::file_too_large(Some(14 * MIB), 10 * MIB);
+        assert!(m.starts_with("The file is too large (14.0 MB); the limit is 10.0 MB per file."), "{m}");
+    }
 
     #[test]
     fn full_pool_message_names_the_limit_and_the_remedy() {

@@ -88,9 +88,9 @@ pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<Impo
     let state = app.state::<AppState>();
     let active = state.active().await?;
     let limits = PlanLimits::of(active.me.org.plan);
-    let walked = tokio::task::spawn_blocking(move || walk(&paths))
-        .await
-        .map_err(|e| CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}.")))?;
+    let walked = tokio::task::spawn_blocking(move || walk(&paths)).await.map_err(|e| {
+        CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}."))
+    })?;
     let _ = app.emit(IMPORT_STARTED_EVENT, walked.files.len());
     let checked = tokio::task::spawn_blocking(move || {
         walked.files.into_iter().map(|p| (check_content(&p, &limits), p)).collect::<Vec<_>>()

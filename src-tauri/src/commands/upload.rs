@@ -2,8 +2,8 @@
 //! the bytes, size, visit and pool limits, with the server's own messages). Sending is the
 //! queue's job (`commands::queue`).
 
-use crate::dialogs;
 use crate::bulk_import::{check_content, hand_off_problems, ServerCounts};
+use crate::dialogs;
 use crate::error::{CommandError, CommandErrorCode, CommandResult, LocalCode};
 use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
