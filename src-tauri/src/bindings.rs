@@ -4,7 +4,7 @@
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::{bulk_import, documents, export, patients, queue, session, upload};
+    use crate::commands::{bulk_import, documents, export, patients, queue, scanner, session, upload};
     use crate::error;
     use crate::settings::RecentPatient;
     use clinicdocs_core::{annotation, api, limits, Category, Role};
@@ -38,7 +38,7 @@ mod tests {
             crate::queue::ItemState, crate::queue::QueueItem, crate::queue::Requeue, queue::QueueProgress,
             export::ZipProgress, export::SavedFile,
             crate::bulk_import::Skipped, bulk_import::ImportReview, bulk_import::ImportLimits, bulk_import::ImportFile,
-            bulk_import::ImportRequest,
+            bulk_import::ImportRequest, scanner::ScannedInbox, scanner::ScanPage, scanner::ScanRequest,
         );
         format!(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\

@@ -1,10 +1,12 @@
 //! Files and folders handed over at once (dropped on the window): walking folders (hidden and
 //! system files skipped, symlinks not followed), checking each file's content as the server
 //! would, and the plan limits the whole hand-off would break (more than 5 for one visit, more
-//! than the clinic's pool), so the review sheet can say so before anything is sent.
+//! than the clinic's pool), so the review sheet can say so before anything is sent; and the
+//! queue rows for the chosen files, grouped into all-or-nothing batches.
 
 use crate::error::CommandError;
-use clinicdocs_core::limits::{precheck, Pending, PlanLimits};
+use crate::queue::NewItem;
+use clinicdocs_core::limits::{precheck, Pending, PlanLimits, MAX_BATCH_FILES};
 use clinicdocs_core::media::{inspect_document, MediaError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -160,6 +162,74 @@ pub fn check_content(path: &Path, limits: &PlanLimits) -> Content {
     content
 }
 
+/// Walks a drop and checks each file (blocking: call off the async runtime). This is what the
+/// window's drop event and `clinicdocs-queue import` both run.
+pub fn review(dropped: &[PathBuf], limits: &PlanLimits) -> (Vec<(PathBuf, Content)>, Vec<Skipped>) {
+    let walked = walk(dropped);
+    let files = walked.files.into_iter().map(|p| (check_content(&p, limits), p)).map(|(c, p)| (p, c)).collect();
+    (files, walked.skipped)
+}
+
+/// One reviewed file the receptionist chose, as the queue will send it.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    pub path: PathBuf,
+    pub file_name: String,
+    /// Refusals found by the content check; a file with any is not queued.
+    pub problems: Vec<CommandError>,
+    pub title: String,
+    pub category: clinicdocs_core::Category,
+}
+
+/// Who sends the hand-off, for whom.
+#[derive(Debug, Clone)]
+pub struct HandOff {
+    pub server_url: String,
+    pub user_id: uuid::Uuid,
+    pub patient_id: uuid::Uuid,
+    pub encounter_id: Option<uuid::Uuid>,
+}
+
+/// The queue rows for chosen files: every name valid and no file refused, or the first reason
+/// why not. Files are grouped into batches of at most [`MAX_BATCH_FILES`], each stored whole or
+/// not at all by the server.
+pub fn queue_rows(to: &HandOff, chosen: &[Chosen]) -> Result<Vec<(PathBuf, NewItem)>, CommandError> {
+    use clinicdocs_core::api::ErrorCode;
+    if chosen.is_empty() {
+        return Err(CommandError::api(ErrorCode::BadRequest, "Choose at least one file to send."));
+    }
+    let mut rows = Vec::with_capacity(chosen.len());
+    let mut batch = uuid::Uuid::new_v4();
+    for (n, file) in chosen.iter().enumerate() {
+        if let Some(p) = file.problems.first() {
+            return Err(CommandError::api(
+                ErrorCode::BadRequest,
+                format!("“{}” cannot be sent: {} Remove it from the list first.", file.file_name, p.message),
+            ));
+        }
+        let title = clinicdocs_core::names::validate_title(&file.title).map_err(|e| {
+            CommandError::api(ErrorCode::InvalidName, format!("The name for “{}”: {e}", file.file_name))
+        })?;
+        if n > 0 && n % MAX_BATCH_FILES == 0 {
+            batch = uuid::Uuid::new_v4();
+        }
+        let item = NewItem {
+            server_url: to.server_url.clone(),
+            user_id: to.user_id,
+            patient_id: to.patient_id,
+            encounter_id: to.encounter_id,
+            category: file.category,
+            title,
+            notes: None,
+            file_name: file.file_name.clone(),
+            idempotency_key: None,
+            batch_id: Some(batch),
+        };
+        rows.push((file.path.clone(), item));
+    }
+    Ok(rows)
+}
+
 /// What the server knows that the limits depend on.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerCounts {
@@ -269,6 +339,37 @@ mod tests {
         assert_eq!(codes[4], [ErrorCode::VisitLimitReached, ErrorCode::QuotaExceeded], "4000 + 7000 > 10000");
         let no_visit = ServerCounts { visit_documents: None, ..counts };
         assert!(hand_off_problems(&limits, no_visit, &[1000; 20]).iter().take(10).all(Vec::is_empty));
+    }
+
+    #[test]
+    fn chosen_files_become_batches_of_at_most_50_and_a_refused_file_stops_the_whole_hand_off() {
+        let to = HandOff {
+            server_url: "http://127.0.0.1:1/".into(),
+            user_id: uuid::Uuid::new_v4(),
+            patient_id: uuid::Uuid::new_v4(),
+            encounter_id: None,
+        };
+        let file = |i: usize| Chosen {
+            path: PathBuf::from(format!("/scans/page {i}.jpg")),
+            file_name: format!("page {i}.jpg"),
+            problems: vec![],
+            title: format!("page {i}"),
+            category: clinicdocs_core::Category::Insurance,
+        };
+        let rows = queue_rows(&to, &(0..120).map(file).collect::<Vec<_>>()).expect("rows");
+        let mut sizes: Vec<usize> = Vec::new();
+        for w in rows.chunk_by(|a, b| a.1.batch_id == b.1.batch_id) {
+            sizes.push(w.len());
+        }
+        assert_eq!(sizes, [50, 50, 20]);
+        let mut bad: Vec<Chosen> = (0..3).map(file).collect();
+        bad[1].problems.push(CommandError::api(ErrorCode::ExecutableRefused, "A program."));
+        let e = queue_rows(&to, &bad).expect_err("refused");
+        assert!(e.message.starts_with("“page 1.jpg” cannot be sent: A program."), "{}", e.message);
+        bad[1].problems.clear();
+        bad[2].title = "../../etc/passwd\u{202e}".into();
+        assert_eq!(queue_rows(&to, &bad).expect_err("bad name").api_code(), Some(ErrorCode::InvalidName));
+        assert!(queue_rows(&to, &[]).is_err());
     }
 
     #[test]

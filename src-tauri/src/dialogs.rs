@@ -1,7 +1,8 @@
 //! Native file dialogs (GTK on Linux through `rfd`). End-to-end tests cannot click a native
-//! dialog, so two variables answer for the user when set: `CLINICDOCS_TEST_PICK_FILES` names a
+//! dialog, so variables answer for the user when set: `CLINICDOCS_TEST_PICK_FILES` names a
 //! text file listing the paths to "choose", one per line (read at each pick, so a test can
-//! change its answer), and `CLINICDOCS_TEST_SAVE_DIR` is where "saved" files go. Everything
+//! change its answer), `CLINICDOCS_TEST_SAVE_DIR` is where "saved" files go, and
+//! `CLINICDOCS_TEST_PICK_FOLDER` is the folder "chosen" as the scanner folder. Everything
 //! after the dialog runs the same code either way.
 
 use std::path::PathBuf;
@@ -31,6 +32,18 @@ pub async fn save_file(title: &str, suggested: &str) -> Option<PathBuf> {
         .set_title(title)
         .set_file_name(suggested)
         .save_file()
+        .await
+        .map(|f| f.path().to_path_buf())
+}
+
+/// The folder the scanner writes into, or `None` when the user cancels.
+pub async fn pick_folder() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CLINICDOCS_TEST_PICK_FOLDER") {
+        return Some(PathBuf::from(dir));
+    }
+    rfd::AsyncFileDialog::new()
+        .set_title("Choose the folder your scanner saves into")
+        .pick_folder()
         .await
         .map(|f| f.path().to_path_buf())
 }

@@ -11,12 +11,15 @@ pub mod display;
 pub mod error;
 pub mod media;
 pub mod queue;
+pub mod scanner;
 pub mod settings;
 pub mod state;
 pub mod token_store;
 pub mod zip_export;
 
-use commands::{bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, session, upload};
+use commands::{
+    bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, scanner as scanner_cmd, session, upload,
+};
 use state::AppState;
 use tauri::Manager;
 
@@ -41,6 +44,7 @@ pub fn run() {
             let queue = tauri::async_runtime::block_on(queue::Queue::open(&queue_dir))?;
             app.manage(AppState::new(config_dir, cache_dir, queue));
             tauri::async_runtime::spawn(queue_cmd::run_worker(app.handle().clone()));
+            tauri::async_runtime::spawn(scanner_cmd::run_watcher(app.handle().clone()));
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, |ctx, request, responder| {
@@ -79,6 +83,9 @@ pub fn run() {
             import_cmd::check_import,
             import_cmd::queue_import,
             import_cmd::cancel_import,
+            scanner_cmd::scanned_files,
+            scanner_cmd::pick_scanner_folder,
+            scanner_cmd::queue_scanned,
             export::save_document,
             export::download_all,
         ])

@@ -1,6 +1,6 @@
 //! What the app remembers between runs that is not secret: the last server address and email,
-//! and the last few patients opened. One small JSON file in the app's config folder, written
-//! to a temp name and renamed so a crash never leaves half a file.
+//! the last few patients opened, and the scanner folder. One small JSON file in the app's
+//! config folder, written to a temp name and renamed so a crash never leaves half a file.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,9 @@ pub struct Settings {
     /// Who signed in last on `server_url`, so the app can open offline with the kept token.
     #[serde(default)]
     pub last_me: Option<clinicdocs_core::api::Me>,
+    /// The folder the front-desk scanner writes into (its files appear in the Scanned inbox).
+    #[serde(default)]
+    pub scanner_folder: Option<PathBuf>,
 }
 
 impl Settings {

@@ -32,6 +32,9 @@ pub struct AppState {
     pub previews: Mutex<HashMap<Uuid, PathBuf>>,
     /// Drops open in a review sheet: their checked files, by import id.
     pub imports: Mutex<HashMap<Uuid, Vec<crate::commands::upload::FileCheck>>>,
+    /// The scanner folder's inbox, and the bell that makes its watcher look now.
+    pub scanner: tokio::sync::Mutex<crate::commands::scanner::ScannerState>,
+    pub scanner_wake: tokio::sync::Notify,
     /// The durable upload queue, and the bell that wakes its worker (new item, sign-in).
     pub queue: Queue,
     pub queue_wake: tokio::sync::Notify,
@@ -51,6 +54,8 @@ impl AppState {
             documents: Mutex::new(HashMap::new()),
             previews: Mutex::new(HashMap::new()),
             imports: Mutex::new(HashMap::new()),
+            scanner: tokio::sync::Mutex::new(Default::default()),
+            scanner_wake: tokio::sync::Notify::new(),
             queue,
             queue_wake: tokio::sync::Notify::new(),
             unsent: std::sync::atomic::AtomicUsize::new(0),
@@ -99,6 +104,7 @@ impl AppState {
         self.documents.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.previews.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.imports.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        *self.scanner.lock().await = Default::default();
         self.media.clear();
     }
 }

@@ -4,12 +4,16 @@
 //!
 //! ```text
 //! clinicdocs-queue add   --dir D --server URL --user UUID --patient UUID --category C [--batch N] FILE...
+//! clinicdocs-queue import --dir D --server URL --user UUID --patient UUID --category C PATH...
+//!                         (a drop: folders walked, files checked, queued as batches of ≤ 50)
 //! clinicdocs-queue drain --dir D --server URL --user UUID      (token in CLINICDOCS_TOKEN)
 //! clinicdocs-queue check --dir D
 //! ```
 
+use clinicdocs_core::limits::{Plan, PlanLimits, MAX_BATCH_FILES};
 use clinicdocs_core::Category;
 use clinicdocs_desktop::api_client::{parse_server_url, ApiClient};
+use clinicdocs_desktop::bulk_import::{queue_rows, review, Chosen, HandOff};
 use clinicdocs_desktop::queue::worker::{self, Step};
 use clinicdocs_desktop::queue::{ItemState, NewItem, Queue};
 use std::collections::HashMap;
@@ -43,7 +47,7 @@ struct Args {
 
 fn args() -> Result<Args, CliError> {
     let mut it = std::env::args().skip(1);
-    let command = it.next().ok_or_else(|| usage("usage: clinicdocs-queue add|drain|check --dir D …"))?;
+    let command = it.next().ok_or_else(|| usage("usage: clinicdocs-queue add|import|drain|check --dir D …"))?;
     let mut flags = HashMap::new();
     let mut files = Vec::new();
     while let Some(a) = it.next() {
@@ -105,6 +109,40 @@ async fn run() -> Result<(), CliError> {
             for q in queue.enqueue_many(files, now_ms()).await? {
                 println!("queued {} {}", q.id, q.sha256);
             }
+        }
+        "import" => {
+            // What a drop on the window does once the receptionist presses Send, with one type
+            // and file names as titles: the same review and the same queue rows.
+            let category = Category::parse(a.get("category")?).ok_or_else(|| usage("unknown --category"))?;
+            let limits = PlanLimits::of(Plan::Professional);
+            let dropped = a.files.clone();
+            let (files, skipped) = tokio::task::spawn_blocking(move || review(&dropped, &limits))
+                .await
+                .map_err(|e| usage(format!("the files could not be read: {e}")))?;
+            for s in &skipped {
+                println!("skipped {}: {}", s.path, s.reason);
+            }
+            let chosen: Vec<Chosen> = files
+                .into_iter()
+                .map(|(path, content)| {
+                    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    Chosen {
+                        title: clinicdocs_desktop::commands::upload::title_from_file_name(&file_name),
+                        file_name,
+                        problems: content.problems,
+                        category,
+                        path,
+                    }
+                })
+                .collect();
+            let to = HandOff {
+                server_url: a.server()?,
+                user_id: a.uuid("user")?,
+                patient_id: a.uuid("patient")?,
+                encounter_id: None,
+            };
+            let queued = queue.enqueue_many(queue_rows(&to, &chosen)?, now_ms()).await?;
+            println!("queued {} files in {} batches", queued.len(), queued.len().div_ceil(MAX_BATCH_FILES));
         }
         "drain" => {
             let token = std::env::var("CLINICDOCS_TOKEN").map_err(|_| usage("set CLINICDOCS_TOKEN"))?;

@@ -4,15 +4,15 @@
 //! sending queues every chosen file in one transaction, grouped into all-or-nothing batches
 //! that the queue sends when the server is reachable (`queue_import`).
 
-use crate::bulk_import::{check_content, hand_off_problems, walk, Skipped};
+use crate::bulk_import::{hand_off_problems, queue_rows, review, Chosen, HandOff, Skipped};
 use crate::commands::queue::{changed, now_ms, queue_error};
 use crate::commands::upload::{server_counts, title_from_file_name, FileCheck};
 use crate::error::{CommandError, CommandResult, LocalCode};
-use crate::queue::{NewItem, QueueItem};
+use crate::queue::QueueItem;
 use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
-use clinicdocs_core::limits::{PlanLimits, MAX_BATCH_FILES};
-use clinicdocs_core::{names, Category};
+use clinicdocs_core::limits::PlanLimits;
+use clinicdocs_core::Category;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 /// Files are being dragged over the window (`true`) or no longer (`false`).
 pub const DROP_HOVER_EVENT: &str = "drop-hover";
-/// A drop is being read; payload: how many files it holds.
+/// A drop is being read; payload: how many paths were dropped (files or folders).
 pub const IMPORT_STARTED_EVENT: &str = "import-started";
 /// A drop is ready for review; payload: [`ImportReview`].
 pub const IMPORT_REVIEW_EVENT: &str = "import-review";
@@ -88,18 +88,13 @@ pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<Impo
     let state = app.state::<AppState>();
     let active = state.active().await?;
     let limits = PlanLimits::of(active.me.org.plan);
-    let walked = tokio::task::spawn_blocking(move || walk(&paths)).await.map_err(|e| {
+    let _ = app.emit(IMPORT_STARTED_EVENT, paths.len());
+    let (checked, skipped) = tokio::task::spawn_blocking(move || review(&paths, &limits)).await.map_err(|e| {
         CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}."))
     })?;
-    let _ = app.emit(IMPORT_STARTED_EVENT, walked.files.len());
-    let checked = tokio::task::spawn_blocking(move || {
-        walked.files.into_iter().map(|p| (check_content(&p, &limits), p)).collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|e| CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}.")))?;
     let files: Vec<FileCheck> = checked
         .into_iter()
-        .map(|(content, path)| {
+        .map(|(path, content)| {
             let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             FileCheck {
                 suggested_title: title_from_file_name(&file_name),
@@ -112,7 +107,7 @@ pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<Impo
             }
         })
         .collect();
-    let review = ImportReview { id: Uuid::new_v4(), files, skipped: walked.skipped };
+    let review = ImportReview { id: Uuid::new_v4(), files, skipped };
     state.imports.lock().unwrap_or_else(|p| p.into_inner()).insert(review.id, review.files.clone());
     let _ = app.emit(IMPORT_REVIEW_EVENT, review.clone());
     Ok(review)
@@ -179,42 +174,27 @@ pub async fn queue_import(
         .remove(&import_id)
         .ok_or_else(|| CommandError::api(ErrorCode::Conflict, "These files were sent or put aside already."))?;
     let result = async {
-        if request.files.is_empty() {
-            return Err(CommandError::api(ErrorCode::BadRequest, "Choose at least one file to send."));
-        }
-        let mut items = Vec::with_capacity(request.files.len());
-        let mut batch = Uuid::new_v4();
-        for (n, chosen) in request.files.iter().enumerate() {
+        let mut chosen = Vec::with_capacity(request.files.len());
+        for f in &request.files {
             let file = files
-                .get(chosen.index as usize)
+                .get(f.index as usize)
                 .ok_or_else(|| CommandError::api(ErrorCode::BadRequest, "A chosen file is not part of this drop."))?;
-            if let Some(p) = file.problems.first() {
-                return Err(CommandError::api(
-                    ErrorCode::BadRequest,
-                    format!("“{}” cannot be sent: {} Remove it from the list first.", file.file_name, p.message),
-                ));
-            }
-            let title = names::validate_title(&chosen.title).map_err(|e| {
-                CommandError::api(ErrorCode::InvalidName, format!("The name for “{}”: {e}", file.file_name))
-            })?;
-            if n > 0 && n % MAX_BATCH_FILES == 0 {
-                batch = Uuid::new_v4();
-            }
-            let item = NewItem {
-                server_url: active.client.base().as_str().to_string(),
-                user_id: active.me.user.id,
-                patient_id: request.patient_id,
-                encounter_id: request.encounter_id,
-                category: chosen.category,
-                title,
-                notes: None,
+            chosen.push(Chosen {
+                path: PathBuf::from(&file.path),
                 file_name: file.file_name.clone(),
-                idempotency_key: None,
-                batch_id: Some(batch),
-            };
-            items.push((PathBuf::from(&file.path), item));
+                problems: file.problems.clone(),
+                title: f.title.clone(),
+                category: f.category,
+            });
         }
-        state.queue.enqueue_many(items, now_ms()).await.map_err(queue_error)
+        let to = HandOff {
+            server_url: active.client.base().as_str().to_string(),
+            user_id: active.me.user.id,
+            patient_id: request.patient_id,
+            encounter_id: request.encounter_id,
+        };
+        let rows = queue_rows(&to, &chosen)?;
+        state.queue.enqueue_many(rows, now_ms()).await.map_err(queue_error)
     }
     .await;
     match result {

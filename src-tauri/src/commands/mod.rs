@@ -6,5 +6,6 @@ pub mod documents;
 pub mod export;
 pub mod patients;
 pub mod queue;
+pub mod scanner;
 pub mod session;
 pub mod upload;

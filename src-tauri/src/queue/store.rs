@@ -148,6 +148,17 @@ impl Queue {
         files: Vec<(PathBuf, NewItem)>,
         now_ms: i64,
     ) -> Result<Vec<QueueItem>, QueueError> {
+        self.enqueue_taking(files, &[], now_ms).await
+    }
+
+    /// [`Queue::enqueue_many`], also recording in the same transaction the hashes of scanner
+    /// folder files these rows were made from (see [`Queue::was_taken`]).
+    pub async fn enqueue_taking(
+        &self,
+        files: Vec<(PathBuf, NewItem)>,
+        taken: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<QueueItem>, QueueError> {
         let jobs: Vec<(PathBuf, Uuid)> = files.iter().map(|(p, _)| (p.clone(), Uuid::new_v4())).collect();
         let spool = self.spool.clone();
         let copy_jobs = jobs.clone();
@@ -182,6 +193,13 @@ impl Queue {
                 .execute(&mut *tx)
                 .await?;
             }
+            for sha in taken {
+                sqlx::query("INSERT OR REPLACE INTO scanned_taken (sha256, taken_at) VALUES (?, ?)")
+                    .bind(sha)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await
         }
         .await;
@@ -194,6 +212,15 @@ impl Queue {
             out.push(self.get(*id).await?.ok_or_else(|| QueueError::Corrupt("a new row is missing".into()))?);
         }
         Ok(out)
+    }
+
+    /// Whether a scanner folder file with this content was already queued.
+    pub async fn was_taken(&self, sha256: &str) -> Result<bool, QueueError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scanned_taken WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
     }
 
     pub async fn by_key(&self, key: &str) -> Result<Option<QueueItem>, QueueError> {
@@ -425,4 +452,43 @@ fn item(r: &sqlx::sqlite::SqliteRow) -> Result<QueueItem, QueueError> {
         queued_at: r.try_get::<i64, _>("queued_at")? as f64,
         batch_id: opt_uuid("batch_id")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(key: &str) -> NewItem {
+        NewItem {
+            server_url: "http://127.0.0.1:1/".into(),
+            user_id: Uuid::from_u128(1),
+            patient_id: Uuid::from_u128(2),
+            encounter_id: None,
+            category: Category::Referral,
+            title: "scan".into(),
+            notes: None,
+            file_name: "scan.pdf".into(),
+            idempotency_key: Some(key.into()),
+            batch_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn scanner_files_count_as_taken_only_when_their_rows_commit() {
+        let d = tempfile::tempdir().expect("tmp");
+        let q = Queue::open(&d.path().join("q")).await.expect("open");
+        let src = d.path().join("scan.pdf");
+        std::fs::write(&src, b"%PDF-1.4 scan").expect("write");
+        q.enqueue_taking(vec![(src.clone(), item("k1"))], &["aa".into()], 1).await.expect("queued");
+        assert!(q.was_taken("aa").await.expect("read"));
+        // The second hand-off fails (its key is used) and so records nothing: its scan stays offered.
+        let again = q.enqueue_taking(vec![(src.clone(), item("k1"))], &["bb".into()], 2).await;
+        assert!(again.is_err());
+        assert!(!q.was_taken("bb").await.expect("read"));
+        assert_eq!(q.list().await.expect("list").len(), 1);
+        // And it survives reopening, as after a crash between commit and removal.
+        q.close().await;
+        let q = Queue::open(&d.path().join("q")).await.expect("reopen");
+        assert!(q.was_taken("aa").await.expect("read"));
+    }
 }

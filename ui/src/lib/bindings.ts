@@ -207,3 +207,37 @@ export type ImportFile = {
 index: number, title: string, category: Category, };
 
 export type ImportRequest = { patient_id: string, encounter_id: string | null, files: Array<ImportFile>, };
+
+export type ScannedInbox = { 
+/**
+ * `None` until a scanner folder is chosen.
+ */
+folder: string | null, 
+/**
+ * Files that have stopped growing, in name order, each checked as the server would.
+ */
+files: Array<FileCheck>, 
+/**
+ * Files still being written by the scanner.
+ */
+growing: number, 
+/**
+ * Why the folder cannot be read, if it cannot.
+ */
+problem: string | null, };
+
+export type ScanPage = { path: string, 
+/**
+ * Clockwise quarter turns: 1 = 90°.
+ */
+quarter_turns: number, };
+
+export type ScanRequest = { 
+/**
+ * In the order chosen.
+ */
+pages: Array<ScanPage>, 
+/**
+ * One PDF of all the pages; otherwise one document per page.
+ */
+combine: boolean, patient_id: string, encounter_id: string | null, category: Category, title: string, };

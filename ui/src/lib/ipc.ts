@@ -18,6 +18,8 @@ import type {
   QueueProgress,
   Requeue,
   RecentPatient,
+  ScannedInbox,
+  ScanRequest,
   SavedFile,
   SessionInfo,
   StorageUsage,
@@ -49,6 +51,9 @@ type Commands = {
   check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: number[] }, ImportLimits];
   queue_import: [{ importId: string; request: ImportRequest }, QueueItem[]];
   cancel_import: [{ importId: string }, null];
+  scanned_files: [Record<string, never>, ScannedInbox];
+  pick_scanner_folder: [Record<string, never>, string | null];
+  queue_scanned: [{ request: ScanRequest }, QueueItem[]];
   save_document: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
 };
@@ -97,6 +102,11 @@ export function onImportStarted(f: (n: number) => void): Promise<UnlistenFn> {
 /** A drop is walked and checked: open the review sheet. */
 export function onImportReview(f: (r: ImportReview) => void): Promise<UnlistenFn> {
   return listen<ImportReview>('import-review', (ev) => f(ev.payload));
+}
+
+/** The scanner folder's list of ready files changed. */
+export function onScannedChanged(f: () => void): Promise<UnlistenFn> {
+  return listen<null>('scanned-changed', () => f());
 }
 
 /** A picture served by the app's `clinicdocs://` scheme (see src-tauri/src/media/scheme.rs). */

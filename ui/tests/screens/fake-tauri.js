@@ -287,6 +287,34 @@
       imports.delete(importId);
       return null;
     },
+    // The scanner folder: `scenario.scanned` lists its ready files; sent ones leave it.
+    scanned_files: () => ({ folder: scanner.folder, files: scanner.files, growing: scanner.growing, problem: null }),
+    pick_scanner_folder: () => {
+      scanner.folder = '/srv/scans/front-desk';
+      return scanner.folder;
+    },
+    queue_scanned: ({ request }) => {
+      const pages = request.pages.map((p) => scanner.files.find((f) => f.path === p.path));
+      if (pages.some((p) => !p)) return err('bad_request', 'A scan is no longer in the scanner folder.');
+      const one = (title, size, content_type, batch_id) => {
+        const q = {
+          id: `q-${queue.length + 1}`, idempotency_key: `k-${queue.length + 1}`, patient_id: request.patient_id,
+          encounter_id: request.encounter_id, category: request.category, title, notes: null,
+          file_name: `${title}.pdf`, size, sha256: '', state: 'waiting', attempts: 0, next_attempt_at: now,
+          error_code: null, error_message: null, document_id: null, queued_at: Date.now(), batch_id, content_type,
+        };
+        queue.push(q);
+        return q;
+      };
+      const items = request.combine
+        ? [one(request.title, pages.reduce((n, p) => n + p.size, 0), 'application/pdf', null)]
+        : pages.map((p, i) => one(pages.length === 1 ? request.title : `${request.title} (${i + 1}/${pages.length})`, p.size, p.content_type, pages.length > 1 ? 'b-scan' : null));
+      scanner.files = scanner.files.filter((f) => !pages.includes(f));
+      emit('queue-changed', null);
+      emit('scanned-changed', null);
+      setTimeout(() => items.forEach((q) => send(q)), 0);
+      return items;
+    },
     close_anyway: () => {
       window.__closed = true;
       return null;
@@ -305,6 +333,18 @@
   };
 
   const queue = [];
+  const scanner = {
+    folder: scenario.scanned?.folder ?? null,
+    growing: scenario.scanned?.growing ?? 0,
+    files: (scenario.scanned?.files ?? []).map((f) => {
+      const name = f.path.split('/').pop();
+      return {
+        path: f.path, file_name: name, suggested_title: name.replace(/\.[^.]*$/, ''), size: f.size ?? 300000,
+        content_type: f.problems?.length ? null : (f.content_type ?? 'image/jpeg'),
+        preview_id: f.problems?.length ? null : `pv-${name}`, problems: f.problems ?? [],
+      };
+    }),
+  };
   const imports = new Map();
   let importSeq = 0;
   function drop(dropped, skipped = []) {

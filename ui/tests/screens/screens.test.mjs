@@ -590,3 +590,70 @@ test('drag and drop: Esc puts the sheet away and sends nothing; a drop of only s
     await close();
   }
 });
+
+test('scanner folder: chosen once, scans listed with thumbnails, put in order and turned, combined into one PDF for the open patient', async () => {
+  const first = await mariaOpen({ role: 'receptionist' });
+  try {
+    const inbox = first.page.getByTestId('scanned');
+    await inbox.getByText('Choose the folder your scanner saves into').waitFor();
+    await inbox.getByTestId('choose-scanner-folder').click();
+    await inbox.getByText('/srv/scans/front-desk').waitFor();
+    await inbox.getByText('No new scans.').waitFor();
+  } finally {
+    await first.close();
+  }
+
+  const { page, close } = await mariaOpen({
+    role: 'receptionist',
+    scanned: {
+      folder: '/srv/scans/front-desk',
+      growing: 1,
+      files: [
+        { path: '/srv/scans/front-desk/scan 1.jpg' },
+        { path: '/srv/scans/front-desk/scan 2.jpg' },
+        { path: '/srv/scans/front-desk/scan 3.pdf', content_type: 'application/pdf' },
+      ],
+    },
+  });
+  try {
+    const inbox = page.getByTestId('scanned');
+    await inbox.getByRole('heading', { name: 'Scanned (3)' }).waitFor();
+    await inbox.getByText('1 scan still arriving…').waitFor();
+    assert.equal(await inbox.getByRole('button', { name: 'Turn scan 3.pdf clockwise' }).count(), 0, 'a PDF is not turned here');
+    await inbox.getByRole('button', { name: 'Turn scan 1.jpg clockwise' }).click();
+    await inbox.getByRole('button', { name: 'Move scan 2.jpg up' }).click();
+    const order = await inbox.getByTestId('scan').evaluateAll((els) => els.map((e) => `${e.dataset.file}:${e.dataset.turns}`));
+    assert.deepEqual(order, ['scan 2.jpg:0', 'scan 1.jpg:1', 'scan 3.pdf:0']);
+    await inbox.getByLabel('Choose scan 2.jpg').check();
+    await inbox.getByLabel('Choose scan 1.jpg').check();
+    await noSeriousViolations(page, 'the Scanned inbox');
+    await inbox.getByTestId('send-scans').click();
+    const sheet = page.getByTestId('scan-sheet');
+    await sheet.waitFor();
+    assert.equal(await sheet.getByLabel(/Combine the 2 pages into one PDF/).isChecked(), true, 'pictures are combined by default');
+    await sheet.getByRole('button', { name: 'Send' }).click();
+    await sheet.getByText('Choose the document type.').waitFor();
+    await sheet.getByLabel('Document type (required)').selectOption('referral');
+    await sheet.getByLabel('Name').fill('Referral from Dr Osei');
+    await noSeriousViolations(page, 'sending scanned pages');
+    await sheet.getByRole('button', { name: 'Send' }).click();
+    await sheet.waitFor({ state: 'detached' });
+    const [call] = await callsTo(page, 'queue_scanned');
+    assert.deepEqual(call.request, {
+      pages: [
+        { path: '/srv/scans/front-desk/scan 2.jpg', quarter_turns: 0 },
+        { path: '/srv/scans/front-desk/scan 1.jpg', quarter_turns: 1 },
+      ],
+      combine: true,
+      patient_id: 'p-maria',
+      encounter_id: null,
+      category: 'referral',
+      title: 'Referral from Dr Osei',
+    });
+    await inbox.getByRole('heading', { name: 'Scanned (1)' }).waitFor();
+    await page.getByTestId('import-notice').filter({ hasText: '“Referral from Dr Osei” is in the upload queue for Maria Garcia.' }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=document]')].some((d) => d.dataset.title === 'Referral from Dr Osei'));
+  } finally {
+    await close();
+  }
+});
