@@ -60,6 +60,7 @@ writeFileSync(pdfPath, pdf(3));
 const jpgPath = join(files, 'chest xray.jpg');
 execFileSync('convert', ['-size', '1600x1200', 'gradient:#224488-#eeeeee', '-quality', '90', jpgPath]);
 const pickList = join(work, 'pick.txt');
+mkdirSync(join(work, 'scanner'));
 const saveDir = join(work, 'saved');
 mkdirSync(saveDir);
 const appEnv = {
@@ -67,6 +68,7 @@ const appEnv = {
   CLINICDOCS_TEST_PICK_FILES: pickList,
   CLINICDOCS_TEST_SAVE_DIR: saveDir,
   CLINICDOCS_TEST_DROP: '1',
+  CLINICDOCS_TEST_PICK_FOLDER: join(work, 'scanner'),
   XDG_CONFIG_HOME: join(work, 'config'),
   XDG_CACHE_HOME: join(work, 'cache'),
   XDG_DATA_HOME: join(work, 'data'),
@@ -247,6 +249,35 @@ try {
     await until(async () => (await docTitles()).length === 3, 'the three good files on the server', 30000);
     assert.deepEqual((await docTitles()).sort(), ['page 1', 'page 2', 'referral letter']);
     await shot('06b-drop-arrived.png');
+  });
+
+  await step('scanner folder: two scans appear once written, one is turned, both go as one PDF, and only then leave the folder', async () => {
+    const folder = join(work, 'scanner');
+    await s.click(await s.waitFor('[data-testid=choose-scanner-folder]'));
+    await until(async () => (await s.text(await s.find('[data-testid=scanned]'))).includes('No new scans'), 'the empty inbox');
+    execFileSync('convert', ['-size', '1240x1754', 'xc:white', '-fill', '#223', '-draw', 'rectangle 80,80 1160,200', '-quality', '80', join(folder, 'scan 0001.jpg')]);
+    execFileSync('convert', ['-size', '1754x1240', 'xc:white', '-fill', '#322', '-draw', 'rectangle 80,80 400,1160', '-quality', '80', join(folder, 'scan 0002.jpg')]);
+    await until(async () => (await s.findAll('[data-testid=scan]')).length === 2, 'both scans in the inbox');
+    await s.click(await s.find('button[aria-label="Turn scan 0002.jpg clockwise"]'));
+    await s.click(await s.find('input[aria-label="Choose scan 0001.jpg"]'));
+    await s.click(await s.find('input[aria-label="Choose scan 0002.jpg"]'));
+    await shot('06c-scanned-inbox.png');
+    await s.click(await s.find('[data-testid=send-scans]'));
+    await s.waitFor('[data-testid=scan-sheet]', 'the send sheet');
+    await s.select('[data-testid=scan-type]', 'referral');
+    const name = await s.find('[data-testid=scan-title]');
+    await s.clear(name);
+    await s.type(name, 'Scanned referral');
+    await s.click(await s.find('[data-testid=scan-sheet] button[type=submit]'));
+    await until(async () => (await s.findAll('[data-testid=scan-sheet]')).length === 0, 'the sheet to close once queued');
+    await until(async () => (await docTitles()).includes('Scanned referral'), 'the combined PDF on the server', 30000);
+    await until(async () => readdirSync(folder).length === 0, 'the scans gone from the folder once queued');
+    const login = await (await fetch(`${server}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'reception@demo.clinic', password: 'demo' }) })).json();
+    const page = await (await fetch(`${server}/api/v1/documents?limit=200`, { headers: { authorization: `Bearer ${login.token}` } })).json();
+    const doc = page.items.find((d) => d.title === 'Scanned referral');
+    assert.equal(doc.content_type, 'application/pdf');
+    assert.equal(doc.page_count, 2, 'both pages in one PDF');
+    await shot('06d-scanned-sent.png');
   });
 
   await step('an admin deletes the X-ray after confirming; the gauge goes down', async () => {

@@ -95,6 +95,10 @@ pub struct QueueItem {
 /// What a receptionist may change before sending a refused item again.
 #[derive(Debug, Clone, Default, serde::Deserialize, TS)]
 pub struct Requeue {
+    /// Another patient; the visit is unlinked unless `encounter_id` names one of theirs.
+    #[serde(default)]
+    #[ts(optional)]
+    pub patient_id: Option<Uuid>,
     pub category: Option<Category>,
     pub title: Option<String>,
     /// `Some(None)` unlinks the visit.
@@ -395,7 +399,8 @@ impl Queue {
         let r = sqlx::query(
             "UPDATE queue_items SET state = 'waiting', attempts = 0, next_attempt_at = ?, error_code = NULL, \
              error_message = NULL, category = COALESCE(?, category), title = COALESCE(?, title), \
-             encounter_id = CASE WHEN ? THEN ? ELSE encounter_id END, updated_at = ? \
+             encounter_id = CASE WHEN ? THEN ? WHEN ? THEN NULL ELSE encounter_id END, \
+             patient_id = COALESCE(?, patient_id), updated_at = ? \
              WHERE id = ? AND state = 'refused'",
         )
         .bind(now_ms)
@@ -403,6 +408,8 @@ impl Queue {
         .bind(change.title.as_deref())
         .bind(change.encounter_id.is_some())
         .bind(change.encounter_id.flatten().map(|e| e.to_string()))
+        .bind(change.patient_id.is_some())
+        .bind(change.patient_id.map(|p| p.to_string()))
         .bind(now_ms)
         .bind(id.to_string())
         .execute(&self.pool)
@@ -471,6 +478,25 @@ mod tests {
             idempotency_key: Some(key.into()),
             batch_id: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_refused_upload_resent_to_another_patient_loses_the_old_patients_visit() {
+        let d = tempfile::tempdir().expect("tmp");
+        let q = Queue::open(&d.path().join("q")).await.expect("open");
+        let src = d.path().join("scan.pdf");
+        std::fs::write(&src, b"%PDF-1.4 scan").expect("write");
+        let mut new = item("k1");
+        new.encounter_id = Some(Uuid::from_u128(7));
+        let it = q.enqueue(&src, new, 1).await.expect("queued");
+        q.mark_refused(it.id, "not_found", "No such visit.", 2).await.expect("refuse");
+        let change = Requeue { patient_id: Some(Uuid::from_u128(9)), ..Default::default() };
+        assert!(q.requeue(it.id, &change, 3).await.expect("requeue"));
+        let again = q.get(it.id).await.expect("get").expect("row");
+        assert_eq!((again.patient_id, again.encounter_id), (Uuid::from_u128(9), None));
+        assert_eq!(again.state, ItemState::Waiting);
+        assert_eq!(again.idempotency_key, "k1", "the same file keeps its key");
+        assert!(!q.requeue(it.id, &change, 4).await.expect("requeue"), "only a refused item is resent");
     }
 
     #[tokio::test]

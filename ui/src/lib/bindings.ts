@@ -166,7 +166,11 @@ next_attempt_at: number, error_code: string | null, error_message: string | null
  */
 queued_at: number, batch_id: string | null, };
 
-export type Requeue = { category: Category | null, title: string | null, 
+export type Requeue = { 
+/**
+ * Another patient; the visit is unlinked unless `encounter_id` names one of theirs.
+ */
+patient_id?: string, category: Category | null, title: string | null, 
 /**
  * `Some(None)` unlinks the visit.
  */

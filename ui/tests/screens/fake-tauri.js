@@ -226,6 +226,7 @@
       Object.assign(q, { state: 'waiting', error_code: null, error_message: null, attempts: 0 });
       if (change.category) q.category = change.category;
       if (change.title) q.title = change.title;
+      if (change.patient_id) Object.assign(q, { patient_id: change.patient_id, encounter_id: change.encounter_id ?? null });
       emit('queue-changed', null);
       setTimeout(() => send(q), 0);
       return null;

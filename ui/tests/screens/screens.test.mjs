@@ -657,3 +657,36 @@ test('scanner folder: chosen once, scans listed with thumbnails, put in order an
     await close();
   }
 });
+
+test('a refused upload can be sent to another patient and visit instead', async () => {
+  const ok = '/scans/referral.pdf';
+  const { page, close } = await mariaOpen({ role: 'receptionist', picks: [[ok]], files: { [ok]: { size: 9000, content_type: 'application/pdf' } } });
+  try {
+    await page.getByTestId('open-upload').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('choose-file').click();
+    await dialog.getByText('referral.pdf').waitFor();
+    await dialog.getByLabel('Document type (required)').selectOption('referral');
+    await page.evaluate(() => {
+      window.__fake.refuseNext = { code: 'not_found', message: 'This patient is not in this clinic.' };
+    });
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    const item = page.getByTestId('queue-item').filter({ hasText: 'referral' });
+    await item.getByRole('alert').filter({ hasText: 'This patient is not in this clinic.' }).waitFor();
+    await item.getByRole('button', { name: 'Other patient or visit…' }).click();
+    const sheet = page.getByTestId('move-sheet');
+    const search = sheet.getByRole('combobox', { name: 'Find a patient' });
+    await search.fill('aisha');
+    await sheet.getByRole('option', { name: /Aisha Khan/ }).waitFor();
+    await search.press('Enter');
+    await sheet.getByText('Aisha Khan').waitFor();
+    await noSeriousViolations(page, 'sending a refused upload to another patient');
+    await sheet.getByRole('button', { name: 'Send again' }).click();
+    await sheet.waitFor({ state: 'detached' });
+    const [resent] = await callsTo(page, 'queue_resend');
+    assert.deepEqual(resent.change, { patient_id: 'p-aisha', encounter_id: null, category: null, title: null });
+    await item.getByText('Sent', { exact: true }).waitFor();
+  } finally {
+    await close();
+  }
+});
