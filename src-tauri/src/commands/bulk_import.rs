@@ -6,7 +6,7 @@
 
 use crate::bulk_import::{hand_off_problems, queue_rows, review, Chosen, HandOff, Skipped};
 use crate::commands::queue::{changed, now_ms, queue_error};
-use crate::commands::upload::{server_counts, title_from_file_name, FileCheck};
+use crate::commands::upload::{server_counts, FileCheck};
 use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::queue::QueueItem;
 use crate::state::AppState;
@@ -92,21 +92,8 @@ pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<Impo
     let (checked, skipped) = tokio::task::spawn_blocking(move || review(&paths, &limits)).await.map_err(|e| {
         CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}."))
     })?;
-    let files: Vec<FileCheck> = checked
-        .into_iter()
-        .map(|(path, content)| {
-            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            FileCheck {
-                suggested_title: title_from_file_name(&file_name),
-                file_name,
-                size: content.size as f64,
-                preview_id: content.content_type.as_ref().map(|_| state.add_preview(path.clone())),
-                content_type: content.content_type,
-                problems: content.problems,
-                path: path.to_string_lossy().into_owned(),
-            }
-        })
-        .collect();
+    let files: Vec<FileCheck> =
+        checked.into_iter().map(|(path, content)| FileCheck::shown(&state, path, content)).collect();
     let review = ImportReview { id: Uuid::new_v4(), files, skipped };
     state.imports.lock().unwrap_or_else(|p| p.into_inner()).insert(review.id, review.files.clone());
     let _ = app.emit(IMPORT_REVIEW_EVENT, review.clone());

@@ -6,7 +6,7 @@
 
 use crate::bulk_import::check_content;
 use crate::commands::queue::{changed, now_ms, queue_error};
-use crate::commands::upload::{title_from_file_name, FileCheck};
+use crate::commands::upload::FileCheck;
 use crate::dialogs;
 use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::queue::{NewItem, QueueItem};
@@ -121,16 +121,7 @@ async fn refresh(app: &AppHandle) -> bool {
             let _ = std::fs::remove_file(&path);
             continue;
         }
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let check = FileCheck {
-            suggested_title: title_from_file_name(&file_name),
-            file_name,
-            size: content.size as f64,
-            preview_id: content.content_type.as_ref().map(|_| state.add_preview(path.clone())),
-            content_type: content.content_type,
-            problems: content.problems,
-            path: path.to_string_lossy().into_owned(),
-        };
+        let check = FileCheck::shown(&state, path.clone(), content);
         files.push(check.clone());
         s.checked.insert(path, (check, sha));
     }

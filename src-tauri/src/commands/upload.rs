@@ -31,6 +31,22 @@ pub struct FileCheck {
     pub problems: Vec<CommandError>,
 }
 
+impl FileCheck {
+    /// A checked file as the window shows it, previewable when its content is a document.
+    pub fn shown(state: &AppState, path: PathBuf, content: crate::bulk_import::Content) -> FileCheck {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        FileCheck {
+            suggested_title: title_from_file_name(&file_name),
+            file_name,
+            size: content.size as f64,
+            preview_id: content.content_type.as_ref().map(|_| state.add_preview(path.clone())),
+            content_type: content.content_type,
+            problems: content.problems,
+            path: path.to_string_lossy().into_owned(),
+        }
+    }
+}
+
 #[tauri::command]
 pub async fn pick_files() -> Vec<String> {
     dialogs::pick_files().await.into_iter().map(|p| p.to_string_lossy().into_owned()).collect()
@@ -61,7 +77,6 @@ pub async fn check_file(
 ) -> CommandResult<FileCheck> {
     let active = state.active().await?;
     let path = PathBuf::from(path);
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let limits = PlanLimits::of(active.me.org.plan);
     let p = path.clone();
     let content = tokio::task::spawn_blocking(move || check_content(&p, &limits))
@@ -71,23 +86,13 @@ pub async fn check_file(
         return Err(e.clone());
     }
     let size = content.size;
-    let content_type = content.content_type;
-    let mut problems = content.problems;
-    let preview_id = content_type.as_ref().map(|_| state.add_preview(path.clone()));
+    let mut check = FileCheck::shown(&state, path, content);
     // The pool and the visit are the server's to know. Offline, the file is still checked here
     // and can be queued; the server checks those two when it is back.
     if let Some(counts) = server_counts(&active.client, patient_id, encounter_id).await? {
-        problems.extend(hand_off_problems(&limits, counts, &[size]).into_iter().flatten());
+        check.problems.extend(hand_off_problems(&limits, counts, &[size]).into_iter().flatten());
     }
-    Ok(FileCheck {
-        path: path.to_string_lossy().into_owned(),
-        suggested_title: title_from_file_name(&file_name),
-        file_name,
-        size: size as f64,
-        content_type,
-        preview_id,
-        problems,
-    })
+    Ok(check)
 }
 
 /// The clinic's pool and the chosen visit's document count, or `None` when the server cannot
