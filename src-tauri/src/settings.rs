@@ -1,5 +1,5 @@
 //! What the app remembers between runs that is not secret: the last server address and email,
-//! the last few patients opened, and the scanner folder. One small JSON file in the app's
+//! the last few patients opened (with their visits, for working offline), and the scanner folder. One small JSON file in the app's
 //! config folder, written to a temp name and renamed so a crash never leaves half a file.
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,16 @@ pub struct Settings {
     /// The folder the front-desk scanner writes into (its files appear in the Scanned inbox).
     #[serde(default)]
     pub scanner_folder: Option<PathBuf>,
+    /// The recent patients' files (who, and their visits) as last opened, so they can be opened
+    /// and files queued for them while the server cannot be reached. Cleared at sign-out.
+    #[serde(default)]
+    pub kept_patients: Vec<KeptPatient>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptPatient {
+    pub patient: clinicdocs_core::api::Patient,
+    pub encounters: Vec<clinicdocs_core::api::Encounter>,
 }
 
 impl Settings {
@@ -48,17 +58,41 @@ impl Settings {
         std::fs::rename(tmp, Self::path(config_dir))
     }
 
-    /// Puts `p` first, without duplicates, keeping at most [`RECENT_PATIENTS`].
-    pub fn remember_patient(&mut self, p: RecentPatient) {
+    /// Puts `p` first, without duplicates, keeping at most [`RECENT_PATIENTS`], with their
+    /// file kept for working offline.
+    pub fn remember_patient(&mut self, p: RecentPatient, file: Option<KeptPatient>) {
         self.recent_patients.retain(|r| r.id != p.id);
         self.recent_patients.insert(0, p);
         self.recent_patients.truncate(RECENT_PATIENTS);
+        if let Some(f) = file {
+            self.kept_patients.retain(|k| k.patient.id != f.patient.id);
+            self.kept_patients.insert(0, f);
+        }
+        let recent: Vec<Uuid> = self.recent_patients.iter().map(|r| r.id).collect();
+        self.kept_patients.retain(|k| recent.contains(&k.patient.id));
+    }
+
+    /// A recent patient's file as last opened.
+    pub fn kept_patient(&self, id: Uuid) -> Option<&KeptPatient> {
+        self.kept_patients.iter().find(|k| k.patient.id == id)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kept(n: u128) -> KeptPatient {
+        KeptPatient {
+            patient: clinicdocs_core::api::Patient {
+                id: Uuid::from_u128(n),
+                name: format!("P{n}"),
+                date_of_birth: "1980-01-01".into(),
+                created_at: chrono::DateTime::UNIX_EPOCH,
+            },
+            encounters: vec![],
+        }
+    }
 
     fn p(n: u128) -> RecentPatient {
         RecentPatient { id: Uuid::from_u128(n), name: format!("P{n}"), date_of_birth: "1980-01-01".into() }
@@ -68,18 +102,22 @@ mod tests {
     fn recent_patients_are_most_recent_first_unique_and_bounded() {
         let mut s = Settings::default();
         for n in 1..=8 {
-            s.remember_patient(p(n));
+            s.remember_patient(p(n), Some(kept(n)));
         }
-        s.remember_patient(p(5));
+        s.remember_patient(p(5), Some(kept(5)));
         let ids: Vec<u128> = s.recent_patients.iter().map(|r| r.id.as_u128()).collect();
         assert_eq!(ids, vec![5, 8, 7, 6, 4, 3]);
+        let kept_ids: Vec<u128> = s.kept_patients.iter().map(|k| k.patient.id.as_u128()).collect();
+        assert_eq!(kept_ids, ids, "a file is kept for each recent patient only");
+        assert_eq!(s.kept_patient(Uuid::from_u128(8)).map(|k| k.patient.name.as_str()), Some("P8"));
+        assert!(s.kept_patient(Uuid::from_u128(1)).is_none());
     }
 
     #[test]
     fn settings_survive_a_round_trip_and_a_corrupt_file_gives_defaults() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut s = Settings { server_url: Some("http://127.0.0.1:8080/".into()), ..Default::default() };
-        s.remember_patient(p(1));
+        s.remember_patient(p(1), Some(kept(1)));
         s.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), s);
         std::fs::write(Settings::path(dir.path()), b"{not json").expect("write");

@@ -98,8 +98,10 @@ impl AppState {
         self.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
     }
 
-    /// Signs out locally: forgets the session and every cached document byte.
+    /// Signs out locally: forgets the session, every cached document byte and the patient files
+    /// kept for working offline.
     pub async fn forget_session(&self) {
+        self.update_settings(|s| s.kept_patients.clear());
         *self.session.write().await = None;
         self.documents.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.previews.lock().unwrap_or_else(|p| p.into_inner()).clear();

@@ -328,6 +328,9 @@ try {
     s = await Session.start(driver, APP_BIN);
     await until(async () => (await s.exec('return document.body.innerText')).includes('Working offline'), 'the offline window');
     await until(async () => (await s.findAll('[data-testid=queue-item]')).length === 2, 'both uploads still queued');
+    // Maria was opened here before the cut: her file opens from what this computer kept.
+    await s.click(await s.find('.recent button'));
+    await s.waitFor('[data-testid=documents-offline]', 'the offline note on her Documents tab');
     await shot('09-offline-start.png');
     serverProc = await serverProc.restart();
     await s.click(await s.find('.banner.offline button'));

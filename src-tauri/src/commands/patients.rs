@@ -1,7 +1,9 @@
-//! Finding a patient and opening their file.
+//! Finding a patient and opening their file. The recent patients' files are kept on this
+//! computer, so that while the server cannot be reached they can still be found and opened
+//! and files queued for them.
 
-use crate::error::CommandResult;
-use crate::settings::RecentPatient;
+use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::settings::{KeptPatient, RecentPatient, Settings};
 use crate::state::AppState;
 use clinicdocs_core::api::{Encounter, Patient};
 use serde::Serialize;
@@ -17,14 +19,33 @@ pub struct PatientFile {
     pub patient: Patient,
     /// Newest first.
     pub encounters: Vec<Encounter>,
+    /// The server could not be reached: this is the file as last opened on this computer.
+    pub offline: bool,
 }
 
 /// By part of the name, or a date of birth (`YYYY-MM-DD`, or `DD.MM.YYYY` / `DD/MM/YYYY` as
 /// typed at a desk).
+/// Offline, the recent patients kept on this computer are searched instead.
 #[tauri::command]
 pub async fn find_patients(state: State<'_, AppState>, query: String) -> CommandResult<Vec<Patient>> {
     let client = state.active().await?.client;
-    client.find_patients(&normalise_query(&query), SEARCH_LIMIT).await
+    let q = normalise_query(&query);
+    match client.find_patients(&q, SEARCH_LIMIT).await {
+        Err(e) if e.is_local(LocalCode::ServerUnreachable) => Ok(kept_matches(&state.settings(), &q)),
+        other => other,
+    }
+}
+
+/// Kept patients whose name contains `q` (any case) or who were born on `q`.
+pub fn kept_matches(settings: &Settings, q: &str) -> Vec<Patient> {
+    let q = q.to_lowercase();
+    settings
+        .kept_patients
+        .iter()
+        .map(|k| &k.patient)
+        .filter(|p| p.name.to_lowercase().contains(&q) || p.date_of_birth == q)
+        .cloned()
+        .collect()
 }
 
 /// Turns `03.11.1961` or `3/11/1961` into `1961-11-03`; anything else is returned trimmed.
@@ -44,16 +65,31 @@ pub fn normalise_query(q: &str) -> String {
 #[tauri::command]
 pub async fn open_patient(state: State<'_, AppState>, patient_id: Uuid) -> CommandResult<PatientFile> {
     let client = state.active().await?.client;
-    let (patient, mut encounters) = tokio::try_join!(client.patient(patient_id), client.encounters(patient_id))?;
+    let (patient, mut encounters) = match tokio::try_join!(client.patient(patient_id), client.encounters(patient_id)) {
+        Ok(found) => found,
+        Err(e) if e.is_local(LocalCode::ServerUnreachable) => {
+            return match state.settings().kept_patient(patient_id) {
+                Some(k) => {
+                    Ok(PatientFile { patient: k.patient.clone(), encounters: k.encounters.clone(), offline: true })
+                }
+                None => Err(CommandError::local(
+                    LocalCode::ServerUnreachable,
+                    "The clinic server cannot be reached, and this patient was not opened on this computer recently. \
+                         Try again when the connection is back.",
+                )),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     encounters.sort_by(|a, b| b.date.cmp(&a.date));
+    let kept = KeptPatient { patient: patient.clone(), encounters: encounters.clone() };
     state.update_settings(|s| {
-        s.remember_patient(RecentPatient {
-            id: patient.id,
-            name: patient.name.clone(),
-            date_of_birth: patient.date_of_birth.clone(),
-        })
+        s.remember_patient(
+            RecentPatient { id: patient.id, name: patient.name.clone(), date_of_birth: patient.date_of_birth.clone() },
+            Some(kept),
+        )
     });
-    Ok(PatientFile { patient, encounters })
+    Ok(PatientFile { patient, encounters, offline: false })
 }
 
 #[tauri::command]
@@ -63,7 +99,26 @@ pub fn recent_patients(state: State<'_, AppState>) -> Vec<RecentPatient> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_query;
+    use super::*;
+
+    #[test]
+    fn offline_search_finds_kept_patients_by_name_or_date_of_birth() {
+        let mut s = Settings::default();
+        for (n, name, dob) in [(1, "Maria Garcia", "1961-11-03"), (2, "John Smith", "1975-11-02")] {
+            let patient = Patient {
+                id: Uuid::from_u128(n),
+                name: name.into(),
+                date_of_birth: dob.into(),
+                created_at: chrono::DateTime::UNIX_EPOCH,
+            };
+            let recent = RecentPatient { id: patient.id, name: name.into(), date_of_birth: dob.into() };
+            s.remember_patient(recent, Some(KeptPatient { patient, encounters: vec![] }));
+        }
+        let names = |q: &str| kept_matches(&s, &normalise_query(q)).into_iter().map(|p| p.name).collect::<Vec<_>>();
+        assert_eq!(names("garc"), ["Maria Garcia"]);
+        assert_eq!(names("02.11.1975"), ["John Smith"]);
+        assert!(names("Aisha").is_empty());
+    }
 
     #[test]
     fn dates_typed_the_local_way_become_iso() {

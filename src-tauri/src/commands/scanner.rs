@@ -219,8 +219,10 @@ pub async fn queue_scanned(
     }
     let title =
         names::validate_title(&request.title).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?;
-    // Only files the inbox lists can be taken, and only as they were checked.
-    let listed: HashMap<PathBuf, (FileCheck, String)> = state.scanner.lock().await.checked.clone();
+    // Only files the inbox lists can be taken, and only as they were checked. The inbox stays
+    // locked until they are queued and removed, so a second Send cannot take them again.
+    let mut scanner = state.scanner.lock().await;
+    let listed: HashMap<PathBuf, (FileCheck, String)> = scanner.checked.clone();
     let mut pages = Vec::with_capacity(request.pages.len());
     for page in &request.pages {
         let path = PathBuf::from(&page.path);
@@ -234,6 +236,12 @@ pub async fn queue_scanned(
         let bytes = tokio::fs::read(&path).await.map_err(|e| CommandError::file(&path, &e))?;
         if hash(&bytes) != sha {
             return Err(bad(format!("“{}” changed since it was listed; look at it again.", check.file_name)));
+        }
+        if state.queue.was_taken(&sha).await.map_err(queue_error)? {
+            return Err(CommandError::api(
+                ErrorCode::Conflict,
+                format!("“{}” is in the upload queue already.", check.file_name),
+            ));
         }
         let kind = kind_of(&check).ok_or_else(|| bad(format!("“{}” cannot be sent.", check.file_name)))?;
         pages.push(Taken { page: page.clone(), check, sha, bytes, kind });
@@ -297,7 +305,10 @@ pub async fn queue_scanned(
         if let Err(e) = std::fs::remove_file(&t.page.path) {
             tracing::warn!("scanner folder: {} stays: {e}", t.page.path);
         }
+        scanner.checked.remove(Path::new(&t.page.path));
+        scanner.shown.files.retain(|f| f.path != t.page.path);
     }
+    drop(scanner);
     state.queue_wake.notify_one();
     state.scanner_wake.notify_one();
     changed(&app).await;

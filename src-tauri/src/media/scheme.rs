@@ -1,7 +1,8 @@
 //! The `clinicdocs://` URI scheme: how rendered images reach the web view. Paths:
 //! `thumb/{document id}`, `original/{document id}`, `page/{document id}/{page}?w={pixels}` and
-//! `preview/{preview id}` (a file chosen for upload, registered by `inspect_file`). Nothing else
-//! on disk can be named through it.
+//! `preview/{preview id}` (a file chosen for upload, dropped or scanned, registered by id) and
+//! `queued/{queue item id}` (the queue's own copy of a file not yet sent). Nothing else on disk
+//! can be named through it.
 
 use super::{source, thumbnail};
 use crate::error::{CommandError, CommandErrorCode, LocalCode};
@@ -23,6 +24,7 @@ enum Route {
     Original(Uuid),
     Page(Uuid, u16, u32),
     Preview(Uuid),
+    Queued(Uuid),
 }
 
 fn parse(path: &str, query: Option<&str>) -> Option<Route> {
@@ -39,6 +41,7 @@ fn parse(path: &str, query: Option<&str>) -> Option<Route> {
         ["original", id] => Some(Route::Original(id.parse().ok()?)),
         ["page", id, n] => Some(Route::Page(id.parse().ok()?, n.parse().ok().filter(|n| *n >= 1)?, width)),
         ["preview", id] => Some(Route::Preview(id.parse().ok()?)),
+        ["queued", id] => Some(Route::Queued(id.parse().ok()?)),
         _ => None,
     }
 }
@@ -97,17 +100,29 @@ async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), Comm
         Route::Preview(id) => {
             let path = state.previews.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned();
             let path = path.ok_or_else(|| CommandError::api(ErrorCode::NotFound, "This file is no longer chosen."))?;
-            let bytes = std::fs::read(&path).map_err(|e| CommandError::file(&path, &e))?;
-            let out = tokio::task::spawn_blocking(move || {
-                let kind = clinicdocs_core::media::inspect_document(&bytes)?.kind;
-                thumbnail::thumbnail(&bytes, kind, THUMBNAIL_EDGE)
-                    .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))
-            })
-            .await
-            .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))??;
-            Ok(jpeg(out))
+            local_thumbnail(&path).await
+        }
+        Route::Queued(id) => {
+            // The spool holds only files not yet sent; a sent one answers 404 like any unknown id.
+            local_thumbnail(&state.queue.spool.path(id)).await
         }
     }
+}
+
+/// A thumbnail of a file on this computer, made here.
+async fn local_thumbnail(path: &std::path::Path) -> Result<(String, Vec<u8>), CommandError> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => CommandError::api(ErrorCode::NotFound, "This file is no longer here."),
+        _ => CommandError::file(path, &e),
+    })?;
+    let out = tokio::task::spawn_blocking(move || {
+        let kind = clinicdocs_core::media::inspect_document(&bytes)?.kind;
+        thumbnail::thumbnail(&bytes, kind, THUMBNAIL_EDGE)
+            .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))
+    })
+    .await
+    .map_err(|e| CommandError::local(LocalCode::PdfUnavailable, e.to_string()))??;
+    Ok(("image/jpeg".to_string(), out))
 }
 
 fn text(status: StatusCode, msg: &str) -> Response<Vec<u8>> {
@@ -132,6 +147,7 @@ mod tests {
         assert_eq!(parse(&format!("/thumb%2F{id}"), None), Some(Route::Thumb(id)));
         assert_eq!(parse(&format!("/page/{id}/2"), Some("w=800")), Some(Route::Page(id, 2, 800)));
         assert_eq!(parse(&format!("/page%2F{id}%2F3"), None), Some(Route::Page(id, 3, 1200)));
+        assert_eq!(parse(&format!("/queued/{id}"), None), Some(Route::Queued(id)));
     }
 
     #[test]
@@ -140,5 +156,6 @@ mod tests {
         assert_eq!(parse("/original/not-a-uuid", None), None);
         assert_eq!(parse(&format!("/page/{}/0", Uuid::nil()), None), None);
         assert_eq!(parse("/file/%2Fetc%2Fpasswd", None), None);
+        assert_eq!(parse("/queued/..%2F..%2Fqueue.db", None), None);
     }
 }

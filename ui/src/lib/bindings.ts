@@ -110,7 +110,11 @@ export type PatientFile = { patient: Patient,
 /**
  * Newest first.
  */
-encounters: Array<Encounter>, };
+encounters: Array<Encounter>, 
+/**
+ * The server could not be reached: this is the file as last opened on this computer.
+ */
+offline: boolean, };
 
 export type RecentPatient = { id: string, name: string, date_of_birth: string, };
 

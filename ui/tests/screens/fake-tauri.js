@@ -93,7 +93,11 @@
         doc('Insurance card', 'insurance', 'image/jpeg'),
       ];
   let usage = scenario.usage ?? { used_bytes: 3.1 * 1024 ** 3, quota_bytes: 5 * 1024 ** 3, document_count: 412 };
-  const recent = [];
+  // `scenario.recent`: patients opened on this computer before (kept for working offline).
+  const recent = (scenario.recent ?? []).map((id) => {
+    const p = patients.find((x) => x.id === id);
+    return { id: p.id, name: p.name, date_of_birth: p.date_of_birth };
+  });
   let signedIn = !!scenario.signedIn;
   const failures = { ...(scenario.failures ?? {}) };
   const listeners = new Map();
@@ -132,13 +136,18 @@
     open_patient: ({ patientId }) => {
       const patient = patients.find((p) => p.id === patientId);
       if (!patient) return err('not_found', 'This patient does not exist.');
+      if (window.__fake.offline) {
+        if (!recent.some((r) => r.id === patientId)) return err('server_unreachable', 'The clinic server cannot be reached, and this patient was not opened on this computer recently.');
+        return { patient, encounters: encounters[patientId] ?? [], offline: true };
+      }
       const i = recent.findIndex((r) => r.id === patientId);
       if (i >= 0) recent.splice(i, 1);
       recent.unshift({ id: patient.id, name: patient.name, date_of_birth: patient.date_of_birth });
-      return { patient, encounters: encounters[patientId] ?? [] };
+      return { patient, encounters: encounters[patientId] ?? [], offline: false };
     },
     recent_patients: () => recent.slice(0, 6),
     list_documents: ({ filter }) => {
+      if (window.__fake.offline) return err('server_unreachable', 'The clinic server at http://127.0.0.1:8080/ cannot be reached.');
       let r = documents.filter((d) => d.patient_id === filter.patient_id && mayTouch(d)).map(withRights);
       if (filter.from) r = r.filter((d) => d.created_at.slice(0, 10) >= filter.from);
       if (filter.to) r = r.filter((d) => d.created_at.slice(0, 10) <= filter.to);
@@ -372,6 +381,11 @@
     return review;
   }
   async function send(q) {
+    if (window.__fake.offline) {
+      Object.assign(q, { state: 'waiting', attempts: q.attempts + 1, error_code: 'server_unreachable', error_message: 'The clinic server cannot be reached.' });
+      emit('queue-changed', null);
+      return;
+    }
     q.state = 'sending';
     emit('queue-changed', null);
     emit('queue-progress', { id: q.id, sent: Math.round(q.size * 0.4), total: q.size });

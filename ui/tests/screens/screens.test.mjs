@@ -497,10 +497,28 @@ test('closing the window with uploads unsent asks first; Keep open is the defaul
 
 test('opening while the server is down: working offline is said, files can still be queued, Try again goes back online', async () => {
   const scan = '/scans/referral.pdf';
-  const { page, close } = await app({ signedIn: true, offline: true, picks: [[scan]], files: { [scan]: { size: 5000, content_type: 'application/pdf' } } });
+  const { page, close } = await app({
+    signedIn: true,
+    offline: true,
+    recent: ['p-maria'],
+    picks: [[scan]],
+    files: { [scan]: { size: 5000, content_type: 'application/pdf' } },
+  });
   try {
     const banner = page.getByRole('status').filter({ hasText: 'Working offline' });
     await banner.waitFor();
+    // A patient opened here before opens from what this computer kept; their list cannot be read.
+    await page.getByRole('button', { name: /Maria Garcia/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Maria Garcia' }).waitFor();
+    await page.getByTestId('documents-offline').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'no error on top of the offline notes');
+    await page.getByTestId('open-upload').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('choose-file').click();
+    await dialog.getByText('referral.pdf').waitFor();
+    await dialog.getByLabel('Document type (required)').selectOption('referral');
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await page.getByTestId('queue-item').filter({ hasText: 'referral' }).and(page.locator('[data-state=waiting]')).waitFor();
     await noSeriousViolations(page, 'working offline');
     await page.evaluate(() => {
       window.__fake.offline = false;
@@ -673,6 +691,7 @@ test('a refused upload can be sent to another patient and visit instead', async 
     await dialog.getByRole('button', { name: 'Upload' }).click();
     const item = page.getByTestId('queue-item').filter({ hasText: 'referral' });
     await item.getByRole('alert').filter({ hasText: 'This patient is not in this clinic.' }).waitFor();
+    assert.match(await item.getByTestId('queue-thumb').getAttribute('src'), /clinicdocs\.localhost\/queued\/q-\d+$/, 'the queued copy as thumbnail');
     await item.getByRole('button', { name: 'Other patient or visit…' }).click();
     const sheet = page.getByTestId('move-sheet');
     const search = sheet.getByRole('combobox', { name: 'Find a patient' });
@@ -686,6 +705,7 @@ test('a refused upload can be sent to another patient and visit instead', async 
     const [resent] = await callsTo(page, 'queue_resend');
     assert.deepEqual(resent.change, { patient_id: 'p-aisha', encounter_id: null, category: null, title: null });
     await item.getByText('Sent', { exact: true }).waitFor();
+    assert.match(await item.getByTestId('queue-thumb').getAttribute('src'), /\/thumb\/d-\d+$/, 'once sent, the stored document');
   } finally {
     await close();
   }
