@@ -4,8 +4,10 @@
 // both thumbnails; filter by type; viewer to PDF page 2 and → to the next document; the gauge
 // moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
 // admin deletes; a restart signs in again from the keyring; files queued while the server is
-// down survive closing the app and arrive once when it is back; a dropped folder with bad files
-// is reviewed, nothing half-sent, and the good files arrive as one batch. Screenshots go to $E2E_OUT.
+// down are counted in the window title, make the close button ask first (sent as a window
+// manager sends it), survive closing and an offline start, and arrive once when it is back; a
+// dropped folder with bad files is reviewed, nothing half-sent, and the good files arrive as one
+// batch; scans from the scanner folder are turned, combined into one PDF and leave the folder. Screenshots go to $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -323,7 +325,20 @@ try {
     const states = await s.exec('return [...document.querySelectorAll("[data-testid=queue-item]")].map((e) => e.dataset.state)');
     assert.ok(states.filter((x) => x === 'waiting' || x === 'sending').length >= 2, `both wait: ${states}`);
     await shot('08-offline-queue.png');
-    await s.end(); // the app closes with both unsent
+    // The window's close button, as a window manager sends it: the title counts what is unsent,
+    // and closing asks first.
+    const closeWindow = () =>
+      execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), 'Clinic Documents'], { encoding: 'utf8' }).trim();
+    assert.equal(closeWindow(), 'Clinic Documents — 2 uploads waiting');
+    await s.waitFor('[data-testid=close-anyway]', 'the close warning');
+    assert.equal(await s.text(await s.find('dialog[open] h2')), 'Close with 2 uploads not sent?');
+    await shot('08b-close-warning.png');
+    await s.click(await s.find('dialog[open] button[autofocus]')); // Keep open
+    await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the warning gone, the window still open');
+    closeWindow();
+    await s.click(await s.waitFor('[data-testid=close-anyway]', 'the close warning again'));
+    await new Promise((r) => setTimeout(r, 1500)); // the app exits with both unsent
+    await s.end().catch(() => {});
     // Started again while the server is still down: it opens offline with the kept token.
     s = await Session.start(driver, APP_BIN);
     await until(async () => (await s.exec('return document.body.innerText')).includes('Working offline'), 'the offline window');
