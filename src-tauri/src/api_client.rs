@@ -4,8 +4,9 @@
 
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
-    BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery, Encounter, ErrorBody, ErrorCode,
-    LoginRequest, LoginResponse, Me, Patient, SignedUrl, StorageUsage, UploadResponse, UrlVariant,
+    Annotation, AnnotationUpdate, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
+    Encounter, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, Patient, SignedUrl, StorageUsage,
+    UploadResponse, UrlVariant,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -224,6 +225,25 @@ impl ApiClient {
             }
             _ => Err(error_from_text(status, &text)),
         }
+    }
+
+    pub async fn annotations(&self, document_id: Uuid) -> CommandResult<Vec<Annotation>> {
+        self.json(self.request(Method::GET, &format!("/api/v1/documents/{document_id}/annotations"))).await
+    }
+
+    pub async fn create_annotation(&self, document_id: Uuid, new: &NewAnnotation) -> CommandResult<Annotation> {
+        self.json(self.request(Method::POST, &format!("/api/v1/documents/{document_id}/annotations")).json(new)).await
+    }
+
+    /// Answers `conflict` when someone else changed it since `update.version`.
+    pub async fn update_annotation(&self, id: Uuid, update: &AnnotationUpdate) -> CommandResult<Annotation> {
+        self.json(self.request(Method::PUT, &format!("/api/v1/annotations/{id}")).json(update)).await
+    }
+
+    /// Answers `conflict` when someone else changed it since `version`.
+    pub async fn delete_annotation(&self, id: Uuid, version: i64) -> CommandResult<()> {
+        let rb = self.request(Method::DELETE, &format!("/api/v1/annotations/{id}")).query(&[("version", version)]);
+        self.send(rb).await.map(drop)
     }
 
     pub async fn patch_document(&self, id: Uuid, patch: &DocumentPatch) -> CommandResult<Document> {

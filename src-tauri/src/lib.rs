@@ -18,7 +18,8 @@ pub mod token_store;
 pub mod zip_export;
 
 use commands::{
-    bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, scanner as scanner_cmd, session, upload,
+    annotations, bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, scanner as scanner_cmd,
+    session, upload,
 };
 use state::AppState;
 use tauri::Manager;
@@ -86,6 +87,10 @@ pub fn run() {
             scanner_cmd::scanned_files,
             scanner_cmd::pick_scanner_folder,
             scanner_cmd::queue_scanned,
+            annotations::list_annotations,
+            annotations::create_annotation,
+            annotations::update_annotation,
+            annotations::delete_annotation,
             export::save_document,
             export::download_all,
         ])

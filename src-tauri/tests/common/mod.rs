@@ -132,7 +132,12 @@ pub async fn lossy_proxy(upstream: SocketAddr, rate: f64, seed: u64) -> (String,
 }
 
 pub async fn doctor(s: &Server) -> ApiClient {
+    signed_in(s, "doctor@demo.clinic").await
+}
+
+/// A client signed in as one of the demo users (password `demo`).
+pub async fn signed_in(s: &Server, email: &str) -> ApiClient {
     let c = ApiClient::new(parse_server_url(&s.url).expect("url"), None).expect("client");
-    let login = c.login("doctor@demo.clinic", "demo").await.expect("login");
+    let login = c.login(email, "demo").await.expect("login");
     c.with_token(login.token)
 }

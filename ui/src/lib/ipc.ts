@@ -3,12 +3,15 @@
 import { invoke, convertFileSrc } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
+  Annotation,
+  AnnotationUpdate,
   AppInfo,
   CommandError,
   DocumentFilter,
   DocumentItem,
   DocumentPatch,
   FileCheck,
+  NewAnnotation,
   ImportLimits,
   ImportRequest,
   ImportReview,
@@ -54,6 +57,10 @@ type Commands = {
   scanned_files: [Record<string, never>, ScannedInbox];
   pick_scanner_folder: [Record<string, never>, string | null];
   queue_scanned: [{ request: ScanRequest }, QueueItem[]];
+  list_annotations: [{ documentId: string }, Annotation[]];
+  create_annotation: [{ documentId: string; annotation: NewAnnotation }, Annotation];
+  update_annotation: [{ id: string; update: AnnotationUpdate }, Annotation];
+  delete_annotation: [{ id: string; version: number }, null];
   save_document: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
 };

@@ -124,12 +124,25 @@ impl Db {
         Ok(r.rows_affected() == 1)
     }
 
-    pub async fn delete_annotation(&self, org: &str, id: &str) -> sqlx::Result<bool> {
-        let r = sqlx::query("DELETE FROM annotations WHERE org_id = $1 AND id = $2")
-            .bind(org)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Deletes the annotation; with `version`, only if it is still at that version.
+    pub async fn delete_annotation(&self, org: &str, id: &str, version: Option<i64>) -> sqlx::Result<bool> {
+        let r = match version {
+            Some(v) => {
+                sqlx::query("DELETE FROM annotations WHERE org_id = $1 AND id = $2 AND version = $3")
+                    .bind(org)
+                    .bind(id)
+                    .bind(v)
+                    .execute(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("DELETE FROM annotations WHERE org_id = $1 AND id = $2")
+                    .bind(org)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+            }
+        };
         Ok(r.rows_affected() == 1)
     }
 }

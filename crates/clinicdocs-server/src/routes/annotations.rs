@@ -5,7 +5,7 @@ use crate::auth::Caller;
 use crate::db::annotations::NewAnnotationRow;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use clinicdocs_core::annotation::validate;
@@ -131,16 +131,31 @@ pub async fn update_annotation(
     Ok(Json(row.to_api()?))
 }
 
+/// `?version=N`: delete only if nobody changed the annotation since version N (else 409).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct DeleteQuery {
+    pub version: Option<i64>,
+}
+
+/// Delete; with `version`, answers 409 when someone else changed the annotation since.
 #[utoipa::path(delete, path = "/api/v1/annotations/{id}", tag = "annotations", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = Uuid, Path), DeleteQuery),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_annotation(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
+    Query(q): Query<DeleteQuery>,
 ) -> ApiResult<StatusCode> {
     let row = editable(&state, &caller, id).await?;
-    if !state.db.delete_annotation(caller.org_id(), &row.id).await? {
-        return Err(ApiError::NotFound("Annotation"));
+    if !state.db.delete_annotation(caller.org_id(), &row.id, q.version).await? {
+        return Err(match q.version {
+            Some(_) => ApiError::Conflict(
+                "Someone else changed this annotation since you opened it, so it was not deleted. Reload to see their version."
+                    .into(),
+            ),
+            None => ApiError::NotFound("Annotation"),
+        });
     }
     state.audit(caller.event("annotation_deleted", "annotation", Some(row.id.clone()))).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -671,7 +671,11 @@ pub async fn annotations_round_trip_with_conflict_detection(b: Backend) {
     assert_eq!(rec.post_json(&card_base, &mark).await.status(), StatusCode::FORBIDDEN);
     let card_anns: Vec<Annotation> = rec.get(&card_base).await.json().await.expect("list");
     assert_eq!(rec.delete(&format!("/api/v1/annotations/{}", card_anns[0].id)).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(doc.delete(&format!("/api/v1/annotations/{}", a.id)).await.status(), StatusCode::NO_CONTENT);
+    // A delete based on version 1 comes after the change to version 2: refused, nothing lost.
+    let (st, code, _) = error_code(doc.delete(&format!("/api/v1/annotations/{}?version=1", a.id)).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    assert_eq!(doc.get(&base).await.json::<Vec<Annotation>>().await.expect("list").len(), 1);
+    assert_eq!(doc.delete(&format!("/api/v1/annotations/{}?version=2", a.id)).await.status(), StatusCode::NO_CONTENT);
     let list: Vec<Annotation> = doc.get(&base).await.json().await.expect("list");
     assert!(list.is_empty());
 }
