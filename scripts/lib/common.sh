@@ -106,7 +106,7 @@ stop_services() {
 # the keyring backends, the headless window and WebDriver, Chromium for the UI tests).
 DESKTOP_APT=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libgtk-3-dev cmake nasm python3 python3-pip unzip
-  xvfb xauth dbus-x11 dbus keyutils gnome-keyring webkit2gtk-driver imagemagick python3-xlib x11-utils)
+  xvfb xauth dbus-x11 dbus keyutils gnome-keyring webkit2gtk-driver imagemagick python3-xlib x11-utils procps)
 
 # libpdfium from the PyPI wheel pypdfium2 (Debian has none), copied to where the app bundles
 # it as a resource: src-tauri/resources/libpdfium.so. Cached across runs.

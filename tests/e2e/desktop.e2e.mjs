@@ -336,8 +336,17 @@ try {
     await s.click(await s.find('dialog[open] button[autofocus]')); // Keep open
     await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the warning gone, the window still open');
     closeWindow();
-    await s.click(await s.waitFor('[data-testid=close-anyway]', 'the close warning again'));
-    await new Promise((r) => setTimeout(r, 1500)); // the app exits with both unsent
+    await s.waitFor('[data-testid=close-anyway]', 'the close warning again');
+    // Clicked from inside the page: the window goes away under WebDriver's feet.
+    await s.exec('setTimeout(() => document.querySelector("[data-testid=close-anyway]").click(), 50); return true;');
+    const running = () => {
+      try {
+        return execFileSync('pgrep', ['-f', APP_BIN], { encoding: 'utf8' }).trim() !== '';
+      } catch {
+        return false; // pgrep exits 1 when nothing matches
+      }
+    };
+    await until(async () => !running(), 'the app to exit with both uploads unsent', 10000);
     await s.end().catch(() => {});
     // Started again while the server is still down: it opens offline with the kept token.
     s = await Session.start(driver, APP_BIN);
