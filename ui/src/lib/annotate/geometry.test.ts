@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bounds, hitTest, lengthLabel, measuredLength, moveHandle, rect, toPage, toScreen, translate, zoomAt, type View } from './geometry';
+import { bounds, hitTest, lengthLabel, measuredLength, moveHandle, rect, toPage, toScreen, translate, type PageView } from './geometry';
+import { zoomAt } from '../viewer';
 import type { Point, Shape } from '../bindings';
 
-const view: View = { width: 800, height: 1000, scale: 1, panX: 40, panY: 20 };
+const view: PageView = { w: 800, h: 1000, scale: 1, x: 40, y: 20 };
 const close = (a: { x: number; y: number }, b: { x: number; y: number }) => {
   expect(a.x).toBeCloseTo(b.x, 9);
   expect(a.y).toBeCloseTo(b.y, 9);
@@ -11,7 +12,7 @@ const close = (a: { x: number; y: number }, b: { x: number; y: number }) => {
 describe('page and screen coordinates', () => {
   it('a page point and its screen position convert both ways at any zoom and pan', () => {
     const p: Point = { x: 0.25, y: 0.6 };
-    for (const v of [view, { ...view, scale: 3.7, panX: -900, panY: -1234 }, { ...view, width: 333, height: 411, scale: 0.4 }]) {
+    for (const v of [view, { ...view, scale: 3.7, x: -900, y: -1234 }, { ...view, w: 333, h: 411, scale: 0.4 }]) {
       close(toPage(toScreen(p, v), v), p);
     }
     expect(toScreen(p, view)).toEqual({ x: 240, y: 620 });
@@ -22,10 +23,17 @@ describe('page and screen coordinates', () => {
     const under = toPage(anchor, view, false);
     let v = view;
     for (const f of [1.25, 1.25, 2, 0.5, 0.8]) {
-      v = zoomAt(v, f, anchor);
+      v = { ...v, ...zoomAt(v, f, anchor.x, anchor.y) };
       close(toScreen(under, v), anchor);
     }
-    expect(zoomAt(view, 1000, anchor).scale).toBe(16);
+  });
+
+  it('the same mark lands on the same spot of a page rendered at another resolution', () => {
+    const p: Point = { x: 0.31, y: 0.77 };
+    // The same page drawn 1200 or 2400 px wide, each fitted to the same 600-px-wide screen box.
+    const small: PageView = { w: 1200, h: 1697, scale: 0.5, x: 10, y: 5 };
+    const large: PageView = { w: 2400, h: 3394, scale: 0.25, x: 10, y: 5 };
+    close(toScreen(p, small), toScreen(p, large));
   });
 
   it('a point dragged off the page lands on its edge', () => {
@@ -41,7 +49,7 @@ describe('hit-testing', () => {
     { id: 'pin', shape: { kind: 'marker', geometry: { x: 0.3, y: 0.2 } } },
     { id: 'pen', shape: { kind: 'drawing', geometry: { points: [{ x: 0.7, y: 0.7 }, { x: 0.8, y: 0.8 }, { x: 0.9, y: 0.7 }] } } },
   ];
-  const at = (p: Point, v = view) => hitTest(marks, toScreen(p, v), v)?.id ?? null;
+  const at = (p: Point, v: PageView = view) => hitTest(marks, toScreen(p, v), v)?.id ?? null;
 
   it('finds the topmost mark under the pointer, with a tolerance in screen pixels', () => {
     expect(at({ x: 0.3, y: 0.2 })).toBe('pin'); // the pin lies on the highlight and is on top

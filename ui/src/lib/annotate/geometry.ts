@@ -1,38 +1,30 @@
 // Annotation geometry: marks live in normalised page coordinates (0..1 on both axes, origin
-// top-left, as crates/clinicdocs-core/src/annotation.rs stores them) and are drawn through a
-// view (the page's fitted size, the zoom and the pan). Everything here is pure, so a mark's
-// screen position can be checked at any zoom, pan or window size.
+// top-left, as crates/clinicdocs-core/src/annotation.rs stores them) and are drawn through the
+// viewer's view (lib/viewer.ts: zoom and pan) of a page of `w` × `h` pixels. Everything here is
+// pure, so a mark's screen position can be checked at any zoom, pan, window size or render
+// resolution (only the ratio of the page's sides matters).
 import type { Point, Shape } from '../bindings';
+import type { View } from '../viewer';
 
 /** A position on the screen, in CSS pixels relative to the viewer's top-left corner. */
 export type ScreenPoint = { x: number; y: number };
 
-/**
- * How a page is shown: `width` × `height` is its size at zoom 1 (fitted to the window), `scale`
- * the zoom, and `panX`/`panY` where its top-left corner is on the screen.
- */
-export type View = { width: number; height: number; scale: number; panX: number; panY: number };
+/** The viewer's view of a page drawn `w` × `h` pixels at scale 1. */
+export type PageView = View & { w: number; h: number };
 
 export type Rect = { x: number; y: number; w: number; h: number };
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
-export function toScreen(p: Point, v: View): ScreenPoint {
-  return { x: v.panX + p.x * v.width * v.scale, y: v.panY + p.y * v.height * v.scale };
+export function toScreen(p: Point, v: PageView): ScreenPoint {
+  return { x: v.x + p.x * v.w * v.scale, y: v.y + p.y * v.h * v.scale };
 }
 
 /** The page point under a screen position; clamped onto the page unless `clamp` is false. */
-export function toPage(s: ScreenPoint, v: View, clamp = true): Point {
-  const x = (s.x - v.panX) / (v.width * v.scale);
-  const y = (s.y - v.panY) / (v.height * v.scale);
+export function toPage(s: ScreenPoint, v: PageView, clamp = true): Point {
+  const x = (s.x - v.x) / (v.w * v.scale);
+  const y = (s.y - v.y) / (v.h * v.scale);
   return clamp ? { x: clamp01(x), y: clamp01(y) } : { x, y };
-}
-
-/** The view zoomed by `factor` about a screen point, which stays over the same page point. */
-export function zoomAt(v: View, factor: number, anchor: ScreenPoint, min = 0.1, max = 16): View {
-  const scale = Math.min(max, Math.max(min, v.scale * factor));
-  const k = scale / v.scale;
-  return { ...v, scale, panX: anchor.x - (anchor.x - v.panX) * k, panY: anchor.y - (anchor.y - v.panY) * k };
 }
 
 /** The points that define a shape (its handles). */
@@ -73,7 +65,7 @@ export function distToSegment(p: ScreenPoint, a: ScreenPoint, b: ScreenPoint): n
 }
 
 /** Whether a screen point touches the shape as drawn, within `tolerance` screen pixels. */
-export function hits(shape: Shape, s: ScreenPoint, v: View, tolerance = 6): boolean {
+export function hits(shape: Shape, s: ScreenPoint, v: PageView, tolerance = 6): boolean {
   const sp = (p: Point) => toScreen(p, v);
   switch (shape.kind) {
     case 'marker':
@@ -97,7 +89,7 @@ export function hits(shape: Shape, s: ScreenPoint, v: View, tolerance = 6): bool
 }
 
 /** The topmost (last drawn) mark under a screen point, if any. */
-export function hitTest<T extends { shape: Shape }>(marks: T[], s: ScreenPoint, v: View, tolerance = 6): T | null {
+export function hitTest<T extends { shape: Shape }>(marks: T[], s: ScreenPoint, v: PageView, tolerance = 6): T | null {
   for (let i = marks.length - 1; i >= 0; i -= 1) if (hits(marks[i].shape, s, v, tolerance)) return marks[i];
   return null;
 }
