@@ -325,6 +325,30 @@
       setTimeout(() => items.forEach((q) => send(q)), 0);
       return items;
     },
+    // Annotations, with versions: `window.__fake.editElsewhere(id)` plays a colleague's change.
+    list_annotations: ({ documentId }) => annotations.filter((a) => a.document_id === documentId).map((a) => ({ ...a })),
+    create_annotation: ({ documentId, annotation }) => {
+      if (!clinicalForAll) return err('forbidden', 'Your role may not annotate documents.');
+      const t = new Date().toISOString();
+      const a = { ...annotation, id: `a-${++annSeq}`, document_id: documentId, created_by: user.id, created_by_name: user.name, created_at: t, updated_at: t, version: 1 };
+      annotations.push(a);
+      return { ...a };
+    },
+    update_annotation: ({ id, update }) => {
+      const a = annotations.find((x) => x.id === id);
+      if (!a) return err('not_found', 'This annotation does not exist.');
+      if (a.version !== update.version) return err('conflict', 'Someone else changed this annotation since you opened it. Reload to see their version.');
+      const { version, ...rest } = update;
+      Object.assign(a, rest, { version: a.version + 1, updated_at: new Date().toISOString() });
+      return { ...a };
+    },
+    delete_annotation: ({ id, version }) => {
+      const i = annotations.findIndex((x) => x.id === id);
+      if (i < 0) return err('not_found', 'This annotation does not exist.');
+      if (annotations[i].version !== version) return err('conflict', 'Someone else changed this annotation since you opened it, so it was not deleted.');
+      annotations.splice(i, 1);
+      return null;
+    },
     close_anyway: () => {
       window.__closed = true;
       return null;
@@ -343,6 +367,8 @@
   };
 
   const queue = [];
+  const annotations = [];
+  let annSeq = 0;
   const scanner = {
     folder: scenario.scanned?.folder ?? null,
     growing: scenario.scanned?.growing ?? 0,
@@ -463,5 +489,10 @@
     failNext: (cmd, code, message, times = 1) => (failures[cmd] = { code, message, times }),
     documents: () => documents,
     drop,
+    annotations: () => annotations,
+    editElsewhere: (id) => {
+      const a = annotations.find((x) => x.id === id);
+      Object.assign(a, { style: { ...a.style, color: '#00ff00' }, text: 'changed by a colleague', version: a.version + 1, created_by_name: a.created_by_name });
+    },
   };
 })();

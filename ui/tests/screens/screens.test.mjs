@@ -710,3 +710,143 @@ test('a refused upload can be sent to another patient and visit instead', async 
     await close();
   }
 });
+
+/** The stage-relative screen point of a page point, from where the page image really is. */
+async function expectedOnScreen(page, p) {
+  return page.evaluate(({ x, y }) => {
+    const img = document.querySelector('[data-testid=viewer-image]').getBoundingClientRect();
+    const layer = document.querySelector('[data-testid=annotation-layer]').getBoundingClientRect();
+    return { x: img.left - layer.left + x * img.width, y: img.top - layer.top + y * img.height };
+  }, p);
+}
+
+/** Page coordinates (0..1) of a screen position over the page image. */
+async function pageAt(page, screen) {
+  return page.evaluate(({ x, y }) => {
+    const img = document.querySelector('[data-testid=viewer-image]').getBoundingClientRect();
+    return { x: (x - img.left) / img.width, y: (y - img.top) / img.height };
+  }, screen);
+}
+
+async function drag(page, from, to, steps = 6) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps });
+  await page.mouse.up();
+}
+
+test('annotations: each kind drawn with the mouse stays within 1 px of its page spot at any zoom; undo, redo, delete; a colleague\'s newer change is not overwritten', async () => {
+  const { page, close } = await mariaOpen({ role: 'doctor' });
+  try {
+    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+    const img = await viewer.getByTestId('viewer-image').boundingBox();
+    const P = (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height });
+    const tools = viewer.getByRole('toolbar', { name: 'Annotation tools' });
+    const status = viewer.getByTestId('annotation-status');
+
+    await tools.getByRole('button', { name: 'Arrow' }).click();
+    const a0 = P(0.2, 0.3);
+    const a1 = P(0.6, 0.7);
+    await drag(page, a0, a1);
+    await status.filter({ hasText: 'Saved' }).waitFor();
+    await page.keyboard.press('m');
+    await page.mouse.click(P(0.8, 0.2).x, P(0.8, 0.2).y);
+    await page.keyboard.press('p');
+    await page.mouse.move(P(0.1, 0.8).x, P(0.1, 0.8).y);
+    await page.mouse.down();
+    for (const [fx, fy] of [[0.15, 0.85], [0.2, 0.8], [0.25, 0.85], [0.3, 0.8]]) await page.mouse.move(P(fx, fy).x, P(fx, fy).y, { steps: 3 });
+    await page.mouse.up();
+    await page.keyboard.press('g');
+    await drag(page, P(0.45, 0.1), P(0.7, 0.25));
+    await page.keyboard.press('l');
+    await drag(page, P(0.1, 0.5), P(0.4, 0.5));
+    await page.keyboard.press('t');
+    await page.mouse.click(P(0.5, 0.9).x, P(0.5, 0.9).y);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=mark]').length === 6);
+    await status.filter({ hasText: 'Saved' }).waitFor();
+    assert.equal((await callsTo(page, 'create_annotation')).length, 6, 'each mark saved as drawn');
+    const kinds = await viewer.getByTestId('mark').evaluateAll((els) => els.map((e) => e.dataset.kind).sort());
+    assert.deepEqual(kinds, ['arrow', 'drawing', 'highlight', 'marker', 'measure', 'text']);
+    await noSeriousViolations(page, 'annotations in the viewer');
+
+    // Where the arrow was drawn, in page coordinates, and where it must appear at any zoom.
+    const from = await pageAt(page, a0);
+    const to = await pageAt(page, a1);
+    const arrowEnds = () =>
+      page.evaluate(() => {
+        const l = document.querySelector('[data-testid=mark][data-kind=arrow] line');
+        return { x1: +l.getAttribute('x1'), y1: +l.getAttribute('y1'), x2: +l.getAttribute('x2'), y2: +l.getAttribute('y2') };
+      });
+    const pin = () =>
+      page.evaluate(() => {
+        const c = document.querySelector('[data-testid=mark][data-kind=marker] circle');
+        return { x: +c.getAttribute('cx'), y: +c.getAttribute('cy') };
+      });
+    const pinAt = await pageAt(page, P(0.8, 0.2));
+    await page.keyboard.press('h'); // pan tool: the wheel and keys move the page
+    for (const zoomKeys of [[], ['+', '+'], ['+', '+', '+'], ['-', '-', '-', '-', '-', '-'], ['0']]) {
+      for (const k of zoomKeys) await page.keyboard.press(k);
+      await page.waitForTimeout(50);
+      const ends = await arrowEnds();
+      const e0 = await expectedOnScreen(page, from);
+      const e1 = await expectedOnScreen(page, to);
+      for (const [got, want] of [[ends.x1, e0.x], [ends.y1, e0.y], [ends.x2, e1.x], [ends.y2, e1.y]]) {
+        assert.ok(Math.abs(got - want) <= 1, `after ${zoomKeys.join('') || 'nothing'}: ${got} vs ${want}`);
+      }
+      const c = await pin();
+      const cw = await expectedOnScreen(page, pinAt);
+      assert.ok(Math.abs(c.x - cw.x) <= 1 && Math.abs(c.y - cw.y) <= 1, `pin ${JSON.stringify(c)} vs ${JSON.stringify(cw)}`);
+    }
+    await page.keyboard.down('Shift');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.up('Shift');
+    const panned = await arrowEnds();
+    const pe = await expectedOnScreen(page, from);
+    assert.ok(Math.abs(panned.x1 - pe.x) <= 1, 'panned too');
+
+    // Undo and redo from the keyboard, across kinds.
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=mark]').length === 5);
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=mark]').length === 4);
+    await page.keyboard.press('Control+Shift+z');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=mark]').length === 5);
+    await status.filter({ hasText: 'Saved' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__fake.annotations().length), 5, 'the server holds what the screen shows');
+
+    // Select the arrow from the list and delete it with the Delete key.
+    await viewer.getByTestId('mark-item').filter({ hasText: 'Arrow' }).click();
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=mark][data-kind=arrow]'));
+    await status.filter({ hasText: 'Saved' }).waitFor();
+
+    // A colleague changed the highlight meanwhile: moving it is refused and theirs is shown.
+    const hlId = await page.evaluate(() => document.querySelector('[data-testid=mark][data-kind=highlight]').dataset.id);
+    await page.evaluate((id) => window.__fake.editElsewhere(id), hlId);
+    await page.keyboard.press('v');
+    const hl = await page.locator('[data-testid=mark][data-kind=highlight] rect').boundingBox();
+    await drag(page, { x: hl.x + hl.width / 2, y: hl.y + hl.height / 2 }, { x: hl.x + hl.width / 2 + 40, y: hl.y + hl.height / 2 + 30 });
+    await viewer.getByTestId('annotation-message').filter({ hasText: 'Someone else changed this annotation' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=mark][data-kind=highlight] rect')?.getAttribute('fill') === '#00ff00');
+    assert.equal(await page.evaluate((id) => window.__fake.annotations().find((a) => a.id === id).text, hlId), 'changed by a colleague');
+  } finally {
+    await close();
+  }
+});
+
+test('annotations are read-only for a role that may not annotate', async () => {
+  const first = await mariaOpen({ role: 'doctor' });
+  await first.close();
+  const { page, close } = await mariaOpen({ role: 'receptionist' });
+  try {
+    await page.getByRole('button', { name: 'Open Insurance card' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await viewer.getByText('Marks are read-only for your role.').waitFor();
+    assert.equal(await viewer.getByRole('button', { name: 'Arrow' }).count(), 0, 'no drawing tools');
+    assert.equal(await page.evaluate(() => document.querySelector('[data-testid=annotation-layer]').classList.contains('active')), false);
+  } finally {
+    await close();
+  }
+});

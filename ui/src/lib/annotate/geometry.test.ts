@@ -43,11 +43,11 @@ describe('page and screen coordinates', () => {
 });
 
 describe('hit-testing', () => {
-  const marks: { id: string; shape: Shape }[] = [
-    { id: 'hl', shape: { kind: 'highlight', geometry: { x: 0.1, y: 0.1, w: 0.5, h: 0.2 } } },
-    { id: 'arrow', shape: { kind: 'arrow', geometry: { from: { x: 0.1, y: 0.5 }, to: { x: 0.9, y: 0.5 } } } },
-    { id: 'pin', shape: { kind: 'marker', geometry: { x: 0.3, y: 0.2 } } },
-    { id: 'pen', shape: { kind: 'drawing', geometry: { points: [{ x: 0.7, y: 0.7 }, { x: 0.8, y: 0.8 }, { x: 0.9, y: 0.7 }] } } },
+  const marks: (Shape & { id: string })[] = [
+    { id: 'hl', kind: 'highlight', geometry: { x: 0.1, y: 0.1, w: 0.5, h: 0.2 } },
+    { id: 'arrow', kind: 'arrow', geometry: { from: { x: 0.1, y: 0.5 }, to: { x: 0.9, y: 0.5 } } },
+    { id: 'pin', kind: 'marker', geometry: { x: 0.3, y: 0.2 } },
+    { id: 'pen', kind: 'drawing', geometry: { points: [{ x: 0.7, y: 0.7 }, { x: 0.8, y: 0.8 }, { x: 0.9, y: 0.7 }] } },
   ];
   const at = (p: Point, v: PageView = view) => hitTest(marks, toScreen(p, v), v)?.id ?? null;
 

@@ -88,9 +88,9 @@ export function hits(shape: Shape, s: ScreenPoint, v: PageView, tolerance = 6): 
   }
 }
 
-/** The topmost (last drawn) mark under a screen point, if any. */
-export function hitTest<T extends { shape: Shape }>(marks: T[], s: ScreenPoint, v: PageView, tolerance = 6): T | null {
-  for (let i = marks.length - 1; i >= 0; i -= 1) if (hits(marks[i].shape, s, v, tolerance)) return marks[i];
+/** The topmost (last drawn) mark under a screen point, if any (an annotation is its shape). */
+export function hitTest<T extends Shape>(marks: T[], s: ScreenPoint, v: PageView, tolerance = 6): T | null {
+  for (let i = marks.length - 1; i >= 0; i -= 1) if (hits(marks[i], s, v, tolerance)) return marks[i];
   return null;
 }
 
