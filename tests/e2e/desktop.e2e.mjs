@@ -194,6 +194,114 @@ try {
     await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the viewer to close');
   });
 
+  await step('a doctor draws on the X-ray and on PDF page 2; after a restart the marks are where they were', async () => {
+    const imageRect = () => s.exec('const b = document.querySelector("[data-testid=viewer-image]").getBoundingClientRect(); return { x: b.left, y: b.top, w: b.width, h: b.height };');
+    const loaded = (needle) => until(() => s.exec(`const i = document.querySelector("[data-testid=viewer-image]"); return !!i && i.complete && i.naturalWidth > 0 && i.src.includes(${JSON.stringify(needle)})`), 'the page drawn');
+    const saved = (n) => until(async () => (await s.findAll('[data-testid=mark]')).length === n && (await s.text(await s.find('[data-testid=annotation-status]'))) === 'Saved', `${n} mark saved`);
+    // Where each mark is, in page fractions, read back from the screen.
+    const marksOnPage = () =>
+      s.exec(`const img = document.querySelector("[data-testid=viewer-image]").getBoundingClientRect();
+        const layer = document.querySelector("[data-testid=annotation-layer]").getBoundingClientRect();
+        const fx = (x) => (layer.left + x - img.left) / img.width, fy = (y) => (layer.top + y - img.top) / img.height;
+        return [...document.querySelectorAll("[data-testid=mark]")].map((g) => {
+          const l = g.querySelector("line"), r = g.querySelector("rect");
+          return l ? [g.dataset.kind, fx(+l.getAttribute("x1")), fy(+l.getAttribute("y1")), fx(+l.getAttribute("x2")), fy(+l.getAttribute("y2"))]
+                   : [g.dataset.kind, fx(+r.getAttribute("x")), fy(+r.getAttribute("y")), fx(+r.getAttribute("x") + +r.getAttribute("width")), fy(+r.getAttribute("y") + +r.getAttribute("height"))];
+        });`);
+    const at = (r, fx, fy) => ({ x: r.x + fx * r.w, y: r.y + fy * r.h });
+    const openDoc = async (title) => {
+      await s.click(await s.waitFor(`[data-testid=document][data-title="${title}"] button.open`));
+      await s.waitFor('[data-testid=annotation-layer]', 'the annotation layer');
+    };
+    const toPage2 = async () => {
+      await s.click(await s.find('button[aria-label^="Next page"]'));
+      await until(async () => (await s.text(await s.find('[data-testid=viewer-page]'))) === 'Page 2 of 3', 'page 2 of 3');
+      await loaded('/2?');
+    };
+    // The page as shown, without its top band (the tool bar, whose undo button rightly differs
+    // after a restart) and a 2-px margin (sub-pixel rounding of the crop).
+    const crop = (file, r) => {
+      const out = file.replace('.png', '-page.png');
+      const box = `${Math.floor(r.w) - 4}x${Math.floor(r.h) - 60}+${Math.ceil(r.x) + 2}+${Math.ceil(r.y) + 56}`;
+      execFileSync('convert', [join(OUT, file), '-crop', box, '+repage', join(OUT, out)]);
+      return join(OUT, out);
+    };
+    // Pixels that differ once both are softened a little, so a sub-pixel shift of the page does
+    // not count and a mark a few pixels off does.
+    const differing = (a, b) => {
+      const [ba, bb] = [a, b].map((f) => {
+        const out = f.replace('.png', '-soft.png');
+        execFileSync('convert', [f, '-blur', '0x1.2', out]);
+        return out;
+      });
+      try {
+        execFileSync('compare', ['-metric', 'AE', '-fuzz', '8%', ba, bb, 'null:'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        return 0;
+      } catch (e) {
+        return Number(String(e.stderr).trim().split(' ')[0]); // compare exits 1 when they differ
+      }
+    };
+    const shifted = (f) => {
+      const out = f.replace('.png', '-shifted.png');
+      execFileSync('convert', [f, '-roll', '+5+3', out]);
+      return out;
+    };
+
+    await openDoc('chest xray');
+    await loaded('/original/');
+    await s.keys('a');
+    let r = await imageRect();
+    await s.pointerDrag(at(r, 0.25, 0.3), at(r, 0.7, 0.65));
+    await saved(1);
+    await s.keys('h'); // back to panning: the new mark is no longer selected
+    const xrayBefore = await marksOnPage();
+    await shot('04a-xray-marked.png');
+    const xrayCropBefore = crop('04a-xray-marked.png', r);
+    await s.keys(KEY.Escape);
+    await openDoc('CBC-Report-Apr2026');
+    await toPage2();
+    await s.keys('g');
+    r = await imageRect();
+    await s.pointerDrag(at(r, 0.15, 0.2), at(r, 0.6, 0.35));
+    await saved(1);
+    await s.keys('h');
+    const pdfBefore = await marksOnPage();
+    await shot('04b-pdf-page-2-marked.png');
+    const pdfCropBefore = crop('04b-pdf-page-2-marked.png', r);
+
+    await s.end();
+    s = await Session.start(driver, APP_BIN);
+    await s.waitFor('[data-testid=storage-gauge]', 'the window signed in again');
+    await openPatient('Maria Garcia');
+    await openDoc('chest xray');
+    await loaded('/original/');
+    await saved(1);
+    const xrayAfter = await marksOnPage();
+    await shot('04c-xray-after-restart.png');
+    const xrayCropAfter = crop('04c-xray-after-restart.png', await imageRect());
+    await s.keys(KEY.Escape);
+    await openDoc('CBC-Report-Apr2026');
+    await toPage2();
+    await saved(1);
+    const pdfAfter = await marksOnPage();
+    await shot('04d-pdf-page-2-after-restart.png');
+    const pdfCropAfter = crop('04d-pdf-page-2-after-restart.png', await imageRect());
+    await s.keys(KEY.Escape);
+
+    const same = (a, b, what) => {
+      assert.equal(a.length, b.length, what);
+      a.forEach((m, i) => m.slice(1).forEach((v, k) => assert.ok(Math.abs(v - b[i][k + 1]) < 0.002, `${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`)));
+    };
+    same(xrayAfter, xrayBefore, 'the arrow on the X-ray');
+    same(pdfAfter, pdfBefore, 'the highlight on PDF page 2');
+    assert.ok(Math.abs(xrayBefore[0][1] - 0.25) < 0.01 && Math.abs(xrayBefore[0][4] - 0.65) < 0.01, `drawn where the pointer went: ${xrayBefore}`);
+    const [rx, rp] = [differing(xrayCropBefore, xrayCropAfter), differing(pdfCropBefore, pdfCropAfter)];
+    const control = differing(pdfCropBefore, shifted(pdfCropBefore));
+    console.log(`     screenshots before/after the restart differ in ${rx} (X-ray) and ${rp} (PDF page 2) pixels; the same page moved 5×3 px: ${control}`);
+    assert.ok(control > 2000, `the comparison sees a few pixels' move (${control})`);
+    assert.ok(rx < 500 && rp < 500, `the pictures match: ${rx}, ${rp} pixels differ`);
+  });
+
   await step('download all gives one zip with both files', async () => {
     await s.click(await s.find('[data-testid=download-all]'));
     await until(async () => (await s.exec('return document.querySelector(".notice")?.textContent || ""')).includes('Saved 2 documents'), 'the zip to be saved');

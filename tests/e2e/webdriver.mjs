@@ -76,6 +76,25 @@ export class Session {
     await this.cmd('DELETE', '/actions').catch(() => {});
   }
 
+  /** Presses the mouse at `from`, moves to `to` in steps, and lets go (viewport CSS pixels). */
+  async pointerDrag(from, to, steps = 8) {
+    const moves = Array.from({ length: steps }, (_, i) => ({
+      type: 'pointerMove',
+      origin: 'viewport',
+      x: Math.round(from.x + ((to.x - from.x) * (i + 1)) / steps),
+      y: Math.round(from.y + ((to.y - from.y) * (i + 1)) / steps),
+      duration: 20,
+    }));
+    const actions = [
+      { type: 'pointerMove', origin: 'viewport', x: Math.round(from.x), y: Math.round(from.y), duration: 0 },
+      { type: 'pointerDown', button: 0 },
+      ...moves,
+      { type: 'pointerUp', button: 0 },
+    ];
+    await this.cmd('POST', '/actions', { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }] });
+    await this.cmd('DELETE', '/actions').catch(() => {});
+  }
+
   async screenshot(path) {
     const b64 = await this.cmd('GET', '/screenshot');
     writeFileSync(path, Buffer.from(b64, 'base64'));
