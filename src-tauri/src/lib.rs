@@ -2,6 +2,7 @@
 //! Commands (grouped in `commands/`) are thin calls into the API client, the shared crate and
 //! the media code; pictures reach the web view through the `clinicdocs://` scheme.
 
+pub mod annotated;
 pub mod api_client;
 mod bindings;
 pub mod bulk_import;
@@ -93,6 +94,7 @@ pub fn run() {
             annotations::delete_annotation,
             export::save_document,
             export::download_all,
+            export::export_annotated,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -279,6 +279,12 @@ try {
     const xrayAfter = await marksOnPage();
     await shot('04c-xray-after-restart.png');
     const xrayCropAfter = crop('04c-xray-after-restart.png', await imageRect());
+    // Exported with its marks (made by the app, PNG): the arrow's middle is in the arrow's red.
+    await s.click(await s.find('[data-testid=export-annotated]'));
+    await until(async () => (await s.text(await s.find('[data-testid=export-status]'))).startsWith('Saved with its marks'), 'the export');
+    const png = join(saveDir, 'chest xray - annotated.png');
+    const mid = execFileSync('convert', [png, '-format', '%[fx:int(255*p{760,570}.r)],%[fx:int(255*p{760,570}.g)],%[fx:int(255*p{760,570}.b)]', 'info:'], { encoding: 'utf8' }).split(',').map(Number);
+    assert.ok(mid[0] > 180 && mid[1] < 110 && mid[2] < 110, `the exported X-ray shows the red arrow: ${mid}`);
     await s.keys(KEY.Escape);
     await openDoc('CBC-Report-Apr2026');
     await toPage2();

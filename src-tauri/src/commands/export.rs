@@ -1,5 +1,6 @@
-//! Getting documents out: one document through the native save dialog, or every document of
-//! the filtered list as one zip built here, with progress events.
+//! Getting documents out: one document through the native save dialog, one with its
+//! annotations drawn on (PNG or PDF, made here), or every document of the filtered list as one
+//! zip built here, with progress events.
 
 use crate::dialogs;
 use crate::error::{CommandError, CommandResult};
@@ -44,6 +45,39 @@ pub async fn save_document(state: State<'_, AppState>, id: Uuid) -> CommandResul
     std::fs::write(&tmp, &bytes)
         .and_then(|_| std::fs::rename(&tmp, &dest))
         .map_err(|e| CommandError::file(&dest, &e))?;
+    Ok(Some(SavedFile { path: dest.to_string_lossy().into_owned(), files: 1 }))
+}
+
+/// Saves the document with its annotations drawn on: an image as PNG, a PDF with the marks
+/// on its pages. `None` when the dialog was cancelled.
+#[tauri::command]
+pub async fn export_annotated(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<SavedFile>> {
+    let doc = source::document(&state, id).await?;
+    let kind = FileKind::from_mime(&doc.content_type);
+    let ext = match kind {
+        Some(FileKind::Pdf) => "pdf",
+        Some(k) if k.is_decodable_image() => "png",
+        _ => {
+            return Err(CommandError::api(
+                clinicdocs_core::api::ErrorCode::UnsupportedType,
+                "Marks can be exported on pictures and PDFs only; use Download for this document.",
+            ))
+        }
+    };
+    let client = state.active().await?.client;
+    let marks = client.annotations(id).await?;
+    let suggested = download_file_name(&format!("{} - annotated", doc.title), ext);
+    let Some(dest) = dialogs::save_file("Export with annotations", &suggested).await else { return Ok(None) };
+    let bytes = source::original(&state, &doc).await?;
+    let out = tokio::task::spawn_blocking(move || match ext {
+        "pdf" => crate::annotated::pdf::annotated_pdf(&bytes, &marks).map_err(CommandError::from),
+        _ => crate::annotated::png::annotated_png(&bytes, &marks)
+            .map_err(|e| CommandError::local(crate::error::LocalCode::FileAccess, e.to_string())),
+    })
+    .await
+    .map_err(|e| CommandError::local(crate::error::LocalCode::FileAccess, e.to_string()))??;
+    let tmp = dest.with_extension("part");
+    std::fs::write(&tmp, &out).and_then(|_| std::fs::rename(&tmp, &dest)).map_err(|e| CommandError::file(&dest, &e))?;
     Ok(Some(SavedFile { path: dest.to_string_lossy().into_owned(), files: 1 }))
 }
 

@@ -121,6 +121,13 @@ fn clamp(px: u32) -> i32 {
     px.clamp(16, 6000) as i32
 }
 
+/// Opens a document, lets `f` change it, and returns the changed document's bytes.
+pub fn edit(bytes: &[u8], f: impl FnOnce(&mut PdfDocument<'_>) -> Result<(), PdfError>) -> Result<Vec<u8>, PdfError> {
+    let mut doc = open(bytes)?;
+    f(&mut doc)?;
+    doc.save_to_bytes().map_err(|e| PdfError::Render(e.to_string()))
+}
+
 /// Opens a document for rendering several pages.
 pub fn with_document<T>(bytes: &[u8], f: impl FnOnce(&PdfDocument<'_>) -> Result<T, PdfError>) -> Result<T, PdfError> {
     let doc = open(bytes)?;

@@ -62,6 +62,7 @@ type Commands = {
   update_annotation: [{ id: string; update: AnnotationUpdate }, Annotation];
   delete_annotation: [{ id: string; version: number }, null];
   save_document: [{ id: string }, SavedFile | null];
+  export_annotated: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
 };
 

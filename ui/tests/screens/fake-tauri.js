@@ -354,6 +354,7 @@
       return null;
     },
     save_document: ({ id }) => ({ path: `/home/reception/Downloads/${id}.pdf`, files: 1 }),
+    export_annotated: ({ id }) => ({ path: `/home/doctor/Downloads/${documents.find((d) => d.id === id)?.title} - annotated.png`, files: 1 }),
     download_all: async ({ ids, zipName }) => {
       const hold = window.__fake.zipGate;
       for (let i = 0; i < ids.length; i += 1) {

@@ -831,6 +831,9 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
     await viewer.getByTestId('annotation-message').filter({ hasText: 'Someone else changed this annotation' }).waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid=mark][data-kind=highlight] rect')?.getAttribute('fill') === '#00ff00');
     assert.equal(await page.evaluate((id) => window.__fake.annotations().find((a) => a.id === id).text, hlId), 'changed by a colleague');
+
+    await viewer.getByTestId('export-annotated').click();
+    await viewer.getByTestId('export-status').filter({ hasText: 'Saved with its marks to /home/doctor/Downloads/Knee X-ray - annotated.png' }).waitFor();
   } finally {
     await close();
   }

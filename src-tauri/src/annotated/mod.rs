@@ -1,0 +1,133 @@
+//! Export with annotations, made here so a document can go to a specialist who has no app:
+//! `marks` turns annotations into drawing operations on a page (the one description of how a
+//! mark looks on paper), `png` paints them onto an image with tiny-skia, and `pdf` writes them
+//! into a PDF's pages as real page objects through pdfium.
+
+pub mod marks;
+pub mod pdf;
+pub mod png;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("The picture could not be read: {0}")]
+    Image(String),
+    #[error("The PDF could not be written: {0}")]
+    Pdf(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::pdf::{render_page, PdfError, Size};
+    use crate::scanner::assemble::{combine, Page};
+    use clinicdocs_core::annotation::{Point, Shape, Style};
+    use clinicdocs_core::api::Annotation;
+    use clinicdocs_core::media::FileKind;
+
+    fn mark(page: i64, shape: Shape, color: &str, width: f64, text: Option<&str>) -> Annotation {
+        Annotation {
+            id: uuid::Uuid::new_v4(),
+            document_id: uuid::Uuid::nil(),
+            page_number: page,
+            shape,
+            style: Style { color: color.into(), width },
+            text: text.map(str::to_string),
+            created_by: uuid::Uuid::nil(),
+            created_by_name: "Dr. Dana Doctor".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            version: 1,
+        }
+    }
+
+    fn pt(x: f64, y: f64) -> Point {
+        Point { x, y }
+    }
+
+    fn white(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, format).expect("encode");
+        out.into_inner()
+    }
+
+    fn is(px: &image::Rgba<u8>, want: [u8; 3]) -> bool {
+        px.0.iter().zip(want).all(|(a, b)| a.abs_diff(b) < 40)
+    }
+
+    #[test]
+    fn an_exported_png_has_each_stroke_in_its_colour_where_it_was_drawn() {
+        let marks = [
+            mark(1, Shape::Arrow { from: pt(0.1, 0.5), to: pt(0.9, 0.5) }, "#ff0000", 0.01, None),
+            mark(1, Shape::Highlight { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, "#0000ff", 0.004, None),
+            mark(1, Shape::Marker(pt(0.8, 0.2)), "#00a000", 0.004, Some("here")),
+            mark(1, Shape::Text(pt(0.1, 0.85)), "#000000", 0.004, Some("Fracture of the distal radius")),
+            mark(2, Shape::Marker(pt(0.5, 0.5)), "#ff00ff", 0.004, None), // another page: not on an image
+        ];
+        let png = png::annotated_png(&white(400, 300, image::ImageFormat::Png), &marks).expect("export");
+        let img = image::load_from_memory(&png).expect("a PNG").to_rgba8();
+        assert_eq!(img.dimensions(), (400, 300));
+        assert!(is(img.get_pixel(200, 150), [255, 0, 0]), "arrow: {:?}", img.get_pixel(200, 150));
+        let hl = img.get_pixel(80, 60);
+        assert!(hl[2] > 200 && hl[0] < 200 && hl[0] > 120, "translucent blue highlight: {hl:?}");
+        assert!(is(img.get_pixel(320, 67), [0, 160, 0]), "marker (below its number): {:?}", img.get_pixel(320, 67));
+        assert!(is(img.get_pixel(200, 60), [255, 255, 255]), "nothing drawn elsewhere");
+        assert!(is(img.get_pixel(200, 200), [255, 255, 255]), "page 2's mark is not on the picture");
+        let inked = (40..300)
+            .flat_map(|x| (235..262).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y)[0] < 80)
+            .count();
+        assert!(inked > 300, "the note's text is written ({inked} dark pixels)");
+    }
+
+    /// Skips when libpdfium is not installed, unless the whole suite must run.
+    fn pdf_or_skip(r: &Result<Vec<u8>, PdfError>) -> bool {
+        if let Err(PdfError::EngineMissing(e)) = r {
+            assert!(
+                std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").map_or(true, |v| v != "1"),
+                "libpdfium is required: {e}"
+            );
+            eprintln!("skipped: {e}");
+            return false;
+        }
+        true
+    }
+
+    #[test]
+    fn an_exported_pdf_has_the_marks_on_their_own_pages_even_on_a_turned_page() {
+        let (a, b) = (white(1240, 1754, image::ImageFormat::Jpeg), white(1240, 1754, image::ImageFormat::Jpeg));
+        // Page 1 is a scan turned a quarter clockwise (/Rotate 90); page 2 is upright.
+        let src = combine(&[
+            Page { name: "1.jpg", bytes: &a, kind: FileKind::Jpeg, quarter_turns: 1 },
+            Page { name: "2.jpg", bytes: &b, kind: FileKind::Jpeg, quarter_turns: 0 },
+        ])
+        .expect("pdf");
+        let marks = [
+            mark(2, Shape::Arrow { from: pt(0.1, 0.5), to: pt(0.9, 0.5) }, "#0000ff", 0.01, Some("see")),
+            mark(1, Shape::Highlight { x: 0.05, y: 0.05, w: 0.25, h: 0.2 }, "#ff0000ff", 0.004, None),
+        ];
+        let out = pdf::annotated_pdf(&src, &marks);
+        if !pdf_or_skip(&out) {
+            return;
+        }
+        let out = out.expect("export");
+        let page = |i: u16| {
+            image::load_from_memory(&render_page(&out, i, Size::Width(600)).expect("render")).expect("jpeg").to_rgba8()
+        };
+        let p2 = page(1);
+        let (w2, h2) = p2.dimensions();
+        assert!(is(p2.get_pixel(w2 / 2, h2 / 2), [0, 0, 255]), "page 2, middle: {:?}", p2.get_pixel(w2 / 2, h2 / 2));
+        assert!(is(p2.get_pixel(w2 / 2, h2 / 4), [255, 255, 255]), "page 2 elsewhere untouched");
+        let p1 = page(0);
+        let (w1, h1) = p1.dimensions();
+        assert!(w1 > h1, "page 1 is shown turned (landscape)");
+        let tl = p1.get_pixel(w1 / 10, h1 / 8);
+        assert!(tl[0] > 200 && tl[1] < 230 && tl[1] > 120, "page 1's highlight at the top left as shown: {tl:?}");
+        assert!(is(p1.get_pixel(w1 * 9 / 10, h1 * 7 / 8), [255, 255, 255]), "not at the bottom right");
+        assert!(is(p1.get_pixel(w1 / 2, h1 / 2), [255, 255, 255]), "page 2's arrow is not on page 1");
+        // The source is unchanged: export writes a new file.
+        let before =
+            image::load_from_memory(&render_page(&src, 1, Size::Width(600)).expect("render")).expect("jpeg").to_rgba8();
+        assert!(is(before.get_pixel(w2 / 2, h2 / 2), [255, 255, 255]));
+    }
+}
