@@ -203,10 +203,18 @@ try {
       s.exec(`const img = document.querySelector("[data-testid=viewer-image]").getBoundingClientRect();
         const layer = document.querySelector("[data-testid=annotation-layer]").getBoundingClientRect();
         const fx = (x) => (layer.left + x - img.left) / img.width, fy = (y) => (layer.top + y - img.top) / img.height;
+        // The marks' SVG is the page in page pixels, placed by a CSS transform: where its box
+        // really is on screen says where each of its points is (WebKit's getScreenCTM ignores
+        // CSS transforms, so the box is read instead).
+        const marksSvg = document.querySelector("svg.page-marks");
+        const box = marksSvg.getBoundingClientRect();
+        const sx = box.width / marksSvg.width.baseVal.value, sy = box.height / marksSvg.height.baseVal.value;
+        const on = (el, x, y) => ({ x: box.left - layer.left + x * sx, y: box.top - layer.top + y * sy });
         return [...document.querySelectorAll("[data-testid=mark]")].map((g) => {
           const l = g.querySelector("line"), r = g.querySelector("rect");
-          return l ? [g.dataset.kind, fx(+l.getAttribute("x1")), fy(+l.getAttribute("y1")), fx(+l.getAttribute("x2")), fy(+l.getAttribute("y2"))]
-                   : [g.dataset.kind, fx(+r.getAttribute("x")), fy(+r.getAttribute("y")), fx(+r.getAttribute("x") + +r.getAttribute("width")), fy(+r.getAttribute("y") + +r.getAttribute("height"))];
+          const [a, b] = l ? [on(l, +l.getAttribute("x1"), +l.getAttribute("y1")), on(l, +l.getAttribute("x2"), +l.getAttribute("y2"))]
+                           : [on(r, +r.getAttribute("x"), +r.getAttribute("y")), on(r, +r.getAttribute("x") + +r.getAttribute("width"), +r.getAttribute("y") + +r.getAttribute("height"))];
+          return [g.dataset.kind, fx(a.x), fy(a.y), fx(b.x), fy(b.y)];
         });`);
     const at = (r, fx, fy) => ({ x: r.x + fx * r.w, y: r.y + fy * r.h });
     const openDoc = async (title) => {

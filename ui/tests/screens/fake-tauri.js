@@ -370,6 +370,28 @@
   const queue = [];
   const annotations = [];
   let annSeq = 0;
+  // `scenario.marks = { doc, count }`: that many marks of mixed kinds already on a document
+  // (the annotation benchmark), placed by a fixed pseudo-random sequence.
+  if (scenario.marks) {
+    let r = 12345;
+    const rnd = () => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const P = () => ({ x: 0.05 + rnd() * 0.9, y: 0.05 + rnd() * 0.9 });
+    const kinds = ['marker', 'drawing', 'text', 'highlight', 'arrow', 'measure'];
+    for (let i = 0; i < scenario.marks.count; i += 1) {
+      const kind = kinds[i % kinds.length];
+      const a = P();
+      const geometry =
+        kind === 'marker' || kind === 'text' ? a
+        : kind === 'drawing' ? { points: Array.from({ length: 24 }, (_, k) => ({ x: Math.min(0.99, a.x + k * 0.002), y: Math.min(0.99, a.y + Math.sin(k / 3) * 0.01 + 0.011) })) }
+        : kind === 'highlight' ? { x: Math.min(a.x, 0.9), y: Math.min(a.y, 0.9), w: 0.05, h: 0.03 }
+        : { from: a, to: P() };
+      annotations.push({
+        id: `a-${++annSeq}`, document_id: scenario.marks.doc, page_number: 1, kind, geometry,
+        style: { color: ['#e53935', '#1e88e5', '#43a047'][i % 3], width: 0.003 }, text: kind === 'text' ? `note ${i}` : null,
+        created_by: 'u-doctor', created_by_name: 'Demo Doctor', created_at: iso(now), updated_at: iso(now), version: 1,
+      });
+    }
+  }
   const scanner = {
     folder: scenario.scanned?.folder ?? null,
     growing: scenario.scanned?.growing ?? 0,

@@ -774,15 +774,22 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
     // Where the arrow was drawn, in page coordinates, and where it must appear at any zoom.
     const from = await pageAt(page, a0);
     const to = await pageAt(page, a1);
+    // Where the browser actually draws them, in the layer's pixels (through every transform).
     const arrowEnds = () =>
       page.evaluate(() => {
         const l = document.querySelector('[data-testid=mark][data-kind=arrow] line');
-        return { x1: +l.getAttribute('x1'), y1: +l.getAttribute('y1'), x2: +l.getAttribute('x2'), y2: +l.getAttribute('y2') };
+        const box = document.querySelector('[data-testid=annotation-layer]').getBoundingClientRect();
+        const m = l.getScreenCTM();
+        const a = new DOMPoint(+l.getAttribute('x1'), +l.getAttribute('y1')).matrixTransform(m);
+        const b = new DOMPoint(+l.getAttribute('x2'), +l.getAttribute('y2')).matrixTransform(m);
+        return { x1: a.x - box.left, y1: a.y - box.top, x2: b.x - box.left, y2: b.y - box.top };
       });
     const pin = () =>
       page.evaluate(() => {
         const c = document.querySelector('[data-testid=mark][data-kind=marker] circle');
-        return { x: +c.getAttribute('cx'), y: +c.getAttribute('cy') };
+        const box = document.querySelector('[data-testid=annotation-layer]').getBoundingClientRect();
+        const p = new DOMPoint(+c.getAttribute('cx'), +c.getAttribute('cy')).matrixTransform(c.getScreenCTM());
+        return { x: p.x - box.left, y: p.y - box.top };
       });
     const pinAt = await pageAt(page, P(0.8, 0.2));
     await page.keyboard.press('h'); // pan tool: the wheel and keys move the page
@@ -816,12 +823,23 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
     await status.filter({ hasText: 'Saved' }).waitFor();
     assert.equal(await page.evaluate(() => window.__fake.annotations().length), 5, 'the server holds what the screen shows');
 
-    // Select the arrow from the list and delete it with the Delete key.
+    // Zoomed in on the bottom of the page, a click on the arrow in the list brings it into sight.
+    for (let i = 0; i < 4; i += 1) await page.keyboard.press('+');
+    for (let i = 0; i < 12; i += 1) await page.keyboard.press('Shift+ArrowUp');
+    const offScreen = await arrowEnds();
+    const layerBox = await viewer.getByTestId('annotation-layer').boundingBox();
+    const inside = (e) => [e.x1, e.x2].every((x) => x >= 0 && x <= layerBox.width) && [e.y1, e.y2].every((y) => y >= 0 && y <= layerBox.height);
+    assert.ok(!inside(offScreen), `the arrow is out of sight first: ${JSON.stringify(offScreen)}`);
     await viewer.getByTestId('mark-item').filter({ hasText: 'Arrow' }).click();
+    const inSight = await arrowEnds();
+    const mid = { x: (inSight.x1 + inSight.x2) / 2, y: (inSight.y1 + inSight.y2) / 2 };
+    assert.ok(Math.abs(mid.x - layerBox.width / 2) < 2 && Math.abs(mid.y - layerBox.height / 2) < 2, `centred: ${JSON.stringify(mid)} in ${layerBox.width}×${layerBox.height}`);
+    // Then delete it with the Delete key.
     await page.keyboard.press('Delete');
     await page.waitForFunction(() => !document.querySelector('[data-testid=mark][data-kind=arrow]'));
     await status.filter({ hasText: 'Saved' }).waitFor();
 
+    await page.keyboard.press('0'); // fit the page again
     // A colleague changed the highlight meanwhile: moving it is refused and theirs is shown.
     const hlId = await page.evaluate(() => document.querySelector('[data-testid=mark][data-kind=highlight]').dataset.id);
     await page.evaluate((id) => window.__fake.editElsewhere(id), hlId);
