@@ -4,7 +4,7 @@
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::{bulk_import, documents, export, patients, queue, scanner, session, upload};
+    use crate::commands::{annotations, bulk_import, documents, export, patients, queue, scanner, session, upload};
     use crate::error;
     use crate::settings::RecentPatient;
     use clinicdocs_core::{annotation, api, limits, Category, Role};
@@ -35,10 +35,12 @@ mod tests {
             patients::PatientFile, RecentPatient,
             documents::DocumentItem, documents::DocumentFilter,
             upload::FileCheck, upload::UploadRequest,
-            crate::queue::ItemState, crate::queue::QueueItem, crate::queue::Requeue, queue::QueueProgress,
+            crate::queue::ItemState, crate::queue::QueueItem, crate::queue::Requeue, queue::QueueProgress, queue::Unsent,
             export::ZipProgress, export::SavedFile,
             crate::bulk_import::Skipped, bulk_import::ImportReview, bulk_import::ImportLimits, bulk_import::ImportFile,
             bulk_import::ImportRequest, scanner::ScannedInbox, scanner::ScanPage, scanner::ScanRequest,
+            crate::queue::marks::MarkOp, crate::queue::marks::MarkChangeState, crate::queue::marks::MarkBody,
+            crate::queue::marks::MarkChange, crate::queue::mark_sync::SavedMark, annotations::MarksSynced,
         );
         format!(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\

@@ -92,6 +92,8 @@ pub fn run() {
             annotations::create_annotation,
             annotations::update_annotation,
             annotations::delete_annotation,
+            annotations::mark_changes,
+            annotations::discard_mark_change,
             export::save_document,
             export::download_all,
             export::export_annotated,

@@ -38,8 +38,12 @@ pub struct AppState {
     /// The durable upload queue, and the bell that wakes its worker (new item, sign-in).
     pub queue: Queue,
     pub queue_wake: tokio::sync::Notify,
+    /// Versions of marks this app's own writes made (see `queue::mark_sync`).
+    pub mark_versions: crate::queue::mark_sync::MarkVersions,
     /// Uploads not yet sent, as last counted (read when the window is asked to close).
     pub unsent: std::sync::atomic::AtomicUsize,
+    /// Mark changes not yet sent, as last counted.
+    pub unsent_marks: std::sync::atomic::AtomicUsize,
     /// The user chose to close with uploads unsent.
     pub close_confirmed: std::sync::atomic::AtomicBool,
 }
@@ -58,7 +62,9 @@ impl AppState {
             scanner_wake: tokio::sync::Notify::new(),
             queue,
             queue_wake: tokio::sync::Notify::new(),
+            mark_versions: Default::default(),
             unsent: std::sync::atomic::AtomicUsize::new(0),
+            unsent_marks: std::sync::atomic::AtomicUsize::new(0),
             close_confirmed: std::sync::atomic::AtomicBool::new(false),
         }
     }

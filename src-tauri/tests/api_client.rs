@@ -86,8 +86,13 @@ async fn annotations_round_trip_and_a_second_editor_is_told_instead_of_overwriti
 
     let arrow = Shape::Arrow { from: Point { x: 0.2, y: 0.3 }, to: Point { x: 0.45, y: 0.5 } };
     let red = Style { color: "#ff0000".into(), width: 0.004 };
-    let new =
-        NewAnnotation { page_number: 1, shape: arrow.clone(), style: red.clone(), text: Some("fracture?".into()) };
+    let new = NewAnnotation {
+        id: None,
+        page_number: 1,
+        shape: arrow.clone(),
+        style: red.clone(),
+        text: Some("fracture?".into()),
+    };
     let a = doctor.create_annotation(doc.id, &new).await.expect("create");
     assert_eq!((a.version, a.created_by_name.is_empty()), (1, false));
     let seen = admin.annotations(doc.id).await.expect("list");

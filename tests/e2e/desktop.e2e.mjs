@@ -7,7 +7,9 @@
 // down are counted in the window title, make the close button ask first (sent as a window
 // manager sends it), survive closing and an offline start, and arrive once when it is back; a
 // dropped folder with bad files is reviewed, nothing half-sent, and the good files arrive as one
-// batch; scans from the scanner folder are turned, combined into one PDF and leave the folder. Screenshots go to $E2E_OUT.
+// batch; scans from the scanner folder are turned, combined into one PDF and leave the folder; a
+// mark drawn while the server is down waits on this computer and arrives once. Screenshots go
+// to $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -314,6 +316,33 @@ try {
     console.log(`     screenshots before/after the restart differ in ${rx} (X-ray) and ${rp} (PDF page 2) pixels; the same page moved 5×3 px: ${control}`);
     assert.ok(control > 2000, `the comparison sees a few pixels' move (${control})`);
     assert.ok(rx < 500 && rp < 500, `the pictures match: ${rx}, ${rp} pixels differ`);
+  });
+
+  await step('a mark drawn while the server is down is kept on this computer, counted in the title, and reaches the server once when it is back', async () => {
+    const status = async () => s.text(await s.find('[data-testid=annotation-status]'));
+    const title = () => execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), 'Clinic Documents', '--title-only'], { encoding: 'utf8' }).trim();
+    const docId = await s.exec('return document.querySelector(\'[data-testid=document][data-title="chest xray"]\').dataset.id');
+    await s.click(await s.waitFor('[data-testid=document][data-title="chest xray"] button.open'));
+    await until(() => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return !!i && i.complete && i.naturalWidth > 0'), 'the X-ray drawn');
+    await until(async () => (await s.findAll('[data-testid=mark]')).length === 1, 'the arrow from before');
+    await serverProc.stop();
+    await s.keys('m');
+    const r = await s.exec('const b = document.querySelector("[data-testid=viewer-image]").getBoundingClientRect(); return { x: b.left, y: b.top, w: b.width, h: b.height };');
+    const p = { x: r.x + 0.8 * r.w, y: r.y + 0.2 * r.h };
+    await s.pointerDrag(p, p, 1);
+    await until(async () => (await status()) === 'Saved on this computer — sent when the server is back', 'the mark kept on this computer', 20000);
+    assert.equal(title(), 'Clinic Documents — 1 mark change waiting');
+    await s.keys('h');
+    await shot('04e-mark-kept-offline.png');
+    const markId = await s.exec('return document.querySelector("[data-testid=mark][data-kind=marker]").dataset.id');
+    serverProc = await serverProc.restart();
+    await until(async () => (await status()) === 'Saved', 'the mark sent once the server is back', 60000);
+    await until(async () => title() === 'Clinic Documents', 'nothing left waiting in the title');
+    const login = await (await fetch(new URL('/api/v1/auth/login', server), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'doctor@demo.clinic', password: 'demo' }) })).json();
+    const stored = await (await fetch(new URL(`/api/v1/documents/${docId}/annotations`, server), { headers: { authorization: `Bearer ${login.token}` } })).json();
+    assert.deepEqual(stored.map((a) => a.kind).sort(), ['arrow', 'marker'], `on the server: ${JSON.stringify(stored)}`);
+    assert.equal(stored.find((a) => a.kind === 'marker').id, markId, 'the mark drawn offline, with its own id, once');
+    await s.keys(KEY.Escape);
   });
 
   await step('download all gives one zip with both files', async () => {

@@ -333,6 +333,13 @@ pub struct Annotation {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewAnnotation {
+    /// The client's own id for the mark (a fresh UUID), so a create sent again after its
+    /// answer was lost (the offline queue) stores it once: the same id on the same document by
+    /// the same person answers the stored mark; an id used otherwise answers 409. Made by the
+    /// server when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub id: Option<Uuid>,
     pub page_number: i64,
     #[serde(flatten)]
     pub shape: Shape,

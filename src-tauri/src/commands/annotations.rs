@@ -1,38 +1,114 @@
-//! Annotations on a document's pages: listing them, and creating, changing and deleting one.
-//! Changes carry the version they were based on, so an edit or a delete made on a mark someone
-//! else changed meanwhile answers `conflict` instead of overwriting theirs. (The viewer's drawing
-//! tools are the next slice of issue 5.)
+//! Annotations on a document's pages: listing them (with this user's changes still waiting to
+//! be sent), and creating, changing and deleting one. Changes carry the version they were based
+//! on, so an edit or a delete made on a mark someone else changed meanwhile answers `conflict`
+//! instead of overwriting theirs. Without network a change waits in the durable queue
+//! (`queue::mark_sync`) and the answer says `queued`; the worker sends it later and tells the
+//! window with `marks-synced`.
 
-use crate::error::CommandResult;
-use crate::state::AppState;
-use clinicdocs_core::api::{Annotation, AnnotationUpdate, NewAnnotation};
-use tauri::State;
+use crate::commands::queue::{changed, now_ms, queue_error};
+use crate::error::{CommandError, CommandResult};
+use crate::queue::mark_sync::{Edit, SavedMark, Saver};
+use crate::queue::marks::MarkChange;
+use crate::state::{Active, AppState};
+use clinicdocs_core::api::{Annotation, AnnotationUpdate, ErrorCode, NewAnnotation};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+use ts_rs::TS;
 use uuid::Uuid;
 
-#[tauri::command]
-pub async fn list_annotations(state: State<'_, AppState>, document_id: Uuid) -> CommandResult<Vec<Annotation>> {
-    state.active().await?.client.annotations(document_id).await
+/// Sent when waiting mark changes reached the server (or were refused).
+pub const MARKS_SYNCED_EVENT: &str = "marks-synced";
+
+/// What the worker did with waiting mark changes.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MarksSynced {
+    /// Documents whose marks changed on the server: a window showing one reloads them.
+    pub documents: Vec<Uuid>,
+    /// Why each refused change was not applied.
+    pub refused: Vec<MarkChange>,
+    /// Documents that still have changes waiting.
+    pub waiting: Vec<Uuid>,
+}
+
+fn saver<'a>(state: &'a AppState, active: &'a Active) -> Saver<'a> {
+    Saver { queue: &state.queue, client: &active.client, me: &active.me, versions: &state.mark_versions }
 }
 
 #[tauri::command]
+pub async fn list_annotations(state: State<'_, AppState>, document_id: Uuid) -> CommandResult<Vec<Annotation>> {
+    let active = state.active().await?;
+    saver(&state, &active).list(document_id, chrono::Utc::now()).await
+}
+
+async fn save(
+    app: &AppHandle,
+    state: &AppState,
+    document_id: Uuid,
+    page_number: i64,
+    id: Uuid,
+    edit: Edit,
+) -> CommandResult<SavedMark> {
+    let active = state.active().await?;
+    let saved = saver(state, &active).save(document_id, page_number, id, edit, now_ms()).await?;
+    if saved.queued {
+        state.queue_wake.notify_one();
+        changed(app).await;
+    }
+    Ok(saved)
+}
+
+/// Creates a mark with the window's own id for it (a fresh UUID), so a create sent again
+/// stores it once.
+#[tauri::command]
 pub async fn create_annotation(
+    app: AppHandle,
     state: State<'_, AppState>,
     document_id: Uuid,
     annotation: NewAnnotation,
-) -> CommandResult<Annotation> {
-    state.active().await?.client.create_annotation(document_id, &annotation).await
+) -> CommandResult<SavedMark> {
+    let id = annotation.id.ok_or_else(|| CommandError::api(ErrorCode::BadRequest, "A new mark needs its id."))?;
+    let page = annotation.page_number;
+    save(&app, &state, document_id, page, id, Edit::Create(annotation)).await
 }
 
 #[tauri::command]
 pub async fn update_annotation(
+    app: AppHandle,
     state: State<'_, AppState>,
+    document_id: Uuid,
+    page_number: i64,
     id: Uuid,
     update: AnnotationUpdate,
-) -> CommandResult<Annotation> {
-    state.active().await?.client.update_annotation(id, &update).await
+) -> CommandResult<SavedMark> {
+    save(&app, &state, document_id, page_number, id, Edit::Update(update)).await
 }
 
 #[tauri::command]
-pub async fn delete_annotation(state: State<'_, AppState>, id: Uuid, version: i64) -> CommandResult<()> {
-    state.active().await?.client.delete_annotation(id, version).await
+pub async fn delete_annotation(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    document_id: Uuid,
+    page_number: i64,
+    id: Uuid,
+    version: i64,
+) -> CommandResult<SavedMark> {
+    save(&app, &state, document_id, page_number, id, Edit::Delete { version }).await
+}
+
+/// This user's mark changes not yet on the server, and refused ones.
+#[tauri::command]
+pub async fn mark_changes(state: State<'_, AppState>) -> CommandResult<Vec<MarkChange>> {
+    let active = state.active().await?;
+    let server = active.client.base().as_str().to_string();
+    state.queue.mark_changes(&server, active.me.user.id).await.map_err(queue_error)
+}
+
+/// Forgets a refused mark change once the doctor has read why.
+#[tauri::command]
+pub async fn discard_mark_change(app: AppHandle, state: State<'_, AppState>, annotation_id: Uuid) -> CommandResult<()> {
+    if !state.queue.discard_mark_change(annotation_id).await.map_err(queue_error)? {
+        return Err(CommandError::api(ErrorCode::Conflict, "Only a refused mark change can be discarded."));
+    }
+    changed(&app).await;
+    Ok(())
 }

@@ -3,8 +3,11 @@
 //! and the worker that sends items while someone is signed in. Changes reach the UI as
 //! `queue-changed` events, bytes as `queue-progress`; the window title counts what is unsent.
 
+use crate::commands::annotations::{MarksSynced, MARKS_SYNCED_EVENT};
 use crate::commands::upload::{per_percent, title_and_notes, UploadRequest};
 use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::queue::mark_sync;
+use crate::queue::marks::MarkChangeState;
 use crate::queue::worker::{self, Step};
 use crate::queue::{ItemState, NewItem, QueueError, QueueItem, Requeue};
 use crate::state::AppState;
@@ -20,8 +23,17 @@ use uuid::Uuid;
 
 pub const QUEUE_CHANGED_EVENT: &str = "queue-changed";
 pub const QUEUE_PROGRESS_EVENT: &str = "queue-progress";
-/// Asked of the window when it is being closed with uploads unsent; payload: how many.
+/// Asked of the window when it is being closed with uploads or mark changes unsent; payload:
+/// [`Unsent`].
 pub const CLOSE_WITH_UNSENT_EVENT: &str = "close-with-unsent";
+
+/// What is not yet on the server, and how to say it ("2 uploads and 1 mark change").
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Unsent {
+    pub uploads: u32,
+    pub marks: u32,
+    pub phrase: String,
+}
 
 /// Bytes of the item being sent.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -47,20 +59,36 @@ pub(crate) fn queue_error(e: QueueError) -> CommandError {
 /// Tells the window the queue changed and retitles it with the count of unsent items.
 pub(crate) async fn changed(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let unsent = match state.queue.list().await {
+    let uploads = match state.queue.list().await {
         Ok(items) => items.iter().filter(|i| matches!(i.state, ItemState::Waiting | ItemState::Sending)).count(),
         Err(_) => 0,
     };
-    state.unsent.store(unsent, std::sync::atomic::Ordering::SeqCst);
+    let marks = state.queue.unsent_mark_changes().await.unwrap_or(0);
+    state.unsent.store(uploads, std::sync::atomic::Ordering::SeqCst);
+    state.unsent_marks.store(marks, std::sync::atomic::Ordering::SeqCst);
     if let Some(w) = app.get_webview_window("main") {
-        let title = match unsent {
-            0 => "Clinic Documents".to_string(),
-            1 => "Clinic Documents — 1 upload waiting".to_string(),
-            n => format!("Clinic Documents — {n} uploads waiting"),
-        };
-        let _ = w.set_title(&title);
+        let _ = w.set_title(&window_title(uploads, marks));
     }
     let _ = app.emit(QUEUE_CHANGED_EVENT, ());
+}
+
+/// The window's title: what is still to be sent, if anything.
+pub fn window_title(uploads: usize, marks: usize) -> String {
+    match unsent_phrase(uploads, marks) {
+        None => "Clinic Documents".to_string(),
+        Some(p) => format!("Clinic Documents — {p} waiting"),
+    }
+}
+
+/// "2 uploads", "1 mark change", "2 uploads and 1 mark change"; `None` when nothing waits.
+pub fn unsent_phrase(uploads: usize, marks: usize) -> Option<String> {
+    let count = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    Some(match (uploads, marks) {
+        (0, 0) => return None,
+        (u, 0) => count(u, "upload", "uploads"),
+        (0, m) => count(m, "mark change", "mark changes"),
+        (u, m) => format!("{} and {}", count(u, "upload", "uploads"), count(m, "mark change", "mark changes")),
+    })
 }
 
 /// Copies the file into the queue and returns; the worker sends it.
@@ -137,12 +165,19 @@ pub fn ask_before_close(unsent: usize, confirmed: bool) -> bool {
 }
 
 /// Called by the window when it is asked to close: stops the close and asks the UI when
-/// uploads are unsent (they are kept either way; the question is whether to stop now).
+/// uploads or mark changes are unsent (they are kept either way; the question is whether to
+/// stop now).
 pub fn on_close_requested(window: &tauri::Window, api: &tauri::CloseRequestApi) {
     let state = window.state::<AppState>();
-    let unsent = state.unsent.load(std::sync::atomic::Ordering::SeqCst);
-    if ask_before_close(unsent, state.close_confirmed.load(std::sync::atomic::Ordering::SeqCst)) {
+    let uploads = state.unsent.load(std::sync::atomic::Ordering::SeqCst);
+    let marks = state.unsent_marks.load(std::sync::atomic::Ordering::SeqCst);
+    if ask_before_close(uploads + marks, state.close_confirmed.load(std::sync::atomic::Ordering::SeqCst)) {
         api.prevent_close();
+        let unsent = Unsent {
+            uploads: u32::try_from(uploads).unwrap_or(u32::MAX),
+            marks: u32::try_from(marks).unwrap_or(u32::MAX),
+            phrase: unsent_phrase(uploads, marks).unwrap_or_default(),
+        };
         let _ = window.emit(CLOSE_WITH_UNSENT_EVENT, unsent);
     }
 }
@@ -161,6 +196,36 @@ pub async fn session_started(state: &AppState, active: &crate::state::Active) {
         tracing::warn!("upload queue: {e}");
     }
     state.queue_wake.notify_one();
+}
+
+/// Sends this user's due mark changes and tells the window what reached the server; returns
+/// when the next waiting one is due (unix ms), if any.
+async fn send_mark_changes(app: &AppHandle, state: &AppState, active: &crate::state::Active) -> Option<i64> {
+    let user = active.me.user.id;
+    let server = active.client.base().as_str().to_string();
+    let sent =
+        mark_sync::send_due(&state.queue, &active.client, user, &state.mark_versions, now_ms, rand::random()).await;
+    match sent {
+        Ok(sent) if !sent.synced.is_empty() || !sent.refused.is_empty() => {
+            let waiting = match state.queue.mark_changes(&server, user).await {
+                Ok(all) => {
+                    let mut docs: Vec<Uuid> =
+                        all.iter().filter(|c| c.state != MarkChangeState::Refused).map(|c| c.document_id).collect();
+                    docs.sort();
+                    docs.dedup();
+                    docs
+                }
+                Err(_) => Vec::new(),
+            };
+            let _ =
+                app.emit(MARKS_SYNCED_EVENT, MarksSynced { documents: sent.synced, refused: sent.refused, waiting });
+            changed(app).await;
+        }
+        Ok(sent) if sent.needs_sign_in => return None, // the next sign-in wakes the worker
+        Ok(_) => {}
+        Err(e) => tracing::error!("mark changes: {e}"),
+    }
+    state.queue.next_mark_change_due(&server, user).await.ok().flatten()
 }
 
 /// Sends queued items for as long as the app runs, while someone is signed in.
@@ -185,9 +250,11 @@ pub async fn run_worker(app: AppHandle) {
             });
             f(sent, total);
         };
+        let marks_due = send_mark_changes(&app, &state, &active).await;
         match worker::step(&state.queue, &active.client, active.me.user.id, now_ms, rand::random(), progress).await {
-            Ok(Step::Idle(None)) => state.queue_wake.notified().await,
-            Ok(Step::Idle(Some(at))) => {
+            Ok(Step::Idle(None)) if marks_due.is_none() => state.queue_wake.notified().await,
+            Ok(Step::Idle(at)) => {
+                let at = at.into_iter().chain(marks_due).min().unwrap_or_else(now_ms);
                 let wait = Duration::from_millis((at - now_ms()).clamp(50, 300_000) as u64);
                 tokio::select! {
                     _ = state.queue_wake.notified() => {}
@@ -210,6 +277,15 @@ pub async fn run_worker(app: AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::ask_before_close;
+
+    #[test]
+    fn the_window_title_counts_what_waits() {
+        use super::window_title;
+        assert_eq!(window_title(0, 0), "Clinic Documents");
+        assert_eq!(window_title(1, 0), "Clinic Documents — 1 upload waiting");
+        assert_eq!(window_title(0, 3), "Clinic Documents — 3 mark changes waiting");
+        assert_eq!(window_title(2, 1), "Clinic Documents — 2 uploads and 1 mark change waiting");
+    }
 
     #[test]
     fn closing_with_unsent_uploads_asks_once() {

@@ -1,7 +1,10 @@
 //! The durable upload queue (DESIGN.md §4): every file handed to the app is copied into the
 //! app's data folder and recorded in SQLite before the call returns, then sent exactly once
-//! by the worker, across network cuts, crashes and restarts.
+//! by the worker, across network cuts, crashes and restarts. Annotation changes the server
+//! could not take wait in the same file (`marks`, `mark_sync`).
 
+pub mod mark_sync;
+pub mod marks;
 pub mod spool;
 pub mod store;
 pub mod worker;

@@ -113,7 +113,7 @@ fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option
 
 #[derive(Clone)]
 pub struct Queue {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     pub spool: Spool,
 }
 
@@ -131,6 +131,7 @@ impl Queue {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("migrations/queue").run(&pool).await?;
         sqlx::query("UPDATE queue_items SET state = 'waiting' WHERE state = 'sending'").execute(&pool).await?;
+        sqlx::query("UPDATE mark_changes SET state = 'waiting' WHERE state = 'sending'").execute(&pool).await?;
         let spool = Spool::open(dir.join("spool"))?;
         let ids: Vec<String> =
             sqlx::query_scalar("SELECT id FROM queue_items WHERE state <> 'done'").fetch_all(&pool).await?;

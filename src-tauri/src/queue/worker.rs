@@ -237,7 +237,7 @@ fn held_back(refused: usize, batch_error: Option<&CommandError>) -> CommandError
     }
 }
 
-fn code_name(e: &CommandError) -> String {
+pub(crate) fn code_name(e: &CommandError) -> String {
     serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "error".into())
 }
 

@@ -67,7 +67,14 @@ page_number: number, style: Style, text: string | null, created_by: string, crea
  */
 version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
 
-export type NewAnnotation = { page_number: number, style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+export type NewAnnotation = { 
+/**
+ * The client's own id for the mark (a fresh UUID), so a create sent again after its
+ * answer was lost (the offline queue) stores it once: the same id on the same document by
+ * the same person answers the stored mark; an id used otherwise answers 409. Made by the
+ * server when absent.
+ */
+id?: string, page_number: number, style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
 
 export type AnnotationUpdate = { style: Style, text: string | null, 
 /**
@@ -182,6 +189,8 @@ encounter_id?: string | null, };
 
 export type QueueProgress = { id: string, sent: number, total: number, };
 
+export type Unsent = { uploads: number, marks: number, phrase: string, };
+
 export type ZipProgress = { done: number, total: number, title: string, };
 
 export type SavedFile = { path: string, files: number, };
@@ -249,3 +258,39 @@ pages: Array<ScanPage>,
  * One PDF of all the pages; otherwise one document per page.
  */
 combine: boolean, patient_id: string, encounter_id: string | null, category: Category, title: string, };
+
+export type MarkOp = "create" | "update" | "delete";
+
+export type MarkChangeState = "waiting" | "sending" | "refused";
+
+export type MarkBody = { style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+
+export type MarkChange = { annotation_id: string, document_id: string, page_number: number, op: MarkOp, body: MarkBody | null, base_version: number | null, state: MarkChangeState, attempts: number, error_code: string | null, error_message: string | null, 
+/**
+ * Unix ms.
+ */
+queued_at: number, };
+
+export type SavedMark = { 
+/**
+ * The mark as the server stored it; `None` after a delete or when queued.
+ */
+annotation: Annotation | null, 
+/**
+ * Kept on this computer, to be sent when the server can be reached.
+ */
+queued: boolean, };
+
+export type MarksSynced = { 
+/**
+ * Documents whose marks changed on the server: a window showing one reloads them.
+ */
+documents: Array<string>, 
+/**
+ * Why each refused change was not applied.
+ */
+refused: Array<MarkChange>, 
+/**
+ * Documents that still have changes waiting.
+ */
+waiting: Array<string>, };

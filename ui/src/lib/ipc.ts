@@ -15,18 +15,22 @@ import type {
   ImportLimits,
   ImportRequest,
   ImportReview,
+  MarkChange,
+  MarksSynced,
   Patient,
   PatientFile,
   QueueItem,
   QueueProgress,
   Requeue,
   RecentPatient,
+  SavedMark,
   ScannedInbox,
   ScanRequest,
   SavedFile,
   SessionInfo,
   StorageUsage,
   UploadRequest,
+  Unsent,
   ZipProgress,
 } from './bindings';
 
@@ -58,9 +62,11 @@ type Commands = {
   pick_scanner_folder: [Record<string, never>, string | null];
   queue_scanned: [{ request: ScanRequest }, QueueItem[]];
   list_annotations: [{ documentId: string }, Annotation[]];
-  create_annotation: [{ documentId: string; annotation: NewAnnotation }, Annotation];
-  update_annotation: [{ id: string; update: AnnotationUpdate }, Annotation];
-  delete_annotation: [{ id: string; version: number }, null];
+  create_annotation: [{ documentId: string; annotation: NewAnnotation }, SavedMark];
+  update_annotation: [{ documentId: string; pageNumber: number; id: string; update: AnnotationUpdate }, SavedMark];
+  delete_annotation: [{ documentId: string; pageNumber: number; id: string; version: number }, SavedMark];
+  mark_changes: [Record<string, never>, MarkChange[]];
+  discard_mark_change: [{ annotationId: string }, null];
   save_document: [{ id: string }, SavedFile | null];
   export_annotated: [{ id: string }, SavedFile | null];
   download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
@@ -88,9 +94,14 @@ export function onQueueChanged(f: () => void): Promise<UnlistenFn> {
   return listen<null>('queue-changed', () => f());
 }
 
-/** The window is being closed while `n` uploads are unsent. */
-export function onCloseWithUnsent(f: (n: number) => void): Promise<UnlistenFn> {
-  return listen<number>('close-with-unsent', (ev) => f(ev.payload));
+/** Mark changes kept while offline reached the server (or were refused). */
+export function onMarksSynced(f: (s: MarksSynced) => void): Promise<UnlistenFn> {
+  return listen<MarksSynced>('marks-synced', (ev) => f(ev.payload));
+}
+
+/** The window is being closed while uploads or mark changes are unsent. */
+export function onCloseWithUnsent(f: (u: Unsent) => void): Promise<UnlistenFn> {
+  return listen<Unsent>('close-with-unsent', (ev) => f(ev.payload));
 }
 
 export function onQueueProgress(f: (p: QueueProgress) => void): Promise<UnlistenFn> {

@@ -222,6 +222,16 @@
       return q;
     },
     queue_items: () => queue.map((q) => ({ ...q })),
+    mark_changes: () => [
+      ...pendingMarks.map((c) => ({ annotation_id: c.id, document_id: c.documentId, page_number: 1, op: c.op, body: null, base_version: null, state: 'waiting', attempts: 0, error_code: null, error_message: null, queued_at: Date.now() })),
+      ...refusedMarks,
+    ],
+    discard_mark_change: ({ annotationId }) => {
+      const i = refusedMarks.findIndex((c) => c.annotation_id === annotationId);
+      if (i < 0) return err('conflict', 'Only a refused mark change can be discarded.');
+      refusedMarks.splice(i, 1);
+      return null;
+    },
     queue_discard: ({ id }) => {
       const i = queue.findIndex((q) => q.id === id && (q.state === 'waiting' || q.state === 'refused'));
       if (i < 0) return err('conflict', 'This upload is being sent or was sent already.');
@@ -326,28 +336,34 @@
       return items;
     },
     // Annotations, with versions: `window.__fake.editElsewhere(id)` plays a colleague's change.
+    // Offline (`window.__fake.offline`), changes are kept like the desktop's queue does and
+    // `window.__fake.syncMarks()` sends them (a stale base version is refused).
     list_annotations: ({ documentId }) => annotations.filter((a) => a.document_id === documentId).map((a) => ({ ...a })),
     create_annotation: ({ documentId, annotation }) => {
       if (!clinicalForAll) return err('forbidden', 'Your role may not annotate documents.');
+      if (!annotation.id) return err('bad_request', 'A new mark needs its id.');
+      if (window.__fake.offline) return keepMark({ op: 'create', documentId, annotation });
       const t = new Date().toISOString();
-      const a = { ...annotation, id: `a-${++annSeq}`, document_id: documentId, created_by: user.id, created_by_name: user.name, created_at: t, updated_at: t, version: 1 };
+      const a = { ...annotation, document_id: documentId, created_by: user.id, created_by_name: user.name, created_at: t, updated_at: t, version: 1 };
       annotations.push(a);
-      return { ...a };
+      return { annotation: { ...a }, queued: false };
     },
-    update_annotation: ({ id, update }) => {
+    update_annotation: ({ documentId, id, update }) => {
+      if (window.__fake.offline || pendingMarks.some((c) => c.id === id)) return keepMark({ op: 'update', documentId, id, update });
       const a = annotations.find((x) => x.id === id);
       if (!a) return err('not_found', 'This annotation does not exist.');
       if (a.version !== update.version) return err('conflict', 'Someone else changed this annotation since you opened it. Reload to see their version.');
       const { version, ...rest } = update;
       Object.assign(a, rest, { version: a.version + 1, updated_at: new Date().toISOString() });
-      return { ...a };
+      return { annotation: { ...a }, queued: false };
     },
-    delete_annotation: ({ id, version }) => {
+    delete_annotation: ({ documentId, id, version }) => {
+      if (window.__fake.offline || pendingMarks.some((c) => c.id === id)) return keepMark({ op: 'delete', documentId, id, version });
       const i = annotations.findIndex((x) => x.id === id);
       if (i < 0) return err('not_found', 'This annotation does not exist.');
       if (annotations[i].version !== version) return err('conflict', 'Someone else changed this annotation since you opened it, so it was not deleted.');
       annotations.splice(i, 1);
-      return null;
+      return { annotation: null, queued: false };
     },
     close_anyway: () => {
       window.__closed = true;
@@ -369,6 +385,37 @@
 
   const queue = [];
   const annotations = [];
+  // Mark changes kept while offline, in order.
+  const pendingMarks = [];
+  const refusedMarks = [];
+  function keepMark(c) {
+    pendingMarks.push({ ...c, id: c.id ?? c.annotation.id });
+    emit('queue-changed', null);
+    return { annotation: null, queued: true };
+  }
+  function syncMarks() {
+    window.__fake.offline = false;
+    const refused = [];
+    const documents = new Set();
+    for (const c of pendingMarks.splice(0)) {
+      documents.add(c.documentId);
+      const t = new Date().toISOString();
+      const i = annotations.findIndex((x) => x.id === c.id);
+      if (c.op === 'create') {
+        annotations.push({ ...c.annotation, document_id: c.documentId, created_by: user.id, created_by_name: user.name, created_at: t, updated_at: t, version: 1 });
+      } else if (i >= 0 && c.op === 'update') {
+        const { version, ...rest } = c.update;
+        if (version !== 0 && annotations[i].version !== version) {
+          refused.push({ annotation_id: c.id, document_id: c.documentId, page_number: 1, op: 'update', body: null, base_version: version, state: 'refused', attempts: 1, error_code: 'conflict', error_message: 'A change to a mark on page 1, made while the server could not be reached, was not saved: someone else changed that mark meanwhile. Their version is shown.', queued_at: Date.now() });
+        } else Object.assign(annotations[i], rest, { version: annotations[i].version + 1, updated_at: t });
+      } else if (i >= 0 && c.op === 'delete') {
+        annotations.splice(i, 1);
+      }
+    }
+    refusedMarks.push(...refused);
+    emit('marks-synced', { documents: [...documents], refused, waiting: [] });
+    emit('queue-changed', null);
+  }
   let annSeq = 0;
   // `scenario.marks = { doc, count }`: that many marks of mixed kinds already on a document
   // (the annotation benchmark), placed by a fixed pseudo-random sequence.
@@ -513,6 +560,8 @@
     documents: () => documents,
     drop,
     annotations: () => annotations,
+    pendingMarks: () => pendingMarks,
+    syncMarks,
     editElsewhere: (id) => {
       const a = annotations.find((x) => x.id === id);
       Object.assign(a, { style: { ...a.style, color: '#00ff00' }, text: 'changed by a colleague', version: a.version + 1, created_by_name: a.created_by_name });

@@ -479,7 +479,7 @@ test('closing the window with uploads unsent asks first; Keep open is the defaul
   const { page, close } = await app({ signedIn: true });
   try {
     await page.getByTestId('storage-gauge').waitFor();
-    await page.evaluate(() => window.__fake.emit('close-with-unsent', 3));
+    await page.evaluate(() => window.__fake.emit('close-with-unsent', { uploads: 3, marks: 0, phrase: '3 uploads' }));
     const ask = page.getByRole('dialog', { name: 'Close with 3 uploads not sent?' });
     await ask.getByText('They stay safely on this computer').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Keep open');
@@ -487,8 +487,8 @@ test('closing the window with uploads unsent asks first; Keep open is the defaul
     await page.keyboard.press('Enter');
     await ask.waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => window.__closed ?? false), false, 'kept open');
-    await page.evaluate(() => window.__fake.emit('close-with-unsent', 1));
-    await page.getByRole('dialog', { name: 'Close with 1 upload not sent?' }).getByTestId('close-anyway').click();
+    await page.evaluate(() => window.__fake.emit('close-with-unsent', { uploads: 1, marks: 2, phrase: '1 upload and 2 mark changes' }));
+    await page.getByRole('dialog', { name: 'Close with 1 upload and 2 mark changes not sent?' }).getByTestId('close-anyway').click();
     await page.waitForFunction(() => window.__closed === true);
   } finally {
     await close();
@@ -852,6 +852,54 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
 
     await viewer.getByTestId('export-annotated').click();
     await viewer.getByTestId('export-status').filter({ hasText: 'Saved with its marks to /home/doctor/Downloads/Knee X-ray - annotated.png' }).waitFor();
+  } finally {
+    await close();
+  }
+});
+
+test('annotations made while the server is unreachable are kept on this computer and sent when it is back; one a colleague overtook is refused, not applied', async () => {
+  const { page, close } = await mariaOpen({ role: 'doctor' });
+  try {
+    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+    const img = await viewer.getByTestId('viewer-image').boundingBox();
+    const P = (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height });
+    const status = viewer.getByTestId('annotation-status');
+    await page.keyboard.press('m');
+    await page.mouse.click(P(0.3, 0.3).x, P(0.3, 0.3).y);
+    await status.filter({ hasText: /^Saved$/ }).waitFor();
+
+    await page.evaluate(() => (window.__fake.offline = true));
+    await page.keyboard.press('a');
+    await drag(page, P(0.5, 0.5), P(0.7, 0.6));
+    await status.filter({ hasText: 'Saved on this computer — sent when the server is back' }).waitFor();
+    // The pin moved offline too, while a colleague changes it on the server.
+    await page.keyboard.press('v');
+    await drag(page, P(0.3, 0.3), P(0.35, 0.4));
+    await status.filter({ hasText: 'Saved on this computer' }).waitFor();
+    const pinId = await page.evaluate(() => document.querySelector('[data-testid=mark][data-kind=marker]').dataset.id);
+    await page.evaluate((id) => window.__fake.editElsewhere(id), pinId);
+    assert.equal(await page.evaluate(() => window.__fake.pendingMarks().length), 2, 'both changes kept');
+    assert.equal(await page.evaluate(() => window.__fake.annotations().length), 1, 'nothing reached the server yet');
+    assert.equal(await viewer.getByTestId('mark').count(), 2, 'the offline marks stay on screen');
+    await noSeriousViolations(page, 'annotations kept offline');
+    await page.getByTestId('mark-changes').getByText('2 mark changes are kept on this computer').waitFor();
+
+    await page.evaluate(() => window.__fake.syncMarks());
+    await viewer.getByTestId('annotation-message').filter({ hasText: 'someone else changed that mark meanwhile' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=mark][data-kind=marker] circle')?.getAttribute('fill') === '#00ff00');
+    const arrowId = await page.evaluate(() => document.querySelector('[data-testid=mark][data-kind=arrow]').dataset.id);
+    const stored = await page.evaluate(() => window.__fake.annotations().map((a) => ({ id: a.id, kind: a.kind, text: a.text })));
+    assert.deepEqual(stored.map((a) => a.kind).sort(), ['arrow', 'marker'], 'the arrow arrived once');
+    assert.equal(stored.find((a) => a.kind === 'arrow').id, arrowId, 'with the id the screen gave it');
+    assert.equal(stored.find((a) => a.kind === 'marker').text, 'changed by a colleague', "the colleague's edit is kept");
+    // The sidebar keeps the refusal until it is dismissed.
+    await viewer.press('Escape');
+    const refusal = page.getByTestId('mark-refused');
+    await refusal.getByText('someone else changed that mark meanwhile').waitFor();
+    await refusal.getByRole('button', { name: 'Dismiss' }).click();
+    await page.getByTestId('mark-changes').waitFor({ state: 'detached' });
   } finally {
     await close();
   }

@@ -77,6 +77,13 @@ impl Db {
         .await
     }
 
+    /// Whether any clinic has an annotation with this id (a client-chosen id must be new).
+    pub async fn annotation_id_taken(&self, id: &str) -> sqlx::Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM annotations WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
     pub async fn insert_annotation(&self, a: NewAnnotationRow<'_>) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO annotations (id, org_id, document_id, page_number, shape, style, body, created_by, created_at, updated_at, version) \

@@ -55,8 +55,13 @@ pub async fn create_annotation(
     } else if !doc.content_type.starts_with("application/pdf") && new.page_number != 1 {
         return Err(ApiError::BadRequest("An image has one page; use page 1.".into()));
     }
-    let aid = Uuid::new_v4().to_string();
-    state
+    if let Some(id) = new.id {
+        if let Some(stored) = replayed(&state, &caller, &doc.id, id).await? {
+            return Ok((StatusCode::OK, Json(stored)));
+        }
+    }
+    let aid = new.id.unwrap_or_else(Uuid::new_v4).to_string();
+    let inserted = state
         .db
         .insert_annotation(NewAnnotationRow {
             id: aid.clone(),
@@ -69,12 +74,40 @@ pub async fn create_annotation(
             by: caller.user_id(),
             now: state.now(),
         })
-        .await?;
+        .await;
+    if let Err(e) = inserted {
+        // The same create sent twice at once: the loser answers with the winner's row.
+        return match new.id {
+            Some(id) => match replayed(&state, &caller, &doc.id, id).await? {
+                Some(stored) => Ok((StatusCode::OK, Json(stored))),
+                None if state.db.annotation_id_taken(&aid).await? => Err(id_taken()),
+                None => Err(e.into()),
+            },
+            None => Err(e.into()),
+        };
+    }
     let mut ev = caller.event("annotation_created", "annotation", Some(aid.clone()));
     ev.detail = Some(format!("document {} page {} {}", doc.id, new.page_number, new.shape.kind()));
     state.audit(ev).await?;
     let row = state.db.annotation(caller.org_id(), &aid).await?.ok_or(ApiError::NotFound("Annotation"))?;
     Ok((StatusCode::CREATED, Json(row.to_api()?)))
+}
+
+/// A create sent again with its client id: the mark it stored (same document, same author),
+/// or `None` when the id is unused. An id used for anything else answers 409, whichever clinic
+/// it is in (ids are random UUIDs; nothing of another clinic's mark is shown).
+async fn replayed(state: &AppState, caller: &Caller, document: &str, id: Uuid) -> ApiResult<Option<Annotation>> {
+    let id = id.to_string();
+    match state.db.annotation(caller.org_id(), &id).await? {
+        Some(row) if row.document_id == document && row.created_by == caller.user_id() => Ok(Some(row.to_api()?)),
+        Some(_) => Err(id_taken()),
+        None if state.db.annotation_id_taken(&id).await? => Err(id_taken()),
+        None => Ok(None),
+    }
+}
+
+fn id_taken() -> ApiError {
+    ApiError::Conflict("This annotation id is already in use; create the mark with a new id.".into())
 }
 
 /// Loads an annotation the caller may change: its document must be visible and annotatable.

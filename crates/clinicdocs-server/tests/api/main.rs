@@ -39,6 +39,7 @@ on_both_backends!(
     visit_limit_and_plan_are_enforced,
     soft_delete_frees_the_pool_and_kills_links,
     annotations_round_trip_with_conflict_detection,
+    annotation_created_again_with_its_id_is_stored_once,
     audit_log_records_events_and_is_append_only,
     listing_filters_sorts_and_pages,
     profile_images_are_resized_and_replaced,

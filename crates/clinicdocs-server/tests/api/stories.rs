@@ -680,6 +680,47 @@ pub async fn annotations_round_trip_with_conflict_detection(b: Backend) {
     assert!(list.is_empty());
 }
 
+/// The offline queue sends a mark's create again when its answer was lost: stored once.
+pub async fn annotation_created_again_with_its_id_is_stored_once(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let admin = s.login("admin@demo.clinic").await;
+    let other = s.login("doctor@other.clinic").await;
+    let patient = doc.a_patient().await;
+    let xray = doc.upload(&Upload::new(jpeg(400, 300), patient, "imaging", "Knee")).await;
+    let photo = doc.upload(&Upload::new(jpeg(200, 200), patient, "imaging", "Hand")).await;
+    let base = format!("/api/v1/documents/{}/annotations", xray.id);
+    let id = Uuid::new_v4();
+    let mark = json!({"id": id, "page_number": 1, "kind": "marker", "geometry": {"x": 0.4, "y": 0.6}, "style": {"color": "#ff0000", "width": 0.01}, "text": "effusion"});
+    let r = doc.post_json(&base, &mark).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let first: Annotation = r.json().await.expect("ann");
+    assert_eq!(first.id, id, "the client's id is kept");
+    let r = doc.post_json(&base, &mark).await;
+    assert_eq!(r.status(), StatusCode::OK, "sent again: the stored mark, not a second one");
+    assert_eq!(r.json::<Annotation>().await.expect("ann"), first);
+    assert_eq!(doc.get(&base).await.json::<Vec<Annotation>>().await.expect("list").len(), 1);
+    // The id used for another document, by another person, or from another clinic: refused.
+    let photo_base = format!("/api/v1/documents/{}/annotations", photo.id);
+    let (st, code, _) = error_code(doc.post_json(&photo_base, &mark).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::CONFLICT, "conflict"));
+    let (st, _, _) = error_code(admin.post_json(&base, &mark).await).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let other_patient = other.a_patient().await;
+    let theirs = other.upload(&Upload::new(jpeg(200, 200), other_patient, "imaging", "Foot")).await;
+    let (st, _, _) =
+        error_code(other.post_json(&format!("/api/v1/documents/{}/annotations", theirs.id), &mark).await).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(other
+        .get(&format!("/api/v1/documents/{}/annotations", theirs.id))
+        .await
+        .json::<Vec<Annotation>>()
+        .await
+        .expect("list")
+        .is_empty());
+    assert_eq!(doc.get(&base).await.json::<Vec<Annotation>>().await.expect("list"), vec![first]);
+}
+
 pub async fn audit_log_records_events_and_is_append_only(b: Backend) {
     let s = TestServer::start(b.clone()).await;
     let admin = s.login("admin@demo.clinic").await;
