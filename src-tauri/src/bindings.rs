@@ -41,6 +41,7 @@ mod tests {
             bulk_import::ImportRequest, scanner::ScannedInbox, scanner::ScanPage, scanner::ScanRequest,
             crate::queue::marks::MarkOp, crate::queue::marks::MarkChangeState, crate::queue::marks::MarkBody,
             crate::queue::marks::MarkChange, crate::queue::mark_sync::SavedMark, annotations::MarksSynced,
+            clinicdocs_core::media::spacing::PixelSpacing, crate::media::scale::ImageScale,
         );
         format!(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\

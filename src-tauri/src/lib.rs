@@ -93,6 +93,7 @@ pub fn run() {
             annotations::update_annotation,
             annotations::delete_annotation,
             annotations::mark_changes,
+            annotations::image_scale,
             annotations::discard_mark_change,
             export::save_document,
             export::download_all,

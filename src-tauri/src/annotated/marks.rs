@@ -1,6 +1,7 @@
 //! How each kind of mark is drawn, as operations in page pixels (origin top-left): strokes,
 //! fills, dots and text. Sizes follow the page, so an export at any resolution looks the same.
 
+use crate::media::scale::{length_label, ImageScale};
 use clinicdocs_core::annotation::{Point, Shape};
 use clinicdocs_core::api::Annotation;
 
@@ -52,8 +53,8 @@ pub enum Op {
 }
 
 /// The operations that draw `marks` lying on `page` (1-based) of a page `w` × `h` pixels.
-/// `image_px` is the page's size in the image's own pixels, for length labels.
-pub fn ops(marks: &[Annotation], page: i64, w: f32, h: f32, image_px: (f32, f32)) -> Vec<Op> {
+/// `scale` is what lengths are measured in (the picture's own pixels and spacing).
+pub fn ops(marks: &[Annotation], page: i64, w: f32, h: f32, scale: &ImageScale) -> Vec<Op> {
     let at = |p: &Point| (p.x as f32 * w, p.y as f32 * h);
     let mut out = Vec::new();
     let mut number = 0;
@@ -112,14 +113,11 @@ pub fn ops(marks: &[Annotation], page: i64, w: f32, h: f32, image_px: (f32, f32)
             Shape::Measure { from, to } => {
                 let (f, t) = (at(from), at(to));
                 out.push(Op::Stroke { points: vec![f, t], color, width });
-                let px = (((to.x - from.x) as f32 * image_px.0).powi(2)
-                    + ((to.y - from.y) as f32 * image_px.1).powi(2))
-                .sqrt();
                 let mid = ((f.0 + t.0) / 2.0 + 8.0, (f.1 + t.1) / 2.0 - 8.0);
                 out.push(Op::Text {
                     at: mid,
                     size: text_size,
-                    text: format!("{} px", px.round()),
+                    text: length_label(to.x - from.x, to.y - from.y, scale),
                     color,
                     centered: false,
                 });

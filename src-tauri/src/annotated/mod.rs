@@ -80,6 +80,55 @@ mod tests {
         assert!(inked > 300, "the note's text is written ({inked} dark pixels)");
     }
 
+    /// `jpeg` with an EXIF block (APP1) saying `orientation`, right after its SOI.
+    fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+        let mut seg = b"Exif\0\0II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        seg.extend_from_slice(&orientation.to_le_bytes());
+        seg.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        out.extend_from_slice(&u16::try_from(seg.len() + 2).expect("len").to_be_bytes());
+        out.extend_from_slice(&seg);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn a_phone_photo_taken_sideways_is_exported_upright_with_its_marks_where_they_were_drawn() {
+        // Stored 400 × 200, shown (and marked) upright as 200 × 400.
+        let photo = with_orientation(&white(400, 200, image::ImageFormat::Jpeg), 6);
+        let marks = [mark(1, Shape::Highlight { x: 0.0, y: 0.75, w: 1.0, h: 0.25 }, "#0000ff", 0.004, None)];
+        let out = png::annotated_png(&photo, &marks).expect("export");
+        let img = image::load_from_memory(&out).expect("a PNG").to_rgba8();
+        assert_eq!(img.dimensions(), (200, 400), "upright");
+        assert!(img.get_pixel(100, 350)[0] < 230, "the bottom quarter is highlighted: {:?}", img.get_pixel(100, 350));
+        assert!(is(img.get_pixel(100, 100), [255, 255, 255]), "the top is not");
+    }
+
+    #[test]
+    fn a_measure_is_labelled_in_millimetres_when_the_picture_states_its_spacing() {
+        use crate::media::scale::image_scale;
+        // A 1000 × 500 JPEG saying 254 dots per inch: 0.1 mm per pixel.
+        let mut jpeg = white(1000, 500, image::ImageFormat::Jpeg);
+        let (at, len) = (4, usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]])));
+        assert_eq!(&jpeg[at + 2..at + 7], b"JFIF\0", "the encoder writes JFIF first");
+        jpeg[at + 9] = 1; // units: dots per inch
+        jpeg[at + 10..at + 14].copy_from_slice(&[0, 254, 0, 254]);
+        assert!(len >= 16);
+        let scale = image_scale(&jpeg, FileKind::Jpeg).expect("a picture");
+        assert_eq!((scale.width, scale.height), (1000.0, 500.0));
+        let m = [mark(1, Shape::Measure { from: pt(0.1, 0.1), to: pt(0.4, 0.9) }, "#ff0000", 0.004, None)];
+        let texts: Vec<String> = marks::ops(&m, 1, 1000.0, 500.0, &scale)
+            .into_iter()
+            .filter_map(|op| match op {
+                marks::Op::Text { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, vec!["50.0 mm (500 px)".to_string()]);
+        let plain = image_scale(&white(1000, 500, image::ImageFormat::Jpeg), FileKind::Jpeg).expect("a picture");
+        assert_eq!(plain.spacing, None, "no stated spacing: pixels only");
+    }
+
     /// Skips when libpdfium is not installed, unless the whole suite must run.
     fn pdf_or_skip(r: &Result<Vec<u8>, PdfError>) -> bool {
         if let Err(PdfError::EngineMissing(e)) = r {

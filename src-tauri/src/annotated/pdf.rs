@@ -4,6 +4,7 @@
 
 use super::marks::{ops, Op, Rgba};
 use crate::media::pdf::{edit, PdfError};
+use crate::media::scale::ImageScale;
 use clinicdocs_core::api::Annotation;
 use pdfium_render::prelude::*;
 
@@ -42,7 +43,8 @@ pub fn annotated_pdf(pdf: &[u8], marks: &[Annotation]) -> Result<Vec<u8>, PdfErr
                 (PdfPoints::new(s * cw), PdfPoints::new((1.0 - t) * ch))
             };
             let render_err = |e: PdfiumError| PdfError::Render(e.to_string());
-            for op in ops(marks, number, sw, sh, (sw, sh)) {
+            let scale = ImageScale { width: f64::from(sw), height: f64::from(sh), spacing: None };
+            for op in ops(marks, number, sw, sh, &scale) {
                 match op {
                     Op::Stroke { ref points, .. } | Op::Fill { ref points, .. } if points.is_empty() => {}
                     Op::Stroke { points, color: c, width } => {

@@ -3,16 +3,29 @@
 
 use super::marks::{ops, Op, Rgba};
 use super::ExportError;
+use crate::media::exif::jpeg_orientation;
+use crate::media::scale::{image_scale, ImageScale};
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use clinicdocs_core::api::Annotation;
+use clinicdocs_core::media::sniff;
 use tiny_skia::{FillRule, LineCap, LineJoin, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
-/// The picture with its marks (page 1) drawn on, as PNG.
+/// The picture, upright as the viewer shows it, with its marks (page 1) drawn on, as PNG.
+/// Measures are labelled in its pixels, and in millimetres when it states its pixel spacing.
 pub fn annotated_png(picture: &[u8], marks: &[Annotation]) -> Result<Vec<u8>, ExportError> {
-    let img = image::load_from_memory(picture).map_err(|e| ExportError::Image(e.to_string()))?.to_rgba8();
+    let mut img = image::load_from_memory(picture).map_err(|e| ExportError::Image(e.to_string()))?;
+    if let Some(o) = jpeg_orientation(picture).and_then(image::metadata::Orientation::from_exif) {
+        img.apply_orientation(o);
+    }
+    let img = img.to_rgba8();
     let (w, h) = img.dimensions();
+    let scale = sniff(picture)
+        .ok()
+        .and_then(|k| image_scale(picture, k))
+        .filter(|s| (s.width, s.height) == (f64::from(w), f64::from(h)))
+        .unwrap_or(ImageScale { width: f64::from(w), height: f64::from(h), spacing: None });
     let mut data = img.into_raw();
     for px in data.chunks_exact_mut(4) {
         let a = u16::from(px[3]);
@@ -23,7 +36,7 @@ pub fn annotated_png(picture: &[u8], marks: &[Annotation]) -> Result<Vec<u8>, Ex
     let size = tiny_skia::IntSize::from_wh(w, h).ok_or_else(|| ExportError::Image("empty picture".into()))?;
     let mut pixmap = Pixmap::from_vec(data, size).ok_or_else(|| ExportError::Image("bad size".into()))?;
     let font = FontRef::try_from_slice(FONT).map_err(|e| ExportError::Image(e.to_string()))?;
-    for op in ops(marks, 1, w as f32, h as f32, (w as f32, h as f32)) {
+    for op in ops(marks, 1, w as f32, h as f32, &scale) {
         paint(&mut pixmap, &font, &op);
     }
     let mut out = Vec::with_capacity(pixmap.data().len());

@@ -7,10 +7,13 @@
 
 use crate::commands::queue::{changed, now_ms, queue_error};
 use crate::error::{CommandError, CommandResult};
+use crate::media::scale::{image_scale as image_scale_of, ImageScale};
+use crate::media::source;
 use crate::queue::mark_sync::{Edit, SavedMark, Saver};
 use crate::queue::marks::MarkChange;
 use crate::state::{Active, AppState};
 use clinicdocs_core::api::{Annotation, AnnotationUpdate, ErrorCode, NewAnnotation};
+use clinicdocs_core::media::FileKind;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use ts_rs::TS;
@@ -30,7 +33,7 @@ pub struct MarksSynced {
     pub waiting: Vec<Uuid>,
 }
 
-fn saver<'a>(state: &'a AppState, active: &'a Active) -> Saver<'a> {
+pub(crate) fn saver<'a>(state: &'a AppState, active: &'a Active) -> Saver<'a> {
     Saver { queue: &state.queue, client: &active.client, me: &active.me, versions: &state.mark_versions }
 }
 
@@ -93,6 +96,20 @@ pub async fn delete_annotation(
     version: i64,
 ) -> CommandResult<SavedMark> {
     save(&app, &state, document_id, page_number, id, Edit::Delete { version }).await
+}
+
+/// What lengths on a document's picture are measured in (its own pixels and, when the file
+/// states it, its pixel spacing); `None` for a PDF or what is not a picture.
+#[tauri::command]
+pub async fn image_scale(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<ImageScale>> {
+    let doc = source::document(&state, id).await?;
+    let Some(kind) = FileKind::from_mime(&doc.content_type).filter(|k| k.is_decodable_image()) else {
+        return Ok(None);
+    };
+    let bytes = source::original(&state, &doc).await?;
+    tokio::task::spawn_blocking(move || image_scale_of(&bytes, kind))
+        .await
+        .map_err(|e| CommandError::local(crate::error::LocalCode::FileAccess, e.to_string()))
 }
 
 /// This user's mark changes not yet on the server, and refused ones.

@@ -64,8 +64,9 @@ pub async fn export_annotated(state: State<'_, AppState>, id: Uuid) -> CommandRe
             ))
         }
     };
-    let client = state.active().await?.client;
-    let marks = client.annotations(id).await?;
+    // The marks as the viewer shows them, changes still waiting to be sent included.
+    let active = state.active().await?;
+    let marks = crate::commands::annotations::saver(&state, &active).list(id, chrono::Utc::now()).await?;
     let suggested = download_file_name(&format!("{} - annotated", doc.title), ext);
     let Some(dest) = dialogs::save_file("Export with annotations", &suggested).await else { return Ok(None) };
     let bytes = source::original(&state, &doc).await?;

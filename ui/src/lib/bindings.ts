@@ -294,3 +294,15 @@ refused: Array<MarkChange>,
  * Documents that still have changes waiting.
  */
 waiting: Array<string>, };
+
+export type PixelSpacing = { x: number, y: number, };
+
+export type ImageScale = { 
+/**
+ * Pixels across and down, upright.
+ */
+width: number, height: number, 
+/**
+ * Millimetres per pixel across and down, upright; `None` when the file does not say.
+ */
+spacing: PixelSpacing | null, };

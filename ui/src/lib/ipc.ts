@@ -11,6 +11,7 @@ import type {
   DocumentItem,
   DocumentPatch,
   FileCheck,
+  ImageScale,
   NewAnnotation,
   ImportLimits,
   ImportRequest,
@@ -66,6 +67,7 @@ type Commands = {
   update_annotation: [{ documentId: string; pageNumber: number; id: string; update: AnnotationUpdate }, SavedMark];
   delete_annotation: [{ documentId: string; pageNumber: number; id: string; version: number }, SavedMark];
   mark_changes: [Record<string, never>, MarkChange[]];
+  image_scale: [{ id: string }, ImageScale | null];
   discard_mark_change: [{ annotationId: string }, null];
   save_document: [{ id: string }, SavedFile | null];
   export_annotated: [{ id: string }, SavedFile | null];

@@ -222,6 +222,8 @@
       return q;
     },
     queue_items: () => queue.map((q) => ({ ...q })),
+    // `scenario.scale`: what the X-ray states of itself (its pixels and pixel spacing).
+    image_scale: () => scenario.scale ?? null,
     mark_changes: () => [
       ...pendingMarks.map((c) => ({ annotation_id: c.id, document_id: c.documentId, page_number: 1, op: c.op, body: null, base_version: null, state: 'waiting', attempts: 0, error_code: null, error_message: null, queued_at: Date.now() })),
       ...refusedMarks,

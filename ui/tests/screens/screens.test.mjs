@@ -905,6 +905,28 @@ test('annotations made while the server is unreachable are kept on this computer
   }
 });
 
+test('a length on a picture that states its pixel spacing reads in millimetres and in the picture\'s own pixels', async () => {
+  // The X-ray is 2000 × 1500 pixels of 0.1 mm, shown much smaller.
+  const { page, close } = await mariaOpen({ role: 'doctor', scale: { width: 2000, height: 1500, spacing: { x: 0.1, y: 0.1 } } });
+  try {
+    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+    const img = await viewer.getByTestId('viewer-image').boundingBox();
+    const P = (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height });
+    await page.keyboard.press('l');
+    await drag(page, P(0.1, 0.5), P(0.4, 0.5));
+    const label = await page.locator('[data-testid=mark][data-kind=measure] text').textContent();
+    const m = /^(\d+\.\d) mm \((\d+) px\)$/.exec(label);
+    assert.ok(m, `labelled in mm and px: ${label}`);
+    const [mm, px] = [Number(m[1]), Number(m[2])];
+    assert.ok(Math.abs(px - 600) <= 6, `0.3 of 2000 pixels: ${px}`);
+    assert.ok(Math.abs(mm - px * 0.1) <= 0.1, `0.1 mm each: ${mm} mm for ${px} px`);
+  } finally {
+    await close();
+  }
+});
+
 test('annotations are read-only for a role that may not annotate', async () => {
   const first = await mariaOpen({ role: 'doctor' });
   await first.close();

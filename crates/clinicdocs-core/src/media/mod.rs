@@ -1,9 +1,12 @@
 //! Media handling for uploads: deciding the content type from the bytes, refusing executables
-//! and disguised or malformed files, checking PDFs for passwords, and making thumbnails.
+//! and disguised or malformed files, checking PDFs for passwords, making thumbnails, and
+//! reading the pixel spacing an image states.
 
+pub mod ifd;
 pub mod image_file;
 pub mod pdf;
 pub mod sniff;
+pub mod spacing;
 
 pub use sniff::{sniff, FileKind};
 
