@@ -5,6 +5,11 @@ describe('viewer zoom and pan', () => {
   it('fits a picture centred in the viewport', () => {
     expect(fit(2000, 1000, 1000, 1000)).toEqual({ scale: 0.5, x: 0, y: 250 });
   });
+  it('fits it in what the tool bar and the side panel leave free', () => {
+    // 300 px panel on the right, 50 px bar on top: 700 × 950 free.
+    expect(fit(1400, 1000, 1000, 1000, { top: 50, right: 300 })).toEqual({ scale: 0.5, x: 0, y: 50 + 225 });
+    expect(fit(100, 100, 200, 40, { top: 50, right: 0 })).toEqual({ scale: 1, x: 0, y: 0 });
+  });
   it('keeps the point under the cursor fixed while zooming', () => {
     const v = { scale: 1, x: 10, y: 20 };
     const z = zoomAt(v, 2, 110, 220);

@@ -10,11 +10,21 @@ export interface View {
 export const MIN_SCALE = 0.1;
 export const MAX_SCALE = 16;
 
-/** The view that fits a `w`×`h` picture centred in a `vw`×`vh` viewport. */
-export function fit(w: number, h: number, vw: number, vh: number): View {
-  if (w <= 0 || h <= 0 || vw <= 0 || vh <= 0) return { scale: 1, x: 0, y: 0 };
-  const scale = Math.min(vw / w, vh / h);
-  return { scale, x: (vw - w * scale) / 2, y: (vh - h * scale) / 2 };
+/** What floats over the viewport's edges (tool bar on top, side panel on the right), in pixels. */
+export interface Covered {
+  top: number;
+  right: number;
+}
+
+/**
+ * The view that fits a `w`×`h` picture centred in a `vw`×`vh` viewport, in the part of it
+ * `covered` leaves free (so the tool bar and the side panel do not hide the page at first).
+ */
+export function fit(w: number, h: number, vw: number, vh: number, covered: Covered = { top: 0, right: 0 }): View {
+  const [fw, fh] = [vw - covered.right, vh - covered.top];
+  if (w <= 0 || h <= 0 || fw <= 0 || fh <= 0) return { scale: 1, x: 0, y: 0 };
+  const scale = Math.min(fw / w, fh / h);
+  return { scale, x: (fw - w * scale) / 2, y: covered.top + (fh - h * scale) / 2 };
 }
 
 /** Zooms by `factor` keeping the picture point under (`cx`,`cy`) where it is on screen. */
