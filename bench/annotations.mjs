@@ -67,13 +67,15 @@ const pan = (page) => async () => {
   }
 };
 
-/** Zooming with the wheel: in 12 notches and out again, three times. */
+/** Zooming with the wheel: in 12 notches and out again, three times, resting after each. */
 const zoom = (page) => async () => {
   const c = await centre(page);
   await page.mouse.move(c.x, c.y);
   for (let round = 0; round < 3; round += 1) {
     for (let i = 0; i < 12; i += 1) await page.mouse.wheel(0, -120);
+    await page.waitForTimeout(300); // the zoom rests: the frame that redraws pins and words counts too
     for (let i = 0; i < 12; i += 1) await page.mouse.wheel(0, 120);
+    await page.waitForTimeout(300);
   }
 };
 

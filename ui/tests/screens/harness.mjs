@@ -74,8 +74,9 @@ function crc32(buf) {
   return ~c >>> 0;
 }
 
-export async function launch() {
-  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+/** Chromium; `args` are added to its command line (the benchmark unlocks the frame rate). */
+export async function launch(args = []) {
+  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', ...args] });
 }
 
 /**
