@@ -765,6 +765,7 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
     await page.keyboard.press('t');
     await page.mouse.click(P(0.5, 0.9).x, P(0.5, 0.9).y);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=mark]').length === 6);
+    await page.keyboard.press('Escape'); // out of the new note's box: keys go to the viewer again
     await status.filter({ hasText: 'Saved' }).waitFor();
     assert.equal((await callsTo(page, 'create_annotation')).length, 6, 'each mark saved as drawn');
     const kinds = await viewer.getByTestId('mark').evaluateAll((els) => els.map((e) => e.dataset.kind).sort());
@@ -793,9 +794,11 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
       });
     const pinAt = await pageAt(page, P(0.8, 0.2));
     await page.keyboard.press('h'); // pan tool: the wheel and keys move the page
+    const zooms = new Set();
     for (const zoomKeys of [[], ['+', '+'], ['+', '+', '+'], ['-', '-', '-', '-', '-', '-'], ['0']]) {
       for (const k of zoomKeys) await page.keyboard.press(k);
       await page.waitForTimeout(50);
+      zooms.add(await viewer.locator('.tools [aria-live=polite]').textContent());
       const ends = await arrowEnds();
       const e0 = await expectedOnScreen(page, from);
       const e1 = await expectedOnScreen(page, to);
@@ -806,6 +809,7 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
       const cw = await expectedOnScreen(page, pinAt);
       assert.ok(Math.abs(c.x - cw.x) <= 1 && Math.abs(c.y - cw.y) <= 1, `pin ${JSON.stringify(c)} vs ${JSON.stringify(cw)}`);
     }
+    assert.ok(zooms.size >= 4, `the keys really zoomed: ${[...zooms]}`);
     await page.keyboard.down('Shift');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.up('Shift');
@@ -922,6 +926,37 @@ test('a length on a picture that states its pixel spacing reads in millimetres a
     const [mm, px] = [Number(m[1]), Number(m[2])];
     assert.ok(Math.abs(px - 600) <= 6, `0.3 of 2000 pixels: ${px}`);
     assert.ok(Math.abs(mm - px * 0.1) <= 0.1, `0.1 mm each: ${mm} mm for ${px} px`);
+  } finally {
+    await close();
+  }
+});
+
+test('a text note is typed as soon as it is placed; Esc leaves the note box, not the viewer; Enter edits a chosen mark\'s comment', async () => {
+  const { page, close } = await mariaOpen({ role: 'doctor' });
+  try {
+    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+    const img = await viewer.getByTestId('viewer-image').boundingBox();
+    await page.keyboard.press('t');
+    await page.mouse.click(img.x + img.width * 0.4, img.y + img.height * 0.4);
+    const note = viewer.getByRole('textbox', { name: 'Note' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Note');
+    await page.keyboard.type('Effusion');
+    await page.waitForFunction(() => document.querySelector('[data-testid=mark][data-kind=text] text')?.textContent === 'Effusion');
+    await viewer.getByTestId('annotation-status').filter({ hasText: /^Saved$/ }).waitFor();
+    await page.waitForFunction(() => window.__fake.annotations().some((a) => a.kind === 'text' && a.text === 'Effusion'));
+    await page.keyboard.press('Escape');
+    assert.notEqual(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Note', 'out of the box');
+    assert.ok(await viewer.isVisible(), 'the viewer stays open');
+    // A pin chosen from the list: Enter goes to its comment.
+    await page.keyboard.press('m');
+    await page.mouse.click(img.x + img.width * 0.6, img.y + img.height * 0.6);
+    await viewer.getByTestId('annotation-status').filter({ hasText: /^Saved$/ }).waitFor();
+    await page.keyboard.press('v');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Comment');
+    assert.equal(await note.count(), 0, 'only the chosen mark has its box open');
   } finally {
     await close();
   }
