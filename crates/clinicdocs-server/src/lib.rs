@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod intake;
+pub mod list_cache;
 pub mod orphans;
 pub mod routes;
 pub mod server;

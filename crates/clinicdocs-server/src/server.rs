@@ -34,6 +34,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         signed_url_ttl: common.signed_url_ttl(),
         spool_dir,
         clock: Clock::system(),
+        list_cache: Default::default(),
     })
 }
 

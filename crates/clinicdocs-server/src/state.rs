@@ -37,6 +37,8 @@ pub struct AppState {
     /// Where uploads are spooled while they are checked.
     pub spool_dir: PathBuf,
     pub clock: Clock,
+    /// Listing pages by caller and query, valid at the clinic's document version.
+    pub list_cache: std::sync::Arc<crate::list_cache::ListCache>,
 }
 
 impl AppState {

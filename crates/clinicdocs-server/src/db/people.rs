@@ -16,6 +16,8 @@ pub struct OrgRow {
     pub domain: String,
     pub plan: String,
     pub used_bytes: i64,
+    /// Bumped by the database on every change to the clinic's documents (see migrations 0002).
+    pub doc_version: i64,
 }
 
 impl OrgRow {
@@ -102,6 +104,7 @@ struct SessionRow {
     org_domain: String,
     org_plan: String,
     org_used_bytes: i64,
+    org_doc_version: i64,
 }
 
 const USER_COLS: &str = "id, org_id, email, name, role, password_hash, photo_key, photo_thumb_key";
@@ -109,14 +112,14 @@ const PATIENT_COLS: &str = "id, org_id, name, date_of_birth, photo_key, photo_th
 
 impl Db {
     pub async fn org_by_domain(&self, domain: &str) -> sqlx::Result<Option<OrgRow>> {
-        sqlx::query_as("SELECT id, name, domain, plan, used_bytes FROM orgs WHERE domain = $1")
+        sqlx::query_as("SELECT id, name, domain, plan, used_bytes, doc_version FROM orgs WHERE domain = $1")
             .bind(domain)
             .fetch_optional(&self.pool)
             .await
     }
 
     pub async fn org(&self, id: &str) -> sqlx::Result<Option<OrgRow>> {
-        sqlx::query_as("SELECT id, name, domain, plan, used_bytes FROM orgs WHERE id = $1")
+        sqlx::query_as("SELECT id, name, domain, plan, used_bytes, doc_version FROM orgs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -238,7 +241,8 @@ impl Db {
     pub async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<(UserRow, OrgRow)>> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT u.id, u.org_id, u.email, u.name, u.role, u.password_hash, u.photo_key, u.photo_thumb_key, \
-             o.name AS org_name, o.domain AS org_domain, o.plan AS org_plan, o.used_bytes AS org_used_bytes \
+             o.name AS org_name, o.domain AS org_domain, o.plan AS org_plan, o.used_bytes AS org_used_bytes, \
+             o.doc_version AS org_doc_version \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -253,6 +257,7 @@ impl Db {
                 domain: r.org_domain,
                 plan: r.org_plan,
                 used_bytes: r.org_used_bytes,
+                doc_version: r.org_doc_version,
             };
             (r.user, org)
         }))

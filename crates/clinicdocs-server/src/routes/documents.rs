@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::intake::{self, check_meta, Ready, StoreError};
 use crate::state::AppState;
 use crate::upload::{self, multipart_error};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -64,9 +64,16 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
+    RawQuery(raw): RawQuery,
     Query(q): Query<DocumentQuery>,
-) -> ApiResult<Json<DocumentPage>> {
+) -> ApiResult<Response> {
     caller.require_documents()?;
+    // The same page asked again while none of the clinic's documents changed: from memory.
+    let key = format!("{}|{}|{}", caller.user_id(), caller.role().as_str(), raw.unwrap_or_default());
+    let version = caller.org.doc_version;
+    if let Some(body) = state.list_cache.get(&key, version) {
+        return Ok(json_body(body));
+    }
     let org = caller.org_id().to_string();
     let (visible_all, visible_own) = visible_categories(caller.role());
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
@@ -114,7 +121,14 @@ pub async fn list_documents(
         encode_cursor(&Cursor { v, id: last.id.clone() })
     });
     let items = rows.iter().map(DocumentRow::to_api).collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Json(DocumentPage { items, next_cursor }))
+    let body =
+        bytes::Bytes::from(serde_json::to_vec(&DocumentPage { items, next_cursor }).map_err(anyhow::Error::from)?);
+    state.list_cache.put(key, version, body.clone());
+    Ok(json_body(body))
+}
+
+fn json_body(body: bytes::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// The multipart form of a single upload (for the OpenAPI document).

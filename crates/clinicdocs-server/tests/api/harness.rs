@@ -133,30 +133,14 @@ impl TestServer {
         if let Some(v) = opts.url_ttl_secs {
             env.push(("CLINICDOCS_SIGNED_URL_TTL_SECS".into(), v.to_string()));
         }
-        let mut cmd = Command::new(server_bin());
-        cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path())
-            .env_remove("DATABASE_URL")
-            .env_remove("STORAGE_TYPE")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().expect("spawn server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await.expect("read server output") {
-                if let Some(u) = line.strip_prefix("listening on ") {
-                    return u.trim().to_string();
-                }
-            }
-            panic!("server exited before listening");
-        })
-        .await
-        .expect("server did not start within 60 s");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (child, url) = spawn(data_dir.path(), &env).await;
         TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new() }
+    }
+
+    /// A second server process on the same database and store (as behind a load balancer):
+    /// its URL, and the process, stopped when dropped.
+    pub async fn second_instance(&self) -> (Child, String) {
+        spawn(self.data_dir.path(), &self.env).await
     }
 
     pub async fn login(&self, email: &str) -> Session {
@@ -193,6 +177,34 @@ impl TestServer {
     }
 }
 
+/// Starts `clinicdocs-server serve --demo` on a free loopback port with `env`, and waits for it.
+async fn spawn(data_dir: &Path, env: &[(String, String)]) -> (Child, String) {
+    let mut cmd = Command::new(server_bin());
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("STORAGE_TYPE")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("read server output") {
+            if let Some(u) = line.strip_prefix("listening on ") {
+                return u.trim().to_string();
+            }
+        }
+        panic!("server exited before listening");
+    })
+    .await
+    .expect("server did not start within 60 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
@@ -211,6 +223,13 @@ pub struct Session {
     pub http: reqwest::Client,
     pub token: String,
     pub user: clinicdocs_core::api::User,
+}
+
+impl Session {
+    /// The same session used against another server instance.
+    pub fn at(&self, base: &str) -> Session {
+        Session { base: base.to_string(), http: self.http.clone(), token: self.token.clone(), user: self.user.clone() }
+    }
 }
 
 /// One file to upload.

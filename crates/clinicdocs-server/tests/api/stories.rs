@@ -721,6 +721,44 @@ pub async fn annotation_created_again_with_its_id_is_stored_once(b: Backend) {
     assert_eq!(doc.get(&base).await.json::<Vec<Annotation>>().await.expect("list"), vec![first]);
 }
 
+/// Listing pages are kept in memory per clinic version: every change, made through any server
+/// instance on the same database, shows in the next listing of every instance.
+pub async fn a_listing_shows_every_change_at_once_on_every_instance(b: Backend) {
+    let s = TestServer::start(b).await;
+    let (_second, url2) = s.second_instance().await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let admin = s.login("admin@demo.clinic").await;
+    let reception = s.login("reception@demo.clinic").await;
+    let there = doctor.at(&url2);
+    let patient = doctor.a_patient().await;
+    let list = format!("/api/v1/documents?patient_id={patient}&limit=50");
+    let titles = |sess: &Session| {
+        let (sess, list) = (sess.at(&sess.base), list.clone());
+        async move {
+            let page: DocumentPage = sess.get(&list).await.json().await.expect("page");
+            page.items.into_iter().map(|d| d.title).collect::<Vec<_>>()
+        }
+    };
+    let before = titles(&there).await;
+    assert_eq!(titles(&there).await, before, "asked again: the same page");
+    let d = doctor.upload(&Upload::new(jpeg(300, 200), patient, "imaging", "Elbow")).await;
+    assert!(titles(&there).await.contains(&"Elbow".to_string()), "an upload on the other instance shows at once");
+    assert_eq!(
+        doctor.patch_json(&format!("/api/v1/documents/{}", d.id), &json!({"title": "Elbow, left"})).await.status(),
+        StatusCode::OK
+    );
+    let now = titles(&there).await;
+    assert!(now.contains(&"Elbow, left".to_string()) && !now.contains(&"Elbow".to_string()), "{now:?}");
+    // The same query by someone whose role sees less is never answered from the doctor's page.
+    assert!(
+        !titles(&reception.at(&url2)).await.contains(&"Elbow, left".to_string()),
+        "a receptionist does not see X-rays"
+    );
+    assert_eq!(admin.delete(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(titles(&there).await, before, "deleted: gone from the other instance's listing");
+    assert_eq!(titles(&doctor).await, before);
+}
+
 pub async fn audit_log_records_events_and_is_append_only(b: Backend) {
     let s = TestServer::start(b.clone()).await;
     let admin = s.login("admin@demo.clinic").await;
