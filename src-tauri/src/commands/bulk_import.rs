@@ -34,6 +34,8 @@ pub struct ImportReview {
     pub files: Vec<FileCheck>,
     /// Hidden, system and unreadable paths left out, and why.
     pub skipped: Vec<Skipped>,
+    /// Files per all-or-nothing batch: a bigger drop is sent as several batches.
+    pub batch_size: u32,
 }
 
 /// The limits the chosen files would break for the chosen patient and visit.
@@ -94,7 +96,8 @@ pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<Impo
     })?;
     let files: Vec<FileCheck> =
         checked.into_iter().map(|(path, content)| FileCheck::shown(&state, path, content)).collect();
-    let review = ImportReview { id: Uuid::new_v4(), files, skipped };
+    let batch_size = u32::try_from(clinicdocs_core::limits::MAX_BATCH_FILES).unwrap_or(u32::MAX);
+    let review = ImportReview { id: Uuid::new_v4(), files, skipped, batch_size };
     state.imports.lock().unwrap_or_else(|p| p.into_inner()).insert(review.id, review.files.clone());
     let _ = app.emit(IMPORT_REVIEW_EVENT, review.clone());
     Ok(review)

@@ -205,7 +205,11 @@ files: Array<FileCheck>,
 /**
  * Hidden, system and unreadable paths left out, and why.
  */
-skipped: Array<Skipped>, };
+skipped: Array<Skipped>, 
+/**
+ * Files per all-or-nothing batch: a bigger drop is sent as several batches.
+ */
+batch_size: number, };
 
 export type ImportLimits = { 
 /**

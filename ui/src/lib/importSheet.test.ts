@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTypeForAll, chosen, initialRows, rowProblems, verdict, withoutBadFiles } from './importSheet';
+import { applyTypeForAll, batchNote, chosen, initialRows, rowProblems, verdict, withoutBadFiles } from './importSheet';
 import type { FileCheck, ImportLimits } from './bindings';
 
 const file = (name: string, problems: FileCheck['problems'] = [], size = 1000): FileCheck => ({
@@ -16,6 +16,12 @@ const exe = { code: 'executable_refused' as const, message: 'This is a program, 
 const files = [file('a.pdf'), file('virus.pdf', [exe]), file('c.pdf', [], 2000)];
 
 describe('the import review sheet', () => {
+  it('says when a drop is too big for one all-or-nothing batch', () => {
+    expect(batchNote(50, 50)).toBeNull();
+    expect(batchNote(120, 50)).toBe(
+      'These 120 files go as 3 batches of up to 50. Each batch is stored whole or not at all, so if one is refused, the others may already be stored.',
+    );
+  });
   it('starts with every file chosen and named from its file name', () => {
     const rows = initialRows(files);
     expect(chosen(rows)).toEqual([0, 1, 2]);

@@ -10,6 +10,16 @@ export type Row = {
   category: Category | '';
 };
 
+/**
+ * What the sheet says of how the chosen files travel: one all-or-nothing batch, or (more than
+ * `batchSize`) several, each stored whole or not at all.
+ */
+export function batchNote(files: number, batchSize: number): string | null {
+  if (files <= batchSize || batchSize <= 0) return null;
+  const batches = Math.ceil(files / batchSize);
+  return `These ${files} files go as ${batches} batches of up to ${batchSize}. Each batch is stored whole or not at all, so if one is refused, the others may already be stored.`;
+}
+
 export function initialRows(files: FileCheck[]): Row[] {
   return files.map((f, index) => ({ index, include: true, title: f.suggested_title, category: '' }));
 }

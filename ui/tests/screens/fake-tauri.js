@@ -472,6 +472,7 @@
         };
       }),
       skipped,
+      batch_size: 50,
     };
     imports.set(review.id, review);
     emit('import-started', review.files.length);

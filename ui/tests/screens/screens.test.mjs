@@ -604,6 +604,16 @@ test('drag and drop: Esc puts the sheet away and sends nothing; a drop of only s
     await page.evaluate(() => window.__fake.drop([], [{ path: '/scans/.DS_Store', reason: 'hidden' }]));
     await page.getByRole('alert').filter({ hasText: 'Nothing to import: the dropped item was hidden, system or unreadable files.' }).waitFor();
     assert.equal(await page.getByTestId('import-sheet').count(), 0);
+    // A drop of 60 pages is more than one all-or-nothing batch: the sheet says how it goes.
+    await page.evaluate(() =>
+      window.__fake.drop(Array.from({ length: 60 }, (_, i) => ({ path: `/scans/box/page ${i + 1}.pdf`, size: 1000, content_type: 'application/pdf' }))),
+    );
+    const sheet = page.getByTestId('import-sheet');
+    await sheet.getByTestId('import-type-all').selectOption('insurance');
+    assert.equal(
+      await sheet.getByTestId('import-batches').innerText(),
+      'These 60 files go as 2 batches of up to 50. Each batch is stored whole or not at all, so if one is refused, the others may already be stored.',
+    );
   } finally {
     await close();
   }
