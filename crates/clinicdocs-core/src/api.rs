@@ -366,6 +366,37 @@ pub struct StorageUsage {
     pub document_count: i64,
 }
 
+/// What fills the clinic's pool (admins only): by document type, and the patients whose
+/// documents take the most. Live documents only; the bytes add up to `used_bytes`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StorageReport {
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+    pub document_count: i64,
+    /// Every type with at least one document, largest first.
+    pub by_category: Vec<CategoryUsage>,
+    /// The ten patients whose documents take the most, largest first.
+    pub top_patients: Vec<PatientUsage>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CategoryUsage {
+    pub category: Category,
+    pub documents: i64,
+    pub bytes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PatientUsage {
+    pub patient_id: Uuid,
+    pub name: String,
+    pub documents: i64,
+    pub bytes: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEvent {

@@ -452,6 +452,30 @@ impl Db {
     }
 
     /// Live document count of a clinic.
+    /// Live documents and their bytes per category, largest first.
+    pub async fn usage_by_category(&self, org: &str) -> sqlx::Result<Vec<(String, i64, i64)>> {
+        sqlx::query_as(
+            "SELECT category, COUNT(*), CAST(COALESCE(SUM(file_size), 0) AS BIGINT) FROM documents WHERE org_id = $1 AND deleted_at IS NULL \
+             GROUP BY category ORDER BY 3 DESC, 1",
+        )
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The `limit` patients whose live documents take the most: id, name, documents, bytes.
+    pub async fn usage_top_patients(&self, org: &str, limit: i64) -> sqlx::Result<Vec<(String, String, i64, i64)>> {
+        sqlx::query_as(
+            "SELECT d.patient_id, p.name, COUNT(*), CAST(COALESCE(SUM(d.file_size), 0) AS BIGINT) FROM documents d \
+             JOIN patients p ON p.id = d.patient_id AND p.org_id = d.org_id \
+             WHERE d.org_id = $1 AND d.deleted_at IS NULL GROUP BY d.patient_id, p.name ORDER BY 4 DESC, 1 LIMIT $2",
+        )
+        .bind(org)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     pub async fn document_count(&self, org: &str) -> sqlx::Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM documents WHERE org_id = $1 AND deleted_at IS NULL")
             .bind(org)

@@ -76,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(annotations::list_annotations, annotations::create_annotation))
         .routes(routes!(annotations::update_annotation, annotations::delete_annotation))
         .routes(routes!(admin::storage))
+        .routes(routes!(admin::storage_report))
         .routes(routes!(admin::audit))
         .split_for_parts();
     let api = Arc::new(api);

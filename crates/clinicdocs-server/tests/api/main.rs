@@ -41,6 +41,7 @@ on_both_backends!(
     annotations_round_trip_with_conflict_detection,
     annotation_created_again_with_its_id_is_stored_once,
     a_listing_shows_every_change_at_once_on_every_instance,
+    storage_report_is_for_admins_and_adds_up,
     audit_log_records_events_and_is_append_only,
     listing_filters_sorts_and_pages,
     profile_images_are_resized_and_replaced,

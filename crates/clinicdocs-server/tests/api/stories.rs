@@ -3,7 +3,8 @@
 use crate::fixtures::*;
 use crate::harness::*;
 use chrono::{Datelike, Utc};
-use clinicdocs_core::api::{Annotation, Document, DocumentPage, Encounter};
+use clinicdocs_core::api::{Annotation, Document, DocumentPage, Encounter, StorageReport};
+use clinicdocs_core::Category;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -757,6 +758,46 @@ pub async fn a_listing_shows_every_change_at_once_on_every_instance(b: Backend) 
     assert_eq!(admin.delete(&format!("/api/v1/documents/{}", d.id)).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(titles(&there).await, before, "deleted: gone from the other instance's listing");
     assert_eq!(titles(&doctor).await, before);
+}
+
+/// The storage report says what fills the pool, to admins only, and adds up to the gauge.
+pub async fn storage_report_is_for_admins_and_adds_up(b: Backend) {
+    let s = TestServer::start(b).await;
+    let admin = s.login("admin@demo.clinic").await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let patients = doctor.patients("").await;
+    let (p1, p2) = (patients[0].id, patients[1].id);
+    let lab = doctor.upload(&Upload::new(pdf(3, 300_000), p1, "lab", "CBC")).await;
+    let xray = doctor.upload(&Upload::new(jpeg(800, 600), p1, "imaging", "Knee")).await;
+    let card = doctor.upload(&Upload::new(png(300, 200), p2, "insurance", "Card")).await;
+    let wrong = doctor.upload(&Upload::new(jpeg(400, 300), p2, "imaging", "Wrong patient")).await;
+    assert_eq!(admin.delete(&format!("/api/v1/documents/{}", wrong.id)).await.status(), StatusCode::NO_CONTENT);
+
+    let r = admin.get("/api/v1/storage/report").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: StorageReport = r.json().await.expect("report");
+    let by = |c: Category| report.by_category.iter().find(|u| u.category == c).map(|u| (u.documents, u.bytes));
+    assert_eq!(by(Category::Lab), Some((1, lab.file_size)));
+    assert_eq!(by(Category::Imaging), Some((1, xray.file_size)), "the deleted upload does not count");
+    assert_eq!(by(Category::Insurance), Some((1, card.file_size)));
+    assert_eq!(report.by_category.iter().map(|u| u.bytes).sum::<i64>(), report.used_bytes, "adds up to the gauge");
+    assert_eq!(report.by_category.iter().map(|u| u.documents).sum::<i64>(), report.document_count);
+    let usage: Value = admin.get("/api/v1/storage").await.json().await.expect("gauge");
+    assert_eq!(usage["used_bytes"], json!(report.used_bytes));
+    assert!(report.by_category.windows(2).all(|w| w[0].bytes >= w[1].bytes), "largest first");
+    let top: Vec<(Uuid, i64)> = report.top_patients.iter().map(|p| (p.patient_id, p.bytes)).collect();
+    assert_eq!(top, vec![(p1, lab.file_size + xray.file_size), (p2, card.file_size)]);
+    assert_eq!(report.top_patients[0].name, patients[0].name);
+
+    // Other roles are refused; another clinic's admin sees none of this clinic's patients.
+    for email in ["doctor@demo.clinic", "reception@demo.clinic", "billing@demo.clinic"] {
+        let st = s.login(email).await.get("/api/v1/storage/report").await.status();
+        assert_eq!(st, StatusCode::FORBIDDEN, "{email}");
+    }
+    let theirs: StorageReport =
+        s.login("admin@other.clinic").await.get("/api/v1/storage/report").await.json().await.expect("report");
+    assert!(theirs.top_patients.iter().all(|p| p.patient_id != p1 && p.patient_id != p2));
+    assert_eq!(theirs.by_category.iter().map(|u| u.bytes).sum::<i64>(), theirs.used_bytes);
 }
 
 pub async fn audit_log_records_events_and_is_append_only(b: Backend) {
