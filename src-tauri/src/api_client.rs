@@ -5,8 +5,8 @@
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
     Annotation, AnnotationUpdate, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
-    Encounter, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, Patient, SignedUrl, StorageUsage,
-    UploadResponse, UrlVariant,
+    Encounter, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, Patient, SignedUrl, StorageReport,
+    StorageUsage, UploadResponse, UrlVariant,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -264,6 +264,11 @@ impl ApiClient {
 
     pub async fn storage(&self) -> CommandResult<StorageUsage> {
         self.json(self.request(Method::GET, "/api/v1/storage")).await
+    }
+
+    /// What fills the pool (admins; others get `forbidden`).
+    pub async fn storage_report(&self) -> CommandResult<StorageReport> {
+        self.json(self.request(Method::GET, "/api/v1/storage/report")).await
     }
 
     /// Downloads a document's bytes through a fresh signed link.

@@ -27,7 +27,7 @@ mod tests {
         let body = decls!(&cfg;
             Category, Role, limits::Plan,
             api::ErrorCode, api::User, api::Org, api::Me, api::Patient, api::Encounter, api::Document,
-            api::SortKey, api::SortOrder, api::DocumentPatch, api::StorageUsage, api::SignedUrl,
+            api::SortKey, api::SortOrder, api::DocumentPatch, api::StorageUsage, api::StorageReport, api::CategoryUsage, api::PatientUsage, api::SignedUrl,
             annotation::Point, annotation::Shape, annotation::Style, api::Annotation, api::NewAnnotation,
             api::AnnotationUpdate,
             error::LocalCode, error::CommandErrorCode, error::CommandError,

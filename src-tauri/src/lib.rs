@@ -71,6 +71,7 @@ pub fn run() {
             patients::recent_patients,
             documents::list_documents,
             documents::storage_usage,
+            documents::storage_report,
             documents::update_document,
             documents::delete_document,
             documents::pdf_page_count,

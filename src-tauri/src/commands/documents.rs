@@ -3,7 +3,9 @@
 use crate::error::{CommandError, CommandResult};
 use crate::media::source;
 use crate::state::AppState;
-use clinicdocs_core::api::{Document, DocumentPatch, DocumentQuery, ErrorCode, Me, SortKey, SortOrder, StorageUsage};
+use clinicdocs_core::api::{
+    Document, DocumentPatch, DocumentQuery, ErrorCode, Me, SortKey, SortOrder, StorageReport, StorageUsage,
+};
 use clinicdocs_core::names;
 use clinicdocs_core::policy::{self, Action};
 use serde::{Deserialize, Serialize};
@@ -68,6 +70,12 @@ pub async fn list_documents(state: State<'_, AppState>, filter: DocumentFilter) 
 #[tauri::command]
 pub async fn storage_usage(state: State<'_, AppState>) -> CommandResult<StorageUsage> {
     state.active().await?.client.storage().await
+}
+
+/// What fills the clinic's pool, by type and by patient (admins).
+#[tauri::command]
+pub async fn storage_report(state: State<'_, AppState>) -> CommandResult<StorageReport> {
+    state.active().await?.client.storage_report().await
 }
 
 /// Rename, change type, relink to another visit (or none), change notes.

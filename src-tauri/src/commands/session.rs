@@ -38,6 +38,7 @@ pub struct Permissions {
     pub annotate: bool,
     pub delete: bool,
     pub read_audit: bool,
+    pub storage_report: bool,
     pub manage_patients: bool,
     /// Limits of the clinic's plan, for checks before sending.
     pub max_file_bytes: f64,
@@ -58,6 +59,7 @@ impl Permissions {
             annotate: any(Action::Annotate),
             delete: any(Action::Delete),
             read_audit: any(Action::ReadAudit),
+            storage_report: any(Action::StorageReport),
             manage_patients: any(Action::ManagePatients),
             max_file_bytes: limits.max_file_bytes as f64,
             max_files_per_visit: limits.max_files_per_visit,

@@ -41,6 +41,20 @@ export type DocumentPatch = { title: string | null, category: Category | null, e
 
 export type StorageUsage = { used_bytes: number, quota_bytes: number, document_count: number, };
 
+export type StorageReport = { used_bytes: number, quota_bytes: number, document_count: number, 
+/**
+ * Every type with at least one document, largest first.
+ */
+by_category: Array<CategoryUsage>, 
+/**
+ * The ten patients whose documents take the most, largest first.
+ */
+top_patients: Array<PatientUsage>, };
+
+export type CategoryUsage = { category: Category, documents: number, bytes: number, };
+
+export type PatientUsage = { patient_id: string, name: string, documents: number, bytes: number, };
+
 export type SignedUrl = { url: string, expires_at: string, };
 
 export type Point = { x: number, y: number, };
@@ -100,7 +114,7 @@ server_url: string | null, email: string | null,
  */
 categories: Array<CategoryInfo>, max_title_chars: number, max_notes_chars: number, };
 
-export type Permissions = { upload: Array<Category>, annotate: boolean, delete: boolean, read_audit: boolean, manage_patients: boolean, 
+export type Permissions = { upload: Array<Category>, annotate: boolean, delete: boolean, read_audit: boolean, storage_report: boolean, manage_patients: boolean, 
 /**
  * Limits of the clinic's plan, for checks before sending.
  */

@@ -29,6 +29,7 @@ import type {
   ScanRequest,
   SavedFile,
   SessionInfo,
+  StorageReport,
   StorageUsage,
   UploadRequest,
   Unsent,
@@ -45,6 +46,7 @@ type Commands = {
   recent_patients: [Record<string, never>, RecentPatient[]];
   list_documents: [{ filter: DocumentFilter }, DocumentItem[]];
   storage_usage: [Record<string, never>, StorageUsage];
+  storage_report: [Record<string, never>, StorageReport];
   update_document: [{ id: string; patch: DocumentPatch }, DocumentItem];
   delete_document: [{ id: string }, null];
   pdf_page_count: [{ id: string }, number];

@@ -37,6 +37,7 @@
       annotate: role === 'admin' || role === 'doctor',
       delete: role === 'admin',
       read_audit: role === 'admin',
+      storage_report: role === 'admin',
       manage_patients: role !== 'billing',
       max_file_bytes: 10 * 1024 * 1024,
       max_files_per_visit: 5,
@@ -157,6 +158,24 @@
       return r;
     },
     storage_usage: () => usage,
+    // The report, from the documents this fake holds (live ones), as the server adds it up.
+    storage_report: () => {
+      if (role !== 'admin') return err('forbidden', 'Only an administrator may read the storage report.');
+      const by = new Map();
+      const pts = new Map();
+      for (const d of documents) {
+        const c = by.get(d.category) ?? { category: d.category, documents: 0, bytes: 0 };
+        c.documents += 1;
+        c.bytes += d.file_size;
+        by.set(d.category, c);
+        const p = pts.get(d.patient_id) ?? { patient_id: d.patient_id, name: patients.find((x) => x.id === d.patient_id)?.name ?? '?', documents: 0, bytes: 0 };
+        p.documents += 1;
+        p.bytes += d.file_size;
+        pts.set(d.patient_id, p);
+      }
+      const desc = (a, b) => b.bytes - a.bytes;
+      return { used_bytes: usage.used_bytes, quota_bytes: usage.quota_bytes, document_count: documents.length, by_category: [...by.values()].sort(desc), top_patients: [...pts.values()].sort(desc).slice(0, 10) };
+    },
     update_document: ({ id, patch }) => {
       const d = documents.find((x) => x.id === id);
       if (!d) return err('not_found', 'This document does not exist.');

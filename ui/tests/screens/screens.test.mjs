@@ -176,6 +176,38 @@ test('storage gauge turns to a warning near the pool limit and says when it is f
   }
 });
 
+test('storage report: an admin opens what fills the pool from the gauge, by type and by patient; other roles are not offered it', async () => {
+  const { page, close } = await mariaOpen({ role: 'admin' });
+  try {
+    await page.getByTestId('storage-details').click();
+    const dialog = page.getByRole('dialog', { name: 'Clinic storage' });
+    await dialog.getByTestId('report-category').first().waitFor();
+    const expected = await page.evaluate(() => {
+      const by = {};
+      for (const d of window.__fake.documents()) by[d.category] = (by[d.category] ?? 0) + 1;
+      return by;
+    });
+    const shown = await dialog.getByTestId('report-category').evaluateAll((rows) =>
+      Object.fromEntries(rows.map((r) => [r.dataset.category, Number(r.children[1].textContent)])),
+    );
+    assert.deepEqual(shown, expected, 'documents per type');
+    assert.ok((await dialog.getByTestId('report-patient').count()) >= 1);
+    assert.match(await dialog.getByTestId('report-patient').first().innerText(), /Maria Garcia/);
+    await noSeriousViolations(page, 'the storage report');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  } finally {
+    await close();
+  }
+  const other = await mariaOpen({ role: 'receptionist' });
+  try {
+    await other.page.getByTestId('storage-gauge').waitFor();
+    assert.equal(await other.page.getByTestId('storage-details').count(), 0, 'no report for a receptionist');
+  } finally {
+    await other.close();
+  }
+});
+
 test('upload form: file from the dialog, title from its name, type required, visit linked, one key per form', async () => {
   const scan = '/home/reception/scans/CBC report.pdf';
   const { page, close, media } = await mariaOpen({
