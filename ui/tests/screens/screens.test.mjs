@@ -46,6 +46,15 @@ async function mariaOpen(scenario = {}, options) {
   return a;
 }
 
+/** Opens the Knee X-ray in the viewer; `P(fx, fy)` is a point of the page on screen. */
+async function openXray(page) {
+  await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
+  const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+  await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+  const img = await viewer.getByTestId('viewer-image').boundingBox();
+  return { viewer, img, P: (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height }) };
+}
+
 const titles = (page) => page.getByTestId('document').evaluateAll((els) => els.map((e) => e.dataset.title));
 
 test('sign-in: address prefilled, a wrong password says so and keeps the form, the right one opens the clinic', async () => {
@@ -780,11 +789,7 @@ async function drag(page, from, to, steps = 6) {
 test('annotations: each kind drawn with the mouse stays within 1 px of its page spot at any zoom; undo, redo, delete; a colleague\'s newer change is not overwritten', async () => {
   const { page, close } = await mariaOpen({ role: 'doctor' });
   try {
-    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
-    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
-    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
-    const img = await viewer.getByTestId('viewer-image').boundingBox();
-    const P = (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height });
+    const { viewer, P } = await openXray(page);
     const tools = viewer.getByRole('toolbar', { name: 'Annotation tools' });
     const status = viewer.getByTestId('annotation-status');
 
@@ -906,11 +911,7 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
 test('annotations made while the server is unreachable are kept on this computer and sent when it is back; one a colleague overtook is refused, not applied', async () => {
   const { page, close } = await mariaOpen({ role: 'doctor' });
   try {
-    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
-    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
-    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
-    const img = await viewer.getByTestId('viewer-image').boundingBox();
-    const P = (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height });
+    const { viewer, P } = await openXray(page);
     const status = viewer.getByTestId('annotation-status');
     await page.keyboard.press('m');
     await page.mouse.click(P(0.3, 0.3).x, P(0.3, 0.3).y);
@@ -955,11 +956,7 @@ test('a length on a picture that states its pixel spacing reads in millimetres a
   // The X-ray is 2000 × 1500 pixels of 0.1 mm, shown much smaller.
   const { page, close } = await mariaOpen({ role: 'doctor', scale: { width: 2000, height: 1500, spacing: { x: 0.1, y: 0.1 } } });
   try {
-    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
-    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
-    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
-    const img = await viewer.getByTestId('viewer-image').boundingBox();
-    const P = (fx, fy) => ({ x: img.x + fx * img.width, y: img.y + fy * img.height });
+    const { viewer, P } = await openXray(page);
     await page.keyboard.press('l');
     await drag(page, P(0.1, 0.5), P(0.4, 0.5));
     const label = await page.locator('[data-testid=mark][data-kind=measure] text').textContent();
@@ -976,12 +973,9 @@ test('a length on a picture that states its pixel spacing reads in millimetres a
 test('a text note is typed as soon as it is placed; Esc leaves the note box, not the viewer; Enter edits a chosen mark\'s comment', async () => {
   const { page, close } = await mariaOpen({ role: 'doctor' });
   try {
-    await page.getByRole('button', { name: 'Open Knee X-ray' }).click();
-    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
-    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
-    const img = await viewer.getByTestId('viewer-image').boundingBox();
+    const { viewer, P } = await openXray(page);
     await page.keyboard.press('t');
-    await page.mouse.click(img.x + img.width * 0.4, img.y + img.height * 0.4);
+    await page.mouse.click(P(0.4, 0.4).x, P(0.4, 0.4).y);
     const note = viewer.getByRole('textbox', { name: 'Note' });
     await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Note');
     await page.keyboard.type('Effusion');
@@ -993,7 +987,7 @@ test('a text note is typed as soon as it is placed; Esc leaves the note box, not
     assert.ok(await viewer.isVisible(), 'the viewer stays open');
     // A pin chosen from the list: Enter goes to its comment.
     await page.keyboard.press('m');
-    await page.mouse.click(img.x + img.width * 0.6, img.y + img.height * 0.6);
+    await page.mouse.click(P(0.6, 0.6).x, P(0.6, 0.6).y);
     await viewer.getByTestId('annotation-status').filter({ hasText: /^Saved$/ }).waitFor();
     await page.keyboard.press('v');
     await page.keyboard.press('Enter');
