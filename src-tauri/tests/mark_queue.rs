@@ -8,7 +8,7 @@ use clinicdocs_core::annotation::{Point, Shape, Style};
 use clinicdocs_core::api::{Annotation, AnnotationUpdate, Me, NewAnnotation};
 use clinicdocs_core::Category;
 use clinicdocs_desktop::api_client::{parse_server_url, ApiClient, UploadFields};
-use clinicdocs_desktop::queue::mark_sync::{send_due, Edit, MarkVersions, SavedMark, Saver};
+use clinicdocs_desktop::queue::mark_sync::{send_due, Edit, MarkAt, MarkVersions, SavedMark, Saver};
 use clinicdocs_desktop::queue::marks::{MarkOp, NewMarkChange};
 use clinicdocs_desktop::queue::Queue;
 use common::{doctor, lossy_proxy, server, signed_in};
@@ -77,7 +77,8 @@ impl Desk {
     }
 
     async fn save(&self, doc: Uuid, id: Uuid, edit: Edit) -> SavedMark {
-        self.saver().save(doc, 1, id, edit, 1).await.expect("saved or queued")
+        let at = MarkAt { document: doc, title: Some("Knee X-ray"), page: 1 };
+        self.saver().save(at, id, edit, 1).await.expect("saved or queued")
     }
 
     async fn send_all(&self) -> Vec<String> {
@@ -162,6 +163,7 @@ async fn an_offline_change_overtaken_by_someone_elses_edit_is_refused_not_applie
     let refused = desk.send_all().await;
     assert_eq!(refused.len(), 2, "{refused:?}");
     assert!(refused.iter().all(|m| m.contains("someone else changed that mark meanwhile")), "{refused:?}");
+    assert!(refused.iter().all(|m| m.contains("on page 1 of “Knee X-ray”")), "says which document: {refused:?}");
     let stored = admin.annotations(doc).await.expect("list");
     for id in [a, b] {
         let m = by_id(&stored, id);
@@ -198,6 +200,7 @@ async fn mark_changes_whose_answers_are_lost_are_applied_once() {
         server_url: server_url.clone(),
         user_id: desk.me.user.id,
         document_id: doc,
+        document_title: None,
         annotation_id: id,
         page_number: 1,
         op,

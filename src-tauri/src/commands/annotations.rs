@@ -9,7 +9,7 @@ use crate::commands::queue::{changed, now_ms, queue_error};
 use crate::error::{CommandError, CommandResult};
 use crate::media::scale::{image_scale as image_scale_of, ImageScale};
 use crate::media::source;
-use crate::queue::mark_sync::{Edit, SavedMark, Saver};
+use crate::queue::mark_sync::{Edit, MarkAt, SavedMark, Saver};
 use crate::queue::marks::MarkChange;
 use crate::state::{Active, AppState};
 use clinicdocs_core::api::{Annotation, AnnotationUpdate, ErrorCode, NewAnnotation};
@@ -52,7 +52,9 @@ async fn save(
     edit: Edit,
 ) -> CommandResult<SavedMark> {
     let active = state.active().await?;
-    let saved = saver(state, &active).save(document_id, page_number, id, edit, now_ms()).await?;
+    let title = state.known_document(document_id).map(|d| d.title);
+    let at = MarkAt { document: document_id, title: title.as_deref(), page: page_number };
+    let saved = saver(state, &active).save(at, id, edit, now_ms()).await?;
     if saved.queued {
         state.queue_wake.notify_one();
         changed(app).await;

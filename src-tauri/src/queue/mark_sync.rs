@@ -54,6 +54,14 @@ pub struct Saver<'a> {
     pub versions: &'a MarkVersions,
 }
 
+/// Where a mark is: its document (and the title the window showed) and page.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkAt<'a> {
+    pub document: Uuid,
+    pub title: Option<&'a str>,
+    pub page: i64,
+}
+
 /// A change as the window makes it.
 pub enum Edit {
     Create(NewAnnotation),
@@ -65,9 +73,10 @@ impl Saver<'_> {
     /// Saves a change of mark `id` on page `page` of `document`: folded into the mark's waiting
     /// change if it has one, else sent now, else (no network, server failing, session ended)
     /// queued. A refusal (conflict, no access, bad shape) is returned as the error.
-    pub async fn save(&self, document: Uuid, page: i64, id: Uuid, edit: Edit, now_ms: i64) -> CommandResult<SavedMark> {
+    pub async fn save(&self, at: MarkAt<'_>, id: Uuid, edit: Edit, now_ms: i64) -> CommandResult<SavedMark> {
+        let document = at.document;
         if self.queue.pending_mark_change(id).await.map_err(queue_error)?.is_some() {
-            return self.queue_it(document, page, id, &edit, now_ms).await;
+            return self.queue_it(at, id, &edit, now_ms).await;
         }
         let sent = match &edit {
             Edit::Create(new) => {
@@ -89,19 +98,12 @@ impl Saver<'_> {
                 }
                 Ok(SavedMark { annotation, queued: false })
             }
-            Err(e) if disposition(&e) != Disposition::Refuse => self.queue_it(document, page, id, &edit, now_ms).await,
+            Err(e) if disposition(&e) != Disposition::Refuse => self.queue_it(at, id, &edit, now_ms).await,
             Err(e) => Err(e),
         }
     }
 
-    async fn queue_it(
-        &self,
-        document: Uuid,
-        page: i64,
-        id: Uuid,
-        edit: &Edit,
-        now_ms: i64,
-    ) -> CommandResult<SavedMark> {
+    async fn queue_it(&self, at: MarkAt<'_>, id: Uuid, edit: &Edit, now_ms: i64) -> CommandResult<SavedMark> {
         let (op, body, base) = match edit {
             Edit::Create(n) => (MarkOp::Create, Some(body(&n.shape, &n.style, &n.text)), None),
             Edit::Update(u) => {
@@ -112,9 +114,10 @@ impl Saver<'_> {
         let change = NewMarkChange {
             server_url: self.client.base().as_str().to_string(),
             user_id: self.me.user.id,
-            document_id: document,
+            document_id: at.document,
+            document_title: at.title.map(str::to_string),
             annotation_id: id,
-            page_number: page,
+            page_number: at.page,
             op,
             body,
             base_version: base,
@@ -306,14 +309,18 @@ fn refusal(c: &MarkChange, e: &CommandError) -> String {
         MarkOp::Update => "A change to a mark",
     };
     let page = c.page_number as i64;
+    let on = match &c.document_title {
+        Some(t) => format!("on page {page} of “{t}”"),
+        None => format!("on page {page}"),
+    };
     match e.api_code() {
         Some(ErrorCode::Conflict) if c.op != MarkOp::Create => format!(
-            "{what} on page {page}, made while the server could not be reached, was not saved: someone else changed that mark meanwhile. Their version is shown."
+            "{what} {on}, made while the server could not be reached, was not saved: someone else changed that mark meanwhile. Their version is shown."
         ),
         Some(ErrorCode::NotFound) => format!(
-            "{what} on page {page}, made while the server could not be reached, was not saved: the mark or its document was deleted meanwhile."
+            "{what} {on}, made while the server could not be reached, was not saved: the mark or its document was deleted meanwhile."
         ),
-        _ => format!("{what} on page {page} was not saved: {}", e.message),
+        _ => format!("{what} {on} was not saved: {}", e.message),
     }
 }
 
@@ -361,6 +368,7 @@ mod tests {
             server_url: String::new(),
             user_id: Uuid::from_u128(1),
             document_id: Uuid::from_u128(5),
+            document_title: Some("Knee X-ray".into()),
             page_number: 1.0,
             op,
             body: x.map(|x| MarkBody {
@@ -415,7 +423,10 @@ mod tests {
         let m = refusal(&c, &CommandError::api(ErrorCode::Conflict, "x"));
         assert!(m.contains("someone else changed that mark"), "{m}");
         let m = refusal(&c, &CommandError::api(ErrorCode::NotFound, "x"));
-        assert!(m.starts_with("A change to a mark on page 1") && m.contains("deleted meanwhile"), "{m}");
+        assert!(
+            m.starts_with("A change to a mark on page 1 of “Knee X-ray”") && m.contains("deleted meanwhile"),
+            "{m}"
+        );
         let d = waiting(1, MarkOp::Delete, None, MarkChangeState::Sending);
         let m = refusal(&d, &CommandError::api(ErrorCode::Conflict, "x"));
         assert!(m.starts_with("Deleting a mark on page 1") && m.contains("someone else changed"), "{m}");

@@ -67,6 +67,8 @@ pub struct MarkChange {
     #[serde(skip)]
     pub user_id: Uuid,
     pub document_id: Uuid,
+    /// As the window showed it when the change was made.
+    pub document_title: Option<String>,
     pub page_number: f64,
     pub op: MarkOp,
     pub body: Option<MarkBody>,
@@ -87,6 +89,7 @@ pub struct NewMarkChange {
     pub server_url: String,
     pub user_id: Uuid,
     pub document_id: Uuid,
+    pub document_title: Option<String>,
     pub annotation_id: Uuid,
     pub page_number: i64,
     pub op: MarkOp,
@@ -124,14 +127,15 @@ impl Queue {
         let folded = match existing {
             None => {
                 sqlx::query(
-                    "INSERT INTO mark_changes (annotation_id, server_url, user_id, document_id, page_number, op, body, \
-                     base_version, state, next_attempt_at, queued_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)",
+                    "INSERT INTO mark_changes (annotation_id, server_url, user_id, document_id, document_title, \
+                     page_number, op, body, base_version, state, next_attempt_at, queued_at, updated_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)",
                 )
                 .bind(&id)
                 .bind(&c.server_url)
                 .bind(c.user_id.to_string())
                 .bind(c.document_id.to_string())
+                .bind(&c.document_title)
                 .bind(c.page_number)
                 .bind(c.op.as_str())
                 .bind(&body)
@@ -372,6 +376,7 @@ fn mark_change(r: &sqlx::sqlite::SqliteRow) -> Result<MarkChange, QueueError> {
         server_url: r.try_get("server_url")?,
         user_id: uuid("user_id")?,
         document_id: uuid("document_id")?,
+        document_title: r.try_get("document_title")?,
         page_number: r.try_get::<i64, _>("page_number")? as f64,
         op: MarkOp::parse(&op).ok_or_else(|| bad("op"))?,
         body: body.map(|b| serde_json::from_str(&b).map_err(|_| bad("body"))).transpose()?,
@@ -408,6 +413,7 @@ mod tests {
             server_url: "http://127.0.0.1:1/".into(),
             user_id: Uuid::from_u128(1),
             document_id: Uuid::from_u128(2),
+            document_title: Some("Knee X-ray".into()),
             annotation_id: Uuid::from_u128(id),
             page_number: 1,
             op,

@@ -283,7 +283,11 @@ export type MarkChangeState = "waiting" | "sending" | "refused";
 
 export type MarkBody = { style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
 
-export type MarkChange = { annotation_id: string, document_id: string, page_number: number, op: MarkOp, body: MarkBody | null, base_version: number | null, state: MarkChangeState, attempts: number, error_code: string | null, error_message: string | null, 
+export type MarkChange = { annotation_id: string, document_id: string, 
+/**
+ * As the window showed it when the change was made.
+ */
+document_title: string | null, page_number: number, op: MarkOp, body: MarkBody | null, base_version: number | null, state: MarkChangeState, attempts: number, error_code: string | null, error_message: string | null, 
 /**
  * Unix ms.
  */

@@ -244,7 +244,7 @@
     // `scenario.scale`: what the X-ray states of itself (its pixels and pixel spacing).
     image_scale: () => scenario.scale ?? null,
     mark_changes: () => [
-      ...pendingMarks.map((c) => ({ annotation_id: c.id, document_id: c.documentId, page_number: 1, op: c.op, body: null, base_version: null, state: 'waiting', attempts: 0, error_code: null, error_message: null, queued_at: Date.now() })),
+      ...pendingMarks.map((c) => ({ annotation_id: c.id, document_id: c.documentId, document_title: null, page_number: 1, op: c.op, body: null, base_version: null, state: 'waiting', attempts: 0, error_code: null, error_message: null, queued_at: Date.now() })),
       ...refusedMarks,
     ],
     discard_mark_change: ({ annotationId }) => {
@@ -427,7 +427,7 @@
       } else if (i >= 0 && c.op === 'update') {
         const { version, ...rest } = c.update;
         if (version !== 0 && annotations[i].version !== version) {
-          refused.push({ annotation_id: c.id, document_id: c.documentId, page_number: 1, op: 'update', body: null, base_version: version, state: 'refused', attempts: 1, error_code: 'conflict', error_message: 'A change to a mark on page 1, made while the server could not be reached, was not saved: someone else changed that mark meanwhile. Their version is shown.', queued_at: Date.now() });
+          refused.push({ annotation_id: c.id, document_id: c.documentId, document_title: 'Knee X-ray', page_number: 1, op: 'update', body: null, base_version: version, state: 'refused', attempts: 1, error_code: 'conflict', error_message: 'A change to a mark on page 1 of “Knee X-ray”, made while the server could not be reached, was not saved: someone else changed that mark meanwhile. Their version is shown.', queued_at: Date.now() });
         } else Object.assign(annotations[i], rest, { version: annotations[i].version + 1, updated_at: t });
       } else if (i >= 0 && c.op === 'delete') {
         annotations.splice(i, 1);

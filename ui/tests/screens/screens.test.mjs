@@ -945,6 +945,7 @@ test('annotations made while the server is unreachable are kept on this computer
     await viewer.press('Escape');
     const refusal = page.getByTestId('mark-refused');
     await refusal.getByText('someone else changed that mark meanwhile').waitFor();
+    await noSeriousViolations(page, 'a refused mark change in the sidebar');
     await refusal.getByRole('button', { name: 'Dismiss' }).click();
     await page.getByTestId('mark-changes').waitFor({ state: 'detached' });
   } finally {
