@@ -1,7 +1,8 @@
 //! The upload queue as the window sees it: handing a file to the queue (returns once it is
 //! safely on disk), the list with each item's state, discarding or resending a refused item,
-//! and the worker that sends items while someone is signed in. Changes reach the UI as
-//! `queue-changed` events, bytes as `queue-progress`; the window title counts what is unsent.
+//! and the worker that sends items — waiting mark changes first, then uploads — while someone is
+//! signed in. Changes reach the UI as `queue-changed` events, bytes as `queue-progress`, sent
+//! mark changes as `marks-synced`; the window title counts what is unsent.
 
 use crate::commands::annotations::{MarksSynced, MARKS_SYNCED_EVENT};
 use crate::commands::upload::{per_percent, title_and_notes, UploadRequest};
@@ -228,7 +229,8 @@ async fn send_mark_changes(app: &AppHandle, state: &AppState, active: &crate::st
     state.queue.next_mark_change_due(&server, user).await.ok().flatten()
 }
 
-/// Sends queued items for as long as the app runs, while someone is signed in.
+/// Sends waiting mark changes and queued uploads for as long as the app runs, while someone is
+/// signed in.
 pub async fn run_worker(app: AppHandle) {
     let state = app.state::<AppState>();
     changed(&app).await;
