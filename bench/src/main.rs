@@ -86,30 +86,55 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
             .build()?,
     );
     println!("(a) upload: API (multipart, checks, SHA-256, store, row, audit) vs signed PUT straight to s3s-fs");
-    println!("    {:>6} {:>5} {:>12} {:>14} {:>7}", "size", "runs", "API MB/s", "storage MB/s", "ratio");
+    println!("    streamed: fields and size sent before the file, stored while it arrives (what the desktop sends)");
+    println!("    spooled:  file first, no size: received whole, then stored");
+    println!(
+        "    {:>6} {:>5} {:>14} {:>13} {:>14} {:>9} {:>8}",
+        "size", "runs", "streamed MB/s", "spooled MB/s", "storage MB/s", "streamed", "spooled"
+    );
     for (size, runs) in [(1_000_000usize, 30usize), (10_000_000, 12)] {
         let body = pdf(size);
-        let (mut api, mut floor) = (Duration::ZERO, Duration::ZERO);
+        let (mut streamed, mut spooled, mut floor) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
         for i in 0..runs {
-            // Alternate so both see the same machine state.
+            // Interleave so all three see the same machine state.
             let t = Instant::now();
             store.put(&ObjectPath::from(format!("floor/{size}-{i}.pdf")), PutPayload::from(body.clone())).await?;
             floor += t.elapsed();
-            let form = Form::new()
-                .part("file", Part::bytes(body.clone()).file_name("bench.pdf"))
-                .text("patient_id", patient.to_string())
-                .text("category", "lab")
-                .text("title", format!("bench {size} {i}"));
-            let t = Instant::now();
-            let r =
-                http.post(format!("{}/api/v1/documents", a.server)).bearer_auth(token).multipart(form).send().await?;
-            if r.status() != 201 {
-                bail!("upload failed: {} {}", r.status(), r.text().await?);
+            for stream in [true, false] {
+                let file = Part::bytes(body.clone()).file_name("bench.pdf");
+                let mut form = Form::new();
+                if !stream {
+                    form = form.part("file", Part::bytes(body.clone()).file_name("bench.pdf"));
+                }
+                form = form
+                    .text("patient_id", patient.to_string())
+                    .text("category", "lab")
+                    .text("title", format!("bench {size} {i} {stream}"));
+                if stream {
+                    form = form.text("size", body.len().to_string()).part("file", file);
+                }
+                let t = Instant::now();
+                let r = http
+                    .post(format!("{}/api/v1/documents", a.server))
+                    .bearer_auth(token)
+                    .multipart(form)
+                    .send()
+                    .await?;
+                if r.status() != 201 {
+                    bail!("upload failed: {} {}", r.status(), r.text().await?);
+                }
+                r.bytes().await?;
+                *(if stream { &mut streamed } else { &mut spooled }) += t.elapsed();
             }
-            api += t.elapsed();
         }
-        let (a_mbps, f_mbps) = (mbps(size * runs, api), mbps(size * runs, floor));
-        println!("    {:>4}MB {runs:>5} {a_mbps:>12.1} {f_mbps:>14.1} {:>6.2}x", size / 1_000_000, a_mbps / f_mbps);
+        let rate = |d: Duration| mbps(size * runs, d);
+        let (s, p, f) = (rate(streamed), rate(spooled), rate(floor));
+        println!(
+            "    {:>4}MB {runs:>5} {s:>14.1} {p:>13.1} {f:>14.1} {:>8.2}x {:>7.2}x",
+            size / 1_000_000,
+            s / f,
+            p / f
+        );
     }
     Ok(())
 }

@@ -184,7 +184,8 @@ impl ApiClient {
         if let Some(e) = fields.encounter_id {
             form = form.text("encounter_id", e.to_string());
         }
-        let form = form.part("file", part);
+        // Every field and the size before the file: the server stores it while it arrives.
+        let form = form.text("size", total.to_string()).part("file", part);
         let rb =
             self.request(Method::POST, "/api/v1/documents").header("Idempotency-Key", idempotency_key).multipart(form);
         self.json(rb).await

@@ -9,9 +9,10 @@ use crate::db::is_unique_violation;
 use crate::db::people::{EncounterRow, PatientRow};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::upload::Checked;
+use crate::upload::{Checked, Spool};
 use clinicdocs_core::api::BatchItem;
 use clinicdocs_core::limits::messages;
+use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::{download_file_name, validate_notes, validate_title};
 use clinicdocs_core::policy::Action;
 use clinicdocs_core::storage_key::{document_key, thumbnail_key};
@@ -78,39 +79,63 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// Stores every file or none. Bytes go to the store first; then one transaction takes the
-/// pool bytes and visit slots (conditional updates), inserts the rows and their audit events.
-/// If that transaction cannot commit, the stored bytes are removed again.
+fn pool_full(caller: &Caller, used: i64, total: i64) -> ApiError {
+    ApiError::QuotaExceeded(messages::pool_full(used as u64, caller.limits.pool_bytes, total as u64))
+}
+
+fn visit_full(caller: &Caller) -> ApiError {
+    ApiError::VisitLimit(messages::visit_full(caller.limits.max_files_per_visit))
+}
+
+/// How many new files each visit gets.
+fn files_per_visit<'a>(metas: impl Iterator<Item = &'a CheckedMeta>) -> BTreeMap<String, i64> {
+    let mut per_visit: BTreeMap<String, i64> = BTreeMap::new();
+    for e in metas.filter_map(|m| m.encounter.as_ref()) {
+        *per_visit.entry(e.id.clone()).or_default() += 1;
+    }
+    per_visit
+}
+
+/// Refuses early what clearly cannot fit — `total` bytes in the pool as it was when the
+/// request began, these files in their visits — before any byte is stored. The commit checks
+/// again, race-free.
+pub fn precheck<'a>(
+    caller: &Caller,
+    total: i64,
+    metas: impl Iterator<Item = &'a CheckedMeta> + Clone,
+) -> ApiResult<()> {
+    let used = caller.org.used_bytes;
+    if used + total > caller.limits.pool_bytes as i64 {
+        return Err(pool_full(caller, used, total));
+    }
+    let per_visit = files_per_visit(metas.clone());
+    for e in metas.filter_map(|m| m.encounter.as_ref()) {
+        if e.document_count + per_visit[&e.id] > i64::from(caller.limits.max_files_per_visit) {
+            return Err(visit_full(caller));
+        }
+    }
+    Ok(())
+}
+
+/// Stores every file or none. Bytes go to the store first (unless they were stored while they
+/// arrived); then one transaction takes the pool bytes and visit slots (conditional updates),
+/// inserts the rows and their audit events. If that transaction cannot commit, the stored
+/// bytes are removed again.
 pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> Result<Vec<DocumentRow>, StoreError> {
     let org = caller.org_id().to_string();
     let limits = caller.limits;
     let total: i64 = items.iter().map(|r| r.file.incoming.size as i64).sum();
-    let pool_full =
-        |used: i64| ApiError::QuotaExceeded(messages::pool_full(used as u64, limits.pool_bytes, total as u64));
-    let visit_full = || ApiError::VisitLimit(messages::visit_full(limits.max_files_per_visit));
-
-    // Refuse early what clearly cannot fit, before moving any bytes (the commit re-checks).
-    let used = state.db.used_bytes(&org).await?;
-    if used + total > limits.pool_bytes as i64 {
-        return Err(pool_full(used).into());
+    if let Err(e) = precheck(caller, total, items.iter().map(|r| &r.meta)) {
+        let streamed: Vec<String> = items.iter().filter_map(|r| r.file.incoming.spool.stored_key()).collect();
+        state.storage.delete_all(&streamed).await;
+        return Err(e.into());
     }
-    let mut per_visit: BTreeMap<String, i64> = BTreeMap::new();
-    for r in &items {
-        if let Some(e) = &r.meta.encounter {
-            *per_visit.entry(e.id.clone()).or_default() += 1;
-        }
-    }
-    for r in &items {
-        if let Some(e) = &r.meta.encounter {
-            if e.document_count + per_visit[&e.id] > i64::from(limits.max_files_per_visit) {
-                return Err(visit_full().into());
-            }
-        }
-    }
+    let per_visit = files_per_visit(items.iter().map(|r| &r.meta));
 
     let now = state.now();
     let org_uuid = Uuid::parse_str(&org).map_err(anyhow::Error::from).map_err(ApiError::from)?;
-    let mut stored: Vec<String> = Vec::new();
+    // Objects already stored while they arrived are this request's to remove on failure too.
+    let mut stored: Vec<String> = items.iter().filter_map(|r| r.file.incoming.spool.stored_key()).collect();
     let mut rows = Vec::with_capacity(items.len());
     for r in &items {
         match store_one(state, caller, org_uuid, r, now, &mut stored).await {
@@ -143,8 +168,10 @@ pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> 
     let outcome = state.db.commit_upload(&commit, now).await;
     let failure = match outcome {
         Ok(CommitOutcome::Committed) => None,
-        Ok(CommitOutcome::PoolFull) => Some(StoreError::Api(pool_full(state.db.used_bytes(&org).await?))),
-        Ok(CommitOutcome::VisitFull) => Some(StoreError::Api(visit_full())),
+        Ok(CommitOutcome::PoolFull) => {
+            Some(StoreError::Api(pool_full(caller, state.db.used_bytes(&org).await?, total)))
+        }
+        Ok(CommitOutcome::VisitFull) => Some(StoreError::Api(visit_full(caller))),
         Err(e) if is_unique_violation(&e) => Some(StoreError::DuplicateKey),
         Err(e) => Some(StoreError::Api(e.into())),
     };
@@ -155,7 +182,13 @@ pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> 
     Ok(rows.into_iter().map(|r| r.into_row(caller.user.name.clone())).collect())
 }
 
-/// Stores one file's bytes (and thumbnail) under a fresh key; records what it stored.
+/// The `Content-Disposition` stored with a document's object.
+pub fn disposition(title: &str, kind: FileKind) -> String {
+    format!("attachment; filename=\"{}\"", download_file_name(title, kind.ext()))
+}
+
+/// Stores one file's bytes (and thumbnail) under a fresh key, unless they were stored while
+/// they arrived; records what it stored.
 async fn store_one(
     state: &AppState,
     caller: &Caller,
@@ -164,12 +197,18 @@ async fn store_one(
     now: chrono::DateTime<chrono::Utc>,
     stored: &mut Vec<String>,
 ) -> Result<NewDocument, ApiError> {
-    let id = Uuid::new_v4();
-    let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from)?;
-    let key = document_key(org, patient, now, id, r.file.kind.ext());
-    let disposition = format!("attachment; filename=\"{}\"", download_file_name(&r.meta.title, r.file.kind.ext()));
-    state.storage.put_spool(&key, &r.file.incoming.spool, r.file.kind.mime(), Some(&disposition)).await?;
-    stored.push(key.clone());
+    let (id, key) = match &r.file.incoming.spool {
+        Spool::Stored { id, key, .. } => (*id, key.clone()),
+        spool => {
+            let id = Uuid::new_v4();
+            let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from)?;
+            let key = document_key(org, patient, now, id, r.file.kind.ext());
+            let disposition = disposition(&r.meta.title, r.file.kind);
+            state.storage.put_spool(&key, spool, r.file.kind.mime(), Some(&disposition)).await?;
+            stored.push(key.clone());
+            (id, key)
+        }
+    };
     let mut thumb_key = None;
     if let Some(t) = &r.file.thumbnail {
         let tk = thumbnail_key(&key);

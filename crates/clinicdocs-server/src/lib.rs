@@ -14,4 +14,5 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod stream_put;
 pub mod upload;

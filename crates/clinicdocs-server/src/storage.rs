@@ -5,6 +5,7 @@
 
 use crate::config::StorageConfig;
 use crate::error::ApiError;
+use crate::stream_put::{StreamingPut, LOCAL_PART_BYTES};
 use crate::upload::Spool;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -27,6 +28,10 @@ use tokio::io::AsyncReadExt;
 /// memory one upload takes, whatever the file size.
 pub const PART_BYTES: usize = 16 * 1024 * 1024;
 
+/// How long the presigned URL of a streamed PUT is valid. The store checks it when the request
+/// starts, so this only bounds how long the URL could be replayed.
+const STREAMING_PUT_TTL: Duration = Duration::from_secs(120);
+
 enum UrlSigner {
     /// HMAC over key and expiry; served by this server's `/files` route.
     Local { secret: Vec<u8>, base_url: String },
@@ -34,10 +39,23 @@ enum UrlSigner {
     Store(Arc<dyn Signer>),
 }
 
+/// How a file can be written while it arrives (see [`StreamingPut`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Streaming {
+    /// A presigned PUT with the declared length (S3-compatible stores).
+    SignedPut,
+    /// A multipart upload with parts of any size (the local store).
+    Parts,
+    /// Not at all: the file is received first, then stored.
+    No,
+}
+
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     signer: Arc<UrlSigner>,
+    streaming: Streaming,
+    http: reqwest::Client,
 }
 
 impl Storage {
@@ -47,7 +65,8 @@ impl Storage {
             StorageConfig::Local { root } => {
                 std::fs::create_dir_all(root)?;
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true);
-                Storage { store: Arc::new(fs), signer: Arc::new(UrlSigner::Local { secret, base_url }) }
+                let signer = Arc::new(UrlSigner::Local { secret, base_url });
+                Storage { store: Arc::new(fs), signer, streaming: Streaming::Parts, http: reqwest::Client::new() }
             }
             StorageConfig::S3 { endpoint, bucket, region, access_key_id, secret_access_key } => {
                 let mut b = object_store::aws::AmazonS3Builder::new()
@@ -65,7 +84,8 @@ impl Storage {
                         .with_virtual_hosted_style_request(false);
                 }
                 let s3 = Arc::new(b.build()?);
-                Storage { store: s3.clone(), signer: Arc::new(UrlSigner::Store(s3)) }
+                let signer = Arc::new(UrlSigner::Store(s3.clone()));
+                Storage { store: s3, signer, streaming: Streaming::SignedPut, http: reqwest::Client::new() }
             }
             StorageConfig::Gcs { bucket, service_account } => {
                 let mut b = object_store::gcp::GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
@@ -73,7 +93,8 @@ impl Storage {
                     b = b.with_service_account_path(p.display().to_string());
                 }
                 let gcs = Arc::new(b.build()?);
-                Storage { store: gcs.clone(), signer: Arc::new(UrlSigner::Store(gcs)) }
+                let signer = Arc::new(UrlSigner::Store(gcs.clone()));
+                Storage { store: gcs, signer, streaming: Streaming::No, http: reqwest::Client::new() }
             }
         })
     }
@@ -110,6 +131,8 @@ impl Storage {
                 return Ok(());
             }
             Spool::Disk(p) => p,
+            // Written while it arrived.
+            Spool::Stored { .. } => return Ok(()),
         };
         let mut f = tokio::fs::File::open(file).await?;
         let opts = PutMultipartOptions { attributes, ..Default::default() };
@@ -135,6 +158,37 @@ impl Storage {
         }
         w.finish().await?;
         Ok(())
+    }
+
+    /// Whether [`Storage::start_put`] can store a file while it arrives.
+    pub fn can_stream(&self) -> bool {
+        self.streaming != Streaming::No
+    }
+
+    /// Starts writing an object of exactly `len` bytes that are still arriving.
+    pub async fn start_put(
+        &self,
+        key: &str,
+        len: u64,
+        content_type: &str,
+        disposition: Option<&str>,
+    ) -> Result<StreamingPut, ApiError> {
+        let path = ObjectPath::from(key);
+        match (self.streaming, &*self.signer) {
+            (Streaming::SignedPut, UrlSigner::Store(s)) => {
+                let url = s.signed_url(http::Method::PUT, &path, STREAMING_PUT_TTL).await?;
+                Ok(StreamingPut::http(&self.http, url, len, content_type, disposition))
+            }
+            (Streaming::Parts, _) => {
+                let opts = PutMultipartOptions {
+                    attributes: self.attributes(content_type, disposition),
+                    ..Default::default()
+                };
+                let upload = self.store.put_multipart_opts(&path, opts).await?;
+                Ok(StreamingPut::Parts(Box::new(WriteMultipart::new_with_chunk_size(upload, LOCAL_PART_BYTES))))
+            }
+            _ => Err(ApiError::Internal(anyhow::anyhow!("this store cannot take a file while it arrives"))),
+        }
     }
 
     pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), ApiError> {

@@ -4,9 +4,9 @@
 use crate::auth::Caller;
 use crate::db::documents::{Cursor, CursorValue, DocumentEdit, DocumentRow, ListFilter};
 use crate::error::{ApiError, ApiResult};
-use crate::intake::{self, check_meta, Ready, StoreError};
+use crate::intake::{self, check_meta, CheckedMeta, Ready, StoreError};
 use crate::state::AppState;
-use crate::upload::{self, multipart_error};
+use crate::upload::{self, multipart_error, Placement};
 use axum::extract::{Multipart, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,9 +18,10 @@ use clinicdocs_core::api::{
     ErrorBody, SignedUrl, SortKey, UploadResponse, UrlQuery, UrlVariant,
 };
 use clinicdocs_core::limits::{messages, MAX_BATCH_FILES};
+use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::{validate_notes, validate_title};
 use clinicdocs_core::policy::{visible_categories, Action};
-use clinicdocs_core::storage_key::trash_key;
+use clinicdocs_core::storage_key::{document_key, trash_key};
 use clinicdocs_core::Category;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -135,13 +136,16 @@ fn json_body(body: bytes::Bytes) -> Response {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    #[schema(format = Binary, value_type = String)]
-    file: Vec<u8>,
     patient_id: Uuid,
     category: Category,
     title: String,
     notes: Option<String>,
     encounter_id: Option<Uuid>,
+    /// The file's byte count. With every field sent before the file, the server stores the
+    /// file while it arrives instead of after (faster); a file of another length is refused.
+    size: Option<u64>,
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
 }
 
 /// The multipart form of a batch upload: `manifest` (JSON array of items) and one `file` part per item, in order.
@@ -153,7 +157,7 @@ pub struct BatchForm {
     file: Vec<Vec<u8>>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, PartialEq)]
 struct TextFields {
     patient_id: Option<String>,
     category: Option<String>,
@@ -244,9 +248,39 @@ pub async fn upload_document(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> ApiResult<Response> {
-    let result = receive_single(&state, &caller, &headers, &mut multipart).await;
+    let mut streamed = None;
+    let result = receive_single(&state, &caller, &headers, &mut multipart, &mut streamed).await;
     upload::drain(&mut multipart).await;
+    // An object stored while it arrived stays only if its document was created.
+    if let Some(key) = streamed {
+        if !matches!(&result, Ok(r) if r.status() == StatusCode::CREATED) {
+            state.storage.delete_all(&[key]).await;
+        }
+    }
     result
+}
+
+/// The fields sent before the file, when they allow storing it while it arrives: a declared
+/// size, a store that can stream, and no earlier upload under the same key (a replay is
+/// compared by hash instead).
+async fn streams(
+    state: &AppState,
+    caller: &Caller,
+    fields: &TextFields,
+    size: Option<u64>,
+    key: Option<&str>,
+) -> ApiResult<Option<u64>> {
+    let Some(size) = size.filter(|&n| n > 0) else { return Ok(None) };
+    if !state.storage.can_stream() || fields.patient_id.is_none() || fields.category.is_none() || fields.title.is_none()
+    {
+        return Ok(None);
+    }
+    if let Some(k) = key {
+        if state.db.document_by_idempotency_key(caller.org_id(), k).await?.is_some() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(size))
 }
 
 async fn receive_single(
@@ -254,12 +288,16 @@ async fn receive_single(
     caller: &Caller,
     headers: &HeaderMap,
     multipart: &mut Multipart,
+    streamed: &mut Option<String>,
 ) -> ApiResult<Response> {
     caller.require_documents()?;
     let key = idempotency_key(headers)?;
     let max = caller.limits.max_file_bytes;
     let mut fields = TextFields::default();
+    let mut size: Option<u64> = None;
     let mut incoming = None;
+    // Fields checked before a file stored while it arrived; they may not change after it.
+    let mut checked: Option<(TextFields, CheckedMeta)> = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
@@ -267,7 +305,31 @@ async fn receive_single(
                 if incoming.is_some() {
                     return Err(ApiError::BadRequest("Send one file per upload, or use the batch upload.".into()));
                 }
-                incoming = Some(upload::receive(field, max, &state.spool_dir).await?);
+                let Some(declared) = streams(state, caller, &fields, size, key.as_deref()).await? else {
+                    incoming = Some(upload::receive(field, max, &state.spool_dir).await?);
+                    continue;
+                };
+                if declared > max {
+                    return Err(ApiError::FileTooLarge(messages::file_too_large(Some(declared), max)));
+                }
+                // Everything that can refuse the upload without its bytes is asked first, while
+                // the first bytes arrive.
+                let item = to_item(fields.clone())?;
+                let mut field = field;
+                let (meta, first) = tokio::join!(check_meta(state, caller, &item), field.chunk());
+                let (meta, first) = (meta?, first.map_err(|e| multipart_error(e, max))?);
+                intake::precheck(caller, declared as i64, std::iter::once(&meta))?;
+                let (org, patient) = (Uuid::parse_str(caller.org_id()), Uuid::parse_str(&meta.patient.id));
+                let (org, patient) = (org.map_err(anyhow::Error::from)?, patient.map_err(anyhow::Error::from)?);
+                let (now, title) = (state.now(), meta.title.clone());
+                let place = |kind: FileKind| {
+                    let id = Uuid::new_v4();
+                    let key = document_key(org, patient, now, id, kind.ext());
+                    *streamed = Some(key.clone());
+                    Placement { id, key, disposition: intake::disposition(&title, kind) }
+                };
+                incoming = Some(upload::receive_into_store(field, first, declared, max, &state.storage, place).await?);
+                checked = Some((fields.clone(), meta));
             }
             other => {
                 let text = field.text().await.map_err(|e| multipart_error(e, max))?;
@@ -277,6 +339,12 @@ async fn receive_single(
                     "title" => fields.title = Some(text),
                     "notes" => fields.notes = Some(text),
                     "encounter_id" => fields.encounter_id = Some(text),
+                    "size" => {
+                        let n = text.trim().parse().map_err(|_| {
+                            ApiError::BadRequest("The size must be the file's byte count, a whole number.".into())
+                        })?;
+                        size = Some(n);
+                    }
                     _ => {}
                 }
             }
@@ -288,8 +356,15 @@ async fn receive_single(
             return Ok((StatusCode::OK, Json(r)).into_response());
         }
     }
-    let item = to_item(fields)?;
-    let meta = check_meta(state, caller, &item).await?;
+    let meta = match checked {
+        Some((before, _)) if before != fields => {
+            return Err(ApiError::BadRequest(
+                "When the upload announces its size, send every field before the file.".into(),
+            ))
+        }
+        Some((_, meta)) => meta,
+        None => check_meta(state, caller, &to_item(fields)?).await?,
+    };
     let file = upload::check(incoming).await?;
     let sha = file.incoming.sha256.clone();
     match intake::store_all(state, caller, vec![Ready { meta, file, idempotency_key: key.clone() }]).await {

@@ -243,6 +243,9 @@ pub struct Upload {
     pub encounter_id: Option<Uuid>,
     /// Sent in a batch manifest as the file's idempotency key.
     pub key: Option<String>,
+    /// Single uploads: send the fields first and this as the `size` field, so the server
+    /// stores the file while it arrives. `None` sends the file first and no size.
+    pub size: Option<u64>,
 }
 
 impl Upload {
@@ -255,7 +258,14 @@ impl Upload {
             title: title.into(),
             encounter_id: None,
             key: None,
+            size: None,
         }
+    }
+
+    /// The same upload, announcing its true size before the file.
+    pub fn streamed(mut self) -> Upload {
+        self.size = Some(self.bytes.len() as u64);
+        self
     }
 }
 
@@ -289,16 +299,21 @@ impl Session {
     }
 
     pub fn form(u: &Upload) -> Form {
-        let mut f = Form::new()
-            .part(
-                "file",
-                Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()).mime_str("application/pdf").expect("mime"),
-            )
+        let file =
+            || Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()).mime_str("application/pdf").expect("mime");
+        let mut f = Form::new();
+        if u.size.is_none() {
+            f = f.part("file", file());
+        }
+        f = f
             .text("patient_id", u.patient_id.to_string())
             .text("category", u.category.clone())
             .text("title", u.title.clone());
         if let Some(e) = u.encounter_id {
             f = f.text("encounter_id", e.to_string());
+        }
+        if let Some(n) = u.size {
+            f = f.text("size", n.to_string()).part("file", file());
         }
         f
     }

@@ -47,6 +47,7 @@ on_both_backends!(
     profile_images_are_resized_and_replaced,
     orphans_are_reported_and_removed,
     upload_memory_stays_bounded_whatever_the_file_size,
+    an_upload_that_announces_its_size_is_stored_while_it_arrives,
     sign_in_who_am_i_and_sign_out,
 );
 

@@ -478,9 +478,13 @@ pub async fn bad_input_corpus_is_refused_and_stores_nothing(b: Backend) {
     for (what, bytes, title, status, code) in cases {
         let mut u = Upload::new(bytes, patient, "lab", title);
         u.file_name = format!("{what}.pdf");
-        let (st, c, message) = error_code(doc.upload_raw(&u, None).await).await;
-        assert_eq!((st, c.as_str()), (status, code), "{what}: {message}");
-        assert!(message.len() > 20 && !message.contains("internal"), "{what}: unclear message {message:?}");
+        // Received first, then stored; and stored while it arrives (size announced).
+        for u in [u.clone(), u.streamed()] {
+            let how = if u.size.is_some() { "streamed" } else { "spooled" };
+            let (st, c, message) = error_code(doc.upload_raw(&u, None).await).await;
+            assert_eq!((st, c.as_str()), (status, code), "{what} ({how}): {message}");
+            assert!(message.len() > 20 && !message.contains("internal"), "{what}: unclear message {message:?}");
+        }
     }
     // Wrong type name and an unknown patient.
     let (st, c, _) = error_code(doc.upload_raw(&Upload::new(pdf(1, 0), patient, "xray", "x"), None).await).await;
@@ -1021,4 +1025,66 @@ pub async fn sign_in_who_am_i_and_sign_out(b: Backend) {
     let (st, _, _) = error_code(s.http.get(format!("{}/api/v1/documents", s.url)).send().await.expect("get")).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "no token, no data");
     assert_eq!(basic.get("/api/v1/me").await.status(), StatusCode::OK, "other sessions live on");
+}
+
+pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    // A PDF and a photo, each sent with its size after the fields: stored whole, byte for byte.
+    let big = pdf(2, 3 << 20);
+    let d = doc.upload(&Upload::new(big.clone(), patient, "lab", "Streamed report").streamed()).await;
+    assert_eq!((d.sha256.clone(), d.file_size, d.page_count), (sha256(&big), big.len() as i64, Some(2)));
+    let got = s.http.get(doc.signed_url(d.id, "original").await).send().await.expect("get");
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert!(got.headers()["content-disposition"].to_str().expect("ascii").contains("Streamed report.pdf"));
+    assert_eq!(got.bytes().await.expect("bytes").as_ref(), big.as_slice());
+    let photo = jpeg(800, 600);
+    let p = doc.upload(&Upload::new(photo.clone(), patient, "photo", "Streamed photo").streamed()).await;
+    assert!(p.has_thumbnail, "the photo's bytes were kept for its thumbnail");
+    let t = s.http.get(doc.signed_url(p.id, "thumbnail").await).send().await.expect("thumb");
+    assert_eq!(image::load_from_memory(&t.bytes().await.expect("bytes")).expect("decodes").width(), 256);
+    let kept = s.stored_objects();
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    let usage = doc.storage().await;
+
+    // A size that does not match what arrives is refused, and the object is abandoned.
+    let file = pdf(1, 200_000);
+    for (what, size) in [("one byte short", file.len() as u64 + 1), ("one byte over", file.len() as u64 - 1)] {
+        let mut u = Upload::new(file.clone(), patient, "lab", what);
+        u.size = Some(size);
+        let (st, code, message) = error_code(doc.upload_raw(&u, None).await).await;
+        assert_eq!((st, code.as_str()), (StatusCode::BAD_REQUEST, "bad_request"), "{what}: {message}");
+        assert!(message.contains("announced") && message.contains("Nothing was stored"), "{message}");
+    }
+    // A size over the limit is refused before any byte is read.
+    let mut u = Upload::new(pdf(1, 0), patient, "lab", "Claims to be huge");
+    u.size = Some(10 * 1024 * 1024 + 1);
+    assert_eq!(error_code(doc.upload_raw(&u, None).await).await.1, "file_too_large");
+    // Another clinic's patient: refused before storing, like a missing one.
+    let other = s.login("doctor@other.clinic").await.a_patient().await;
+    let (st, code, _) =
+        error_code(doc.upload_raw(&Upload::new(file.clone(), other, "lab", "x").streamed(), None).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    // A field changed after the file would not match what was checked before storing it.
+    let form =
+        Session::form(&Upload::new(file.clone(), patient, "lab", "Late field").streamed()).text("title", "Renamed");
+    let r =
+        doc.http.post(doc.url("/api/v1/documents")).bearer_auth(&doc.token).multipart(form).send().await.expect("post");
+    let (st, _, message) = error_code(r).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(message.contains("before the file"), "{message}");
+    assert_eq!(s.stored_objects(), kept, "refused uploads left objects behind");
+    assert_eq!(doc.storage().await.used_bytes, usage.used_bytes);
+
+    // The same key again: the first document, and no second object.
+    let u = Upload::new(pdf(1, 50_000), patient, "lab", "Keyed").streamed();
+    let first = doc.upload_raw(&u, Some("stream-key-1")).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let again = doc.upload_raw(&u, Some("stream-key-1")).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(first["document"]["id"], again["document"]["id"]);
+    assert_eq!(s.stored_objects().len(), kept.len() + 1);
 }

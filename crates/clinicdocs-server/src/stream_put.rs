@@ -1,0 +1,116 @@
+//! Storing a file while it is still arriving, so an upload costs about one transfer instead of
+//! a receive followed by a PUT. S3-compatible stores (R2, s3s-fs) get a presigned PUT whose
+//! body is fed chunk by chunk with the length the client declared; the local store gets a
+//! multipart upload of any part size. Either is aborted on a refusal, and an aborted or
+//! short body leaves no object behind.
+
+use crate::error::ApiError;
+use bytes::Bytes;
+use object_store::WriteMultipart;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Parts of the local store's streamed uploads (any size is allowed there).
+pub const LOCAL_PART_BYTES: usize = 1 << 20;
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// An object being written while its bytes arrive.
+pub enum StreamingPut {
+    /// A presigned PUT in flight; chunks go through the channel into its body.
+    Http { tx: mpsc::Sender<Chunk>, request: Option<JoinHandle<Result<(), ApiError>>> },
+    /// A multipart upload (local store).
+    Parts(Box<WriteMultipart>),
+}
+
+impl StreamingPut {
+    /// Starts a PUT of exactly `len` bytes to a presigned `url`.
+    pub fn http(
+        http: &reqwest::Client,
+        url: url::Url,
+        len: u64,
+        content_type: &str,
+        disposition: Option<&str>,
+    ) -> StreamingPut {
+        // A few chunks in hand at most: a slow store slows the receive instead of filling memory.
+        let (tx, rx) = mpsc::channel::<Chunk>(4);
+        let body = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+        let mut req = http
+            .put(url)
+            .header(http::header::CONTENT_LENGTH, len)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(reqwest::Body::wrap_stream(body));
+        if let Some(d) = disposition {
+            req = req.header(http::header::CONTENT_DISPOSITION, d);
+        }
+        let request = tokio::spawn(async move {
+            let resp = req.send().await.map_err(|e| ApiError::Internal(anyhow::anyhow!("storage PUT failed: {e}")))?;
+            let status = resp.status();
+            if !status.is_success() {
+                let text = resp.text().await.unwrap_or_default();
+                let text: String = text.chars().take(300).collect();
+                return Err(ApiError::Internal(anyhow::anyhow!("storage refused the PUT ({status}): {text}")));
+            }
+            Ok(())
+        });
+        StreamingPut::Http { tx, request: Some(request) }
+    }
+
+    /// Hands the next bytes to the store, waiting while it is behind.
+    pub async fn send(&mut self, chunk: Bytes) -> Result<(), ApiError> {
+        match self {
+            StreamingPut::Http { tx, request } => {
+                if tx.send(Ok(chunk)).await.is_ok() {
+                    return Ok(());
+                }
+                // The request ended before its body did: report why.
+                Err(match request.take() {
+                    Some(r) => match r.await {
+                        Ok(Err(e)) => e,
+                        Ok(Ok(())) => ApiError::Internal(anyhow::anyhow!("storage answered before the body ended")),
+                        Err(e) => ApiError::Internal(e.into()),
+                    },
+                    None => ApiError::Internal(anyhow::anyhow!("storage PUT already failed")),
+                })
+            }
+            StreamingPut::Parts(w) => {
+                w.wait_for_capacity(2).await?;
+                w.write(&chunk);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the body and waits until the store has the whole object.
+    pub async fn finish(self) -> Result<(), ApiError> {
+        match self {
+            StreamingPut::Http { tx, request } => {
+                drop(tx);
+                match request {
+                    Some(r) => r.await.map_err(|e| ApiError::Internal(e.into()))?,
+                    None => Err(ApiError::Internal(anyhow::anyhow!("storage PUT already failed"))),
+                }
+            }
+            StreamingPut::Parts(w) => {
+                w.finish().await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Gives up: the body ends with an error, so the store keeps nothing.
+    pub async fn abort(self) {
+        match self {
+            StreamingPut::Http { tx, request } => {
+                let _ = tx.send(Err(std::io::Error::other("upload refused"))).await;
+                drop(tx);
+                if let Some(r) = request {
+                    let _ = r.await;
+                }
+            }
+            StreamingPut::Parts(w) => {
+                let _ = w.abort().await;
+            }
+        }
+    }
+}
