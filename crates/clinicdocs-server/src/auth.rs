@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized)?;
         let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?.trim();
         let hash = token_hash(token);
-        let (user_row, org) = state.db.session_user(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
+        let (user_row, org) = state.sessions.lookup(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
         let addr = ClientAddr::from_request_parts(parts, state).await.unwrap_or_default().0;
         Ok(Caller { user: user_row.to_api()?, limits: state.limits(org.plan()), user_row, org, token_hash: hash, addr })
     }

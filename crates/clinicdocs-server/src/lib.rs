@@ -12,6 +12,7 @@ pub mod list_cache;
 pub mod orphans;
 pub mod routes;
 pub mod server;
+pub mod session_reads;
 pub mod state;
 pub mod storage;
 pub mod stream_put;

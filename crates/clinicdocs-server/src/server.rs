@@ -4,6 +4,7 @@
 use crate::config::{CommonArgs, ServeArgs, StorageConfig};
 use crate::db::Db;
 use crate::routes::app;
+use crate::session_reads::SessionReads;
 use crate::state::{AppState, Clock};
 use crate::storage::{signing_key, Storage};
 use anyhow::Context;
@@ -28,6 +29,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
     let spool_dir = common.data_dir.join("spool");
     std::fs::create_dir_all(&spool_dir)?;
     Ok(AppState {
+        sessions: SessionReads::start(db.clone()),
         db,
         storage,
         professional: common.professional_limits(),

@@ -39,6 +39,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Listing pages by caller and query, valid at the clinic's document version.
     pub list_cache: std::sync::Arc<crate::list_cache::ListCache>,
+    /// Every request's session read, batched under load.
+    pub sessions: crate::session_reads::SessionReads,
 }
 
 impl AppState {

@@ -98,6 +98,8 @@ impl EncounterRow {
 
 #[derive(Debug, Clone, FromRow)]
 struct SessionRow {
+    token_hash: String,
+    expires_at: i64,
     #[sqlx(flatten)]
     user: UserRow,
     org_name: String,
@@ -105,6 +107,15 @@ struct SessionRow {
     org_plan: String,
     org_used_bytes: i64,
     org_doc_version: i64,
+}
+
+/// A session's row: whose it is and until when (Unix ms).
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub token_hash: String,
+    pub expires_at: i64,
+    pub user: UserRow,
+    pub org: OrgRow,
 }
 
 const USER_COLS: &str = "id, org_id, email, name, role, password_hash, photo_key, photo_thumb_key";
@@ -237,30 +248,41 @@ impl Db {
             .map(|_| ())
     }
 
-    /// The user and clinic behind a live session token, in one query (every request asks).
-    pub async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<(UserRow, OrgRow)>> {
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT u.id, u.org_id, u.email, u.name, u.role, u.password_hash, u.photo_key, u.photo_thumb_key, \
-             o.name AS org_name, o.domain AS org_domain, o.plan AS org_plan, o.used_bytes AS org_used_bytes, \
-             o.doc_version AS org_doc_version \
+    /// The users and clinics behind session tokens, in one query (every request asks; see
+    /// `session_reads`). Each row comes with its token hash and expiry (Unix ms), so the
+    /// caller can tell expired sessions with its own time.
+    pub async fn session_users(&self, token_hashes: &[&str]) -> sqlx::Result<Vec<SessionUser>> {
+        if token_hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=token_hashes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT s.token_hash, s.expires_at, u.id, u.org_id, u.email, u.name, u.role, u.password_hash, u.photo_key, \
+             u.photo_thumb_key, o.name AS org_name, o.domain AS org_domain, o.plan AS org_plan, \
+             o.used_bytes AS org_used_bytes, o.doc_version AS org_doc_version \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| {
-            let org = OrgRow {
-                id: r.user.org_id.clone(),
-                name: r.org_name,
-                domain: r.org_domain,
-                plan: r.org_plan,
-                used_bytes: r.org_used_bytes,
-                doc_version: r.org_doc_version,
-            };
-            (r.user, org)
-        }))
+             WHERE s.token_hash IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, SessionRow>(&sql);
+        for h in token_hashes {
+            q = q.bind(*h);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let org = OrgRow {
+                    id: r.user.org_id.clone(),
+                    name: r.org_name,
+                    domain: r.org_domain,
+                    plan: r.org_plan,
+                    used_bytes: r.org_used_bytes,
+                    doc_version: r.org_doc_version,
+                };
+                SessionUser { token_hash: r.token_hash, expires_at: r.expires_at, user: r.user, org }
+            })
+            .collect())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {

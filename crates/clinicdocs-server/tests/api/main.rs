@@ -49,6 +49,7 @@ on_both_backends!(
     upload_memory_stays_bounded_whatever_the_file_size,
     an_upload_that_announces_its_size_is_stored_while_it_arrives,
     sign_in_who_am_i_and_sign_out,
+    concurrent_requests_each_get_their_own_session,
 );
 
 #[tokio::test]

@@ -1088,3 +1088,35 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     assert_eq!(first["document"]["id"], again["document"]["id"]);
     assert_eq!(s.stored_objects().len(), kept.len() + 1);
 }
+
+pub async fn concurrent_requests_each_get_their_own_session(b: Backend) {
+    // Session lookups of concurrent requests are read together; each must still get its own.
+    let s = TestServer::start(b).await;
+    let mut users = Vec::new();
+    for email in ["admin@demo.clinic", "doctor@demo.clinic", "reception@demo.clinic", "admin@other.clinic"] {
+        users.push(s.login(email).await);
+    }
+    let gone = s.login("billing@demo.clinic").await;
+    let r = gone.http.post(gone.url("/api/v1/auth/logout")).bearer_auth(&gone.token).send().await.expect("logout");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (token, email) = match i % 5 {
+            4 => (gone.token.clone(), None),
+            k => (users[k].token.clone(), Some(users[k].user.email.clone())),
+        };
+        let (http, url) = (s.http.clone(), format!("{}/api/v1/me", s.url));
+        tasks.push(tokio::spawn(async move {
+            let r = http.get(url).bearer_auth(token).send().await.expect("me");
+            let status = r.status();
+            let body: Value = r.json().await.expect("json");
+            (email, status, body["user"]["email"].as_str().map(str::to_string))
+        }));
+    }
+    for t in tasks {
+        match t.await.expect("task") {
+            (Some(email), status, got) => assert_eq!((status, got), (StatusCode::OK, Some(email))),
+            (None, status, _) => assert_eq!(status, StatusCode::UNAUTHORIZED, "a signed-out token stays out"),
+        }
+    }
+}
