@@ -43,9 +43,7 @@ impl Spool {
             Spool::Stored { kept: None, .. } => Err(std::io::Error::other("the stored file's bytes were not kept")),
         }
     }
-}
 
-impl Spool {
     /// The key of an object stored while it arrived.
     pub fn stored_key(&self) -> Option<String> {
         match self {
@@ -190,8 +188,9 @@ pub async fn receive_into_store(
     storage: &Storage,
     place: impl FnOnce(FileKind) -> Placement,
 ) -> ApiResult<Incoming> {
+    // The route refuses this before reading; kept here because `declared` sizes a buffer.
     if declared > max {
-        return Err(ApiError::FileTooLarge(messages::file_too_large(None, max)));
+        return Err(ApiError::FileTooLarge(messages::file_too_large(Some(declared), max)));
     }
     let mut seen = Inspector::new();
     let mut pending: Vec<Bytes> = Vec::new();
