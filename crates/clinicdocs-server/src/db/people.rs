@@ -6,7 +6,7 @@ use clinicdocs_core::api::{Encounter, Org, Patient, User};
 use clinicdocs_core::limits::Plan;
 use clinicdocs_core::storage_key::ProfileKind;
 use clinicdocs_core::Role;
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, FromRow)]
@@ -248,10 +248,10 @@ impl Db {
             .map(|_| ())
     }
 
-    /// The users and clinics behind session tokens, in one query (every request asks; see
-    /// `session_reads`). Each row comes with its token hash and expiry (Unix ms), so the
-    /// caller can tell expired sessions with its own time.
-    pub async fn session_users(&self, token_hashes: &[&str]) -> sqlx::Result<Vec<SessionUser>> {
+    /// The users and clinics behind session tokens, in one query on `conn` (every request
+    /// asks; `session_reads` keeps its own connections for it). Each row comes with its token
+    /// hash and expiry (Unix ms), so the caller can tell expired sessions with its own time.
+    pub async fn session_users(conn: &mut AnyConnection, token_hashes: &[&str]) -> sqlx::Result<Vec<SessionUser>> {
         if token_hashes.is_empty() {
             return Ok(Vec::new());
         }
@@ -268,7 +268,7 @@ impl Db {
         for h in token_hashes {
             q = q.bind(*h);
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = q.fetch_all(&mut *conn).await?;
         Ok(rows
             .into_iter()
             .map(|r| {

@@ -95,3 +95,36 @@ async fn openapi_document_lists_every_contract_path() {
     assert!(paths["/api/v1/documents/{id}"].get("patch").is_some());
     assert!(paths["/api/v1/documents/{id}"].get("delete").is_some());
 }
+
+/// Regression: the session reader keeps its own database connections; when PostgreSQL closes
+/// them (a restart, a failover, an administrator ending sessions) no request may fail for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_survive_the_database_closing_its_connections() {
+    let Some(b) = harness::Backend::postgres_s3() else { return };
+    let s = harness::TestServer::start(b).await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let patient = doctor.a_patient().await;
+    let list = format!("/api/v1/documents?patient_id={patient}");
+    for round in 0..3 {
+        // Warm: requests, some concurrent, so the reader holds its connections.
+        let warm: Vec<_> = (0..20).map(|_| doctor.get("/api/v1/me")).collect();
+        for r in futures::future::join_all(warm).await {
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+        }
+        let admin = sqlx::PgPool::connect(&s.database_url).await.expect("connect db");
+        let ended: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&admin)
+        .await
+        .expect("terminate");
+        admin.close().await;
+        assert!(!ended.is_empty(), "round {round}: the server had no connection to end");
+        let after: Vec<_> = (0..20).map(|i| doctor.get(if i % 2 == 0 { "/api/v1/me" } else { &list[..] })).collect();
+        for r in futures::future::join_all(after).await {
+            let status = r.status();
+            assert_eq!(status, reqwest::StatusCode::OK, "round {round}: {}", r.text().await.unwrap_or_default());
+        }
+    }
+}
