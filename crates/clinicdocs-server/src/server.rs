@@ -29,7 +29,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
     let spool_dir = common.data_dir.join("spool");
     std::fs::create_dir_all(&spool_dir)?;
     Ok(AppState {
-        sessions: SessionReads::start(db.clone()),
+        sessions: SessionReads::new(db.clone()),
         db,
         storage,
         professional: common.professional_limits(),

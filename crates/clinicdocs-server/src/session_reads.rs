@@ -1,10 +1,12 @@
 //! Session lookups, read together. Every request reads its session — the user, the clinic and
 //! the clinic's document version — from the database; that read is what keeps listings fresh
-//! on every server instance. Lookups that arrive while earlier ones are in flight are read in
-//! one query, so under load one round trip serves many requests. A lookup never joins a query
-//! that had started before it arrived, so it sees everything committed before its request.
-//! The reader keeps its own database connections, so the same few database sessions (warm,
-//! with the statement prepared) answer every lookup instead of each pooled one in turn.
+//! on every server instance. A request whose lookup finds a read slot free runs the query
+//! itself; lookups that arrive while reads are in flight queue up and are read together, in
+//! one query, by whichever waiting request gets the next slot. So a lone request pays one
+//! round trip and nothing more, and under load one round trip serves many requests. A lookup
+//! never joins a query that had started before it arrived, so it sees everything committed
+//! before its request. The reads run on connections kept for them, so the same few database
+//! sessions (warm, with the statement prepared) answer every lookup.
 
 use crate::db::people::{OrgRow, UserRow};
 use crate::db::{ms, Db};
@@ -12,10 +14,10 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::Any;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{oneshot, Semaphore};
 
-/// Queries in flight at once (each on its own connection); lookups arriving meanwhile wait
-/// for the next one.
+/// Reads in flight at once (each on its own connection).
 const MAX_IN_FLIGHT: usize = 2;
 /// Tokens per query at most.
 const MAX_BATCH: usize = 64;
@@ -28,92 +30,117 @@ struct Lookup {
     reply: oneshot::Sender<Answer>,
 }
 
-/// The handle requests use; the reading task ends when the last handle is dropped.
+/// The handle requests use.
 #[derive(Clone)]
 pub struct SessionReads {
-    tx: mpsc::UnboundedSender<Lookup>,
+    inner: Arc<Reads>,
+}
+
+struct Reads {
+    db: Db,
+    /// Lookups no read has taken yet, oldest first.
+    queue: Mutex<Vec<Lookup>>,
+    /// One permit per read in flight.
+    slots: Semaphore,
+    /// Connections kept between reads (at most one per slot).
+    conns: Mutex<Vec<PoolConnection<Any>>>,
 }
 
 impl SessionReads {
-    /// Starts the reading task on the current Tokio runtime.
-    pub fn start(db: Db) -> SessionReads {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Lookup>();
-        tokio::spawn(async move {
-            // A slot is a connection kept between queries, or none yet (taken from the pool
-            // when needed; a connection that failed is dropped and replaced the same way).
-            let (slot_back, mut slots) = mpsc::channel::<Option<PoolConnection<Any>>>(MAX_IN_FLIGHT);
-            for _ in 0..MAX_IN_FLIGHT {
-                let _ = slot_back.try_send(None);
-            }
-            while let Some(first) = rx.recv().await {
-                let Some(slot) = slots.recv().await else { break };
-                // Everything queued by now arrived before this query starts.
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(l) => batch.push(l),
-                        Err(_) => break,
-                    }
-                }
-                let (db, slot_back) = (db.clone(), slot_back.clone());
-                tokio::spawn(async move {
-                    let kept = answer(&db, slot, batch).await;
-                    let _ = slot_back.send(kept).await;
-                });
-            }
-        });
-        SessionReads { tx }
+    pub fn new(db: Db) -> SessionReads {
+        SessionReads {
+            inner: Arc::new(Reads {
+                db,
+                queue: Mutex::new(Vec::new()),
+                slots: Semaphore::new(MAX_IN_FLIGHT),
+                conns: Mutex::new(Vec::new()),
+            }),
+        }
     }
 
     /// The user and clinic behind a live session token at `now`.
     pub async fn lookup(&self, token_hash: &str, now: DateTime<Utc>) -> ApiResult<Option<(UserRow, OrgRow)>> {
-        let (reply, answer) = oneshot::channel();
-        let gone = || ApiError::Internal(anyhow::anyhow!("the session reader stopped"));
-        self.tx.send(Lookup { token_hash: token_hash.to_string(), now_ms: ms(now), reply }).map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?.map_err(|e| ApiError::Internal(anyhow::anyhow!("session lookup failed: {e}")))
+        let reads = &self.inner;
+        loop {
+            let (reply, mut answer) = oneshot::channel();
+            lock(&reads.queue).push(Lookup { token_hash: token_hash.to_string(), now_ms: ms(now), reply });
+            let answered = loop {
+                tokio::select! {
+                    biased;
+                    a = &mut answer => break a,
+                    permit = reads.slots.acquire() => {
+                        let _permit = permit.map_err(|_| ApiError::Internal(anyhow::anyhow!("session reads closed")))?;
+                        let batch: Vec<Lookup> = {
+                            let mut queue = lock(&reads.queue);
+                            let n = queue.len().min(MAX_BATCH);
+                            queue.drain(..n).collect()
+                        };
+                        if batch.is_empty() {
+                            // Another read took this lookup; its answer is on the way.
+                            break (&mut answer).await;
+                        }
+                        reads.read(batch).await;
+                    }
+                }
+            };
+            match answered {
+                Ok(a) => {
+                    return a.map_err(|e| ApiError::Internal(anyhow::anyhow!("session lookup failed: {e}")));
+                }
+                // The request reading this lookup went away before answering: ask again.
+                Err(_) => continue,
+            }
+        }
     }
 }
 
-/// Reads one batch on the slot's connection and answers each lookup with its own session,
-/// judged at its own time. Returns the connection to keep, if it still works.
-async fn answer(db: &Db, slot: Option<PoolConnection<Any>>, batch: Vec<Lookup>) -> Option<PoolConnection<Any>> {
-    let mut hashes: Vec<&str> = batch.iter().map(|l| l.token_hash.as_str()).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    // A kept connection may have been closed by the database since (a restart, a failover,
-    // an idle timeout): then the read is tried once more on a fresh one from the pool.
-    let mut read = Err(sqlx::Error::PoolClosed);
-    let mut kept = None;
-    if let Some(mut c) = slot {
-        read = Db::session_users(&mut c, &hashes).await;
-        kept = read.is_ok().then_some(c);
-    }
-    if read.is_err() {
-        match db.pool.acquire().await {
-            Ok(mut c) => {
-                read = Db::session_users(&mut c, &hashes).await;
-                kept = read.is_ok().then_some(c);
+impl Reads {
+    /// Reads one batch and answers each lookup with its own session, judged at its own time.
+    async fn read(&self, batch: Vec<Lookup>) {
+        let mut hashes: Vec<&str> = batch.iter().map(|l| l.token_hash.as_str()).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        // A kept connection may have been closed by the database since (a restart, a failover,
+        // an idle timeout): then the read is tried once more on a fresh one from the pool.
+        let kept = lock(&self.conns).pop();
+        let mut read = Err(sqlx::Error::PoolClosed);
+        let mut keep = None;
+        if let Some(mut c) = kept {
+            read = Db::session_users(&mut c, &hashes).await;
+            keep = read.is_ok().then_some(c);
+        }
+        if read.is_err() {
+            match self.db.pool.acquire().await {
+                Ok(mut c) => {
+                    read = Db::session_users(&mut c, &hashes).await;
+                    keep = read.is_ok().then_some(c);
+                }
+                Err(e) => read = Err(e),
             }
-            Err(e) => read = Err(e),
+        }
+        if let Some(c) = keep {
+            lock(&self.conns).push(c);
+        }
+        match read {
+            Ok(rows) => {
+                for l in batch {
+                    let found = rows
+                        .iter()
+                        .find(|r| r.token_hash == l.token_hash && r.expires_at > l.now_ms)
+                        .map(|r| (r.user.clone(), r.org.clone()));
+                    let _ = l.reply.send(Ok(found));
+                }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                for l in batch {
+                    let _ = l.reply.send(Err(e.clone()));
+                }
+            }
         }
     }
-    match read {
-        Ok(rows) => {
-            for l in batch {
-                let found = rows
-                    .iter()
-                    .find(|r| r.token_hash == l.token_hash && r.expires_at > l.now_ms)
-                    .map(|r| (r.user.clone(), r.org.clone()));
-                let _ = l.reply.send(Ok(found));
-            }
-            kept
-        }
-        Err(e) => {
-            let e = e.to_string();
-            for l in batch {
-                let _ = l.reply.send(Err(e.clone()));
-            }
-            None
-        }
-    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
