@@ -30,14 +30,21 @@ pub struct CheckedMeta {
     pub notes: Option<String>,
 }
 
-/// Validates a file's fields: names, the role's right to upload the category, and that the
-/// patient and visit are this clinic's (another clinic's id answers as a missing one).
-pub async fn check_meta(state: &AppState, caller: &Caller, item: &BatchItem) -> ApiResult<CheckedMeta> {
+/// The checks of an item that need no query: its title and notes, and whether the caller's
+/// role may upload its category. Returns the cleaned title and notes.
+pub async fn check_fields(state: &AppState, caller: &Caller, item: &BatchItem) -> ApiResult<(String, Option<String>)> {
     let title = validate_title(&item.title)?;
     let notes = item.notes.as_deref().map(validate_notes).transpose()?.filter(|n| !n.is_empty());
     caller
         .check(state, Action::Upload, Some(item.category), true, ("patient", Some(item.patient_id.to_string())))
         .await?;
+    Ok((title, notes))
+}
+
+/// Validates a file's fields: names, the role's right to upload the category, and that the
+/// patient and visit are this clinic's (another clinic's id answers as a missing one).
+pub async fn check_meta(state: &AppState, caller: &Caller, item: &BatchItem) -> ApiResult<CheckedMeta> {
+    let (title, notes) = check_fields(state, caller, item).await?;
     let org = caller.org_id();
     let Some(patient) = state.db.patient(org, &item.patient_id.to_string()).await? else {
         return Err(caller

@@ -61,33 +61,51 @@ struct Inspector {
     scan: Option<PdfScan>,
     decided: bool,
     size: u64,
+    /// Bytes hashed so far (`size` counts bytes noted, which may run ahead).
+    digested: usize,
 }
 
 impl Inspector {
     fn new() -> Inspector {
-        Inspector { hasher: Sha256::new(), head: Vec::with_capacity(SNIFF_LEN), scan: None, decided: false, size: 0 }
+        Inspector {
+            hasher: Sha256::new(),
+            head: Vec::with_capacity(SNIFF_LEN),
+            scan: None,
+            decided: false,
+            size: 0,
+            digested: 0,
+        }
     }
 
+    /// Everything at once: [`Inspector::note`] then [`Inspector::digest`].
     fn feed(&mut self, chunk: &[u8]) {
+        self.note(chunk);
+        self.digest(chunk);
+    }
+
+    /// Counts the chunk and keeps the head that decides the type.
+    fn note(&mut self, chunk: &[u8]) {
         self.size += chunk.len() as u64;
+        if !self.decided {
+            let take = (SNIFF_LEN - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+            self.decided = self.head.len() == SNIFF_LEN;
+        }
+    }
+
+    /// Hashes the chunk and scans it if the file is a PDF (chunks in order, after `note`).
+    fn digest(&mut self, chunk: &[u8]) {
         self.hasher.update(chunk);
-        if self.decided {
-            if let Some(s) = self.scan.as_mut() {
-                s.update(chunk);
-            }
-            return;
+        if self.scan.is_none() && self.decided && self.head.starts_with(b"%PDF-") {
+            // Bytes digested before the type was decided all lie within the head.
+            let mut scan = PdfScan::new();
+            scan.update(&self.head[..self.digested.min(SNIFF_LEN)]);
+            self.scan = Some(scan);
         }
-        let take = (SNIFF_LEN - self.head.len()).min(chunk.len());
-        self.head.extend_from_slice(&chunk[..take]);
-        if self.head.len() == SNIFF_LEN {
-            self.decided = true;
-            if self.head.starts_with(b"%PDF-") {
-                let mut s = PdfScan::new();
-                s.update(&self.head);
-                s.update(&chunk[take..]);
-                self.scan = Some(s);
-            }
+        if let Some(s) = self.scan.as_mut() {
+            s.update(chunk);
         }
+        self.digested += chunk.len();
     }
 
     fn finish(mut self, spool: Spool) -> Incoming {
@@ -175,100 +193,104 @@ pub struct Placement {
     pub disposition: String,
 }
 
-/// Streams one file field of `declared` bytes straight into the store, starting with `first`,
-/// a chunk already read from it. Its first bytes must show an accepted type before anything
-/// is written; a file longer or shorter than declared is refused and the partial object
-/// abandoned. Returns the file as [`Spool::Stored`]; the caller removes that object if the
-/// upload is refused later.
-pub async fn receive_into_store(
-    mut field: Field<'_>,
+/// A file being stored while it arrives: its type is known and its PUT started.
+pub struct Receiving<'f> {
+    field: Field<'f>,
+    seen: Inspector,
+    put: StreamingPut,
+    placement: Placement,
+    kept: Option<BytesMut>,
+    declared: u64,
+    max: u64,
+}
+
+/// Starts storing one file field of `declared` bytes while it arrives, beginning with
+/// `first`, a chunk already read from it (`None` when the field ended). Reads until its first
+/// bytes show an accepted type — nothing is written before — then starts the object and
+/// hands it what arrived so far. [`Receiving::finish`] stores the rest; [`Receiving::abort`]
+/// leaves nothing behind.
+pub async fn begin_into_store<'f>(
+    mut field: Field<'f>,
     first: Option<Bytes>,
     declared: u64,
     max: u64,
     storage: &Storage,
     place: impl FnOnce(FileKind) -> Placement,
-) -> ApiResult<Incoming> {
+) -> ApiResult<Receiving<'f>> {
     // The route refuses this before reading; kept here because `declared` sizes a buffer.
     if declared > max {
         return Err(ApiError::FileTooLarge(messages::file_too_large(Some(declared), max)));
     }
     let mut seen = Inspector::new();
     let mut pending: Vec<Bytes> = Vec::new();
-    let mut put: Option<(StreamingPut, Placement, Option<BytesMut>)> = None;
-    let mut place = Some(place);
-    let mut first = first;
-    let result: ApiResult<()> = async {
-        loop {
-            let chunk = match first.take() {
-                Some(c) => Some(c),
-                None => field.chunk().await.map_err(|e| multipart_error(e, max))?,
-            };
-            let Some(chunk) = chunk else { break };
-            if seen.size + chunk.len() as u64 > declared {
-                return Err(size_mismatch(declared, None));
-            }
-            seen.feed(&chunk);
-            match put.as_mut() {
-                Some((p, _, kept)) => {
-                    if let Some(k) = kept.as_mut() {
-                        k.extend_from_slice(&chunk);
-                    }
-                    p.send(chunk).await?;
-                }
-                None => {
-                    pending.push(chunk);
-                    if seen.decided {
-                        put = Some(start(storage, &seen, declared, place.take(), &mut pending).await?);
-                    }
-                }
-            }
+    let mut next = first;
+    while let Some(chunk) = next {
+        if seen.size + chunk.len() as u64 > declared {
+            return Err(size_mismatch(declared, None));
         }
-        if put.is_none() {
-            put = Some(start(storage, &seen, declared, place.take(), &mut pending).await?);
+        seen.note(&chunk);
+        pending.push(chunk);
+        if seen.decided {
+            break;
         }
-        if seen.size != declared {
-            return Err(size_mismatch(declared, Some(seen.size)));
-        }
-        Ok(())
+        next = field.chunk().await.map_err(|e| multipart_error(e, max))?;
     }
-    .await;
-    let Some((p, placement, kept)) = put else {
-        result?;
-        return Err(ApiError::Internal(anyhow::anyhow!("streamed upload never started")));
-    };
-    if let Err(e) = result {
-        p.abort().await;
-        return Err(e);
-    }
-    p.finish().await?;
-    let spool = Spool::Stored { id: placement.id, key: placement.key, kept: kept.map(BytesMut::freeze) };
-    Ok(seen.finish(spool))
-}
-
-/// Decides the type from the head (refusing before anything is stored), starts the object and
-/// sends what arrived so far.
-async fn start(
-    storage: &Storage,
-    seen: &Inspector,
-    declared: u64,
-    place: Option<impl FnOnce(FileKind) -> Placement>,
-    pending: &mut Vec<Bytes>,
-) -> ApiResult<(StreamingPut, Placement, Option<BytesMut>)> {
     let kind = sniff(&seen.head)?;
-    let place = place.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("upload placed twice")))?;
     let placement = place(kind);
-    let mut p = storage.start_put(&placement.key, declared, kind.mime(), Some(&placement.disposition)).await?;
+    let mut put = storage.start_put(&placement.key, declared, kind.mime(), Some(&placement.disposition)).await?;
     let mut kept = kind.is_decodable_image().then(|| BytesMut::with_capacity(declared as usize));
-    for chunk in pending.drain(..) {
+    for chunk in pending {
+        if let Err(e) = put.send(chunk.clone()).await {
+            put.abort().await;
+            return Err(e);
+        }
+        seen.digest(&chunk);
         if let Some(k) = kept.as_mut() {
             k.extend_from_slice(&chunk);
         }
-        if let Err(e) = p.send(chunk).await {
-            p.abort().await;
+    }
+    Ok(Receiving { field, seen, put, placement, kept, declared, max })
+}
+
+impl Receiving<'_> {
+    /// Stores the rest of the file. A file longer or shorter than declared is refused and the
+    /// partial object abandoned. Returns the file as [`Spool::Stored`]; the caller removes that
+    /// object if the upload is refused later.
+    pub async fn finish(mut self) -> ApiResult<Incoming> {
+        let (declared, max) = (self.declared, self.max);
+        let result: ApiResult<()> = async {
+            while let Some(chunk) = self.field.chunk().await.map_err(|e| multipart_error(e, max))? {
+                if self.seen.size + chunk.len() as u64 > declared {
+                    return Err(size_mismatch(declared, None));
+                }
+                self.seen.note(&chunk);
+                // The store gets the bytes first; hashing and scanning them overlaps its work.
+                self.put.send(chunk.clone()).await?;
+                self.seen.digest(&chunk);
+                if let Some(k) = self.kept.as_mut() {
+                    k.extend_from_slice(&chunk);
+                }
+            }
+            if self.seen.size != declared {
+                return Err(size_mismatch(declared, Some(self.seen.size)));
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            self.put.abort().await;
             return Err(e);
         }
+        self.put.finish().await?;
+        let spool =
+            Spool::Stored { id: self.placement.id, key: self.placement.key, kept: self.kept.map(BytesMut::freeze) };
+        Ok(self.seen.finish(spool))
     }
-    Ok((p, placement, kept))
+
+    /// Gives up on the file: the store keeps nothing of it.
+    pub async fn abort(self) {
+        self.put.abort().await;
+    }
 }
 
 fn size_mismatch(declared: u64, got: Option<u64>) -> ApiError {
@@ -312,4 +334,60 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
         _ => {}
     }
     Ok(Checked { incoming, kind, thumbnail, page_count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clinicdocs_core::media::pdf::scan_bytes;
+
+    fn pdf() -> Vec<u8> {
+        let mut v = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n".to_vec();
+        for i in 0..40 {
+            v.extend_from_slice(format!("{} 0 obj<</Type /Page/Parent 2 0 R>>endobj\n", i + 3).as_bytes());
+        }
+        v.extend_from_slice(b"trailer<</Root 1 0 R/Encrypt 9 0 R>>\n%%EOF\n");
+        v
+    }
+
+    fn inspected(chunks: &[&[u8]], notes_first: bool) -> Incoming {
+        let mut seen = Inspector::new();
+        if notes_first {
+            for c in chunks {
+                seen.note(c);
+            }
+            for c in chunks {
+                seen.digest(c);
+            }
+        } else {
+            for c in chunks {
+                seen.feed(c);
+            }
+        }
+        seen.finish(Spool::Memory(Bytes::new()))
+    }
+
+    #[test]
+    fn the_hash_and_pdf_scan_do_not_depend_on_how_the_file_was_cut() {
+        let file = pdf();
+        assert!(file.len() > SNIFF_LEN * 2);
+        let whole = hex::encode(Sha256::digest(&file));
+        let facts = scan_bytes(&file);
+        assert_eq!(facts.page_count, Some(40));
+        assert!(facts.encrypted);
+        // Chunk sizes below, at and above the sniffed head, so the type is decided mid-chunk,
+        // on a chunk edge and in the first chunk.
+        for size in [1, 7, 100, 511, 512, 513, 2000, file.len()] {
+            let chunks: Vec<&[u8]> = file.chunks(size).collect();
+            for notes_first in [false, true] {
+                let got = inspected(&chunks, notes_first);
+                assert_eq!(got.sha256, whole, "chunks of {size}, notes first: {notes_first}");
+                assert_eq!(got.pdf, Some(facts), "chunks of {size}, notes first: {notes_first}");
+                assert_eq!(got.size, file.len() as u64);
+            }
+        }
+        let short = &file[..300];
+        let got = inspected(&short.chunks(50).collect::<Vec<_>>(), false);
+        assert_eq!(got.pdf, Some(scan_bytes(short)), "a file shorter than the head");
+    }
 }

@@ -260,6 +260,12 @@ pub async fn upload_document(
     result
 }
 
+/// Abandons a file being stored while it arrived, because the upload was refused with `e`.
+async fn abandon(r: upload::Receiving<'_>, e: ApiError) -> ApiError {
+    r.abort().await;
+    e
+}
+
 /// The fields sent before the file, when they allow storing it while it arrives: a declared
 /// size, a store that can stream, and no earlier upload under the same key (a replay is
 /// compared by hash instead).
@@ -312,23 +318,35 @@ async fn receive_single(
                 if declared > max {
                     return Err(ApiError::FileTooLarge(messages::file_too_large(Some(declared), max)));
                 }
-                // Everything that can refuse the upload without its bytes is asked first, while
-                // the first bytes arrive.
                 let item = to_item(fields.clone())?;
-                let mut field = field;
-                let (meta, first) = tokio::join!(check_meta(state, caller, &item), field.chunk());
-                let (meta, first) = (meta?, first.map_err(|e| multipart_error(e, max))?);
-                intake::precheck(caller, declared as i64, std::iter::once(&meta))?;
-                let (org, patient) = (Uuid::parse_str(caller.org_id()), Uuid::parse_str(&meta.patient.id));
-                let (org, patient) = (org.map_err(anyhow::Error::from)?, patient.map_err(anyhow::Error::from)?);
-                let (now, title) = (state.now(), meta.title.clone());
+                // What can refuse the upload without a query is asked before anything is stored.
+                let (title, _) = intake::check_fields(state, caller, &item).await?;
+                intake::precheck(caller, declared as i64, std::iter::empty())?;
+                let org = Uuid::parse_str(caller.org_id()).map_err(anyhow::Error::from)?;
+                let (now, patient) = (state.now(), item.patient_id);
                 let place = |kind: FileKind| {
                     let id = Uuid::new_v4();
                     let key = document_key(org, patient, now, id, kind.ext());
                     *streamed = Some(key.clone());
                     Placement { id, key, disposition: intake::disposition(&title, kind) }
                 };
-                incoming = Some(upload::receive_into_store(field, first, declared, max, &state.storage, place).await?);
+                // The patient and visit are looked up while the first bytes arrive and the store
+                // starts taking them; if they are refused, the object is abandoned unwritten.
+                let mut field = field;
+                let (meta, begun) = tokio::join!(check_meta(state, caller, &item), async {
+                    let first = field.chunk().await.map_err(|e| multipart_error(e, max))?;
+                    upload::begin_into_store(field, first, declared, max, &state.storage, place).await
+                });
+                let (meta, receiving) = match (meta, begun) {
+                    (Ok(meta), Ok(r)) => match intake::precheck(caller, declared as i64, std::iter::once(&meta)) {
+                        Ok(()) => (meta, r),
+                        Err(e) => return Err(abandon(r, e).await),
+                    },
+                    (Err(e), Ok(r)) => return Err(abandon(r, e).await),
+                    // The fields' refusal says more than the file's.
+                    (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(e),
+                };
+                incoming = Some(receiving.finish().await?);
                 checked = Some((fields.clone(), meta));
             }
             other => {
