@@ -86,7 +86,7 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
             .build()?,
     );
     println!("(a) upload: API (multipart, checks, SHA-256, store, row, audit) vs signed PUT straight to s3s-fs");
-    println!("    streamed: fields and size sent before the file, stored while it arrives (what the desktop sends)");
+    println!("    streamed: fields, size and an Idempotency-Key sent before the file, stored while it arrives (what the desktop sends)");
     println!("    spooled:  file first, no size: received whole, then stored");
     println!(
         "    {:>6} {:>5} {:>14} {:>13} {:>14} {:>9} {:>8}",
@@ -113,13 +113,13 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
                 if stream {
                     form = form.text("size", body.len().to_string()).part("file", file);
                 }
+                let mut req = http.post(format!("{}/api/v1/documents", a.server)).bearer_auth(token);
+                if stream {
+                    // As the desktop's queue does, so a retry cannot store the file twice.
+                    req = req.header("Idempotency-Key", uuid::Uuid::new_v4().to_string());
+                }
                 let t = Instant::now();
-                let r = http
-                    .post(format!("{}/api/v1/documents", a.server))
-                    .bearer_auth(token)
-                    .multipart(form)
-                    .send()
-                    .await?;
+                let r = req.multipart(form).send().await?;
                 if r.status() != 201 {
                     bail!("upload failed: {} {}", r.status(), r.text().await?);
                 }

@@ -291,6 +291,19 @@ impl Receiving<'_> {
     pub async fn abort(self) {
         self.put.abort().await;
     }
+
+    /// Stores nothing, but reads the rest of the file to learn its size and SHA-256 (a retry
+    /// is compared with the upload it repeats). The returned file holds no bytes.
+    pub async fn discard(mut self) -> ApiResult<Incoming> {
+        self.put.abort().await;
+        while let Some(chunk) = self.field.chunk().await.map_err(|e| multipart_error(e, self.max))? {
+            if self.seen.size + chunk.len() as u64 > self.declared {
+                return Err(size_mismatch(self.declared, None));
+            }
+            self.seen.feed(&chunk);
+        }
+        Ok(self.seen.finish(Spool::Memory(Bytes::new())))
+    }
 }
 
 fn size_mismatch(declared: u64, got: Option<u64>) -> ApiError {

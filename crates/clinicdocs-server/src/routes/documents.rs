@@ -267,26 +267,11 @@ async fn abandon(r: upload::Receiving<'_>, e: ApiError) -> ApiError {
 }
 
 /// The fields sent before the file, when they allow storing it while it arrives: a declared
-/// size, a store that can stream, and no earlier upload under the same key (a replay is
-/// compared by hash instead).
-async fn streams(
-    state: &AppState,
-    caller: &Caller,
-    fields: &TextFields,
-    size: Option<u64>,
-    key: Option<&str>,
-) -> ApiResult<Option<u64>> {
-    let Some(size) = size.filter(|&n| n > 0) else { return Ok(None) };
-    if !state.storage.can_stream() || fields.patient_id.is_none() || fields.category.is_none() || fields.title.is_none()
-    {
-        return Ok(None);
-    }
-    if let Some(k) = key {
-        if state.db.document_by_idempotency_key(caller.org_id(), k).await?.is_some() {
-            return Ok(None);
-        }
-    }
-    Ok(Some(size))
+/// size, every field the upload needs, and a store that can stream.
+fn streams(state: &AppState, fields: &TextFields, size: Option<u64>) -> Option<u64> {
+    let size = size.filter(|&n| n > 0)?;
+    let complete = fields.patient_id.is_some() && fields.category.is_some() && fields.title.is_some();
+    (complete && state.storage.can_stream()).then_some(size)
 }
 
 async fn receive_single(
@@ -304,6 +289,7 @@ async fn receive_single(
     let mut incoming = None;
     // Fields checked before a file stored while it arrived; they may not change after it.
     let mut checked: Option<(TextFields, CheckedMeta)> = None;
+    let mut fresh_key = false;
     while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
@@ -311,7 +297,7 @@ async fn receive_single(
                 if incoming.is_some() {
                     return Err(ApiError::BadRequest("Send one file per upload, or use the batch upload.".into()));
                 }
-                let Some(declared) = streams(state, caller, &fields, size, key.as_deref()).await? else {
+                let Some(declared) = streams(state, &fields, size) else {
                     incoming = Some(upload::receive(field, max, &state.spool_dir).await?);
                     continue;
                 };
@@ -330,22 +316,41 @@ async fn receive_single(
                     *streamed = Some(key.clone());
                     Placement { id, key, disposition: intake::disposition(&title, kind) }
                 };
-                // The patient and visit are looked up while the first bytes arrive and the store
-                // starts taking them; if they are refused, the object is abandoned unwritten.
+                // The patient, the visit and an earlier upload under the same key are looked up
+                // while the first bytes arrive and the store starts taking them; if the upload is
+                // refused, the object is abandoned unwritten.
                 let mut field = field;
-                let (meta, begun) = tokio::join!(check_meta(state, caller, &item), async {
+                let earlier = async {
+                    match &key {
+                        Some(k) => Ok(state.db.document_by_idempotency_key(caller.org_id(), k).await?.is_some()),
+                        None => Ok::<_, ApiError>(false),
+                    }
+                };
+                let (meta, earlier, begun) = tokio::join!(check_meta(state, caller, &item), earlier, async {
                     let first = field.chunk().await.map_err(|e| multipart_error(e, max))?;
                     upload::begin_into_store(field, first, declared, max, &state.storage, place).await
                 });
-                let (meta, receiving) = match (meta, begun) {
-                    (Ok(meta), Ok(r)) => match intake::precheck(caller, declared as i64, std::iter::once(&meta)) {
-                        Ok(()) => (meta, r),
-                        Err(e) => return Err(abandon(r, e).await),
-                    },
+                let (meta, receiving) = match (meta.and_then(|m| earlier.map(|e| (m, e))), begun) {
+                    (Ok((meta, false)), Ok(r)) => {
+                        match intake::precheck(caller, declared as i64, std::iter::once(&meta)) {
+                            Ok(()) => (meta, r),
+                            Err(e) => return Err(abandon(r, e).await),
+                        }
+                    }
+                    // A retry of a stored upload: nothing more is stored; it is compared by hash.
+                    (Ok((_, true)), Ok(r)) => {
+                        let incoming = r.discard().await?;
+                        let k = key.as_deref().unwrap_or_default();
+                        return match replay(state, caller, k, &incoming.sha256).await? {
+                            Some(r) => Ok((StatusCode::OK, Json(r)).into_response()),
+                            None => Err(ApiError::Conflict("The upload collided with another; try again.".into())),
+                        };
+                    }
                     (Err(e), Ok(r)) => return Err(abandon(r, e).await),
                     // The fields' refusal says more than the file's.
                     (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(e),
                 };
+                fresh_key = true;
                 incoming = Some(receiving.finish().await?);
                 checked = Some((fields.clone(), meta));
             }
@@ -369,7 +374,9 @@ async fn receive_single(
         }
     }
     let incoming = incoming.ok_or_else(|| ApiError::BadRequest("The upload has no file.".into()))?;
-    if let Some(k) = &key {
+    // (A key found new before a streamed file was stored needs no second look: a twin upload
+    // racing it is caught by the key's unique index when the row is inserted.)
+    if let Some(k) = key.as_ref().filter(|_| !fresh_key) {
         if let Some(r) = replay(state, caller, k, &incoming.sha256).await? {
             return Ok((StatusCode::OK, Json(r)).into_response());
         }

@@ -1087,6 +1087,13 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     let again: Value = again.json().await.expect("json");
     assert_eq!(first["document"]["id"], again["document"]["id"]);
     assert_eq!(s.stored_objects().len(), kept.len() + 1);
+    let usage = doc.storage().await;
+    // The same key with another file: refused, and nothing of it stored.
+    let other = Upload::new(pdf(1, 60_000), patient, "lab", "Keyed").streamed();
+    let (st, code, _) = error_code(doc.upload_raw(&other, Some("stream-key-1")).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict"));
+    assert_eq!(s.stored_objects().len(), kept.len() + 1);
+    assert_eq!(doc.storage().await.used_bytes, usage.used_bytes);
 }
 
 pub async fn concurrent_requests_each_get_their_own_session(b: Backend) {
