@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 require_rust
 ROOT=$(pwd)
 # chromium: the UI screen tests (playwright-core drives the Debian build).
-apt_ensure build-essential pkg-config libssl-dev curl ca-certificates postgresql qpdf chromium
+apt_ensure build-essential pkg-config libssl-dev openssl curl ca-certificates postgresql qpdf chromium
 prepare_desktop "$ROOT"
 TAURI_DRIVER=$(tauri_driver_bin)
 

@@ -349,6 +349,52 @@ mod tests {
         }
     }
 
+    /// GCS (no emulator here verifies it; see the README): the store is built from a service
+    /// account file, is not streamed into, and signs V4 links for five minutes with the
+    /// account's key, without a network call.
+    #[tokio::test]
+    async fn gcs_is_opened_from_a_service_account_and_signs_its_own_links() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("key.pem");
+        let made = std::process::Command::new("openssl")
+            .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+            .arg(&key)
+            .output()
+            .expect("run openssl (scripts/test.sh installs it)");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        let account = serde_json::json!({
+            "type": "service_account",
+            "client_email": "clinicdocs@test-project.iam.gserviceaccount.com",
+            "private_key_id": "test-key",
+            "private_key": std::fs::read_to_string(&key).expect("key"),
+            "gcs_base_url": "http://127.0.0.1:9",
+        });
+        let path = dir.path().join("account.json");
+        std::fs::write(&path, account.to_string()).expect("write account");
+        let cfg = StorageConfig::Gcs { bucket: "clinic-docs".into(), service_account: Some(path) };
+        let s = Storage::open(&cfg, Vec::new(), String::new()).expect("open gcs");
+        assert!(!s.can_stream(), "GCS uploads are received whole, then stored");
+        assert!(!s.is_local());
+        let now = Utc::now();
+        let signed = s.signed_url("org/p/documents/a.pdf", now, Duration::from_secs(300)).await.expect("sign");
+        let u = url::Url::parse(&signed.url).expect("url");
+        assert_eq!((u.host_str(), u.port()), (Some("127.0.0.1"), Some(9)));
+        assert_eq!(u.path(), "/clinic-docs/org/p/documents/a.pdf");
+        let q: std::collections::HashMap<_, _> = u.query_pairs().into_owned().collect();
+        assert_eq!(q["X-Goog-Algorithm"], "GOOG4-RSA-SHA256");
+        assert_eq!(q["X-Goog-Expires"], "300");
+        assert!(q["X-Goog-Credential"].starts_with("clinicdocs@test-project.iam.gserviceaccount.com/"));
+        let sig = &q["X-Goog-Signature"];
+        assert_eq!(sig.len(), 512, "an RSA-2048 signature, hex");
+        assert!(sig.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(signed.expires_at, now + chrono::Duration::seconds(300));
+        // Another key gets another signature.
+        let other = s.signed_url("org/p/documents/b.pdf", now, Duration::from_secs(300)).await.expect("sign");
+        let other: std::collections::HashMap<_, _> =
+            url::Url::parse(&other.url).expect("url").query_pairs().into_owned().collect();
+        assert_ne!(other["X-Goog-Signature"], *sig);
+    }
+
     #[tokio::test]
     async fn local_links_verify_until_they_expire() {
         let (_d, s) = local();
