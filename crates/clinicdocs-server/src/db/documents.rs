@@ -195,18 +195,144 @@ pub enum CursorValue {
 enum Bind {
     I(i64),
     S(String),
+    /// A nullable integer.
+    OptI(Option<i64>),
+    /// A nullable text.
+    OptS(Option<String>),
 }
 
 type AnyQueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind_all<'q, O>(mut q: AnyQueryAs<'q, O>, binds: &[Bind]) -> AnyQueryAs<'q, O> {
     for b in binds {
         q = match b {
             Bind::I(i) => q.bind(*i),
             Bind::S(s) => q.bind(s.clone()),
+            Bind::OptI(i) => q.bind(*i),
+            Bind::OptS(s) => q.bind(s.clone()),
         };
     }
     q
+}
+
+fn bind_all_q<'q>(mut q: AnyQuery<'q>, binds: &[Bind]) -> AnyQuery<'q> {
+    for b in binds {
+        q = match b {
+            Bind::I(i) => q.bind(*i),
+            Bind::S(s) => q.bind(s.clone()),
+            Bind::OptI(i) => q.bind(*i),
+            Bind::OptS(s) => q.bind(s.clone()),
+        };
+    }
+    q
+}
+
+/// Parameters of one statement, numbered as they are added.
+#[derive(Default)]
+struct Params(Vec<Bind>);
+
+impl Params {
+    /// Adds a value and returns its placeholder.
+    fn add(&mut self, b: Bind) -> String {
+        self.0.push(b);
+        format!("${}", self.0.len())
+    }
+}
+
+/// The writes of an upload's commit as one round trip, and how many rows they must touch if
+/// the upload fits: the clinic's pool (one), each visit, each document, each audit event. The
+/// pool and visits are conditional UPDATEs, so a concurrent upload cannot overshoot them.
+/// SQLite runs the writes as one script; PostgreSQL as one statement whose parts report their
+/// rows (a data-modifying `WITH`). Either runs inside the caller's transaction.
+fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> (String, Params, i64) {
+    let mut p = Params::default();
+    let (total, org) = (p.add(Bind::I(u.total_bytes)), p.add(Bind::S(u.org.to_string())));
+    let pool = p.add(Bind::I(u.pool_bytes));
+    let mut writes = vec![format!(
+        "UPDATE orgs SET used_bytes = used_bytes + {total} WHERE id = {org} AND used_bytes + {total} <= {pool}"
+    )];
+    if !u.visits.is_empty() {
+        let max = p.add(Bind::I(u.max_per_visit));
+        for (encounter, n) in u.visits {
+            let (n, e) = (p.add(Bind::I(*n)), p.add(Bind::S(encounter.clone())));
+            writes.push(format!(
+                "UPDATE encounters SET document_count = document_count + {n} \
+                 WHERE org_id = {org} AND id = {e} AND document_count + {n} <= {max}"
+            ));
+        }
+    }
+    if !u.rows.is_empty() {
+        let values: Vec<String> = u
+            .rows
+            .iter()
+            .map(|r| {
+                let at = p.add(Bind::I(ms(r.created_at)));
+                let v = [
+                    p.add(Bind::S(r.id.clone())),
+                    p.add(Bind::S(r.org_id.clone())),
+                    p.add(Bind::S(r.patient_id.clone())),
+                    p.add(Bind::OptS(r.encounter_id.clone())),
+                    p.add(Bind::S(r.title.clone())),
+                    p.add(Bind::S(r.title.to_lowercase())),
+                    p.add(Bind::S(r.category.as_str().to_string())),
+                    p.add(Bind::S(r.content_type.clone())),
+                    p.add(Bind::S(r.storage_key.clone())),
+                    p.add(Bind::OptS(r.thumb_key.clone())),
+                    p.add(Bind::I(r.file_size)),
+                    p.add(Bind::S(r.sha256.clone())),
+                    p.add(Bind::OptI(r.page_count)),
+                    p.add(Bind::OptS(r.notes.clone())),
+                    p.add(Bind::S(r.uploaded_by.clone())),
+                    p.add(Bind::OptS(r.idempotency_key.clone())),
+                ];
+                format!("({}, {at}, {at})", v.join(", "))
+            })
+            .collect();
+        writes.push(format!(
+            "INSERT INTO documents (id, org_id, patient_id, encounter_id, title, title_lower, category, content_type, \
+             storage_key, thumb_key, file_size, sha256, page_count, notes, uploaded_by, idempotency_key, created_at, \
+             updated_at) VALUES {}",
+            values.join(", ")
+        ));
+    }
+    if !u.events.is_empty() {
+        let at = p.add(Bind::I(ms(now)));
+        let values: Vec<String> = u
+            .events
+            .iter()
+            .map(|e| {
+                let v = [
+                    p.add(Bind::OptS(e.org_id.clone())),
+                    at.clone(),
+                    p.add(Bind::OptS(e.actor_id.clone())),
+                    p.add(Bind::OptS(e.actor_email.clone())),
+                    p.add(Bind::S(e.action.to_string())),
+                    p.add(Bind::S(e.target_type.to_string())),
+                    p.add(Bind::OptS(e.target_id.clone())),
+                    p.add(Bind::OptS(e.detail.clone())),
+                    p.add(Bind::OptS(e.remote_addr.clone())),
+                ];
+                format!("({})", v.join(", "))
+            })
+            .collect();
+        writes.push(format!(
+            "INSERT INTO audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, \
+             remote_addr) VALUES {}",
+            values.join(", ")
+        ));
+    }
+    let expected = 1 + u.visits.len() as i64 + u.rows.len() as i64 + u.events.len() as i64;
+    let sql = match dialect {
+        Dialect::Sqlite => writes.join(";\n"),
+        Dialect::Postgres => {
+            let parts: Vec<String> =
+                writes.iter().enumerate().map(|(i, w)| format!("w{i} AS ({w} RETURNING 1)")).collect();
+            let counts: Vec<String> = (0..writes.len()).map(|i| format!("(SELECT count(*) FROM w{i})")).collect();
+            format!("WITH {} SELECT {}", parts.join(", "), counts.join(" + "))
+        }
+    };
+    (sql, p, expected)
 }
 
 fn in_list(cats: &[Category]) -> String {
@@ -216,65 +342,23 @@ fn in_list(cats: &[Category]) -> String {
 impl Db {
     /// Commits an upload in one transaction: takes `total` bytes from the clinic's pool and the
     /// visits' slots (each a conditional UPDATE, so concurrent uploads cannot overshoot), inserts
-    /// the rows and their audit events. Nothing is written unless everything is.
+    /// the rows and their audit events. Nothing is written unless everything is. The writes go
+    /// in one round trip (see `commit_writes`): an upload's commit is on its critical path.
     pub async fn commit_upload(&self, u: &UploadCommit<'_>, now: DateTime<Utc>) -> sqlx::Result<CommitOutcome> {
+        let (sql, params, expected) = commit_writes(self.dialect, u, now);
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("UPDATE orgs SET used_bytes = used_bytes + $1 WHERE id = $2 AND used_bytes + $1 <= $3")
-            .bind(u.total_bytes)
-            .bind(u.org)
-            .bind(u.pool_bytes)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(CommitOutcome::PoolFull);
+        let touched = match self.dialect {
+            Dialect::Sqlite => bind_all_q(sqlx::query(&sql), &params.0).execute(&mut *tx).await?.rows_affected() as i64,
+            Dialect::Postgres => bind_all(sqlx::query_as::<_, (i64,)>(&sql), &params.0).fetch_one(&mut *tx).await?.0,
+        };
+        if touched == expected {
+            tx.commit().await?;
+            return Ok(CommitOutcome::Committed);
         }
-        for (encounter, n) in u.visits {
-            let r = sqlx::query(
-                "UPDATE encounters SET document_count = document_count + $1 WHERE org_id = $2 AND id = $3 AND document_count + $1 <= $4",
-            )
-            .bind(*n)
-            .bind(u.org)
-            .bind(encounter)
-            .bind(u.max_per_visit)
-            .execute(&mut *tx)
-            .await?;
-            if r.rows_affected() != 1 {
-                tx.rollback().await?;
-                return Ok(CommitOutcome::VisitFull);
-            }
-        }
-        for r in u.rows {
-            sqlx::query(
-                "INSERT INTO documents (id, org_id, patient_id, encounter_id, title, title_lower, category, content_type, \
-                 storage_key, thumb_key, file_size, sha256, page_count, notes, uploaded_by, idempotency_key, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
-            )
-            .bind(&r.id)
-            .bind(&r.org_id)
-            .bind(&r.patient_id)
-            .bind(r.encounter_id.clone())
-            .bind(&r.title)
-            .bind(r.title.to_lowercase())
-            .bind(r.category.as_str())
-            .bind(&r.content_type)
-            .bind(&r.storage_key)
-            .bind(r.thumb_key.clone())
-            .bind(r.file_size)
-            .bind(&r.sha256)
-            .bind(r.page_count)
-            .bind(r.notes.clone())
-            .bind(&r.uploaded_by)
-            .bind(r.idempotency_key.clone())
-            .bind(ms(r.created_at))
-            .execute(&mut *tx)
-            .await?;
-        }
-        for e in u.events {
-            super::audit::insert_event(&mut tx, e, now).await?;
-        }
-        tx.commit().await?;
-        Ok(CommitOutcome::Committed)
+        tx.rollback().await?;
+        // Which limit refused it: the pool if it cannot take the bytes now, else a visit.
+        let used = self.used_bytes(u.org).await?;
+        Ok(if used + u.total_bytes > u.pool_bytes { CommitOutcome::PoolFull } else { CommitOutcome::VisitFull })
     }
 
     /// The clinic's used bytes (for messages).

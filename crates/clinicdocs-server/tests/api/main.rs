@@ -50,6 +50,7 @@ on_both_backends!(
     an_upload_that_announces_its_size_is_stored_while_it_arrives,
     sign_in_who_am_i_and_sign_out,
     concurrent_requests_each_get_their_own_session,
+    concurrent_uploads_never_overfill_a_visit,
 );
 
 #[tokio::test]

@@ -1096,6 +1096,50 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     assert_eq!(doc.storage().await.used_bytes, usage.used_bytes);
 }
 
+pub async fn concurrent_uploads_never_overfill_a_visit(b: Backend) {
+    // Eight uploads to an empty visit at once all pass the early check (the visit holds 0 of
+    // 5); the commit's conditional update lets exactly five in, and refuses the rest as a full
+    // visit, not a full pool.
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let encounters: Vec<Encounter> =
+        doc.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("enc");
+    let enc = encounters[0].id;
+    let (objects, usage) = (s.stored_objects().len(), doc.storage().await);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let doc = doc.at(&doc.base);
+        let mut u = Upload::new(pdf(1, 20_000 + 1000 * i), patient, "lab", &format!("race {i}"));
+        u.encounter_id = Some(enc);
+        if i % 2 == 0 {
+            u = u.streamed();
+        }
+        let size = u.bytes.len() as i64;
+        tasks.push(tokio::spawn(async move { (error_code(doc.upload_raw(&u, None).await).await, size) }));
+    }
+    let (mut stored, mut refused, mut stored_bytes) = (0, 0, 0);
+    for t in tasks {
+        match t.await.expect("task") {
+            ((StatusCode::CREATED, _, _), size) => {
+                stored += 1;
+                stored_bytes += size;
+            }
+            ((st, code, _), _) => {
+                assert_eq!((st, code.as_str()), (StatusCode::CONFLICT, "visit_limit_reached"));
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((stored, refused), (5, 3));
+    let listed: Value = doc.get(&format!("/api/v1/documents?encounter_id={enc}")).await.json().await.expect("list");
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(5));
+    assert_eq!(s.stored_objects().len(), objects + 5, "a refused upload left its object");
+    let after = doc.storage().await;
+    assert_eq!(after.document_count, usage.document_count + 5);
+    assert_eq!(after.used_bytes, usage.used_bytes + stored_bytes, "only the five count");
+}
+
 pub async fn concurrent_requests_each_get_their_own_session(b: Backend) {
     // Session lookups of concurrent requests are read together; each must still get its own.
     let s = TestServer::start(b).await;
