@@ -4,7 +4,8 @@ use super::{from_ms, ms, parse_uuid, Db, Dialect};
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::{Document, SortKey, SortOrder};
 use clinicdocs_core::Category;
-use sqlx::FromRow;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, FromRow};
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct DocumentRow {
@@ -201,31 +202,19 @@ enum Bind {
     OptS(Option<String>),
 }
 
-type AnyQueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-fn bind_all<'q, O>(mut q: AnyQueryAs<'q, O>, binds: &[Bind]) -> AnyQueryAs<'q, O> {
+/// The values of `binds`, in order, as a query's arguments.
+fn arguments(binds: &[Bind]) -> sqlx::Result<AnyArguments<'static>> {
+    let mut a = AnyArguments::default();
     for b in binds {
-        q = match b {
-            Bind::I(i) => q.bind(*i),
-            Bind::S(s) => q.bind(s.clone()),
-            Bind::OptI(i) => q.bind(*i),
-            Bind::OptS(s) => q.bind(s.clone()),
-        };
+        match b {
+            Bind::I(i) => a.add(*i),
+            Bind::S(s) => a.add(s.clone()),
+            Bind::OptI(i) => a.add(*i),
+            Bind::OptS(s) => a.add(s.clone()),
+        }
+        .map_err(sqlx::Error::Encode)?;
     }
-    q
-}
-
-fn bind_all_q<'q>(mut q: AnyQuery<'q>, binds: &[Bind]) -> AnyQuery<'q> {
-    for b in binds {
-        q = match b {
-            Bind::I(i) => q.bind(*i),
-            Bind::S(s) => q.bind(s.clone()),
-            Bind::OptI(i) => q.bind(*i),
-            Bind::OptS(s) => q.bind(s.clone()),
-        };
-    }
-    q
+    Ok(a)
 }
 
 /// Parameters of one statement, numbered as they are added.
@@ -237,6 +226,12 @@ impl Params {
     fn add(&mut self, b: Bind) -> String {
         self.0.push(b);
         format!("${}", self.0.len())
+    }
+
+    /// Adds a row's values and returns its `($a, $b, …)`.
+    fn row(&mut self, values: impl IntoIterator<Item = Bind>) -> String {
+        let marks: Vec<String> = values.into_iter().map(|b| self.add(b)).collect();
+        format!("({})", marks.join(", "))
     }
 }
 
@@ -267,26 +262,27 @@ fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> 
             .rows
             .iter()
             .map(|r| {
-                let at = p.add(Bind::I(ms(r.created_at)));
-                let v = [
-                    p.add(Bind::S(r.id.clone())),
-                    p.add(Bind::S(r.org_id.clone())),
-                    p.add(Bind::S(r.patient_id.clone())),
-                    p.add(Bind::OptS(r.encounter_id.clone())),
-                    p.add(Bind::S(r.title.clone())),
-                    p.add(Bind::S(r.title.to_lowercase())),
-                    p.add(Bind::S(r.category.as_str().to_string())),
-                    p.add(Bind::S(r.content_type.clone())),
-                    p.add(Bind::S(r.storage_key.clone())),
-                    p.add(Bind::OptS(r.thumb_key.clone())),
-                    p.add(Bind::I(r.file_size)),
-                    p.add(Bind::S(r.sha256.clone())),
-                    p.add(Bind::OptI(r.page_count)),
-                    p.add(Bind::OptS(r.notes.clone())),
-                    p.add(Bind::S(r.uploaded_by.clone())),
-                    p.add(Bind::OptS(r.idempotency_key.clone())),
-                ];
-                format!("({}, {at}, {at})", v.join(", "))
+                let at = ms(r.created_at);
+                p.row([
+                    Bind::S(r.id.clone()),
+                    Bind::S(r.org_id.clone()),
+                    Bind::S(r.patient_id.clone()),
+                    Bind::OptS(r.encounter_id.clone()),
+                    Bind::S(r.title.clone()),
+                    Bind::S(r.title.to_lowercase()),
+                    Bind::S(r.category.as_str().to_string()),
+                    Bind::S(r.content_type.clone()),
+                    Bind::S(r.storage_key.clone()),
+                    Bind::OptS(r.thumb_key.clone()),
+                    Bind::I(r.file_size),
+                    Bind::S(r.sha256.clone()),
+                    Bind::OptI(r.page_count),
+                    Bind::OptS(r.notes.clone()),
+                    Bind::S(r.uploaded_by.clone()),
+                    Bind::OptS(r.idempotency_key.clone()),
+                    Bind::I(at),
+                    Bind::I(at),
+                ])
             })
             .collect();
         writes.push(format!(
@@ -297,23 +293,21 @@ fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> 
         ));
     }
     if !u.events.is_empty() {
-        let at = p.add(Bind::I(ms(now)));
         let values: Vec<String> = u
             .events
             .iter()
             .map(|e| {
-                let v = [
-                    p.add(Bind::OptS(e.org_id.clone())),
-                    at.clone(),
-                    p.add(Bind::OptS(e.actor_id.clone())),
-                    p.add(Bind::OptS(e.actor_email.clone())),
-                    p.add(Bind::S(e.action.to_string())),
-                    p.add(Bind::S(e.target_type.to_string())),
-                    p.add(Bind::OptS(e.target_id.clone())),
-                    p.add(Bind::OptS(e.detail.clone())),
-                    p.add(Bind::OptS(e.remote_addr.clone())),
-                ];
-                format!("({})", v.join(", "))
+                p.row([
+                    Bind::OptS(e.org_id.clone()),
+                    Bind::I(ms(now)),
+                    Bind::OptS(e.actor_id.clone()),
+                    Bind::OptS(e.actor_email.clone()),
+                    Bind::S(e.action.to_string()),
+                    Bind::S(e.target_type.to_string()),
+                    Bind::OptS(e.target_id.clone()),
+                    Bind::OptS(e.detail.clone()),
+                    Bind::OptS(e.remote_addr.clone()),
+                ])
             })
             .collect();
         writes.push(format!(
@@ -346,10 +340,11 @@ impl Db {
     /// in one round trip (see `commit_writes`): an upload's commit is on its critical path.
     pub async fn commit_upload(&self, u: &UploadCommit<'_>, now: DateTime<Utc>) -> sqlx::Result<CommitOutcome> {
         let (sql, params, expected) = commit_writes(self.dialect, u, now);
+        let args = arguments(&params.0)?;
         let mut tx = self.pool.begin().await?;
         let touched = match self.dialect {
-            Dialect::Sqlite => bind_all_q(sqlx::query(&sql), &params.0).execute(&mut *tx).await?.rows_affected() as i64,
-            Dialect::Postgres => bind_all(sqlx::query_as::<_, (i64,)>(&sql), &params.0).fetch_one(&mut *tx).await?.0,
+            Dialect::Sqlite => sqlx::query_with(&sql, args).execute(&mut *tx).await?.rows_affected() as i64,
+            Dialect::Postgres => sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&mut *tx).await?.0,
         };
         if touched == expected {
             tx.commit().await?;
@@ -463,7 +458,7 @@ impl Db {
         let pl = next(Bind::I(f.limit), &mut binds);
         sql.push_str(&format!(" ORDER BY {col} {dir}, d.id {dir} LIMIT {pl}"));
         if self.dialect == Dialect::Postgres {
-            return bind_all(sqlx::query_as::<_, DocumentRow>(&sql), &binds).fetch_all(&self.pool).await;
+            return sqlx::query_as_with::<_, DocumentRow, _>(&sql, arguments(&binds)?).fetch_all(&self.pool).await;
         }
         // SQLite: the driver hands each row across a thread, which dominated this, the busiest
         // query, in profiles; so SQLite folds the page into one JSON array and one row crosses.
@@ -473,7 +468,8 @@ impl Db {
         let page = format!(
             "SELECT COALESCE(json_group_array(json_object({fields}) ORDER BY sort_key {dir}, id {dir}), '[]') FROM ({sql}) AS page"
         );
-        let (json,): (String,) = bind_all(sqlx::query_as::<_, (String,)>(&page), &binds).fetch_one(&self.pool).await?;
+        let (json,): (String,) =
+            sqlx::query_as_with::<_, (String,), _>(&page, arguments(&binds)?).fetch_one(&self.pool).await?;
         serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
     }
 

@@ -298,6 +298,13 @@ impl Session {
         self.patients("").await.first().expect("a demo patient").id
     }
 
+    /// The first visit of `patient` (every demo patient has one).
+    pub async fn a_visit(&self, patient: Uuid) -> Uuid {
+        let visits: Vec<clinicdocs_core::api::Encounter> =
+            self.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("visits");
+        visits.first().expect("a demo visit").id
+    }
+
     pub fn form(u: &Upload) -> Form {
         let file =
             || Part::bytes(u.bytes.clone()).file_name(u.file_name.clone()).mime_str("application/pdf").expect("mime");

@@ -3,7 +3,7 @@
 use crate::fixtures::*;
 use crate::harness::*;
 use chrono::{Datelike, Utc};
-use clinicdocs_core::api::{Annotation, Document, DocumentPage, Encounter, StorageReport};
+use clinicdocs_core::api::{Annotation, Document, DocumentPage, StorageReport};
 use clinicdocs_core::Category;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -260,9 +260,7 @@ pub async fn other_clinics_ids_answer_exactly_like_missing_ones(b: Backend) {
     let s = TestServer::start(b).await;
     let doctor = s.login("doctor@demo.clinic").await;
     let patient = doctor.a_patient().await;
-    let encounters: Vec<Encounter> =
-        doctor.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("enc");
-    let enc = encounters[0].id;
+    let enc = doctor.a_visit(patient).await;
     let d = doctor.upload(&Upload::new(jpeg(100, 100), patient, "imaging", "Knee")).await;
     let ann: Annotation = doctor
         .post_json(
@@ -574,9 +572,7 @@ pub async fn visit_limit_and_plan_are_enforced(b: Backend) {
     let s = TestServer::start(b).await;
     let doc = s.login("doctor@demo.clinic").await;
     let patient = doc.a_patient().await;
-    let encounters: Vec<Encounter> =
-        doc.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("enc");
-    let enc = encounters[0].id;
+    let enc = doc.a_visit(patient).await;
     for i in 0..5 {
         let mut u = Upload::new(pdf(1, 0), patient, "lab", &format!("visit doc {i}"));
         u.encounter_id = Some(enc);
@@ -1103,9 +1099,7 @@ pub async fn concurrent_uploads_never_overfill_a_visit(b: Backend) {
     let s = TestServer::start(b).await;
     let doc = s.login("doctor@demo.clinic").await;
     let patient = doc.a_patient().await;
-    let encounters: Vec<Encounter> =
-        doc.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("enc");
-    let enc = encounters[0].id;
+    let enc = doc.a_visit(patient).await;
     let (objects, usage) = (s.stored_objects().len(), doc.storage().await);
     let mut tasks = Vec::new();
     for i in 0..8 {
