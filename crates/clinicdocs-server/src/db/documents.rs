@@ -238,23 +238,24 @@ impl Params {
 /// The writes of an upload's commit as one round trip, and how many rows they must touch if
 /// the upload fits: the clinic's pool (one), each visit, each document, each audit event. The
 /// pool and visits are conditional UPDATEs, so a concurrent upload cannot overshoot them.
-/// SQLite runs the writes as one script; PostgreSQL as one statement whose parts report their
-/// rows (a data-modifying `WITH`). Either runs inside the caller's transaction.
+/// SQLite runs the writes as one script inside a transaction; PostgreSQL as one statement
+/// whose parts report their rows (a data-modifying `WITH`), in a transaction only when a
+/// visit's refusal could leave earlier parts to undo.
 fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> (String, Params, i64) {
     let mut p = Params::default();
     let (total, org) = (p.add(Bind::I(u.total_bytes)), p.add(Bind::S(u.org.to_string())));
     let pool = p.add(Bind::I(u.pool_bytes));
-    let mut writes = vec![format!(
+    let mut writes = vec![Write::Update(format!(
         "UPDATE orgs SET used_bytes = used_bytes + {total} WHERE id = {org} AND used_bytes + {total} <= {pool}"
-    )];
+    ))];
     if !u.visits.is_empty() {
         let max = p.add(Bind::I(u.max_per_visit));
         for (encounter, n) in u.visits {
             let (n, e) = (p.add(Bind::I(*n)), p.add(Bind::S(encounter.clone())));
-            writes.push(format!(
+            writes.push(Write::Update(format!(
                 "UPDATE encounters SET document_count = document_count + {n} \
                  WHERE org_id = {org} AND id = {e} AND document_count + {n} <= {max}"
-            ));
+            )));
         }
     }
     if !u.rows.is_empty() {
@@ -285,11 +286,11 @@ fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> 
                 ])
             })
             .collect();
-        writes.push(format!(
-            "INSERT INTO documents (id, org_id, patient_id, encounter_id, title, title_lower, category, content_type, \
+        writes.push(Write::Insert(
+            "documents (id, org_id, patient_id, encounter_id, title, title_lower, category, content_type, \
              storage_key, thumb_key, file_size, sha256, page_count, notes, uploaded_by, idempotency_key, created_at, \
-             updated_at) VALUES {}",
-            values.join(", ")
+             updated_at)",
+            values.join(", "),
         ));
     }
     if !u.events.is_empty() {
@@ -310,23 +311,53 @@ fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> 
                 ])
             })
             .collect();
-        writes.push(format!(
-            "INSERT INTO audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, \
-             remote_addr) VALUES {}",
-            values.join(", ")
+        writes.push(Write::Insert(
+            "audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, remote_addr)",
+            values.join(", "),
         ));
     }
     let expected = 1 + u.visits.len() as i64 + u.rows.len() as i64 + u.events.len() as i64;
     let sql = match dialect {
-        Dialect::Sqlite => writes.join(";\n"),
+        Dialect::Sqlite => {
+            let sql: Vec<String> = writes
+                .iter()
+                .map(|w| match w {
+                    Write::Update(u) => u.clone(),
+                    Write::Insert(table, values) => format!("INSERT INTO {table} VALUES {values}"),
+                })
+                .collect();
+            sql.join(";\n")
+        }
+        // Each part writes only if the one before it did, so when the pool refuses, nothing is
+        // written (only a visit's refusal leaves earlier parts to roll back).
         Dialect::Postgres => {
-            let parts: Vec<String> =
-                writes.iter().enumerate().map(|(i, w)| format!("w{i} AS ({w} RETURNING 1)")).collect();
+            let parts: Vec<String> = writes
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let after = if i == 0 { String::new() } else { format!(" EXISTS (SELECT 1 FROM w{})", i - 1) };
+                    let part = match w {
+                        Write::Update(u) if i == 0 => u.clone(),
+                        Write::Update(u) => format!("{u} AND{after}"),
+                        Write::Insert(table, values) => {
+                            format!("INSERT INTO {table} SELECT * FROM (VALUES {values}) AS v WHERE{after}")
+                        }
+                    };
+                    format!("w{i} AS ({part} RETURNING 1)")
+                })
+                .collect();
             let counts: Vec<String> = (0..writes.len()).map(|i| format!("(SELECT count(*) FROM w{i})")).collect();
             format!("WITH {} SELECT {}", parts.join(", "), counts.join(" + "))
         }
     };
     (sql, p, expected)
+}
+
+/// One write of an upload's commit: a conditional UPDATE, or an INSERT of rows into a table
+/// (`name (columns)`, `(…), (…)`).
+enum Write {
+    Update(String),
+    Insert(&'static str, String),
 }
 
 fn in_list(cats: &[Category]) -> String {
@@ -341,16 +372,28 @@ impl Db {
     pub async fn commit_upload(&self, u: &UploadCommit<'_>, now: DateTime<Utc>) -> sqlx::Result<CommitOutcome> {
         let (sql, params, expected) = commit_writes(self.dialect, u, now);
         let args = arguments(&params.0)?;
-        let mut tx = self.pool.begin().await?;
-        let touched = match self.dialect {
-            Dialect::Sqlite => sqlx::query_with(&sql, args).execute(&mut *tx).await?.rows_affected() as i64,
-            Dialect::Postgres => sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&mut *tx).await?.0,
+        let committed = match self.dialect {
+            // One statement is its own transaction; without visits a refusal writes nothing.
+            Dialect::Postgres if u.visits.is_empty() => {
+                sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&self.pool).await?.0 == expected
+            }
+            dialect => {
+                let mut tx = self.pool.begin().await?;
+                let touched = match dialect {
+                    Dialect::Sqlite => sqlx::query_with(&sql, args).execute(&mut *tx).await?.rows_affected() as i64,
+                    Dialect::Postgres => sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&mut *tx).await?.0,
+                };
+                if touched == expected {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                touched == expected
+            }
         };
-        if touched == expected {
-            tx.commit().await?;
+        if committed {
             return Ok(CommitOutcome::Committed);
         }
-        tx.rollback().await?;
         // Which limit refused it: the pool if it cannot take the bytes now, else a visit.
         let used = self.used_bytes(u.org).await?;
         Ok(if used + u.total_bytes > u.pool_bytes { CommitOutcome::PoolFull } else { CommitOutcome::VisitFull })
