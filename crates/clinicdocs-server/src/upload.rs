@@ -202,6 +202,8 @@ pub struct Receiving<'f> {
     kept: Option<BytesMut>,
     declared: u64,
     max: u64,
+    /// The field has yielded its last chunk.
+    ended: bool,
 }
 
 /// Starts storing one file field of `declared` bytes while it arrives, beginning with
@@ -249,30 +251,57 @@ pub async fn begin_into_store<'f>(
             k.extend_from_slice(&chunk);
         }
     }
-    Ok(Receiving { field, seen, put, placement, kept, declared, max })
+    Ok(Receiving { field, seen, put, placement, kept, declared, max, ended: false })
 }
 
 impl Receiving<'_> {
+    /// Reads the next chunk and hands it to the store; `false` once the file has ended.
+    async fn step(&mut self) -> ApiResult<bool> {
+        if self.ended {
+            return Ok(false);
+        }
+        let Some(chunk) = self.field.chunk().await.map_err(|e| multipart_error(e, self.max))? else {
+            self.ended = true;
+            return Ok(false);
+        };
+        if self.seen.size + chunk.len() as u64 > self.declared {
+            return Err(size_mismatch(self.declared, None));
+        }
+        self.seen.note(&chunk);
+        // The store gets the bytes first; hashing and scanning them overlaps its work.
+        self.put.send(chunk.clone()).await?;
+        self.seen.digest(&chunk);
+        if let Some(k) = self.kept.as_mut() {
+            k.extend_from_slice(&chunk);
+        }
+        Ok(true)
+    }
+
+    /// Stores what arrives until `enough()` (asked between chunks) or the end of the file, so
+    /// the store is not kept waiting while the upload's fields are looked up. On an error the
+    /// partial object is abandoned.
+    pub async fn store_until(mut self, enough: impl Fn() -> bool) -> ApiResult<Self> {
+        while !enough() {
+            match self.step().await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.put.abort().await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(self)
+    }
+
     /// Stores the rest of the file. A file longer or shorter than declared is refused and the
     /// partial object abandoned. Returns the file as [`Spool::Stored`]; the caller removes that
     /// object if the upload is refused later.
     pub async fn finish(mut self) -> ApiResult<Incoming> {
-        let (declared, max) = (self.declared, self.max);
         let result: ApiResult<()> = async {
-            while let Some(chunk) = self.field.chunk().await.map_err(|e| multipart_error(e, max))? {
-                if self.seen.size + chunk.len() as u64 > declared {
-                    return Err(size_mismatch(declared, None));
-                }
-                self.seen.note(&chunk);
-                // The store gets the bytes first; hashing and scanning them overlaps its work.
-                self.put.send(chunk.clone()).await?;
-                self.seen.digest(&chunk);
-                if let Some(k) = self.kept.as_mut() {
-                    k.extend_from_slice(&chunk);
-                }
-            }
-            if self.seen.size != declared {
-                return Err(size_mismatch(declared, Some(self.seen.size)));
+            while self.step().await? {}
+            if self.seen.size != self.declared {
+                return Err(size_mismatch(self.declared, Some(self.seen.size)));
             }
             Ok(())
         }
@@ -296,7 +325,10 @@ impl Receiving<'_> {
     /// is compared with the upload it repeats). The returned file holds no bytes.
     pub async fn discard(mut self) -> ApiResult<Incoming> {
         self.put.abort().await;
-        while let Some(chunk) = self.field.chunk().await.map_err(|e| multipart_error(e, self.max))? {
+        while !self.ended {
+            let Some(chunk) = self.field.chunk().await.map_err(|e| multipart_error(e, self.max))? else {
+                break;
+            };
             if self.seen.size + chunk.len() as u64 > self.declared {
                 return Err(size_mismatch(self.declared, None));
             }

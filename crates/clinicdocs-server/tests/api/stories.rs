@@ -1057,7 +1057,7 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     let mut u = Upload::new(pdf(1, 0), patient, "lab", "Claims to be huge");
     u.size = Some(10 * 1024 * 1024 + 1);
     assert_eq!(error_code(doc.upload_raw(&u, None).await).await.1, "file_too_large");
-    // Another clinic's patient: refused before storing, like a missing one.
+    // Another clinic's patient: refused like a missing one, and nothing of the file kept.
     let other = s.login("doctor@other.clinic").await.a_patient().await;
     let (st, code, _) =
         error_code(doc.upload_raw(&Upload::new(file.clone(), other, "lab", "x").streamed(), None).await).await;
