@@ -2,6 +2,9 @@
 //! whether it is encrypted (password-protected) and, when its page objects are not compressed,
 //! how many pages it has. Memory stays constant whatever the file size.
 
+use memchr::memmem;
+use std::sync::OnceLock;
+
 /// Bytes carried over between chunks so a token split across them is still seen.
 const OVERLAP: usize = 64;
 
@@ -49,13 +52,27 @@ impl PdfScan {
         Self::default()
     }
 
-    /// Feeds the next chunk of the file.
+    /// Feeds the next chunk of the file. A long chunk is scanned where it lies; only the
+    /// seam with the previous chunk is copied.
     pub fn update(&mut self, chunk: &[u8]) {
-        let mut buf = std::mem::take(&mut self.carry);
-        buf.extend_from_slice(chunk);
-        let settled = buf.len().saturating_sub(OVERLAP);
-        self.scan(&buf, settled);
-        self.carry = buf[settled..].to_vec();
+        if chunk.len() <= OVERLAP {
+            let mut buf = std::mem::take(&mut self.carry);
+            buf.extend_from_slice(chunk);
+            let settled = buf.len().saturating_sub(OVERLAP);
+            self.scan(&buf, settled);
+            self.carry = buf[settled..].to_vec();
+            return;
+        }
+        // Tokens starting in the carried tail, seen with the head of this chunk.
+        if !self.carry.is_empty() {
+            let mut seam = std::mem::take(&mut self.carry);
+            let starts = seam.len();
+            seam.extend_from_slice(&chunk[..OVERLAP]);
+            self.scan(&seam, starts);
+        }
+        let settled = chunk.len() - OVERLAP;
+        self.scan(chunk, settled);
+        self.carry = chunk[settled..].to_vec();
     }
 
     /// Ends the scan.
@@ -69,29 +86,47 @@ impl PdfScan {
         }
     }
 
-    /// Looks at tokens starting before `limit` (those after it are seen again with the next chunk).
-    /// Only `/` and `%` can start a token we care about, so memchr skips everything else.
+    /// Looks at tokens starting before `limit` (those after it are seen again with the next
+    /// chunk). Each token is searched for on its own: a search for `/` or `%` alone stops every
+    /// few bytes in text-heavy PDFs and cost as much as the SHA-256 of the file.
     fn scan(&mut self, buf: &[u8], limit: usize) {
+        let n = needles();
         let at = |i: usize| buf.get(i).copied();
-        for i in memchr::memchr2_iter(b'/', b'%', &buf[..limit]) {
-            let rest = &buf[i..];
-            if buf[i] == b'%' {
-                if rest.starts_with(b"%%EOF") {
-                    self.saw_eof_marker = true;
-                }
-            } else if rest.starts_with(b"/Encrypt") && at(i + 8).is_some_and(is_delimiter_or_space) {
-                self.encrypted = true;
-            } else if rest.starts_with(b"/Type") {
-                let mut j = i + 5;
-                while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
-                    j += 1;
-                }
-                if buf[j.min(buf.len())..].starts_with(b"/Page") && at(j + 5).is_some_and(is_delimiter_or_space) {
-                    self.pages += 1;
-                }
+        // Only matches that start before `limit`.
+        let upto = |len: usize| &buf[..(limit + len - 1).min(buf.len())];
+        if !self.saw_eof_marker && n.eof.find(upto(n.eof.needle().len())).is_some() {
+            self.saw_eof_marker = true;
+        }
+        if !self.encrypted {
+            let len = n.encrypt.needle().len();
+            self.encrypted = n.encrypt.find_iter(upto(len)).any(|i| at(i + len).is_some_and(is_delimiter_or_space));
+        }
+        for i in n.kind.find_iter(upto(n.kind.needle().len())) {
+            let mut j = i + 5;
+            while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
+                j += 1;
+            }
+            if buf[j.min(buf.len())..].starts_with(b"/Page") && at(j + 5).is_some_and(is_delimiter_or_space) {
+                self.pages += 1;
             }
         }
     }
+}
+
+/// The tokens the scan looks for, each with its own searcher.
+struct Needles {
+    eof: memmem::Finder<'static>,
+    encrypt: memmem::Finder<'static>,
+    kind: memmem::Finder<'static>,
+}
+
+fn needles() -> &'static Needles {
+    static NEEDLES: OnceLock<Needles> = OnceLock::new();
+    NEEDLES.get_or_init(|| Needles {
+        eof: memmem::Finder::new(b"%%EOF"),
+        encrypt: memmem::Finder::new(b"/Encrypt"),
+        kind: memmem::Finder::new(b"/Type"),
+    })
 }
 
 /// Scans a whole in-memory PDF.
@@ -127,6 +162,34 @@ mod tests {
             assert!(f.encrypted, "split at {split}");
             assert_eq!(f.page_count, Some(2), "split at {split}");
         }
+    }
+
+    #[test]
+    fn the_facts_do_not_depend_on_how_the_file_is_cut() {
+        // Text-heavy pages (many `/`) and the tokens at every kind of offset.
+        let mut doc = b"%PDF-1.4\n".to_vec();
+        for i in 0..40 {
+            let filler = "/F1 12 Tf ".repeat(i);
+            doc.extend(format!("{i} 0 obj<</Type /Page/Resources<</Font/F{i}>>>>{filler}endobj\n%c\n").as_bytes());
+        }
+        doc.extend(b"trailer<</Encrypt 9 0 R>>\n%%EOF\n");
+        let expected = PdfFacts { encrypted: true, page_count: Some(40), complete: true };
+        let mut whole = PdfScan::new();
+        whole.update(&doc);
+        assert_eq!(whole.finish(), expected);
+        for size in [1, 2, 5, 63, 64, 65, 100, 129, 1000] {
+            let mut s = PdfScan::new();
+            doc.chunks(size).for_each(|c| s.update(c));
+            assert_eq!(s.finish(), expected, "chunks of {size}");
+        }
+        // Short chunks after long ones and the reverse.
+        let (mut s, mut rest, mut sizes) = (PdfScan::new(), &doc[..], [3, 70, 64, 1, 200, 65, 9].iter().cycle());
+        while !rest.is_empty() {
+            let (c, r) = rest.split_at((*sizes.next().unwrap_or(&1)).min(rest.len()));
+            s.update(c);
+            rest = r;
+        }
+        assert_eq!(s.finish(), expected);
     }
 
     #[test]
