@@ -4,7 +4,7 @@
 //! cannot commit, the stored bytes are removed.
 
 use crate::auth::Caller;
-use crate::db::documents::{CommitOutcome, DocumentRow, NewDocument, UploadCommit};
+use crate::db::documents::{CommitConn, CommitOutcome, DocumentRow, NewDocument, UploadCommit};
 use crate::db::is_unique_violation;
 use crate::db::people::{EncounterRow, PatientRow};
 use crate::error::{ApiError, ApiResult};
@@ -125,10 +125,15 @@ pub fn precheck<'a>(
 }
 
 /// Stores every file or none. Bytes go to the store first (unless they were stored while they
-/// arrived); then one transaction takes the pool bytes and visit slots (conditional updates),
+/// arrived; `ready` is a connection readied for the commit meanwhile); then one transaction takes the pool bytes and visit slots (conditional updates),
 /// inserts the rows and their audit events. If that transaction cannot commit, the stored
 /// bytes are removed again.
-pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> Result<Vec<DocumentRow>, StoreError> {
+pub async fn store_all(
+    state: &AppState,
+    caller: &Caller,
+    items: Vec<Ready>,
+    ready: Option<CommitConn>,
+) -> Result<Vec<DocumentRow>, StoreError> {
     let org = caller.org_id().to_string();
     let limits = caller.limits;
     let total: i64 = items.iter().map(|r| r.file.incoming.size as i64).sum();
@@ -172,7 +177,7 @@ pub async fn store_all(state: &AppState, caller: &Caller, items: Vec<Ready>) -> 
         rows: &rows,
         events: &events,
     };
-    let outcome = state.db.commit_upload(&commit, now).await;
+    let outcome = state.db.commit_upload(&commit, now, ready).await;
     let failure = match outcome {
         Ok(CommitOutcome::Committed) => None,
         Ok(CommitOutcome::PoolFull) => {

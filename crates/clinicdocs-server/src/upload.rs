@@ -15,6 +15,7 @@ use clinicdocs_core::media::pdf::{PdfFacts, PdfScan};
 use clinicdocs_core::media::sniff::SNIFF_LEN;
 use clinicdocs_core::media::{self, image_file, sniff, FileKind, MediaError};
 use sha2::{Digest, Sha256};
+use std::future::Future;
 use std::path::Path;
 use tokio::io::AsyncWriteExt;
 
@@ -294,10 +295,16 @@ impl Receiving<'_> {
         Ok(self)
     }
 
+    /// Whether the file is an image to decode (for its thumbnail) once stored.
+    pub fn decodes_image(&self) -> bool {
+        self.kept.is_some()
+    }
+
     /// Stores the rest of the file. A file longer or shorter than declared is refused and the
-    /// partial object abandoned. Returns the file as [`Spool::Stored`]; the caller removes that
-    /// object if the upload is refused later.
-    pub async fn finish(mut self) -> ApiResult<Incoming> {
+    /// partial object abandoned. Once every byte is handed over, runs `tail` while the store
+    /// finishes the object (its output is `None` if the file was refused first). Returns the
+    /// file as [`Spool::Stored`]; the caller removes that object if the upload is refused later.
+    pub async fn finish_with<T>(mut self, tail: impl Future<Output = T>) -> (ApiResult<Incoming>, Option<T>) {
         let result: ApiResult<()> = async {
             while self.step().await? {}
             if self.seen.size != self.declared {
@@ -308,12 +315,15 @@ impl Receiving<'_> {
         .await;
         if let Err(e) = result {
             self.put.abort().await;
-            return Err(e);
+            return (Err(e), None);
         }
-        self.put.finish().await?;
+        let (stored, tail) = tokio::join!(self.put.finish(), tail);
+        if let Err(e) = stored {
+            return (Err(e), Some(tail));
+        }
         let spool =
             Spool::Stored { id: self.placement.id, key: self.placement.key, kept: self.kept.map(BytesMut::freeze) };
-        Ok(self.seen.finish(spool))
+        (Ok(self.seen.finish(spool)), Some(tail))
     }
 
     /// Gives up on the file: the store keeps nothing of it.

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use clinicdocs_core::api::{Document, SortKey, SortOrder};
 use clinicdocs_core::Category;
 use sqlx::any::AnyArguments;
-use sqlx::{Arguments, FromRow};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Arguments, Connection, FromRow, Transaction};
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct DocumentRow {
@@ -364,32 +365,69 @@ fn in_list(cats: &[Category]) -> String {
     cats.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ")
 }
 
+/// A connection readied for an upload's commit while the store finishes the file: found
+/// alive, and inside a transaction when the commit needs one.
+pub enum CommitConn {
+    Plain(PoolConnection<Any>),
+    Tx(Transaction<'static, Any>),
+}
+
+impl Db {
+    /// Whether an upload's commit runs in a transaction (see `commit_writes`).
+    fn commit_needs_tx(&self, with_visits: bool) -> bool {
+        self.dialect == Dialect::Sqlite || with_visits
+    }
+
+    /// Readies a connection for the commit of an upload, so the check (a ping, or the BEGIN)
+    /// is not on the upload's path. Only an idle connection is taken: readying one never
+    /// makes another request wait. `None` leaves the commit to get its own.
+    pub async fn commit_conn(&self, with_visits: bool) -> Option<CommitConn> {
+        let mut conn = self.pool.try_acquire()?;
+        if self.commit_needs_tx(with_visits) {
+            Transaction::begin(conn, None).await.ok().map(CommitConn::Tx)
+        } else {
+            conn.ping().await.ok()?;
+            Some(CommitConn::Plain(conn))
+        }
+    }
+}
+
 impl Db {
     /// Commits an upload in one transaction: takes `total` bytes from the clinic's pool and the
     /// visits' slots (each a conditional UPDATE, so concurrent uploads cannot overshoot), inserts
     /// the rows and their audit events. Nothing is written unless everything is. The writes go
     /// in one round trip (see `commit_writes`): an upload's commit is on its critical path.
-    pub async fn commit_upload(&self, u: &UploadCommit<'_>, now: DateTime<Utc>) -> sqlx::Result<CommitOutcome> {
+    pub async fn commit_upload(
+        &self,
+        u: &UploadCommit<'_>,
+        now: DateTime<Utc>,
+        ready: Option<CommitConn>,
+    ) -> sqlx::Result<CommitOutcome> {
         let (sql, params, expected) = commit_writes(self.dialect, u, now);
         let args = arguments(&params.0)?;
-        let committed = match self.dialect {
+        let committed = if !self.commit_needs_tx(!u.visits.is_empty()) {
             // One statement is its own transaction; without visits a refusal writes nothing.
-            Dialect::Postgres if u.visits.is_empty() => {
-                sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&self.pool).await?.0 == expected
+            let query = sqlx::query_as_with::<_, (i64,), _>(&sql, args);
+            let (touched,) = match ready {
+                Some(CommitConn::Plain(mut conn)) => query.fetch_one(&mut *conn).await?,
+                _ => query.fetch_one(&self.pool).await?,
+            };
+            touched == expected
+        } else {
+            let mut tx = match ready {
+                Some(CommitConn::Tx(tx)) => tx,
+                _ => self.pool.begin().await?,
+            };
+            let touched = match self.dialect {
+                Dialect::Sqlite => sqlx::query_with(&sql, args).execute(&mut *tx).await?.rows_affected() as i64,
+                Dialect::Postgres => sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&mut *tx).await?.0,
+            };
+            if touched == expected {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
-            dialect => {
-                let mut tx = self.pool.begin().await?;
-                let touched = match dialect {
-                    Dialect::Sqlite => sqlx::query_with(&sql, args).execute(&mut *tx).await?.rows_affected() as i64,
-                    Dialect::Postgres => sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&mut *tx).await?.0,
-                };
-                if touched == expected {
-                    tx.commit().await?;
-                } else {
-                    tx.rollback().await?;
-                }
-                touched == expected
-            }
+            touched == expected
         };
         if committed {
             return Ok(CommitOutcome::Committed);

@@ -291,6 +291,7 @@ async fn receive_single(
     // Fields checked before a file stored while it arrived; they may not change after it.
     let mut checked: Option<(TextFields, CheckedMeta)> = None;
     let mut fresh_key = false;
+    let mut commit_conn = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
@@ -362,7 +363,20 @@ async fn receive_single(
                     (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(e),
                 };
                 fresh_key = true;
-                incoming = Some(receiving.finish().await?);
+                // The commit's connection is readied while the store finishes (not while an
+                // image is decoded for its thumbnail: that holds it too long).
+                let decodes = receiving.decodes_image();
+                let with_visit = meta.encounter.is_some();
+                let tail = async move {
+                    if decodes {
+                        None
+                    } else {
+                        state.db.commit_conn(with_visit).await
+                    }
+                };
+                let (stored, ready) = receiving.finish_with(tail).await;
+                incoming = Some(stored?);
+                commit_conn = ready.flatten();
                 checked = Some((fields.clone(), meta));
             }
             other => {
@@ -403,7 +417,8 @@ async fn receive_single(
     };
     let file = upload::check(incoming).await?;
     let sha = file.incoming.sha256.clone();
-    match intake::store_all(state, caller, vec![Ready { meta, file, idempotency_key: key.clone() }]).await {
+    match intake::store_all(state, caller, vec![Ready { meta, file, idempotency_key: key.clone() }], commit_conn).await
+    {
         Ok(rows) => {
             let row = rows.into_iter().next().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no row stored")))?;
             Ok((StatusCode::CREATED, Json(upload_response(state, &row).await?)).into_response())
@@ -525,7 +540,7 @@ async fn receive_batch(state: &AppState, caller: &Caller, multipart: &mut Multip
     }
     let sums: Vec<(Option<String>, String)> =
         ready.iter().map(|r| (r.idempotency_key.clone(), r.file.incoming.sha256.clone())).collect();
-    let rows = match intake::store_all(state, caller, ready).await {
+    let rows = match intake::store_all(state, caller, ready, None).await {
         Ok(rows) => rows,
         Err(StoreError::Api(e)) => return Ok(batch_failure(e.status(), e, statuses)),
         Err(StoreError::DuplicateKey) => {
