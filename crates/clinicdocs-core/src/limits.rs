@@ -27,6 +27,8 @@ pub const MAX_BATCH_FILES: usize = 50;
 /// Longest document title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 4000;
+/// A form's text field (a name, notes, an id), in bytes: far above the longest notes.
+pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -129,7 +131,7 @@ pub fn format_bytes(n: u64) -> String {
 
 /// The messages shown when a limit is hit: each says which limit and what to do.
 pub mod messages {
-    use super::format_bytes;
+    use super::{format_bytes, MAX_TEXT_FIELD_BYTES};
 
     pub fn pool_full(used: u64, quota: u64, incoming: u64) -> String {
         if used >= quota {
@@ -146,6 +148,23 @@ pub mod messages {
                 format_bytes(quota)
             )
         }
+    }
+
+    /// A form field's name as quoted back: printable, and short.
+    fn field_name(name: &str) -> String {
+        name.chars().filter(|c| !c.is_control()).take(40).collect()
+    }
+
+    pub fn text_field_too_long(name: &str) -> String {
+        format!(
+            "The form field '{}' is longer than {}; nothing was stored.",
+            field_name(name),
+            format_bytes(MAX_TEXT_FIELD_BYTES as u64)
+        )
+    }
+
+    pub fn field_not_text(name: &str) -> String {
+        format!("The form field '{}' is not text; nothing was stored.", field_name(name))
     }
 
     pub fn file_too_large(size: Option<u64>, max: u64) -> String {

@@ -71,16 +71,46 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        PendingCaller::from_request_parts(parts, state).await?.resolve(state).await
+    }
+}
+
+/// A request's bearer session, not yet looked up: for a route that reads its body while the
+/// lookup runs (the upload). A request without a bearer token is refused here; the rest is
+/// [`PendingCaller::resolve`].
+pub struct PendingCaller {
+    token_hash: String,
+    addr: Option<String>,
+}
+
+impl FromRequestParts<AppState> for PendingCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(ApiError::Unauthorized)?;
         let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?.trim();
-        let hash = token_hash(token);
-        let (user_row, org) = state.sessions.lookup(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
+        let token_hash = token_hash(token);
         let addr = ClientAddr::from_request_parts(parts, state).await.unwrap_or_default().0;
-        Ok(Caller { user: user_row.to_api()?, limits: state.limits(org.plan()), user_row, org, token_hash: hash, addr })
+        Ok(PendingCaller { token_hash, addr })
+    }
+}
+
+impl PendingCaller {
+    /// Looks the session up: the signed-in user, or `Unauthorized`.
+    pub async fn resolve(self, state: &AppState) -> ApiResult<Caller> {
+        let hash = self.token_hash;
+        let (user_row, org) = state.sessions.lookup(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
+        Ok(Caller {
+            user: user_row.to_api()?,
+            limits: state.limits(org.plan()),
+            user_row,
+            org,
+            token_hash: hash,
+            addr: self.addr,
+        })
     }
 }
 

@@ -1,12 +1,13 @@
 //! Documents: list, upload (single and all-or-nothing batch), read, edit, soft delete, and
 //! signed download URLs.
 
-use crate::auth::Caller;
-use crate::db::documents::{Cursor, CursorValue, DocumentEdit, DocumentRow, ListFilter};
+use crate::auth::{Caller, PendingCaller};
+use crate::db::documents::{CommitConn, Cursor, CursorValue, DocumentEdit, DocumentRow, ListFilter};
 use crate::error::{ApiError, ApiResult};
 use crate::intake::{self, check_meta, CheckedMeta, Ready, StoreError};
 use crate::state::AppState;
-use crate::upload::{self, multipart_error, Placement};
+use crate::upload::{self, multipart_error, Incoming, Placement};
+use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,13 +18,14 @@ use clinicdocs_core::api::{
     BatchFileState, BatchFileStatus, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
     ErrorBody, SignedUrl, SortKey, UploadResponse, UrlQuery, UrlVariant,
 };
-use clinicdocs_core::limits::{messages, MAX_BATCH_FILES};
+use clinicdocs_core::limits::{messages, MAX_BATCH_FILES, MAX_TEXT_FIELD_BYTES};
 use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::{validate_notes, validate_title};
 use clinicdocs_core::policy::{visible_categories, Action};
 use clinicdocs_core::storage_key::{document_key, trash_key};
 use clinicdocs_core::Category;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::oneshot;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -245,13 +247,16 @@ async fn replay(state: &AppState, caller: &Caller, key: &str, sha256: &str) -> A
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload_document(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> ApiResult<Response> {
     let mut streamed = None;
-    let result = receive_single(&state, &caller, &headers, &mut multipart, &mut streamed).await;
-    upload::drain(&mut multipart).await;
+    let result = receive_single(&state, caller, &headers, &mut multipart, &mut streamed).await;
+    // An unknown caller's body is not read any further.
+    if !matches!(result, Err(ApiError::Unauthorized)) {
+        upload::drain(&mut multipart).await;
+    }
     // An object stored while it arrived stays only if its document was created.
     if let Some(key) = streamed {
         if !matches!(&result, Ok(r) if r.status() == StatusCode::CREATED) {
@@ -275,130 +280,116 @@ fn streams(state: &AppState, fields: &TextFields, size: Option<u64>) -> Option<u
     (complete && state.storage.can_stream()).then_some(size)
 }
 
+/// What a single upload's form has brought so far.
+#[derive(Default)]
+struct Received {
+    fields: TextFields,
+    size: Option<u64>,
+    file: Option<Incoming>,
+    /// Fields checked before a file stored while it arrived; they may not change after it.
+    checked: Option<(TextFields, CheckedMeta)>,
+    /// The key was found unused before the file was stored.
+    fresh_key: bool,
+    /// A connection readied for the commit while the store finished the file.
+    commit_conn: Option<CommitConn>,
+}
+
+impl Received {
+    /// Keeps a text field (at most [`MAX_TEXT_FIELD_BYTES`]); unknown names are ignored.
+    async fn take_text(&mut self, mut field: Field<'_>, max: u64) -> ApiResult<()> {
+        let name = field.name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, max))? {
+            if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+                return Err(ApiError::BadRequest(messages::text_field_too_long(&name)));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(bytes).map_err(|_| ApiError::BadRequest(messages::field_not_text(&name)))?;
+        let f = &mut self.fields;
+        match name.as_str() {
+            "patient_id" => f.patient_id = Some(text),
+            "category" => f.category = Some(text),
+            "title" => f.title = Some(text),
+            "notes" => f.notes = Some(text),
+            "encounter_id" => f.encounter_id = Some(text),
+            "size" => {
+                let n = text.trim().parse().map_err(|_| {
+                    ApiError::BadRequest("The size must be the file's byte count, a whole number.".into())
+                })?;
+                self.size = Some(n);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 async fn receive_single(
     state: &AppState,
-    caller: &Caller,
+    caller: PendingCaller,
     headers: &HeaderMap,
     multipart: &mut Multipart,
     streamed: &mut Option<String>,
 ) -> ApiResult<Response> {
+    let (tx, rx) = oneshot::channel();
+    let lookup = async move {
+        let _ = tx.send(caller.resolve(state).await);
+    };
+    let (_, response) = tokio::join!(lookup, receive_form(state, rx, headers, multipart, streamed));
+    response
+}
+
+/// Receives an upload's form while `caller` is being looked up.
+async fn receive_form(
+    state: &AppState,
+    mut caller: oneshot::Receiver<ApiResult<Caller>>,
+    headers: &HeaderMap,
+    multipart: &mut Multipart,
+    streamed: &mut Option<String>,
+) -> ApiResult<Response> {
+    let (mut form, mut known) = (Received::default(), None);
+    // The fields sent before the file are read while the session is looked up. Nothing is
+    // stored or queried for the caller before it is known, and an unknown caller hears only that.
+    let bound = state.professional.max_file_bytes;
+    let first = loop {
+        if known.is_none() {
+            known = caller.try_recv().ok();
+        }
+        if matches!(known, Some(Err(_))) {
+            break Ok(None);
+        }
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() != Some("file") => {
+                if let Err(e) = form.take_text(field, bound).await {
+                    break Err(e);
+                }
+            }
+            Ok(next) => break Ok(next),
+            Err(e) => break Err(multipart_error(e, bound)),
+        }
+    };
+    let caller = &match known {
+        Some(known) => known,
+        None => caller.await.map_err(anyhow::Error::from)?,
+    }?;
     caller.require_documents()?;
     let key = idempotency_key(headers)?;
     let max = caller.limits.max_file_bytes;
-    let mut fields = TextFields::default();
-    let mut size: Option<u64> = None;
-    let mut incoming = None;
-    // Fields checked before a file stored while it arrived; they may not change after it.
-    let mut checked: Option<(TextFields, CheckedMeta)> = None;
-    let mut fresh_key = false;
-    let mut commit_conn = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
-        let name = field.name().unwrap_or_default().to_string();
-        match name.as_str() {
-            "file" => {
-                if incoming.is_some() {
-                    return Err(ApiError::BadRequest("Send one file per upload, or use the batch upload.".into()));
-                }
-                let Some(declared) = streams(state, &fields, size) else {
-                    incoming = Some(upload::receive(field, max, &state.spool_dir).await?);
-                    continue;
-                };
-                if declared > max {
-                    return Err(ApiError::FileTooLarge(messages::file_too_large(Some(declared), max)));
-                }
-                let item = to_item(fields.clone())?;
-                // What can refuse the upload without a query is asked before anything is stored.
-                let (title, _) = intake::check_fields(state, caller, &item).await?;
-                intake::precheck(caller, declared as i64, std::iter::empty())?;
-                let org = Uuid::parse_str(caller.org_id()).map_err(anyhow::Error::from)?;
-                let (now, patient) = (state.now(), item.patient_id);
-                let place = |kind: FileKind| {
-                    let id = Uuid::new_v4();
-                    let key = document_key(org, patient, now, id, kind.ext());
-                    *streamed = Some(key.clone());
-                    Placement { id, key, disposition: intake::disposition(&title, kind) }
-                };
-                // The patient, the visit and an earlier upload under the same key are looked up
-                // while the file arrives and the store takes it (waiting for them left the store
-                // idle for ~0.7 ms of a 1 MB upload); if the upload is refused, the object is
-                // abandoned, or removed if it was already complete.
-                let mut field = field;
-                let earlier = async {
-                    match &key {
-                        Some(k) => Ok(state.db.document_by_idempotency_key(caller.org_id(), k).await?.is_some()),
-                        None => Ok::<_, ApiError>(false),
-                    }
-                };
-                let looked_up = AtomicBool::new(false);
-                let lookups = async {
-                    let found = tokio::join!(check_meta(state, caller, &item), earlier);
-                    looked_up.store(true, Ordering::Relaxed);
-                    found
-                };
-                let ((meta, earlier), begun) = tokio::join!(lookups, async {
-                    let first = field.chunk().await.map_err(|e| multipart_error(e, max))?;
-                    let receiving =
-                        upload::begin_into_store(field, first, declared, max, &state.storage, place).await?;
-                    // The store keeps taking bytes while the lookups run; a refusal stops it.
-                    receiving.store_until(|| looked_up.load(Ordering::Relaxed)).await
-                });
-                let (meta, receiving) = match (meta.and_then(|m| earlier.map(|e| (m, e))), begun) {
-                    (Ok((meta, false)), Ok(r)) => {
-                        match intake::precheck(caller, declared as i64, std::iter::once(&meta)) {
-                            Ok(()) => (meta, r),
-                            Err(e) => return Err(abandon(r, e).await),
-                        }
-                    }
-                    // A retry of a stored upload: nothing more is stored; it is compared by hash.
-                    (Ok((_, true)), Ok(r)) => {
-                        let incoming = r.discard().await?;
-                        let k = key.as_deref().unwrap_or_default();
-                        return match replay(state, caller, k, &incoming.sha256).await? {
-                            Some(r) => Ok((StatusCode::OK, Json(r)).into_response()),
-                            None => Err(ApiError::Conflict("The upload collided with another; try again.".into())),
-                        };
-                    }
-                    (Err(e), Ok(r)) => return Err(abandon(r, e).await),
-                    // The fields' refusal says more than the file's.
-                    (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(e),
-                };
-                fresh_key = true;
-                // The commit's connection is readied while the store finishes (not while an
-                // image is decoded for its thumbnail: that holds it too long).
-                let decodes = receiving.decodes_image();
-                let with_visit = meta.encounter.is_some();
-                let tail = async move {
-                    if decodes {
-                        None
-                    } else {
-                        state.db.commit_conn(with_visit).await
-                    }
-                };
-                let (stored, ready) = receiving.finish_with(tail).await;
-                incoming = Some(stored?);
-                commit_conn = ready.flatten();
-                checked = Some((fields.clone(), meta));
-            }
-            other => {
-                let text = field.text().await.map_err(|e| multipart_error(e, max))?;
-                match other {
-                    "patient_id" => fields.patient_id = Some(text),
-                    "category" => fields.category = Some(text),
-                    "title" => fields.title = Some(text),
-                    "notes" => fields.notes = Some(text),
-                    "encounter_id" => fields.encounter_id = Some(text),
-                    "size" => {
-                        let n = text.trim().parse().map_err(|_| {
-                            ApiError::BadRequest("The size must be the file's byte count, a whole number.".into())
-                        })?;
-                        size = Some(n);
-                    }
-                    _ => {}
-                }
-            }
+    if let Some(field) = first? {
+        if let Some(replayed) = take_file(state, caller, key.as_deref(), field, &mut form, streamed).await? {
+            return Ok(replayed);
         }
     }
-    let incoming = incoming.ok_or_else(|| ApiError::BadRequest("The upload has no file.".into()))?;
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
+        if field.name() != Some("file") {
+            form.take_text(field, max).await?;
+        } else if let Some(replayed) = take_file(state, caller, key.as_deref(), field, &mut form, streamed).await? {
+            return Ok(replayed);
+        }
+    }
+    let Received { fields, file, checked, fresh_key, commit_conn, .. } = form;
+    let incoming = file.ok_or_else(|| ApiError::BadRequest("The upload has no file.".into()))?;
     // (A key found new before a streamed file was stored needs no second look: a twin upload
     // racing it is caught by the key's unique index when the row is inserted.)
     if let Some(k) = key.as_ref().filter(|_| !fresh_key) {
@@ -417,8 +408,8 @@ async fn receive_single(
     };
     let file = upload::check(incoming).await?;
     let sha = file.incoming.sha256.clone();
-    match intake::store_all(state, caller, vec![Ready { meta, file, idempotency_key: key.clone() }], commit_conn).await
-    {
+    let ready = vec![Ready { meta, file, idempotency_key: key.clone() }];
+    match intake::store_all(state, caller, ready, commit_conn).await {
         Ok(rows) => {
             let row = rows.into_iter().next().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no row stored")))?;
             Ok((StatusCode::CREATED, Json(upload_response(state, &row).await?)).into_response())
@@ -432,6 +423,99 @@ async fn receive_single(
             None => Err(ApiError::Conflict("The upload collided with another; try again.".into())),
         },
     }
+}
+
+/// Receives the form's file: stored while it arrives when the fields before it allow (see
+/// [`streams`]), else spooled for the checks after the form. Returns the answer to a retry
+/// of an upload already stored under the same key.
+async fn take_file(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<&str>,
+    field: Field<'_>,
+    form: &mut Received,
+    streamed: &mut Option<String>,
+) -> ApiResult<Option<Response>> {
+    let max = caller.limits.max_file_bytes;
+    if form.file.is_some() {
+        return Err(ApiError::BadRequest("Send one file per upload, or use the batch upload.".into()));
+    }
+    let Some(declared) = streams(state, &form.fields, form.size) else {
+        form.file = Some(upload::receive(field, max, &state.spool_dir).await?);
+        return Ok(None);
+    };
+    if declared > max {
+        return Err(ApiError::FileTooLarge(messages::file_too_large(Some(declared), max)));
+    }
+    let item = to_item(form.fields.clone())?;
+    // What can refuse the upload without a query is asked before anything is stored.
+    let (title, _) = intake::check_fields(state, caller, &item).await?;
+    intake::precheck(caller, declared as i64, std::iter::empty())?;
+    let org = Uuid::parse_str(caller.org_id()).map_err(anyhow::Error::from)?;
+    let (now, patient) = (state.now(), item.patient_id);
+    let place = |kind: FileKind| {
+        let id = Uuid::new_v4();
+        let key = document_key(org, patient, now, id, kind.ext());
+        *streamed = Some(key.clone());
+        Placement { id, key, disposition: intake::disposition(&title, kind) }
+    };
+    // The patient, the visit and an earlier upload under the same key are looked up while the
+    // file arrives and the store takes it (waiting for them left the store idle for ~0.7 ms of
+    // a 1 MB upload); if the upload is refused, the object is abandoned, or removed if it was
+    // already complete.
+    let mut field = field;
+    let earlier = async {
+        match key {
+            Some(k) => Ok(state.db.document_by_idempotency_key(caller.org_id(), k).await?.is_some()),
+            None => Ok::<_, ApiError>(false),
+        }
+    };
+    let looked_up = AtomicBool::new(false);
+    let lookups = async {
+        let found = tokio::join!(check_meta(state, caller, &item), earlier);
+        looked_up.store(true, Ordering::Relaxed);
+        found
+    };
+    let ((meta, earlier), begun) = tokio::join!(lookups, async {
+        let first = field.chunk().await.map_err(|e| multipart_error(e, max))?;
+        let receiving = upload::begin_into_store(field, first, declared, max, &state.storage, place).await?;
+        // The store keeps taking bytes while the lookups run; a refusal stops it.
+        receiving.store_until(|| looked_up.load(Ordering::Relaxed)).await
+    });
+    let (meta, receiving) = match (meta.and_then(|m| earlier.map(|e| (m, e))), begun) {
+        (Ok((meta, false)), Ok(r)) => match intake::precheck(caller, declared as i64, std::iter::once(&meta)) {
+            Ok(()) => (meta, r),
+            Err(e) => return Err(abandon(r, e).await),
+        },
+        // A retry of a stored upload: nothing more is stored; it is compared by hash.
+        (Ok((_, true)), Ok(r)) => {
+            let incoming = r.discard().await?;
+            return match replay(state, caller, key.unwrap_or_default(), &incoming.sha256).await? {
+                Some(r) => Ok(Some((StatusCode::OK, Json(r)).into_response())),
+                None => Err(ApiError::Conflict("The upload collided with another; try again.".into())),
+            };
+        }
+        (Err(e), Ok(r)) => return Err(abandon(r, e).await),
+        // The fields' refusal says more than the file's.
+        (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(e),
+    };
+    form.fresh_key = true;
+    // The commit's connection is readied while the store finishes (not while an image is
+    // decoded for its thumbnail: that holds it too long).
+    let decodes = receiving.decodes_image();
+    let with_visit = meta.encounter.is_some();
+    let tail = async move {
+        if decodes {
+            None
+        } else {
+            state.db.commit_conn(with_visit).await
+        }
+    };
+    let (stored, ready) = receiving.finish_with(tail).await;
+    form.file = Some(stored?);
+    form.commit_conn = ready.flatten();
+    form.checked = Some((form.fields.clone(), meta));
+    Ok(None)
 }
 
 /// Upload several documents, all or nothing. The response gives each file's status either way.

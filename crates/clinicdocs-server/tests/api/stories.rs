@@ -1062,6 +1062,19 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     let (st, code, _) =
         error_code(doc.upload_raw(&Upload::new(file.clone(), other, "lab", "x").streamed(), None).await).await;
     assert_eq!((st, code.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    // A signed-out session: refused as unknown (its form is read while the session is looked up).
+    let gone = s.login("doctor@demo.clinic").await;
+    let r = gone.http.post(gone.url("/api/v1/auth/logout")).bearer_auth(&gone.token).send().await.expect("logout");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = gone.upload_raw(&Upload::new(file.clone(), patient, "lab", "Signed out").streamed(), None).await;
+    let (st, code, _) = error_code(r).await;
+    assert_eq!((st, code.as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    // A text field far longer than any name or note is refused as such, not kept in memory.
+    let long = "x".repeat(70 * 1024);
+    let (st, code, message) =
+        error_code(doc.upload_raw(&Upload::new(file.clone(), patient, "lab", &long).streamed(), None).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::BAD_REQUEST, "bad_request"));
+    assert!(message.contains("'title' is longer than 64 KB"), "{message}");
     // A field changed after the file would not match what was checked before storing it.
     let form =
         Session::form(&Upload::new(file.clone(), patient, "lab", "Late field").streamed()).text("title", "Renamed");
