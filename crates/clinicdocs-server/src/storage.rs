@@ -18,7 +18,7 @@ use object_store::{
     WriteMultipart,
 };
 use sha2::Sha256;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
@@ -56,6 +56,36 @@ pub struct Storage {
     signer: Arc<UrlSigner>,
     streaming: Streaming,
     http: reqwest::Client,
+    /// The local store's folder (whose writes [`Durable`] makes survive a power cut).
+    root: Option<PathBuf>,
+}
+
+/// A file just written to the local store, to be made durable before the upload is confirmed:
+/// the object store's local backend writes a temporary file and renames it into place without
+/// syncing either, so a power cut could lose a document the clinic was told is stored. Cloud
+/// stores answer a PUT only once it is durable.
+pub struct Durable {
+    root: PathBuf,
+    file: PathBuf,
+}
+
+impl Durable {
+    /// Syncs the file's bytes, then each folder from its own up to the store's root (new
+    /// folders' entries included).
+    pub async fn sync(self) -> Result<(), ApiError> {
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::File::open(&self.file)?.sync_all()?;
+            let mut dir = self.file.parent();
+            while let Some(d) = dir.filter(|d| d.starts_with(&self.root)) {
+                std::fs::File::open(d)?.sync_all()?;
+                dir = d.parent();
+            }
+            Ok(())
+        })
+        .await
+        .map_err(anyhow::Error::from)??;
+        Ok(())
+    }
 }
 
 impl Storage {
@@ -66,7 +96,13 @@ impl Storage {
                 std::fs::create_dir_all(root)?;
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true);
                 let signer = Arc::new(UrlSigner::Local { secret, base_url });
-                Storage { store: Arc::new(fs), signer, streaming: Streaming::Parts, http: reqwest::Client::new() }
+                Storage {
+                    store: Arc::new(fs),
+                    signer,
+                    streaming: Streaming::Parts,
+                    http: reqwest::Client::new(),
+                    root: Some(root.canonicalize()?),
+                }
             }
             StorageConfig::S3 { endpoint, bucket, region, access_key_id, secret_access_key } => {
                 let mut b = object_store::aws::AmazonS3Builder::new()
@@ -85,7 +121,7 @@ impl Storage {
                 }
                 let s3 = Arc::new(b.build()?);
                 let signer = Arc::new(UrlSigner::Store(s3.clone()));
-                Storage { store: s3, signer, streaming: Streaming::SignedPut, http: reqwest::Client::new() }
+                Storage { store: s3, signer, streaming: Streaming::SignedPut, http: reqwest::Client::new(), root: None }
             }
             StorageConfig::Gcs { bucket, service_account } => {
                 let mut b = object_store::gcp::GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
@@ -94,7 +130,7 @@ impl Storage {
                 }
                 let gcs = Arc::new(b.build()?);
                 let signer = Arc::new(UrlSigner::Store(gcs.clone()));
-                Storage { store: gcs, signer, streaming: Streaming::No, http: reqwest::Client::new() }
+                Storage { store: gcs, signer, streaming: Streaming::No, http: reqwest::Client::new(), root: None }
             }
         })
     }
@@ -113,6 +149,19 @@ impl Storage {
         a
     }
 
+    /// What must be synced for `key`'s object to be durable (the local store only).
+    fn durable(&self, key: &str) -> Option<Durable> {
+        self.root.as_ref().map(|root| Durable { root: root.clone(), file: root.join(key) })
+    }
+
+    /// Makes `key`'s object, just written, durable (see [`Durable`]).
+    async fn settle(&self, key: &str) -> Result<(), ApiError> {
+        match self.durable(key) {
+            Some(d) => d.sync().await,
+            None => Ok(()),
+        }
+    }
+
     /// Stores a received file: one PUT from memory, or a multipart upload streamed from disk
     /// in [`PART_BYTES`] parts.
     pub async fn put_spool(
@@ -128,7 +177,7 @@ impl Storage {
             Spool::Memory(bytes) => {
                 let opts = PutOptions { attributes, ..Default::default() };
                 self.store.put_opts(&path, PutPayload::from(bytes.clone()), opts).await?;
-                return Ok(());
+                return self.settle(key).await;
             }
             Spool::Disk(p) => p,
             // Written while it arrived.
@@ -157,7 +206,7 @@ impl Storage {
             w.write(&buf[..n]);
         }
         w.finish().await?;
-        Ok(())
+        self.settle(key).await
     }
 
     /// Whether [`Storage::start_put`] can store a file while it arrives.
@@ -185,7 +234,8 @@ impl Storage {
                     ..Default::default()
                 };
                 let upload = self.store.put_multipart_opts(&path, opts).await?;
-                Ok(StreamingPut::Parts(Box::new(WriteMultipart::new_with_chunk_size(upload, LOCAL_PART_BYTES))))
+                let writer = Box::new(WriteMultipart::new_with_chunk_size(upload, LOCAL_PART_BYTES));
+                Ok(StreamingPut::Parts { writer, durable: self.durable(key) })
             }
             _ => Err(ApiError::Internal(anyhow::anyhow!("this store cannot take a file while it arrives"))),
         }
@@ -194,7 +244,7 @@ impl Storage {
     pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), ApiError> {
         let opts = PutOptions { attributes: self.attributes(content_type, None), ..Default::default() };
         self.store.put_opts(&ObjectPath::from(key), PutPayload::from(Bytes::from(bytes)), opts).await?;
-        Ok(())
+        self.settle(key).await
     }
 
     /// Deletes, treating "already gone" as done.

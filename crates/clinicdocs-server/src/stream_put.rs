@@ -5,6 +5,7 @@
 //! short body leaves no object behind.
 
 use crate::error::ApiError;
+use crate::storage::Durable;
 use bytes::Bytes;
 use object_store::WriteMultipart;
 use tokio::sync::mpsc;
@@ -19,8 +20,8 @@ type Chunk = Result<Bytes, std::io::Error>;
 pub enum StreamingPut {
     /// A presigned PUT in flight; chunks go through the channel into its body.
     Http { tx: mpsc::Sender<Chunk>, request: Option<JoinHandle<Result<(), ApiError>>> },
-    /// A multipart upload (local store).
-    Parts(Box<WriteMultipart>),
+    /// A multipart upload (local store), made durable once complete.
+    Parts { writer: Box<WriteMultipart>, durable: Option<Durable> },
 }
 
 impl StreamingPut {
@@ -79,9 +80,9 @@ impl StreamingPut {
                     None => ApiError::Internal(anyhow::anyhow!("storage PUT already failed")),
                 })
             }
-            StreamingPut::Parts(w) => {
-                w.wait_for_capacity(2).await?;
-                w.write(&chunk);
+            StreamingPut::Parts { writer, .. } => {
+                writer.wait_for_capacity(2).await?;
+                writer.write(&chunk);
                 Ok(())
             }
         }
@@ -97,9 +98,12 @@ impl StreamingPut {
                     None => Err(ApiError::Internal(anyhow::anyhow!("storage PUT already failed"))),
                 }
             }
-            StreamingPut::Parts(w) => {
-                w.finish().await?;
-                Ok(())
+            StreamingPut::Parts { writer, durable } => {
+                writer.finish().await?;
+                match durable {
+                    Some(d) => d.sync().await,
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -114,8 +118,8 @@ impl StreamingPut {
                     let _ = r.await;
                 }
             }
-            StreamingPut::Parts(w) => {
-                let _ = w.abort().await;
+            StreamingPut::Parts { writer, .. } => {
+                let _ = writer.abort().await;
             }
         }
     }
