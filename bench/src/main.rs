@@ -88,18 +88,19 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
     println!("(a) upload: API (multipart, checks, SHA-256, store, row, audit) vs signed PUT straight to s3s-fs");
     println!("    streamed: fields, size and an Idempotency-Key sent before the file, stored while it arrives (what the desktop sends)");
     println!("    spooled:  file first, no size: received whole, then stored");
+    println!("    ratios: total MB/s over all runs; in brackets, of the median run (less moved by a stray pause)");
     println!(
-        "    {:>6} {:>5} {:>14} {:>13} {:>14} {:>9} {:>8}",
+        "    {:>6} {:>5} {:>14} {:>13} {:>14} {:>16} {:>16}",
         "size", "runs", "streamed MB/s", "spooled MB/s", "storage MB/s", "streamed", "spooled"
     );
     for (size, runs) in [(1_000_000usize, 30usize), (10_000_000, 12)] {
         let body = pdf(size);
-        let (mut streamed, mut spooled, mut floor) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let (mut streamed, mut spooled, mut floor) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..runs {
             // Interleave so all three see the same machine state.
             let t = Instant::now();
             store.put(&ObjectPath::from(format!("floor/{size}-{i}.pdf")), PutPayload::from(body.clone())).await?;
-            floor += t.elapsed();
+            floor.push(t.elapsed());
             for stream in [true, false] {
                 let file = Part::bytes(body.clone()).file_name("bench.pdf");
                 let mut form = Form::new();
@@ -124,13 +125,19 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
                     bail!("upload failed: {} {}", r.status(), r.text().await?);
                 }
                 r.bytes().await?;
-                *(if stream { &mut streamed } else { &mut spooled }) += t.elapsed();
+                (if stream { &mut streamed } else { &mut spooled }).push(t.elapsed());
             }
         }
-        let rate = |d: Duration| mbps(size * runs, d);
-        let (s, p, f) = (rate(streamed), rate(spooled), rate(floor));
+        let rate = |d: &[Duration]| mbps(size * runs, d.iter().sum());
+        let median = |d: &mut Vec<Duration>| {
+            d.sort();
+            d[d.len() / 2]
+        };
+        let (s, p, f) = (rate(&streamed), rate(&spooled), rate(&floor));
+        let fm = median(&mut floor).as_secs_f64();
+        let (sm, pm) = (fm / median(&mut streamed).as_secs_f64(), fm / median(&mut spooled).as_secs_f64());
         println!(
-            "    {:>4}MB {runs:>5} {s:>14.1} {p:>13.1} {f:>14.1} {:>8.2}x {:>7.2}x",
+            "    {:>4}MB {runs:>5} {s:>14.1} {p:>13.1} {f:>14.1} {:>7.2}x ({sm:.2}x) {:>7.2}x ({pm:.2}x)",
             size / 1_000_000,
             s / f,
             p / f
