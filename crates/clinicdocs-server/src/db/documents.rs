@@ -379,14 +379,23 @@ impl Db {
     }
 
     /// Readies a connection for the commit of an upload, so the check (a ping, or the BEGIN)
-    /// is not on the upload's path. Only an idle connection is taken: readying one never
-    /// makes another request wait. `None` leaves the commit to get its own.
+    /// is not on the upload's path. It never queues behind other requests: an idle connection
+    /// is taken, else one is opened (or awaited as it comes back) only while the pool has room.
+    /// `None` leaves the commit to get its own.
     pub async fn commit_conn(&self, with_visits: bool) -> Option<CommitConn> {
-        let mut conn = self.pool.try_acquire()?;
+        let (mut conn, checked) = match self.pool.try_acquire() {
+            Some(conn) => (conn, false),
+            None if self.pool.size() < self.pool.options().get_max_connections() => {
+                (self.pool.acquire().await.ok()?, true)
+            }
+            None => return None,
+        };
         if self.commit_needs_tx(with_visits) {
             Transaction::begin(conn, None).await.ok().map(CommitConn::Tx)
         } else {
-            conn.ping().await.ok()?;
+            if !checked {
+                conn.ping().await.ok()?;
+            }
             Some(CommitConn::Plain(conn))
         }
     }

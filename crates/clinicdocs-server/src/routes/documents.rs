@@ -476,12 +476,15 @@ async fn take_file(
         looked_up.store(true, Ordering::Relaxed);
         found
     };
-    let ((meta, earlier), begun) = tokio::join!(lookups, async {
+    // The store's branch is polled first: starting the lookups' queries costs ~0.1 ms that
+    // would otherwise delay the PUT.
+    let store = async {
         let first = field.chunk().await.map_err(|e| multipart_error(e, max))?;
         let receiving = upload::begin_into_store(field, first, declared, max, &state.storage, place).await?;
         // The store keeps taking bytes while the lookups run; a refusal stops it.
         receiving.store_until(|| looked_up.load(Ordering::Relaxed)).await
-    });
+    };
+    let (begun, (meta, earlier)) = tokio::join!(store, lookups);
     let (meta, receiving) = match (meta.and_then(|m| earlier.map(|e| (m, e))), begun) {
         (Ok((meta, false)), Ok(r)) => match intake::precheck(caller, declared as i64, std::iter::once(&meta)) {
             Ok(()) => (meta, r),
