@@ -67,6 +67,9 @@ async fn login(http: &reqwest::Client, base: &str, email: &str) -> Result<String
     Ok(v["token"].as_str().context("no token")?.to_string())
 }
 
+/// Upload rounds of each size run before the measured ones.
+const WARM_UP: usize = 5;
+
 fn mbps(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
@@ -89,14 +92,20 @@ async fn upload_bench(a: &Args, http: &reqwest::Client, token: &str, patient: &s
     println!("    streamed: fields, size and an Idempotency-Key sent before the file, stored while it arrives (what the desktop sends)");
     println!("    spooled:  file first, no size: received whole, then stored");
     println!("    ratios: total MB/s over all runs; in brackets, of the median run (less moved by a stray pause)");
+    println!("    each size starts with {WARM_UP} uncounted rounds (connections opened, statements prepared)");
     println!(
         "    {:>6} {:>5} {:>14} {:>13} {:>14} {:>16} {:>16}",
         "size", "runs", "streamed MB/s", "spooled MB/s", "storage MB/s", "streamed", "spooled"
     );
-    for (size, runs) in [(1_000_000usize, 30usize), (10_000_000, 12)] {
+    for (size, runs) in [(1_000_000usize, 50usize), (10_000_000, 12)] {
         let body = pdf(size);
         let (mut streamed, mut spooled, mut floor) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..runs {
+        // The first rounds are not counted: they open connections and prepare statements,
+        // which a serving server has long done.
+        for i in 0..WARM_UP + runs {
+            if i == WARM_UP {
+                (streamed, spooled, floor) = (Vec::new(), Vec::new(), Vec::new());
+            }
             // Interleave so all three see the same machine state.
             let t = Instant::now();
             store.put(&ObjectPath::from(format!("floor/{size}-{i}.pdf")), PutPayload::from(body.clone())).await?;
