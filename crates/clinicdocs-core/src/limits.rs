@@ -29,6 +29,9 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 4000;
 /// A form's text field (a name, notes, an id), in bytes: far above the longest notes.
 pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
+/// A batch upload's manifest (JSON), in bytes: room for every item at its longest title and
+/// notes, each character escaped as `\uXXXX`, plus 1 KB of ids and keys per item (~1.3 MB).
+pub const MAX_MANIFEST_BYTES: usize = MAX_BATCH_FILES * (6 * (MAX_TITLE_CHARS + MAX_NOTES_CHARS) + 1024);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -131,7 +134,7 @@ pub fn format_bytes(n: u64) -> String {
 
 /// The messages shown when a limit is hit: each says which limit and what to do.
 pub mod messages {
-    use super::{format_bytes, MAX_TEXT_FIELD_BYTES};
+    use super::format_bytes;
 
     pub fn pool_full(used: u64, quota: u64, incoming: u64) -> String {
         if used >= quota {
@@ -155,11 +158,12 @@ pub mod messages {
         name.chars().filter(|c| !c.is_control()).take(40).collect()
     }
 
-    pub fn text_field_too_long(name: &str) -> String {
+    /// A text field (or a batch's manifest) over its `cap` in bytes.
+    pub fn text_field_too_long(name: &str, cap: usize) -> String {
         format!(
             "The form field '{}' is longer than {}; nothing was stored.",
             field_name(name),
-            format_bytes(MAX_TEXT_FIELD_BYTES as u64)
+            format_bytes(cap as u64)
         )
     }
 

@@ -152,6 +152,20 @@ pub fn multipart_error(e: MultipartError, max_file: u64) -> ApiError {
     }
 }
 
+/// Reads a text field whole, refusing it (unread beyond `cap` bytes) once it passes `cap`
+/// or if it is not UTF-8. `max_file` is for the message if the whole body is over its limit.
+pub async fn read_text(mut field: Field<'_>, cap: usize, max_file: u64) -> ApiResult<String> {
+    let name = field.name().unwrap_or_default().to_string();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, max_file))? {
+        if bytes.len() + chunk.len() > cap {
+            return Err(ApiError::BadRequest(messages::text_field_too_long(&name, cap)));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::BadRequest(messages::field_not_text(&name)))
+}
+
 /// Streams one file field into a [`Spool`], refusing it once it passes `max` bytes; hashes
 /// and scans it on the way.
 pub async fn receive(mut field: Field<'_>, max: u64, dir: &Path) -> ApiResult<Incoming> {

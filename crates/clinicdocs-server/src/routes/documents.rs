@@ -18,7 +18,7 @@ use clinicdocs_core::api::{
     BatchFileState, BatchFileStatus, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
     ErrorBody, SignedUrl, SortKey, UploadResponse, UrlQuery, UrlVariant,
 };
-use clinicdocs_core::limits::{messages, MAX_BATCH_FILES, MAX_TEXT_FIELD_BYTES};
+use clinicdocs_core::limits::{messages, MAX_BATCH_FILES, MAX_MANIFEST_BYTES, MAX_TEXT_FIELD_BYTES};
 use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::{validate_notes, validate_title};
 use clinicdocs_core::policy::{visible_categories, Action};
@@ -296,16 +296,9 @@ struct Received {
 
 impl Received {
     /// Keeps a text field (at most [`MAX_TEXT_FIELD_BYTES`]); unknown names are ignored.
-    async fn take_text(&mut self, mut field: Field<'_>, max: u64) -> ApiResult<()> {
+    async fn take_text(&mut self, field: Field<'_>, max: u64) -> ApiResult<()> {
         let name = field.name().unwrap_or_default().to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, max))? {
-            if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
-                return Err(ApiError::BadRequest(messages::text_field_too_long(&name)));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let text = String::from_utf8(bytes).map_err(|_| ApiError::BadRequest(messages::field_not_text(&name)))?;
+        let text = upload::read_text(field, MAX_TEXT_FIELD_BYTES, max).await?;
         let f = &mut self.fields;
         match name.as_str() {
             "patient_id" => f.patient_id = Some(text),
@@ -547,7 +540,7 @@ async fn receive_batch(state: &AppState, caller: &Caller, multipart: &mut Multip
     while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, max))? {
         match field.name().unwrap_or_default() {
             "manifest" => {
-                let text = field.text().await.map_err(|e| multipart_error(e, max))?;
+                let text = upload::read_text(field, MAX_MANIFEST_BYTES, max).await?;
                 manifest = Some(
                     serde_json::from_str(&text)
                         .map_err(|e| ApiError::BadRequest(format!("The batch manifest is not valid: {e}")))?,

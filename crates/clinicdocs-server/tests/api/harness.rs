@@ -241,6 +241,7 @@ pub struct Upload {
     pub category: String,
     pub title: String,
     pub encounter_id: Option<Uuid>,
+    pub notes: Option<String>,
     /// Sent in a batch manifest as the file's idempotency key.
     pub key: Option<String>,
     /// Single uploads: send the fields first and this as the `size` field, so the server
@@ -257,6 +258,7 @@ impl Upload {
             category: category.into(),
             title: title.into(),
             encounter_id: None,
+            notes: None,
             key: None,
             size: None,
         }
@@ -319,6 +321,9 @@ impl Session {
         if let Some(e) = u.encounter_id {
             f = f.text("encounter_id", e.to_string());
         }
+        if let Some(n) = &u.notes {
+            f = f.text("notes", n.clone());
+        }
         if let Some(n) = u.size {
             f = f.text("size", n.to_string()).part("file", file());
         }
@@ -347,7 +352,7 @@ impl Session {
             .iter()
             .map(|u| {
                 serde_json::json!({"patient_id": u.patient_id, "category": u.category, "title": u.title,
-                    "encounter_id": u.encounter_id, "idempotency_key": u.key})
+                    "notes": u.notes, "encounter_id": u.encounter_id, "idempotency_key": u.key})
             })
             .collect();
         let mut form = Form::new().text("manifest", serde_json::to_string(&manifest).expect("json"));

@@ -33,6 +33,7 @@ on_both_backends!(
     other_clinics_ids_answer_exactly_like_missing_ones,
     concurrent_batches_cannot_overshoot_the_pool,
     batch_with_a_bad_13th_file_stores_nothing,
+    batch_manifest_is_capped_yet_fits_the_longest_items,
     bad_input_corpus_is_refused_and_stores_nothing,
     idempotency_key_replays_and_conflicts,
     batch_sent_again_with_its_keys_stores_nothing_twice,

@@ -446,6 +446,36 @@ pub async fn batch_with_a_bad_13th_file_stores_nothing(b: Backend) {
     assert_eq!(s.stored_objects().len(), 30, "20 originals and 10 PNG thumbnails");
 }
 
+pub async fn batch_manifest_is_capped_yet_fits_the_longest_items(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("reception@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    // A full batch, each item at the longest title and notes, in multi-byte characters.
+    let notes = "\u{1FA7A}".repeat(4000);
+    let items: Vec<Upload> = (0..50)
+        .map(|i| {
+            let mut u = Upload::new(pdf(1, 2000), patient, "lab", &format!("{i:02} {}", "Ж".repeat(197)));
+            u.notes = Some(notes.clone());
+            u
+        })
+        .collect();
+    let r = doc.batch(&items).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap_or_default());
+    let listed: Value =
+        doc.get(&format!("/api/v1/documents?patient_id={patient}&limit=100")).await.json().await.expect("list");
+    let listed = listed["items"].as_array().expect("items");
+    assert_eq!(listed.len(), 50);
+    assert!(listed.iter().all(|d| d["notes"] == notes.as_str()), "notes kept whole");
+    let before = (doc.storage().await.document_count, s.stored_objects().len());
+    // A manifest past any real batch is refused unread, naming the part; nothing is stored.
+    let mut huge = Upload::new(pdf(1, 2000), patient, "lab", &"x".repeat(1_400_000));
+    huge.file_name = "huge.pdf".into();
+    let (st, code, message) = error_code(doc.batch(&[huge]).await).await;
+    assert_eq!((st, code.as_str()), (StatusCode::BAD_REQUEST, "bad_request"), "{message}");
+    assert!(message.contains("'manifest' is longer than 1.3 MB"), "{message}");
+    assert_eq!((doc.storage().await.document_count, s.stored_objects().len()), before);
+}
+
 pub async fn bad_input_corpus_is_refused_and_stores_nothing(b: Backend) {
     let s = TestServer::start(b).await;
     let doc = s.login("doctor@demo.clinic").await;
