@@ -264,8 +264,16 @@ impl Storage {
         }
     }
 
+    /// Moves an object (a deleted document's bytes to the trash). On the local store the move
+    /// is made durable too: the new folders, then the folder it left.
     pub async fn rename(&self, from: &str, to: &str) -> Result<(), ApiError> {
         self.store.rename(&ObjectPath::from(from), &ObjectPath::from(to)).await?;
+        self.settle(to).await?;
+        if let Some(left) = self.root.as_ref().and_then(|root| root.join(from).parent().map(Path::to_path_buf)) {
+            tokio::task::spawn_blocking(move || std::fs::File::open(left)?.sync_all())
+                .await
+                .map_err(anyhow::Error::from)??;
+        }
         Ok(())
     }
 
