@@ -95,7 +95,7 @@ mkdir "$WORK/drop"
 cp "${first[@]}" "$WORK/drop/"
 sync
 t=$(secs)
-"$REL/clinicdocs-queue" import --dir "$WORK/q3" --server "$server" --user "$user" --patient "$patient" --category insurance "$WORK/drop" >"$WORK/import.out"
+CLINICDOCS_TOKEN="$token" "$REL/clinicdocs-queue" import --dir "$WORK/q3" --server "$server" --user "$user" --patient "$patient" --category insurance "$WORK/drop" >"$WORK/import.out"
 import_ms=$(ms_since "$t")
 CLINICDOCS_TOKEN="$token" "$REL/clinicdocs-queue" drain --dir "$WORK/q3" --server "$server" --user "$user" >"$WORK/drain3.out"
 drop_ms=$(ms_since "$t")

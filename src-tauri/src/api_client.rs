@@ -5,8 +5,8 @@
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
     Annotation, AnnotationUpdate, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
-    Encounter, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, Patient, SignedUrl, StorageReport,
-    StorageUsage, UploadResponse, UrlVariant,
+    ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, Patient, SignedUrl, StorageReport,
+    StorageUsage, UploadResponse, UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -137,7 +137,8 @@ impl ApiClient {
         self.json(self.request(Method::GET, &format!("/api/v1/patients/{id}"))).await
     }
 
-    pub async fn encounters(&self, patient_id: Uuid) -> CommandResult<Vec<Encounter>> {
+    /// A patient's visits (FHIR's "encounters" on the wire).
+    pub async fn visits(&self, patient_id: Uuid) -> CommandResult<Vec<Visit>> {
         self.json(self.request(Method::GET, &format!("/api/v1/patients/{patient_id}/encounters"))).await
     }
 

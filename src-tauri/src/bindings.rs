@@ -1,32 +1,162 @@
-//! The TypeScript declarations of every type crossing IPC, generated from the Rust types into
-//! `ui/src/lib/bindings.ts`. The test `bindings_file_is_current` fails when the checked-in file
-//! is stale; `CLINICDOCS_WRITE_BINDINGS=1 cargo test -p clinicdocs-desktop bindings` rewrites it.
+//! The IPC contract, generated from Rust into `ui/src/lib/bindings.ts`: the TypeScript of every
+//! type crossing IPC (ts-rs), every command with its argument names and types and what it
+//! answers (read from the `#[tauri::command]` functions themselves, and checked against the
+//! handler list in `lib.rs`), every event with its payload (`events.rs`), and the table of
+//! sizes the window's byte formatter is tested against. The test `bindings_file_is_current`
+//! fails when the checked-in file is stale;
+//! `CLINICDOCS_WRITE_BINDINGS=1 cargo test -p clinicdocs-desktop bindings` rewrites it.
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::{annotations, bulk_import, documents, export, patients, queue, scanner, session, upload};
-    use crate::error;
+    use crate::commands::{bulk_import, documents, export, patients, session};
     use crate::settings::RecentPatient;
+    use crate::{error, events, file_check, queue, scanner};
     use clinicdocs_core::{annotation, api, limits, Category, Role};
+    use std::collections::BTreeSet;
+    use std::path::Path;
     use ts_rs::{Config, TS};
 
     macro_rules! decls {
         ($cfg:expr; $($t:ty),* $(,)?) => {{
             let mut out = String::new();
+            let mut names = BTreeSet::new();
             $(
                 out.push_str("export ");
                 out.push_str(&<$t as TS>::decl($cfg));
                 out.push_str("\n\n");
+                names.insert(<$t as TS>::ident($cfg));
             )*
-            out
+            (out, names)
         }};
+    }
+
+    /// A Rust type as TypeScript, for a command's arguments and answer: the declared types by
+    /// name, the rest by their JSON shape.
+    fn ts_type(ty: &syn::Type, declared: &BTreeSet<String>) -> Result<String, String> {
+        match ty {
+            syn::Type::Reference(r) => ts_type(&r.elem, declared),
+            syn::Type::Tuple(t) if t.elems.is_empty() => Ok("null".into()),
+            syn::Type::Path(p) => {
+                let seg = p.path.segments.last().ok_or("empty path")?;
+                let name = seg.ident.to_string();
+                let args: Vec<&syn::Type> = match &seg.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a
+                        .args
+                        .iter()
+                        .filter_map(|g| if let syn::GenericArgument::Type(t) = g { Some(t) } else { None })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                Ok(match name.as_str() {
+                    "String" | "str" | "Uuid" | "PathBuf" => "string".into(),
+                    "bool" => "boolean".into(),
+                    "u8" | "u16" | "u32" | "u64" | "i32" | "i64" | "f64" | "usize" => "number".into(),
+                    "Vec" => format!("Array<{}>", ts_type(args.first().ok_or("Vec<?>")?, declared)?),
+                    "Option" => format!("{} | null", ts_type(args.first().ok_or("Option<?>")?, declared)?),
+                    "CommandResult" | "Result" => ts_type(args.first().ok_or("Result<?>")?, declared)?,
+                    n if declared.contains(n) => n.to_string(),
+                    n => {
+                        return Err(format!("{n} crosses IPC but has no generated TypeScript (add it to bindings.rs)"))
+                    }
+                })
+            }
+            other => Err(format!("unsupported type {}", quote_of(other))),
+        }
+    }
+
+    fn quote_of(ty: &syn::Type) -> String {
+        use quote::ToTokens;
+        ty.to_token_stream().to_string()
+    }
+
+    /// What the window never passes: Tauri hands these to the command itself.
+    fn injected(ty: &syn::Type) -> bool {
+        let t = match ty {
+            syn::Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        matches!(t, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| {
+            matches!(s.ident.to_string().as_str(), "State" | "AppHandle" | "Window" | "WebviewWindow")
+        }))
+    }
+
+    fn camel(snake: &str) -> String {
+        let mut out = String::new();
+        let mut up = false;
+        for c in snake.chars() {
+            if c == '_' {
+                up = true;
+            } else if up {
+                out.extend(c.to_uppercase());
+                up = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Every `#[tauri::command]` in `src/commands/`: `name: [args, answer]`.
+    fn commands(declared: &BTreeSet<String>) -> Vec<(String, String)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).expect("commands folder").flatten().map(|e| e.path()).collect();
+        files.sort();
+        let mut out = Vec::new();
+        for f in files {
+            let file = syn::parse_file(&std::fs::read_to_string(&f).expect("read")).expect("parse");
+            for item in file.items {
+                let syn::Item::Fn(func) = item else { continue };
+                let is_command = func.attrs.iter().any(|a| {
+                    let p = a.path();
+                    p.segments.len() == 2 && p.segments[0].ident == "tauri" && p.segments[1].ident == "command"
+                });
+                if !is_command {
+                    continue;
+                }
+                let name = func.sig.ident.to_string();
+                let mut args = Vec::new();
+                for input in &func.sig.inputs {
+                    let syn::FnArg::Typed(pt) = input else { continue };
+                    if injected(&pt.ty) {
+                        continue;
+                    }
+                    let syn::Pat::Ident(id) = &*pt.pat else { panic!("{name}: an argument without a plain name") };
+                    let ty = ts_type(&pt.ty, declared).unwrap_or_else(|e| panic!("{name}({}): {e}", id.ident));
+                    args.push(format!("{}: {ty}", camel(&id.ident.to_string())));
+                }
+                let answer = match &func.sig.output {
+                    syn::ReturnType::Default => "null".to_string(),
+                    syn::ReturnType::Type(_, t) => ts_type(t, declared).unwrap_or_else(|e| panic!("{name}: {e}")),
+                };
+                let args = if args.is_empty() {
+                    "Record<string, never>".to_string()
+                } else {
+                    format!("{{ {} }}", args.join("; "))
+                };
+                out.push((name, format!("[{args}, {answer}]")));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The commands `lib.rs` registers with `generate_handler!`.
+    fn registered() -> BTreeSet<String> {
+        let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).expect("lib.rs");
+        let start = lib.find("generate_handler![").expect("generate_handler!") + "generate_handler![".len();
+        let end = start + lib[start..].find(']').expect("end of the list");
+        lib[start..end]
+            .split(',')
+            .map(|s| s.trim().rsplit("::").next().unwrap_or_default().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
     }
 
     fn render() -> String {
         let cfg = Config::default().with_large_int("number");
-        let body = decls!(&cfg;
-            Category, Role, limits::Plan,
-            api::ErrorCode, api::User, api::Org, api::Me, api::Patient, api::Encounter, api::Document,
+        let (body, declared) = decls!(&cfg;
+            Category, Role, limits::Plan, limits::PlanLimits,
+            api::ErrorCode, api::User, api::Org, api::Me, api::Patient, api::Visit, api::Document,
             api::SortKey, api::SortOrder, api::DocumentPatch, api::StorageUsage, api::StorageReport, api::CategoryUsage, api::PatientUsage, api::SignedUrl,
             annotation::Point, annotation::Shape, annotation::Style, api::Annotation, api::NewAnnotation,
             api::AnnotationUpdate,
@@ -34,25 +164,46 @@ mod tests {
             session::CategoryInfo, session::AppInfo, session::Permissions, session::SessionInfo,
             patients::PatientFile, RecentPatient,
             documents::DocumentItem, documents::DocumentFilter,
-            upload::FileCheck, upload::UploadRequest,
-            crate::queue::ItemState, crate::queue::QueueItem, crate::queue::Requeue, queue::QueueProgress, queue::Unsent,
-            export::ZipProgress, export::SavedFile,
-            crate::bulk_import::Skipped, bulk_import::ImportReview, bulk_import::ImportLimits, bulk_import::ImportFile,
-            bulk_import::ImportRequest, scanner::ScannedInbox, scanner::ScanPage, scanner::ScanRequest,
-            crate::queue::marks::MarkOp, crate::queue::marks::MarkChangeState, crate::queue::marks::MarkBody,
-            crate::queue::marks::MarkChange, crate::queue::mark_sync::SavedMark, annotations::MarksSynced,
+            file_check::FileCheck, queue::add::UploadRequest,
+            queue::ItemState, queue::QueueItem, queue::Requeue,
+            export::SavedFile,
+            crate::bulk_import::Skipped, crate::bulk_import::ImportReview, bulk_import::ImportLimits, bulk_import::ImportFile,
+            bulk_import::ImportRequest, scanner::watch::ScannedInbox, scanner::send::ScanPage, scanner::send::ScanRequest,
+            queue::marks::MarkOp, queue::marks::MarkChangeState, queue::marks::MarkBody,
+            queue::marks::MarkChange, queue::mark_sync::SavedMark,
+            events::QueueProgress, events::MarksSyncedPayload, events::Unsent, events::ZipProgress,
             clinicdocs_core::media::spacing::PixelSpacing, crate::media::scale::ImageScale,
         );
-        format!(
+        let commands = commands(&declared);
+        let typed: BTreeSet<String> = commands.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(typed, registered(), "every registered command is a #[tauri::command] in src/commands/, and back");
+        let mut out = format!(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\
-             // CLINICDOCS_WRITE_BINDINGS=1 cargo test -p clinicdocs-desktop bindings\n\n{}",
-            body.trim_end().to_string() + "\n"
-        )
+             // CLINICDOCS_WRITE_BINDINGS=1 cargo test -p clinicdocs-desktop bindings\n\n{}\n\n",
+            body.trim_end()
+        );
+        out.push_str("/** Every command: the arguments the window passes (by name) and what it answers. */\nexport type Commands = {\n");
+        for (name, sig) in &commands {
+            out.push_str(&format!("  {name}: {sig};\n"));
+        }
+        out.push_str("};\n\n/** Every event the app sends the window, and its payload. */\nexport type Events = {\n");
+        for (name, payload) in events::all(&cfg) {
+            out.push_str(&format!("  \"{name}\": {payload};\n"));
+        }
+        out.push_str(
+            "};\n\n/** Sizes and how the shared crate writes them: `formatBytes` must write them alike. */\n\
+             export const BYTE_SAMPLES: Array<[number, string]> = [\n",
+        );
+        for (n, s) in limits::byte_samples() {
+            out.push_str(&format!("  [{n}, \"{s}\"],\n"));
+        }
+        out.push_str("];\n");
+        out
     }
 
     #[test]
     fn bindings_file_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
         let fresh = render();
         if std::env::var("CLINICDOCS_WRITE_BINDINGS").is_ok_and(|v| v == "1") {
             std::fs::write(&path, &fresh).expect("write bindings");
@@ -63,5 +214,12 @@ mod tests {
             current == fresh,
             "ui/src/lib/bindings.ts is stale: run CLINICDOCS_WRITE_BINDINGS=1 cargo test -p clinicdocs-desktop bindings"
         );
+    }
+
+    #[test]
+    fn rust_argument_names_become_the_names_the_window_passes() {
+        assert_eq!(camel("patient_id"), "patientId");
+        assert_eq!(camel("zip_name"), "zipName");
+        assert_eq!(camel("id"), "id");
     }
 }

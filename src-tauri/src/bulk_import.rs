@@ -4,13 +4,17 @@
 //! than the clinic's pool), so the review sheet can say so before anything is sent; and the
 //! queue rows for the chosen files, grouped into all-or-nothing batches.
 
-use crate::error::CommandError;
-use crate::queue::NewItem;
+use crate::api_client::ApiClient;
+use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::file_check::{check_content, Content, FileCheck};
+use crate::previews::Previews;
+use crate::queue::{HandOff, NewItem};
 use clinicdocs_core::limits::{precheck, Pending, PlanLimits, MAX_BATCH_FILES};
-use clinicdocs_core::media::{inspect_document, MediaError};
+use clinicdocs_core::names::validate_title;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
+use uuid::Uuid;
 
 /// At most this many files from one drop; the rest are reported, not silently ignored.
 pub const MAX_DROPPED_FILES: usize = 1000;
@@ -130,44 +134,33 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
 }
 
-/// A file's content as the server would judge it: its size, its type from the bytes, and
-/// every reason it would be refused whatever the patient or visit.
-#[derive(Debug, Clone)]
-pub struct Content {
-    pub size: u64,
-    pub content_type: Option<String>,
-    pub problems: Vec<CommandError>,
-}
-
-/// Reads and checks one file (blocking: call off the async runtime).
-pub fn check_content(path: &Path, limits: &PlanLimits) -> Content {
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => return Content { size: 0, content_type: None, problems: vec![CommandError::file(path, &e)] },
-    };
-    let mut content = Content { size, content_type: None, problems: Vec::new() };
-    if size > limits.max_file_bytes {
-        let msg = clinicdocs_core::limits::messages::file_too_large(Some(size), limits.max_file_bytes);
-        content.problems.push(CommandError::api(clinicdocs_core::api::ErrorCode::FileTooLarge, msg));
-        return content;
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => match std::panic::catch_unwind(|| inspect_document(&bytes)) {
-            Ok(Ok(inspected)) => content.content_type = Some(inspected.kind.mime().to_string()),
-            Ok(Err(e)) => content.problems.push(CommandError::from(e)),
-            Err(_) => content.problems.push(CommandError::from(MediaError::Corrupt("unreadable".into()))),
-        },
-        Err(e) => content.problems.push(CommandError::file(path, &e)),
-    }
-    content
-}
-
 /// Walks a drop and checks each file (blocking: call off the async runtime). This is what the
 /// window's drop event and `clinicdocs-queue import` both run.
 pub fn review(dropped: &[PathBuf], limits: &PlanLimits) -> (Vec<(PathBuf, Content)>, Vec<Skipped>) {
     let walked = walk(dropped);
     let files = walked.files.into_iter().map(|p| (check_content(&p, limits), p)).map(|(c, p)| (p, c)).collect();
     (files, walked.skipped)
+}
+
+/// A drop, walked and checked, for the review sheet.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportReview {
+    pub id: Uuid,
+    /// Each file with its content problems (size, type, executable, password, corrupt).
+    pub files: Vec<FileCheck>,
+    /// Hidden, system and unreadable paths left out, and why.
+    pub skipped: Vec<Skipped>,
+    /// Files per all-or-nothing batch: a bigger drop is sent as several batches.
+    pub batch_size: u32,
+}
+
+/// Walks a drop and checks each file, as the review sheet shows it (blocking: call off the
+/// async runtime).
+pub fn review_drop(dropped: &[PathBuf], limits: &PlanLimits, previews: &Previews) -> ImportReview {
+    let (checked, skipped) = review(dropped, limits);
+    let files = checked.into_iter().map(|(path, content)| FileCheck::shown(previews, path, content)).collect();
+    let batch_size = u32::try_from(MAX_BATCH_FILES).unwrap_or(u32::MAX);
+    ImportReview { id: uuid::Uuid::new_v4(), files, skipped, batch_size }
 }
 
 /// One reviewed file the receptionist chose, as the queue will send it.
@@ -179,15 +172,6 @@ pub struct Chosen {
     pub problems: Vec<CommandError>,
     pub title: String,
     pub category: clinicdocs_core::Category,
-}
-
-/// Who sends the hand-off, for whom.
-#[derive(Debug, Clone)]
-pub struct HandOff {
-    pub server_url: String,
-    pub user_id: uuid::Uuid,
-    pub patient_id: uuid::Uuid,
-    pub encounter_id: Option<uuid::Uuid>,
 }
 
 /// The queue rows for chosen files: every name valid and no file refused, or the first reason
@@ -207,24 +191,13 @@ pub fn queue_rows(to: &HandOff, chosen: &[Chosen]) -> Result<Vec<(PathBuf, NewIt
                 format!("“{}” cannot be sent: {} Remove it from the list first.", file.file_name, p.message),
             ));
         }
-        let title = clinicdocs_core::names::validate_title(&file.title).map_err(|e| {
+        let title = validate_title(&file.title).map_err(|e| {
             CommandError::api(ErrorCode::InvalidName, format!("The name for “{}”: {e}", file.file_name))
         })?;
         if n > 0 && n % MAX_BATCH_FILES == 0 {
             batch = uuid::Uuid::new_v4();
         }
-        let item = NewItem {
-            server_url: to.server_url.clone(),
-            user_id: to.user_id,
-            patient_id: to.patient_id,
-            encounter_id: to.encounter_id,
-            category: file.category,
-            title,
-            notes: None,
-            file_name: file.file_name.clone(),
-            idempotency_key: None,
-            batch_id: Some(batch),
-        };
+        let item = to.item(file.category, title, None, file.file_name.clone(), None, Some(batch));
         rows.push((file.path.clone(), item));
     }
     Ok(rows)
@@ -264,6 +237,33 @@ pub fn hand_off_problems(limits: &PlanLimits, counts: ServerCounts, sizes: &[u64
         );
     }
     out
+}
+
+/// The clinic's pool and the chosen visit's document count, or `None` when the server cannot
+/// be reached (the files are still checked and queued; the server checks these when back).
+pub async fn server_counts(
+    c: &ApiClient,
+    patient_id: Uuid,
+    encounter_id: Option<Uuid>,
+) -> CommandResult<Option<ServerCounts>> {
+    let counts = async {
+        let usage = c.storage().await?;
+        let visit = match encounter_id {
+            Some(id) => c.visits(patient_id).await?.into_iter().find(|e| e.id == id).map(|e| e.document_count),
+            None => None,
+        };
+        Ok::<_, CommandError>(ServerCounts {
+            pool_used: u64::try_from(usage.used_bytes).unwrap_or(0),
+            pool_quota: u64::try_from(usage.quota_bytes).unwrap_or(0),
+            visit_documents: visit.and_then(|n| u64::try_from(n).ok()),
+        })
+    }
+    .await;
+    match counts {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if e.is_local(LocalCode::ServerUnreachable) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -96,6 +96,12 @@ impl From<clinicdocs_core::media::MediaError> for CommandError {
     }
 }
 
+impl From<clinicdocs_core::names::NameError> for CommandError {
+    fn from(e: clinicdocs_core::names::NameError) -> Self {
+        CommandError::api(ErrorCode::InvalidName, e.to_string())
+    }
+}
+
 impl From<crate::media::pdf::PdfError> for CommandError {
     fn from(e: crate::media::pdf::PdfError) -> Self {
         CommandError::local(LocalCode::PdfUnavailable, e.to_string())

@@ -1,6 +1,11 @@
 //! Clinic Documents desktop app: the Documents tab for the front desk and the consulting room.
-//! Commands (grouped in `commands/`) are thin calls into the API client, the shared crate and
-//! the media code; pictures reach the web view through the `clinicdocs://` scheme.
+//!
+//! Layers, each depending only on those below it: the edge — `commands/` (thin Tauri
+//! commands), `scheme` (pictures over `clinicdocs://`), `window` (events, title, background
+//! work) — over `state` (what the running app holds), over the work itself — `queue` (durable
+//! uploads and mark changes, and the loop that sends them), `scanner`, `bulk_import`,
+//! `file_check`, `media`, `annotated`, `zip_export` — over `api_client`, `session`, `settings`,
+//! `token_store`, `dialogs`, `events` and `error`.
 
 pub mod annotated;
 pub mod api_client;
@@ -10,17 +15,23 @@ pub mod commands;
 pub mod dialogs;
 pub mod display;
 pub mod error;
+pub mod events;
+pub mod file_check;
 pub mod media;
+pub mod previews;
 pub mod queue;
 pub mod scanner;
+pub mod scheme;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod token_store;
+pub mod window;
 pub mod zip_export;
 
 use commands::{
     annotations, bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, scanner as scanner_cmd,
-    session, upload,
+    session as session_cmd, upload,
 };
 use state::AppState;
 use tauri::Manager;
@@ -45,27 +56,26 @@ pub fn run() {
             let queue_dir = paths.app_data_dir()?.join("queue");
             let queue = tauri::async_runtime::block_on(queue::Queue::open(&queue_dir))?;
             app.manage(AppState::new(config_dir, cache_dir, queue));
-            tauri::async_runtime::spawn(queue_cmd::run_worker(app.handle().clone()));
-            tauri::async_runtime::spawn(scanner_cmd::run_watcher(app.handle().clone()));
+            window::start_background_work(app.handle());
             Ok(())
         })
-        .register_asynchronous_uri_scheme_protocol(media::scheme::SCHEME, |ctx, request, responder| {
+        .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<AppState>();
-                responder.respond(media::scheme::handle(&state, request).await);
+                responder.respond(scheme::handle(&state, request).await);
             });
         })
         .on_window_event(|window, event| match event {
-            tauri::WindowEvent::CloseRequested { api, .. } => queue_cmd::on_close_requested(window, api),
+            tauri::WindowEvent::CloseRequested { api, .. } => window::on_close_requested(window, api),
             tauri::WindowEvent::DragDrop(drop) => import_cmd::on_drag_drop(window, drop),
             _ => {}
         })
         .invoke_handler(tauri::generate_handler![
-            session::app_info,
-            session::restore_session,
-            session::sign_in,
-            session::sign_out,
+            session_cmd::app_info,
+            session_cmd::restore_session,
+            session_cmd::sign_in,
+            session_cmd::sign_out,
             patients::find_patients,
             patients::open_patient,
             patients::recent_patients,

@@ -38,7 +38,9 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeptPatient {
     pub patient: clinicdocs_core::api::Patient,
-    pub encounters: Vec<clinicdocs_core::api::Encounter>,
+    /// Newest first. (Files written before the rename call them `encounters`.)
+    #[serde(alias = "encounters")]
+    pub visits: Vec<clinicdocs_core::api::Visit>,
 }
 
 impl Settings {
@@ -90,7 +92,7 @@ mod tests {
                 date_of_birth: "1980-01-01".into(),
                 created_at: chrono::DateTime::UNIX_EPOCH,
             },
-            encounters: vec![],
+            visits: vec![],
         }
     }
 

@@ -1,51 +1,50 @@
-//! What the running app holds: the signed-in session (API client and who is signed in), the
-//! settings file, the folders it may write, and the documents the UI currently shows (so the
-//! media scheme can find a document's type and checksum without asking the server again).
+//! What the running app holds: the signed-in session, the settings file, the media cache and
+//! the documents the window shows, the files it may preview, open drop reviews, the scanner
+//! inbox, and the upload queue with the bells that wake its worker and the scanner watcher.
+//! Commands reach everything through it; the modules below it never see it.
 
-use crate::api_client::ApiClient;
 use crate::error::{CommandError, CommandResult};
+use crate::file_check::FileCheck;
+use crate::media::source::{KnownDocuments, Source};
 use crate::media::MediaCache;
+use crate::previews::Previews;
+use crate::queue::mark_sync::{MarkVersions, Saver};
 use crate::queue::Queue;
+use crate::scanner::watch::{ScannerState, Watcher};
+use crate::session::Session;
 use crate::settings::Settings;
-use clinicdocs_core::api::{Document, Me};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Mutex;
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 use uuid::Uuid;
 
-/// Someone is signed in.
-#[derive(Clone)]
-pub struct Active {
-    pub client: ApiClient,
-    pub me: Me,
-}
-
 pub struct AppState {
-    pub session: RwLock<Option<Active>>,
+    pub session: RwLock<Option<Session>>,
     pub settings: Mutex<Settings>,
     pub config_dir: PathBuf,
     pub media: MediaCache,
-    /// Document metadata last listed, by id.
-    pub documents: Mutex<HashMap<Uuid, Document>>,
-    /// Files chosen for upload that the media scheme may preview, by preview id.
-    pub previews: Mutex<HashMap<Uuid, PathBuf>>,
+    /// Document metadata last listed.
+    pub documents: KnownDocuments,
+    /// Files chosen for upload, dropped or scanned that the window may preview.
+    pub previews: Previews,
     /// Drops open in a review sheet: their checked files, by import id.
-    pub imports: Mutex<HashMap<Uuid, Vec<crate::commands::upload::FileCheck>>>,
+    pub imports: Mutex<HashMap<Uuid, Vec<FileCheck>>>,
     /// The scanner folder's inbox, and the bell that makes its watcher look now.
-    pub scanner: tokio::sync::Mutex<crate::commands::scanner::ScannerState>,
-    pub scanner_wake: tokio::sync::Notify,
+    pub scanner: tokio::sync::Mutex<ScannerState>,
+    pub scanner_wake: Notify,
     /// The durable upload queue, and the bell that wakes its worker (new item, sign-in).
     pub queue: Queue,
-    pub queue_wake: tokio::sync::Notify,
+    pub queue_wake: Notify,
     /// Versions of marks this app's own writes made (see `queue::mark_sync`).
-    pub mark_versions: crate::queue::mark_sync::MarkVersions,
+    pub mark_versions: MarkVersions,
     /// Uploads not yet sent, as last counted (read when the window is asked to close).
-    pub unsent: std::sync::atomic::AtomicUsize,
+    pub unsent: AtomicUsize,
     /// Mark changes not yet sent, as last counted.
-    pub unsent_marks: std::sync::atomic::AtomicUsize,
+    pub unsent_marks: AtomicUsize,
     /// The user chose to close with uploads unsent.
-    pub close_confirmed: std::sync::atomic::AtomicBool,
+    pub close_confirmed: AtomicBool,
 }
 
 impl AppState {
@@ -55,22 +54,22 @@ impl AppState {
             settings: Mutex::new(Settings::load(&config_dir)),
             config_dir,
             media: MediaCache::new(cache_dir),
-            documents: Mutex::new(HashMap::new()),
-            previews: Mutex::new(HashMap::new()),
+            documents: KnownDocuments::default(),
+            previews: Previews::default(),
             imports: Mutex::new(HashMap::new()),
             scanner: tokio::sync::Mutex::new(Default::default()),
-            scanner_wake: tokio::sync::Notify::new(),
+            scanner_wake: Notify::new(),
             queue,
-            queue_wake: tokio::sync::Notify::new(),
+            queue_wake: Notify::new(),
             mark_versions: Default::default(),
-            unsent: std::sync::atomic::AtomicUsize::new(0),
-            unsent_marks: std::sync::atomic::AtomicUsize::new(0),
-            close_confirmed: std::sync::atomic::AtomicBool::new(false),
+            unsent: AtomicUsize::new(0),
+            unsent_marks: AtomicUsize::new(0),
+            close_confirmed: AtomicBool::new(false),
         }
     }
 
     /// The signed-in session, or `not_signed_in`.
-    pub async fn active(&self) -> CommandResult<Active> {
+    pub async fn active(&self) -> CommandResult<Session> {
         self.session.read().await.clone().ok_or_else(CommandError::not_signed_in)
     }
 
@@ -86,22 +85,19 @@ impl AppState {
         self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn remember_documents(&self, docs: &[Document]) {
-        let mut m = self.documents.lock().unwrap_or_else(|p| p.into_inner());
-        for d in docs {
-            m.insert(d.id, d.clone());
-        }
+    /// Where the window's pictures come from, as whoever is signed in now.
+    pub async fn media(&self) -> Source<'_> {
+        Source { cache: &self.media, documents: &self.documents, session: self.session.read().await.clone() }
     }
 
-    /// Lets the media scheme show this chosen file as `preview/{id}`.
-    pub fn add_preview(&self, path: PathBuf) -> Uuid {
-        let id = Uuid::new_v4();
-        self.previews.lock().unwrap_or_else(|p| p.into_inner()).insert(id, path);
-        id
+    /// Saving and listing marks as `session`.
+    pub fn marks<'a>(&'a self, session: &'a Session) -> Saver<'a> {
+        Saver { queue: &self.queue, client: &session.client, me: &session.me, versions: &self.mark_versions }
     }
 
-    pub fn known_document(&self, id: Uuid) -> Option<Document> {
-        self.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
+    /// The scanner inbox and what checks its files.
+    pub fn scanner(&self) -> Watcher<'_> {
+        Watcher { inbox: &self.scanner, queue: &self.queue, previews: &self.previews }
     }
 
     /// Signs out locally: forgets the session, every cached document byte and the patient files
@@ -109,8 +105,8 @@ impl AppState {
     pub async fn forget_session(&self) {
         self.update_settings(|s| s.kept_patients.clear());
         *self.session.write().await = None;
-        self.documents.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.previews.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.documents.clear();
+        self.previews.clear();
         self.imports.lock().unwrap_or_else(|p| p.into_inner()).clear();
         *self.scanner.lock().await = Default::default();
         self.media.clear();

@@ -2,7 +2,9 @@
 //! its clients. Field names are the wire names.
 
 use crate::annotation::{Shape, Style};
-use crate::limits::Plan;
+use crate::audit::{AuditAction, AuditTarget};
+pub use crate::error_code::ErrorCode;
+use crate::limits::{Plan, PlanLimits};
 use crate::{Category, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,36 +25,6 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// A sentence for the person at the screen.
     pub message: String,
-}
-
-/// Every error code the API answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    BadRequest,
-    Unauthorized,
-    InvalidCredentials,
-    Forbidden,
-    NotFound,
-    Conflict,
-    PlanRequired,
-    QuotaExceeded,
-    VisitLimitReached,
-    FileTooLarge,
-    EmptyFile,
-    UnsupportedType,
-    ExecutableRefused,
-    PasswordProtectedPdf,
-    CorruptFile,
-    ImageTooLarge,
-    InvalidName,
-    IdempotencyConflict,
-    BatchFailed,
-    SignatureInvalid,
-    LinkExpired,
-    RangeNotSatisfiable,
-    Internal,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -86,6 +58,9 @@ pub struct Org {
     pub name: String,
     pub plan: Plan,
     pub documents_enabled: bool,
+    /// The limits this server applies to the clinic: clients check uploads against these, not
+    /// against a plan's defaults.
+    pub limits: PlanLimits,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -120,9 +95,11 @@ pub struct PatientQuery {
     pub limit: Option<i64>,
 }
 
+/// A patient's visit to the clinic. (The wire keeps FHIR's word: a document's visit is its
+/// `encounter_id`, and a patient's visits are at `/patients/{id}/encounters`.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Encounter {
+pub struct Visit {
     pub id: Uuid,
     pub patient_id: Uuid,
     /// `YYYY-MM-DD`.
@@ -133,7 +110,7 @@ pub struct Encounter {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct NewEncounter {
+pub struct NewVisit {
     pub date: String,
     pub reason: String,
 }
@@ -404,8 +381,8 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_email: Option<String>,
-    pub action: String,
-    pub target_type: String,
+    pub action: AuditAction,
+    pub target_type: AuditTarget,
     pub target_id: Option<String>,
     pub detail: Option<String>,
     pub remote_addr: Option<String>,
@@ -417,7 +394,7 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
     /// Events with an id below this one (for paging backwards).
     pub before: Option<i64>,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -4,7 +4,9 @@
 
 pub mod annotation;
 pub mod api;
+pub mod audit;
 pub mod category;
+pub mod error_code;
 pub mod limits;
 pub mod media;
 pub mod names;

@@ -1,6 +1,6 @@
 //! Plans and their limits (DESIGN.md §3), and the messages staff see when one is hit.
 
-use crate::api::ErrorCode;
+use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -27,6 +27,10 @@ pub const MAX_BATCH_FILES: usize = 50;
 /// Longest document title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 4000;
+/// Longest name of a patient or a staff member, in characters.
+pub const MAX_PERSON_NAME_CHARS: usize = 200;
+/// Longest visit reason, in characters.
+pub const MAX_VISIT_REASON_CHARS: usize = 500;
 /// A form's text field (a name, notes, an id), in bytes: far above the longest notes.
 pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 /// A batch upload's manifest (JSON), in bytes: room for every item at its longest title and
@@ -54,7 +58,8 @@ impl Plan {
 }
 
 /// The limits one plan gives a clinic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlanLimits {
     pub documents_enabled: bool,
     pub pool_bytes: u64,
@@ -117,19 +122,61 @@ pub fn precheck(limits: &PlanLimits, p: &Pending) -> Vec<(ErrorCode, String)> {
     out
 }
 
-/// "5.0 GB", "812 KB", "3 bytes": sizes as staff read them (binary units).
+/// "3.1 GB", "812 KB", "1.5 KB", "3 bytes": sizes as staff read them, in binary units — one
+/// decimal below 100 unless whole, halves rounded up. The one byte format of the product: the
+/// desktop's window formats sizes by the same rule, checked against this function's output by
+/// a shared table (`BYTE_SAMPLES` in the generated bindings).
 pub fn format_bytes(n: u64) -> String {
-    if n >= GIB {
-        format!("{:.1} GB", n as f64 / GIB as f64)
-    } else if n >= MIB {
-        format!("{:.1} MB", n as f64 / MIB as f64)
-    } else if n >= KIB {
-        format!("{} KB", n / KIB)
-    } else if n == 1 {
-        "1 byte".to_string()
-    } else {
-        format!("{n} bytes")
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < KIB {
+        return if n == 1 { "1 byte".to_string() } else { format!("{n} bytes") };
     }
+    let mut v = n as f64 / KIB as f64;
+    let mut unit = 0;
+    // A unit up once the figure, as written, would reach 1024 ("1 MB", not "1024 KB").
+    while v.round() >= KIB as f64 && unit < UNITS.len() - 1 {
+        v /= KIB as f64;
+        unit += 1;
+    }
+    let tenths = (v * 10.0).round() / 10.0;
+    if tenths >= 100.0 || tenths.fract() == 0.0 {
+        format!("{:.0} {}", v.round(), UNITS[unit])
+    } else {
+        format!("{tenths:.1} {}", UNITS[unit])
+    }
+}
+
+/// Sizes and how [`format_bytes`] writes them: the table the window's formatter is tested
+/// against (ties, unit edges, the limits' own figures).
+pub fn byte_samples() -> Vec<(u64, String)> {
+    let ns = [
+        0,
+        1,
+        2,
+        1023,
+        KIB,
+        1536,
+        1280,
+        KIB + 51,
+        99 * KIB + 973,
+        100 * KIB,
+        102_912,
+        469 * KIB,
+        1000 * KIB,
+        1023 * KIB + 1023,
+        MIB,
+        10 * MIB,
+        10 * MIB + 1,
+        14 * MIB,
+        (2.5 * MIB as f64) as u64,
+        GIB,
+        (3.1 * GIB as f64) as u64,
+        5 * GIB,
+        5 * GIB - KIB,
+        1024 * GIB,
+        3 * 1024 * 1024 * GIB,
+    ];
+    ns.into_iter().map(|n| (n, format_bytes(n))).collect()
 }
 
 /// The messages shown when a limit is hit: each says which limit and what to do.
@@ -204,22 +251,31 @@ mod tests {
     #[test]
     fn a_file_just_over_the_limit_is_not_said_to_be_as_big_as_the_limit() {
         let m = messages::file_too_large(Some(10 * MIB + 1), 10 * MIB);
-        assert!(m.starts_with("The file is larger than the 10.0 MB limit per file."), "{m}");
+        assert!(m.starts_with("The file is larger than the 10 MB limit per file."), "{m}");
         let m = messages::file_too_large(Some(14 * MIB), 10 * MIB);
-        assert!(m.starts_with("The file is too large (14.0 MB); the limit is 10.0 MB per file."), "{m}");
+        assert!(m.starts_with("The file is too large (14 MB); the limit is 10 MB per file."), "{m}");
     }
 
     #[test]
     fn full_pool_message_names_the_limit_and_the_remedy() {
         let m = messages::pool_full(5 * GIB, 5 * GIB, 10);
-        assert_eq!(m, "Clinic storage is full (5.0 GB of 5.0 GB). Delete older documents to free space.");
+        assert_eq!(m, "Clinic storage is full (5 GB of 5 GB). Delete older documents to free space.");
     }
 
     #[test]
     fn sizes_read_naturally() {
-        assert_eq!(format_bytes(10 * MIB), "10.0 MB");
+        assert_eq!(format_bytes(10 * MIB), "10 MB");
         assert_eq!(format_bytes(2048), "2 KB");
+        assert_eq!(format_bytes(1536), "1.5 KB");
+        assert_eq!(format_bytes(1280), "1.3 KB", "a half rounds up");
+        assert_eq!(format_bytes(99 * KIB + 973), "100 KB");
+        assert_eq!(format_bytes(KIB + 51), "1 KB", "1.05 KB reads as 1 KB, not 1.0 KB");
+        assert_eq!(format_bytes(MIB - 1), "1 MB");
+        assert_eq!(format_bytes(10 * MIB + 1), format_bytes(10 * MIB), "just over the limit reads as the limit");
+        assert_eq!(format_bytes(102_912), "101 KB");
+        assert_eq!(format_bytes((3.1 * GIB as f64) as u64), "3.1 GB");
         assert_eq!(format_bytes(0), "0 bytes");
+        assert_eq!(format_bytes(1), "1 byte");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! and the `Caller` extractor that every authenticated route takes.
 
 use crate::db::audit::NewAuditEvent;
-use crate::db::people::{OrgRow, UserRow};
+use crate::db::orgs::OrgRow;
+use crate::db::users::UserRow;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -11,12 +12,14 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use base64::Engine;
 use clinicdocs_core::api::User;
+use clinicdocs_core::audit::{AuditAction, AuditTarget};
 use clinicdocs_core::limits::PlanLimits;
 use clinicdocs_core::policy::{self, Action};
 use clinicdocs_core::{Category, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+use uuid::Uuid;
 
 /// Session lifetime.
 pub const SESSION_HOURS: i64 = 12;
@@ -60,8 +63,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 /// The signed-in user behind a request, with their clinic and its plan limits.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user: User,
-    pub user_row: UserRow,
+    pub account: UserRow,
     pub org: OrgRow,
     pub limits: PlanLimits,
     pub token_hash: String,
@@ -102,40 +104,34 @@ impl PendingCaller {
     /// Looks the session up: the signed-in user, or `Unauthorized`.
     pub async fn resolve(self, state: &AppState) -> ApiResult<Caller> {
         let hash = self.token_hash;
-        let (user_row, org) = state.sessions.lookup(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
-        Ok(Caller {
-            user: user_row.to_api()?,
-            limits: state.limits(org.plan()),
-            user_row,
-            org,
-            token_hash: hash,
-            addr: self.addr,
-        })
+        let (account, org) = state.sessions.lookup(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
+        Ok(Caller { limits: state.limits(org.plan), account, org, token_hash: hash, addr: self.addr })
     }
 }
 
 impl Caller {
-    pub fn org_id(&self) -> &str {
-        &self.org.id
+    pub fn user(&self) -> &User {
+        &self.account.user
     }
-    pub fn user_id(&self) -> &str {
-        &self.user_row.id
+    pub fn org_id(&self) -> Uuid {
+        self.org.id
+    }
+    pub fn user_id(&self) -> Uuid {
+        self.account.user.id
     }
     pub fn role(&self) -> Role {
-        self.user.role
+        self.account.user.role
     }
 
     /// An audit event with this caller as the actor.
-    pub fn event(&self, action: &'static str, target_type: &'static str, target_id: Option<String>) -> NewAuditEvent {
+    pub fn event(&self, action: AuditAction, target_type: AuditTarget, target_id: Option<String>) -> NewAuditEvent {
         NewAuditEvent {
-            org_id: Some(self.org.id.clone()),
-            actor_id: Some(self.user_row.id.clone()),
-            actor_email: Some(self.user.email.clone()),
-            action,
-            target_type,
+            org_id: Some(self.org.id),
+            actor_id: Some(self.user_id()),
+            actor_email: Some(self.account.user.email.clone()),
             target_id,
-            detail: None,
             remote_addr: self.addr.clone(),
+            ..NewAuditEvent::new(action, target_type)
         }
     }
 
@@ -156,11 +152,11 @@ impl Caller {
     pub async fn refuse(
         &self,
         state: &AppState,
-        target_type: &'static str,
+        target_type: AuditTarget,
         target_id: Option<String>,
         err: ApiError,
     ) -> ApiError {
-        let mut e = self.event("access_refused", target_type, target_id);
+        let mut e = self.event(AuditAction::AccessRefused, target_type, target_id);
         e.detail = Some(format!("{:?}", err.code()));
         if let Err(a) = state.audit(e).await {
             return a;
@@ -175,7 +171,7 @@ impl Caller {
         action: Action,
         category: Option<Category>,
         own: bool,
-        target: (&'static str, Option<String>),
+        target: (AuditTarget, Option<String>),
     ) -> ApiResult<()> {
         if self.may(action, category, own) {
             Ok(())

@@ -3,6 +3,7 @@
 
 use crate::auth::hash_password;
 use crate::state::AppState;
+use clinicdocs_core::api::{Patient, User, Visit};
 use clinicdocs_core::limits::Plan;
 use clinicdocs_core::Role;
 use uuid::Uuid;
@@ -35,20 +36,29 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
     let hash = hash_password(DEMO_PASSWORD)?;
     let mut logins = Vec::new();
     for (domain, name, plan) in CLINICS {
-        let org = match state.db.org_by_domain(domain).await? {
-            Some(o) => Uuid::parse_str(&o.id)?,
+        let org = match state.db.orgs().by_domain(domain).await? {
+            Some(o) => o.id,
             None => {
                 let id = Uuid::new_v4();
-                state.db.create_org(id, name, domain, *plan, now).await?;
+                state.db.orgs().create(id, name, domain, *plan, now).await?;
                 for (i, (pname, dob)) in PATIENTS.iter().enumerate() {
-                    let pid = Uuid::new_v4();
-                    state.db.create_patient(pid, &id.to_string(), pname, dob, now).await?;
+                    let p = Patient {
+                        id: Uuid::new_v4(),
+                        name: pname.to_string(),
+                        date_of_birth: dob.to_string(),
+                        created_at: now,
+                    };
+                    state.db.patients().create(id, &p).await?;
                     let visits = [("2026-11-20", "Check-up"), ("2026-11-22", "Follow-up")];
                     for (date, reason) in visits.iter().take(1 + i % 2) {
-                        state
-                            .db
-                            .create_encounter(Uuid::new_v4(), &id.to_string(), &pid.to_string(), date, reason, now)
-                            .await?;
+                        let v = Visit {
+                            id: Uuid::new_v4(),
+                            patient_id: p.id,
+                            date: date.to_string(),
+                            reason: reason.to_string(),
+                            document_count: 0,
+                        };
+                        state.db.patients().create_visit(id, &v, now).await?;
                     }
                 }
                 id
@@ -56,9 +66,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
         };
         for (local, uname, role) in STAFF {
             let email = format!("{local}@{domain}");
-            if state.db.user_by_email(&email).await?.is_none() {
-                state.db.create_user(Uuid::new_v4(), org, &email, uname, *role, &hash, now).await?;
+            if state.db.users().by_email(&email).await?.is_none() {
+                let user = User { id: Uuid::new_v4(), name: uname.to_string(), email, role: *role, org_id: org };
+                state.db.users().create(&user, &hash, now).await?;
             }
+            let email = format!("{local}@{domain}");
             logins.push(format!("{email:<24} {:<13} {name} ({})", role.as_str(), plan.as_str()));
         }
     }

@@ -2,6 +2,7 @@
 //! body `{ "error": { "code", "message" } }`. Server faults are logged and answered without
 //! internal detail.
 
+use crate::storage::{LinkError, StorageError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -59,9 +60,18 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-impl From<object_store::Error> for ApiError {
-    fn from(e: object_store::Error) -> Self {
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
         ApiError::Internal(e.into())
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::Invalid => ApiError::SignatureInvalid,
+            LinkError::Expired => ApiError::LinkExpired,
+        }
     }
 }
 

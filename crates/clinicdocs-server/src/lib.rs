@@ -1,19 +1,28 @@
 //! Clinic Documents API server: an axum app over a database (SQLite or PostgreSQL) and an
 //! object store (local folder, S3-compatible, GCS). `server::run` starts it; `routes::app`
 //! builds the router for tests.
+//!
+//! Layers, each depending only on those below it: `routes` (HTTP: parse, call, answer) →
+//! the rules (`upload`, `documents`, `annotations`, `patients`, `profiles`, `sessions`,
+//! `reports`, `downloads`; `auth` for who is calling) → `db` and `storage`.
 
+pub mod annotations;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod documents;
+pub mod downloads;
 pub mod error;
-pub mod intake;
 pub mod list_cache;
 pub mod orphans;
+pub mod patients;
+pub mod profiles;
+pub mod reports;
 pub mod routes;
 pub mod server;
 pub mod session_reads;
+pub mod sessions;
 pub mod state;
 pub mod storage;
-pub mod stream_put;
 pub mod upload;

@@ -17,7 +17,7 @@ pub struct OrphanReport {
 }
 
 pub async fn scan(state: &AppState) -> anyhow::Result<OrphanReport> {
-    let keys = state.db.all_object_keys().await?;
+    let keys = state.db.documents().all_object_keys().await?;
     let mut expected = HashSet::new();
     let mut live = Vec::new();
     for (k, is_live) in keys {

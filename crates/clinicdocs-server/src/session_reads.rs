@@ -8,7 +8,8 @@
 //! before its request. The reads run on connections kept for them, so the same few database
 //! sessions (warm, with the statement prepared) answer every lookup.
 
-use crate::db::people::{OrgRow, UserRow};
+use crate::db::orgs::OrgRow;
+use crate::db::users::{session_users, UserRow};
 use crate::db::{ms, Db};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
@@ -106,13 +107,13 @@ impl Reads {
         let mut read = Err(sqlx::Error::PoolClosed);
         let mut keep = None;
         if let Some(mut c) = kept {
-            read = Db::session_users(&mut c, &hashes).await;
+            read = session_users(&mut c, &hashes).await;
             keep = read.is_ok().then_some(c);
         }
         if read.is_err() {
             match self.db.pool.acquire().await {
                 Ok(mut c) => {
-                    read = Db::session_users(&mut c, &hashes).await;
+                    read = session_users(&mut c, &hashes).await;
                     keep = read.is_ok().then_some(c);
                 }
                 Err(e) => read = Err(e),

@@ -57,7 +57,7 @@ impl AppState {
 
     /// Appends an audit event stamped with the current time.
     pub async fn audit(&self, e: NewAuditEvent) -> ApiResult<()> {
-        self.db.append_audit(&e, self.now()).await?;
+        self.db.audit().append(&e, self.now()).await?;
         Ok(())
     }
 }

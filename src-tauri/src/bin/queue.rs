@@ -5,17 +5,23 @@
 //! ```text
 //! clinicdocs-queue add   --dir D --server URL --user UUID --patient UUID --category C [--batch N] FILE...
 //! clinicdocs-queue import --dir D --server URL --user UUID --patient UUID --category C PATH...
-//!                         (a drop: folders walked, files checked, queued as batches of ≤ 50)
+//!                         (a drop: folders walked, files checked against the clinic's limits
+//!                         from `/me`, queued as batches of ≤ 50; token in CLINICDOCS_TOKEN)
 //! clinicdocs-queue drain --dir D --server URL --user UUID      (token in CLINICDOCS_TOKEN)
 //! clinicdocs-queue check --dir D
 //! ```
 
-use clinicdocs_core::limits::{Plan, PlanLimits, MAX_BATCH_FILES};
+use clinicdocs_core::limits::MAX_BATCH_FILES;
 use clinicdocs_core::Category;
 use clinicdocs_desktop::api_client::{parse_server_url, ApiClient};
-use clinicdocs_desktop::bulk_import::{queue_rows, review, Chosen, HandOff};
+use clinicdocs_desktop::bulk_import::{queue_rows, review, Chosen};
+use clinicdocs_desktop::events::{MarksSyncedPayload, QueueProgress};
+use clinicdocs_desktop::file_check::title_from_file_name;
+use clinicdocs_desktop::queue::mark_sync::MarkVersions;
+use clinicdocs_desktop::queue::runner::{now_ms, Host, Runner};
 use clinicdocs_desktop::queue::worker::{self, Step};
-use clinicdocs_desktop::queue::{ItemState, NewItem, Queue};
+use clinicdocs_desktop::queue::{HandOff, ItemState, Queue};
+use clinicdocs_desktop::session::Session;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -35,8 +41,38 @@ fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// The drain's host: what the window would be told is printed, one line per item.
+#[derive(Clone)]
+struct Printer;
+
+impl Host for Printer {
+    async fn session(&self) -> Option<Session> {
+        None
+    }
+
+    fn progress(&self, _: QueueProgress) {}
+
+    async fn marks_synced(&self, m: MarksSyncedPayload) {
+        m.documents.iter().for_each(|d| println!("marks sent {d}"));
+        m.refused
+            .iter()
+            .for_each(|c| println!("mark refused {}: {}", c.annotation_id, c.error_message.as_deref().unwrap_or("")));
+    }
+
+    async fn stepped(&self, step: &Step) {
+        match step {
+            Step::Settled { sent, refused } => {
+                sent.iter().for_each(|(item, document)| println!("sent {item} {document}"));
+                refused.iter().for_each(|(item, error)| println!("refused {item}: {}", error.message));
+            }
+            Step::Retrying { items, at, error } => {
+                for item in items {
+                    println!("retry {item} in {} ms: {}", at - now_ms(), error.message)
+                }
+            }
+            Step::Idle(_) | Step::NeedsSignIn => {}
+        }
+    }
 }
 
 struct Args {
@@ -74,6 +110,23 @@ impl Args {
     }
 }
 
+/// Who the token belongs to, asked again while the server cannot answer (as the worker
+/// retries), so a drain started during an outage waits instead of failing.
+async fn who(client: &ApiClient) -> Result<clinicdocs_core::api::Me, CliError> {
+    let mut attempts = 0;
+    loop {
+        match client.me().await {
+            Ok(me) => return Ok(me),
+            Err(e) if worker::disposition(&e) == worker::Disposition::Retry => {
+                eprintln!("clinicdocs-queue: {} (trying again)", e.message);
+                tokio::time::sleep(worker::backoff(attempts, rand::random())).await;
+                attempts += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 async fn run() -> Result<(), CliError> {
     let a = args()?;
     let queue = Queue::open(&PathBuf::from(a.get("dir")?)).await?;
@@ -92,18 +145,13 @@ async fn run() -> Result<(), CliError> {
                     batch = Some(Uuid::new_v4());
                 }
                 let file_name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let item = NewItem {
+                let to = HandOff {
                     server_url: a.server()?,
                     user_id: a.uuid("user")?,
                     patient_id: a.uuid("patient")?,
                     encounter_id: None,
-                    category,
-                    title: clinicdocs_desktop::commands::upload::title_from_file_name(&file_name),
-                    notes: None,
-                    file_name,
-                    idempotency_key: None,
-                    batch_id: batch,
                 };
+                let item = to.item(category, title_from_file_name(&file_name), None, file_name, None, batch);
                 files.push((f.clone(), item));
             }
             for q in queue.enqueue_many(files, now_ms()).await? {
@@ -114,7 +162,10 @@ async fn run() -> Result<(), CliError> {
             // What a drop on the window does once the receptionist presses Send, with one type
             // and file names as titles: the same review and the same queue rows.
             let category = Category::parse(a.get("category")?).ok_or_else(|| usage("unknown --category"))?;
-            let limits = PlanLimits::of(Plan::Professional);
+            // The clinic's own limits, as the window would have them from `/me`.
+            let token = std::env::var("CLINICDOCS_TOKEN").ok();
+            let client = ApiClient::new(parse_server_url(a.get("server")?)?, token)?;
+            let limits = who(&client).await?.org.limits;
             let dropped = a.files.clone();
             let (files, skipped) = tokio::task::spawn_blocking(move || review(&dropped, &limits))
                 .await
@@ -127,7 +178,7 @@ async fn run() -> Result<(), CliError> {
                 .map(|(path, content)| {
                     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     Chosen {
-                        title: clinicdocs_desktop::commands::upload::title_from_file_name(&file_name),
+                        title: title_from_file_name(&file_name),
                         file_name,
                         problems: content.problems,
                         category,
@@ -147,27 +198,14 @@ async fn run() -> Result<(), CliError> {
         "drain" => {
             let token = std::env::var("CLINICDOCS_TOKEN").map_err(|_| usage("set CLINICDOCS_TOKEN"))?;
             let client = ApiClient::new(parse_server_url(a.get("server")?)?, Some(token))?;
-            let user = a.uuid("user")?;
-            loop {
-                let jitter = rand::random::<f64>();
-                match worker::step(&queue, &client, user, now_ms, jitter, |_, _, _| {}).await? {
-                    Step::Idle(None) => break,
-                    Step::Idle(Some(at)) => {
-                        let wait = (at - now_ms()).clamp(10, 60_000) as u64;
-                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                    }
-                    Step::Settled { sent, refused } => {
-                        sent.iter().for_each(|(item, document)| println!("sent {item} {document}"));
-                        refused.iter().for_each(|(item, error)| println!("refused {item}: {}", error.message));
-                    }
-                    Step::Retrying { items, at, error } => {
-                        for item in items {
-                            println!("retry {item} in {} ms: {}", at - now_ms(), error.message)
-                        }
-                    }
-                    Step::NeedsSignIn => return Err(usage("the session ended; sign in again")),
-                }
+            // The same loop, limits and mark sending as the window's worker.
+            let me = who(&client).await?;
+            if me.user.id != a.uuid("user")? {
+                return Err(usage("CLINICDOCS_TOKEN belongs to another user than --user"));
             }
+            let session = Session { client, me };
+            let versions = MarkVersions::default();
+            Runner { queue: &queue, versions: &versions, host: Printer }.drain(&session).await?;
         }
         "check" => {
             let items = queue.list().await?;

@@ -5,42 +5,23 @@
 //! (`queue::mark_sync`) and the answer says `queued`; the worker sends it later and tells the
 //! window with `marks-synced`.
 
-use crate::commands::queue::{changed, now_ms, queue_error};
 use crate::error::{CommandError, CommandResult};
 use crate::media::scale::{image_scale as image_scale_of, ImageScale};
 use crate::media::source;
-use crate::queue::mark_sync::{Edit, MarkAt, SavedMark, Saver};
+use crate::queue::mark_sync::{Edit, MarkAt, SavedMark};
 use crate::queue::marks::MarkChange;
-use crate::state::{Active, AppState};
+use crate::queue::runner::now_ms;
+use crate::state::AppState;
+use crate::window::changed;
 use clinicdocs_core::api::{Annotation, AnnotationUpdate, ErrorCode, NewAnnotation};
 use clinicdocs_core::media::FileKind;
-use serde::Serialize;
 use tauri::{AppHandle, State};
-use ts_rs::TS;
 use uuid::Uuid;
-
-/// Sent when waiting mark changes reached the server (or were refused).
-pub const MARKS_SYNCED_EVENT: &str = "marks-synced";
-
-/// What the worker did with waiting mark changes.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct MarksSynced {
-    /// Documents whose marks changed on the server: a window showing one reloads them.
-    pub documents: Vec<Uuid>,
-    /// Why each refused change was not applied.
-    pub refused: Vec<MarkChange>,
-    /// Documents that still have changes waiting.
-    pub waiting: Vec<Uuid>,
-}
-
-pub(crate) fn saver<'a>(state: &'a AppState, active: &'a Active) -> Saver<'a> {
-    Saver { queue: &state.queue, client: &active.client, me: &active.me, versions: &state.mark_versions }
-}
 
 #[tauri::command]
 pub async fn list_annotations(state: State<'_, AppState>, document_id: Uuid) -> CommandResult<Vec<Annotation>> {
-    let active = state.active().await?;
-    saver(&state, &active).list(document_id, chrono::Utc::now()).await
+    let session = state.active().await?;
+    Ok(state.marks(&session).list(document_id, chrono::Utc::now()).await?)
 }
 
 async fn save(
@@ -51,10 +32,10 @@ async fn save(
     id: Uuid,
     edit: Edit,
 ) -> CommandResult<SavedMark> {
-    let active = state.active().await?;
-    let title = state.known_document(document_id).map(|d| d.title);
+    let session = state.active().await?;
+    let title = state.documents.get(document_id).map(|d| d.title);
     let at = MarkAt { document: document_id, title: title.as_deref(), page: page_number };
-    let saved = saver(state, &active).save(at, id, edit, now_ms()).await?;
+    let saved = state.marks(&session).save(at, id, edit, now_ms()).await?;
     if saved.queued {
         state.queue_wake.notify_one();
         changed(app).await;
@@ -104,11 +85,12 @@ pub async fn delete_annotation(
 /// states it, its pixel spacing); `None` for a PDF or what is not a picture.
 #[tauri::command]
 pub async fn image_scale(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<ImageScale>> {
-    let doc = source::document(&state, id).await?;
+    let src = state.media().await;
+    let doc = source::document(&src, id).await?;
     let Some(kind) = FileKind::from_mime(&doc.content_type).filter(|k| k.is_decodable_image()) else {
         return Ok(None);
     };
-    let bytes = source::original(&state, &doc).await?;
+    let bytes = source::original(&src, &doc).await?;
     tokio::task::spawn_blocking(move || image_scale_of(&bytes, kind))
         .await
         .map_err(|e| CommandError::local(crate::error::LocalCode::FileAccess, e.to_string()))
@@ -117,15 +99,14 @@ pub async fn image_scale(state: State<'_, AppState>, id: Uuid) -> CommandResult<
 /// This user's mark changes not yet on the server, and refused ones.
 #[tauri::command]
 pub async fn mark_changes(state: State<'_, AppState>) -> CommandResult<Vec<MarkChange>> {
-    let active = state.active().await?;
-    let server = active.client.base().as_str().to_string();
-    state.queue.mark_changes(&server, active.me.user.id).await.map_err(queue_error)
+    let session = state.active().await?;
+    Ok(state.queue.mark_changes(&session.server(), session.user_id()).await?)
 }
 
 /// Forgets a refused mark change once the doctor has read why.
 #[tauri::command]
 pub async fn discard_mark_change(app: AppHandle, state: State<'_, AppState>, annotation_id: Uuid) -> CommandResult<()> {
-    if !state.queue.discard_mark_change(annotation_id).await.map_err(queue_error)? {
+    if !state.queue.discard_mark_change(annotation_id).await? {
         return Err(CommandError::api(ErrorCode::Conflict, "Only a refused mark change can be discarded."));
     }
     changed(&app).await;

@@ -4,39 +4,21 @@
 //! sending queues every chosen file in one transaction, grouped into all-or-nothing batches
 //! that the queue sends when the server is reachable (`queue_import`).
 
-use crate::bulk_import::{hand_off_problems, queue_rows, review, Chosen, HandOff, Skipped};
-use crate::commands::queue::{changed, now_ms, queue_error};
-use crate::commands::upload::{server_counts, FileCheck};
+use crate::bulk_import::{hand_off_problems, queue_rows, review_drop, server_counts, Chosen, ImportReview};
 use crate::error::{CommandError, CommandResult, LocalCode};
-use crate::queue::QueueItem;
+use crate::events::{self, DropHover, ImportReviewed, ImportStarted};
+use crate::file_check::FileCheck;
+use crate::queue::runner::now_ms;
+use crate::queue::{HandOff, QueueItem};
 use crate::state::AppState;
+use crate::window::changed;
 use clinicdocs_core::api::ErrorCode;
-use clinicdocs_core::limits::PlanLimits;
 use clinicdocs_core::Category;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 use uuid::Uuid;
-
-/// Files are being dragged over the window (`true`) or no longer (`false`).
-pub const DROP_HOVER_EVENT: &str = "drop-hover";
-/// A drop is being read; payload: how many paths were dropped (files or folders).
-pub const IMPORT_STARTED_EVENT: &str = "import-started";
-/// A drop is ready for review; payload: [`ImportReview`].
-pub const IMPORT_REVIEW_EVENT: &str = "import-review";
-
-/// A drop, walked and checked, for the review sheet.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct ImportReview {
-    pub id: Uuid,
-    /// Each file with its content problems (size, type, executable, password, corrupt).
-    pub files: Vec<FileCheck>,
-    /// Hidden, system and unreadable paths left out, and why.
-    pub skipped: Vec<Skipped>,
-    /// Files per all-or-nothing batch: a bigger drop is sent as several batches.
-    pub batch_size: u32,
-}
 
 /// The limits the chosen files would break for the chosen patient and visit.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -66,10 +48,10 @@ pub struct ImportRequest {
 pub fn on_drag_drop(window: &tauri::Window, event: &tauri::DragDropEvent) {
     match event {
         tauri::DragDropEvent::Enter { .. } => {
-            let _ = window.emit(DROP_HOVER_EVENT, true);
+            events::emit::<DropHover, _>(window, true);
         }
         tauri::DragDropEvent::Leave => {
-            let _ = window.emit(DROP_HOVER_EVENT, false);
+            events::emit::<DropHover, _>(window, false);
         }
         tauri::DragDropEvent::Drop { paths, .. } => {
             let app = window.app_handle().clone();
@@ -86,20 +68,19 @@ pub fn on_drag_drop(window: &tauri::Window, event: &tauri::DragDropEvent) {
 
 /// What a drop does: walk, check each file, and open the review sheet.
 pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<ImportReview> {
-    let _ = app.emit(DROP_HOVER_EVENT, false);
+    events::emit::<DropHover, _>(app, false);
     let state = app.state::<AppState>();
-    let active = state.active().await?;
-    let limits = PlanLimits::of(active.me.org.plan);
-    let _ = app.emit(IMPORT_STARTED_EVENT, paths.len());
-    let (checked, skipped) = tokio::task::spawn_blocking(move || review(&paths, &limits)).await.map_err(|e| {
-        CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}."))
-    })?;
-    let files: Vec<FileCheck> =
-        checked.into_iter().map(|(path, content)| FileCheck::shown(&state, path, content)).collect();
-    let batch_size = u32::try_from(clinicdocs_core::limits::MAX_BATCH_FILES).unwrap_or(u32::MAX);
-    let review = ImportReview { id: Uuid::new_v4(), files, skipped, batch_size };
+    let limits = state.active().await?.limits();
+    events::emit::<ImportStarted, _>(app, u32::try_from(paths.len()).unwrap_or(u32::MAX));
+    let handle = app.clone();
+    let review =
+        tokio::task::spawn_blocking(move || review_drop(&paths, &limits, &handle.state::<AppState>().previews))
+            .await
+            .map_err(|e| {
+            CommandError::local(LocalCode::FileAccess, format!("The dropped files could not be read: {e}."))
+        })?;
     state.imports.lock().unwrap_or_else(|p| p.into_inner()).insert(review.id, review.files.clone());
-    let _ = app.emit(IMPORT_REVIEW_EVENT, review.clone());
+    events::emit::<ImportReviewed, _>(app, review.clone());
     Ok(review)
 }
 
@@ -132,15 +113,15 @@ pub async fn check_import(
     encounter_id: Option<Uuid>,
     indexes: Vec<u32>,
 ) -> CommandResult<ImportLimits> {
-    let active = state.active().await?;
+    let session = state.active().await?;
     let files = review_files(&state, import_id)?;
     let sizes: Vec<u64> =
         indexes.iter().filter_map(|&i| files.get(i as usize)).map(|f| f.size as u64).collect::<Vec<_>>();
     if sizes.len() != indexes.len() {
         return Err(CommandError::api(ErrorCode::BadRequest, "A chosen file is not part of this drop."));
     }
-    let limits = PlanLimits::of(active.me.org.plan);
-    Ok(match server_counts(&active.client, patient_id, encounter_id).await? {
+    let limits = session.limits();
+    Ok(match server_counts(&session.client, patient_id, encounter_id).await? {
         Some(counts) => ImportLimits { online: true, problems: hand_off_problems(&limits, counts, &sizes) },
         None => ImportLimits { online: false, problems: vec![Vec::new(); sizes.len()] },
     })
@@ -155,7 +136,7 @@ pub async fn queue_import(
     import_id: Uuid,
     request: ImportRequest,
 ) -> CommandResult<Vec<QueueItem>> {
-    let active = state.active().await?;
+    let session = state.active().await?;
     // Taken out so a second click cannot queue the files twice; put back if queueing fails.
     let files = state
         .imports
@@ -178,13 +159,13 @@ pub async fn queue_import(
             });
         }
         let to = HandOff {
-            server_url: active.client.base().as_str().to_string(),
-            user_id: active.me.user.id,
+            server_url: session.server(),
+            user_id: session.user_id(),
             patient_id: request.patient_id,
             encounter_id: request.encounter_id,
         };
         let rows = queue_rows(&to, &chosen)?;
-        state.queue.enqueue_many(rows, now_ms()).await.map_err(queue_error)
+        Ok::<_, CommandError>(state.queue.enqueue_many(rows, now_ms()).await?)
     }
     .await;
     match result {

@@ -1,10 +1,10 @@
 //! A patient's documents: the list, the storage gauge, editing, deleting and PDF page counts.
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 use crate::media::source;
 use crate::state::AppState;
 use clinicdocs_core::api::{
-    Document, DocumentPatch, DocumentQuery, ErrorCode, Me, SortKey, SortOrder, StorageReport, StorageUsage,
+    Document, DocumentPatch, DocumentQuery, Me, SortKey, SortOrder, StorageReport, StorageUsage,
 };
 use clinicdocs_core::names;
 use clinicdocs_core::policy::{self, Action};
@@ -52,7 +52,7 @@ pub struct DocumentFilter {
 
 #[tauri::command]
 pub async fn list_documents(state: State<'_, AppState>, filter: DocumentFilter) -> CommandResult<Vec<DocumentItem>> {
-    let active = state.active().await?;
+    let session = state.active().await?;
     let blank = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
     let query = DocumentQuery {
         patient_id: Some(filter.patient_id),
@@ -62,9 +62,9 @@ pub async fn list_documents(state: State<'_, AppState>, filter: DocumentFilter) 
         order: Some(filter.order),
         ..Default::default()
     };
-    let docs = active.client.all_documents(query).await?;
-    state.remember_documents(&docs);
-    Ok(docs.into_iter().map(|d| DocumentItem::of(d, &active.me)).collect())
+    let docs = session.client.all_documents(query).await?;
+    state.documents.remember(&docs);
+    Ok(docs.into_iter().map(|d| DocumentItem::of(d, &session.me)).collect())
 }
 
 #[tauri::command]
@@ -87,26 +87,26 @@ pub async fn update_document(
 ) -> CommandResult<DocumentItem> {
     let mut patch = patch;
     if let Some(t) = &patch.title {
-        patch.title =
-            Some(names::validate_title(t).map_err(|e| CommandError::api(ErrorCode::InvalidName, e.to_string()))?);
+        patch.title = Some(names::validate_title(t)?);
     }
-    let active = state.active().await?;
-    let doc = active.client.patch_document(id, &patch).await?;
-    state.remember_documents(std::slice::from_ref(&doc));
-    Ok(DocumentItem::of(doc, &active.me))
+    let session = state.active().await?;
+    let doc = session.client.patch_document(id, &patch).await?;
+    state.documents.remember(std::slice::from_ref(&doc));
+    Ok(DocumentItem::of(doc, &session.me))
 }
 
 /// Soft delete (admins). The server frees the clinic's space and audits it.
 #[tauri::command]
 pub async fn delete_document(state: State<'_, AppState>, id: Uuid) -> CommandResult<()> {
     state.active().await?.client.delete_document(id).await?;
-    state.documents.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    state.documents.forget(id);
     Ok(())
 }
 
 /// How many pages a PDF has, for the viewer's page control.
 #[tauri::command]
 pub async fn pdf_page_count(state: State<'_, AppState>, id: Uuid) -> CommandResult<u16> {
-    let doc = source::document(&state, id).await?;
-    source::page_count(&state, &doc).await
+    let src = state.media().await;
+    let doc = source::document(&src, id).await?;
+    source::page_count(&src, &doc).await
 }

@@ -3,26 +3,17 @@
 //! zip built here, with progress events.
 
 use crate::dialogs;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, LocalCode};
+use crate::events::{self, ZipProgress, ZipProgressed};
 use crate::media::source;
 use crate::state::AppState;
 use crate::zip_export::{UniqueNames, ZipBuilder};
 use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::download_file_name;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 use ts_rs::TS;
 use uuid::Uuid;
-
-/// The event `download_all` emits after each file.
-pub const ZIP_PROGRESS_EVENT: &str = "zip-progress";
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct ZipProgress {
-    pub done: u32,
-    pub total: u32,
-    pub title: String,
-}
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SavedFile {
@@ -38,9 +29,10 @@ fn file_name_of(doc: &clinicdocs_core::api::Document) -> String {
 /// Saves one document where the user chooses. `None` when the dialog was cancelled.
 #[tauri::command]
 pub async fn save_document(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<SavedFile>> {
-    let doc = source::document(&state, id).await?;
+    let src = state.media().await;
+    let doc = source::document(&src, id).await?;
     let Some(dest) = dialogs::save_file("Save document", &file_name_of(&doc)).await else { return Ok(None) };
-    let bytes = source::original(&state, &doc).await?;
+    let bytes = source::original(&src, &doc).await?;
     let tmp = dest.with_extension("part");
     std::fs::write(&tmp, &bytes)
         .and_then(|_| std::fs::rename(&tmp, &dest))
@@ -52,7 +44,8 @@ pub async fn save_document(state: State<'_, AppState>, id: Uuid) -> CommandResul
 /// on its pages. `None` when the dialog was cancelled.
 #[tauri::command]
 pub async fn export_annotated(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<SavedFile>> {
-    let doc = source::document(&state, id).await?;
+    let src = state.media().await;
+    let doc = source::document(&src, id).await?;
     let kind = FileKind::from_mime(&doc.content_type);
     let ext = match kind {
         Some(FileKind::Pdf) => "pdf",
@@ -65,18 +58,18 @@ pub async fn export_annotated(state: State<'_, AppState>, id: Uuid) -> CommandRe
         }
     };
     // The marks as the viewer shows them, changes still waiting to be sent included.
-    let active = state.active().await?;
-    let marks = crate::commands::annotations::saver(&state, &active).list(id, chrono::Utc::now()).await?;
+    let session = state.active().await?;
+    let marks = state.marks(&session).list(id, chrono::Utc::now()).await?;
     let suggested = download_file_name(&format!("{} - annotated", doc.title), ext);
     let Some(dest) = dialogs::save_file("Export with annotations", &suggested).await else { return Ok(None) };
-    let bytes = source::original(&state, &doc).await?;
+    let bytes = source::original(&src, &doc).await?;
     let out = tokio::task::spawn_blocking(move || match ext {
         "pdf" => crate::annotated::pdf::annotated_pdf(&bytes, &marks).map_err(CommandError::from),
         _ => crate::annotated::png::annotated_png(&bytes, &marks)
-            .map_err(|e| CommandError::local(crate::error::LocalCode::FileAccess, e.to_string())),
+            .map_err(|e| CommandError::local(LocalCode::FileAccess, e.to_string())),
     })
     .await
-    .map_err(|e| CommandError::local(crate::error::LocalCode::FileAccess, e.to_string()))??;
+    .map_err(|e| CommandError::local(LocalCode::FileAccess, e.to_string()))??;
     let tmp = dest.with_extension("part");
     std::fs::write(&tmp, &out).and_then(|_| std::fs::rename(&tmp, &dest)).map_err(|e| CommandError::file(&dest, &e))?;
     Ok(Some(SavedFile { path: dest.to_string_lossy().into_owned(), files: 1 }))
@@ -95,17 +88,18 @@ pub async fn download_all(
     let mut zip = ZipBuilder::create(&dest).map_err(|e| CommandError::file(&dest, &e))?;
     let mut names = UniqueNames::default();
     let total = ids.len() as u32;
+    let src = state.media().await;
     for (i, id) in ids.into_iter().enumerate() {
         let step = async {
-            let doc = source::document(&state, id).await?;
-            let bytes = source::original(&state, &doc).await?;
+            let doc = source::document(&src, id).await?;
+            let bytes = source::original(&src, &doc).await?;
             let name = names.unique(&file_name_of(&doc));
             zip.add(&name, &bytes).map_err(|e| CommandError::file(&dest, &e))?;
             Ok::<_, CommandError>(doc.title)
         };
         match step.await {
             Ok(title) => {
-                let _ = app.emit(ZIP_PROGRESS_EVENT, ZipProgress { done: i as u32 + 1, total, title });
+                events::emit::<ZipProgressed, _>(&app, ZipProgress { done: i as u32 + 1, total, title });
             }
             Err(e) => {
                 zip.abandon();

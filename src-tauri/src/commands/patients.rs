@@ -5,7 +5,7 @@
 use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::settings::{KeptPatient, RecentPatient, Settings};
 use crate::state::AppState;
-use clinicdocs_core::api::{Encounter, Patient};
+use clinicdocs_core::api::{Patient, Visit};
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -18,7 +18,7 @@ const SEARCH_LIMIT: i64 = 25;
 pub struct PatientFile {
     pub patient: Patient,
     /// Newest first.
-    pub encounters: Vec<Encounter>,
+    pub visits: Vec<Visit>,
     /// The server could not be reached: this is the file as last opened on this computer.
     pub offline: bool,
 }
@@ -65,13 +65,11 @@ pub fn normalise_query(q: &str) -> String {
 #[tauri::command]
 pub async fn open_patient(state: State<'_, AppState>, patient_id: Uuid) -> CommandResult<PatientFile> {
     let client = state.active().await?.client;
-    let (patient, mut encounters) = match tokio::try_join!(client.patient(patient_id), client.encounters(patient_id)) {
+    let (patient, mut visits) = match tokio::try_join!(client.patient(patient_id), client.visits(patient_id)) {
         Ok(found) => found,
         Err(e) if e.is_local(LocalCode::ServerUnreachable) => {
             return match state.settings().kept_patient(patient_id) {
-                Some(k) => {
-                    Ok(PatientFile { patient: k.patient.clone(), encounters: k.encounters.clone(), offline: true })
-                }
+                Some(k) => Ok(PatientFile { patient: k.patient.clone(), visits: k.visits.clone(), offline: true }),
                 None => Err(CommandError::local(
                     LocalCode::ServerUnreachable,
                     "The clinic server cannot be reached, and this patient was not opened on this computer recently. \
@@ -81,15 +79,15 @@ pub async fn open_patient(state: State<'_, AppState>, patient_id: Uuid) -> Comma
         }
         Err(e) => return Err(e),
     };
-    encounters.sort_by(|a, b| b.date.cmp(&a.date));
-    let kept = KeptPatient { patient: patient.clone(), encounters: encounters.clone() };
+    visits.sort_by(|a, b| b.date.cmp(&a.date));
+    let kept = KeptPatient { patient: patient.clone(), visits: visits.clone() };
     state.update_settings(|s| {
         s.remember_patient(
             RecentPatient { id: patient.id, name: patient.name.clone(), date_of_birth: patient.date_of_birth.clone() },
             Some(kept),
         )
     });
-    Ok(PatientFile { patient, encounters, offline: false })
+    Ok(PatientFile { patient, visits, offline: false })
 }
 
 #[tauri::command]
@@ -112,7 +110,7 @@ mod tests {
                 created_at: chrono::DateTime::UNIX_EPOCH,
             };
             let recent = RecentPatient { id: patient.id, name: name.into(), date_of_birth: dob.into() };
-            s.remember_patient(recent, Some(KeptPatient { patient, encounters: vec![] }));
+            s.remember_patient(recent, Some(KeptPatient { patient, visits: vec![] }));
         }
         let names = |q: &str| kept_matches(&s, &normalise_query(q)).into_iter().map(|p| p.name).collect::<Vec<_>>();
         assert_eq!(names("garc"), ["Maria Garcia"]);

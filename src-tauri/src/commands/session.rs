@@ -2,10 +2,12 @@
 
 use crate::api_client::{parse_server_url, ApiClient};
 use crate::error::{CommandResult, LocalCode};
-use crate::state::{Active, AppState};
+use crate::queue::runner::session_started;
+use crate::session::Session;
+use crate::state::AppState;
 use crate::token_store::TokenStore;
 use clinicdocs_core::api::{ErrorCode, Me};
-use clinicdocs_core::limits::{PlanLimits, MAX_NOTES_CHARS, MAX_TITLE_CHARS};
+use clinicdocs_core::limits::{MAX_NOTES_CHARS, MAX_TITLE_CHARS};
 use clinicdocs_core::policy::{self, Access, Action};
 use clinicdocs_core::Category;
 use serde::Serialize;
@@ -50,7 +52,7 @@ impl Permissions {
     pub fn of(me: &Me) -> Self {
         let role = me.user.role;
         let any = |a: Action| policy::access(role, a, None) == Access::Allowed;
-        let limits = PlanLimits::of(me.org.plan);
+        let limits = me.org.limits;
         Permissions {
             upload: Category::ALL
                 .into_iter()
@@ -78,7 +80,7 @@ pub struct SessionInfo {
     pub offline: bool,
 }
 
-fn info(active: &Active) -> SessionInfo {
+fn info(active: &Session) -> SessionInfo {
     SessionInfo {
         me: active.me.clone(),
         server_url: active.client.base().to_string(),
@@ -129,9 +131,9 @@ pub async fn restore_session(state: State<'_, AppState>) -> CommandResult<Option
         },
         Err(e) => return Err(e),
     };
-    let active = Active { client, me };
+    let active = Session { client, me };
     *state.session.write().await = Some(active.clone());
-    crate::commands::queue::session_started(&state, &active).await;
+    session_started(&state.queue, &active, &state.queue_wake).await;
     Ok(Some(SessionInfo { offline, ..info(&active) }))
 }
 
@@ -153,9 +155,9 @@ pub async fn sign_in(
         s.email = Some(me.user.email.clone());
         s.last_me = Some(me.clone());
     });
-    let active = Active { client, me };
+    let active = Session { client, me };
     *state.session.write().await = Some(active.clone());
-    crate::commands::queue::session_started(&state, &active).await;
+    session_started(&state.queue, &active, &state.queue_wake).await;
     if let Err(e) = keyring {
         tracing::warn!("{e}");
     }
@@ -178,7 +180,7 @@ pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
 mod tests {
     use super::*;
     use clinicdocs_core::api::{Org, User};
-    use clinicdocs_core::limits::Plan;
+    use clinicdocs_core::limits::{Plan, PlanLimits};
     use clinicdocs_core::Role;
     use uuid::Uuid;
 
@@ -186,7 +188,13 @@ mod tests {
         let org_id = Uuid::from_u128(1);
         Me {
             user: User { id: Uuid::from_u128(2), name: "A".into(), email: "a@demo.clinic".into(), role, org_id },
-            org: Org { id: org_id, name: "Demo".into(), plan: Plan::Professional, documents_enabled: true },
+            org: Org {
+                id: org_id,
+                name: "Demo".into(),
+                plan: Plan::Professional,
+                documents_enabled: true,
+                limits: PlanLimits::PROFESSIONAL,
+            },
         }
     }
 

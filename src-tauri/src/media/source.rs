@@ -2,32 +2,80 @@
 //! in the disk cache, its thumbnail (the server's for images, rendered here for PDFs), and its
 //! PDF pages. Heavy work runs on the blocking pool so the UI never stalls.
 
+use super::cache::MediaCache;
 use super::{pdf, thumbnail};
+use crate::api_client::ApiClient;
 use crate::error::{CommandError, CommandResult, LocalCode};
-use crate::state::AppState;
+use crate::session::Session;
 use clinicdocs_core::api::{Document, UrlVariant};
 use clinicdocs_core::limits::THUMBNAIL_EDGE;
 use clinicdocs_core::media::FileKind;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use uuid::Uuid;
 
+/// The documents the window currently shows, by id: their type and checksum, without asking
+/// the server again. Emptied at sign-out.
+#[derive(Default)]
+pub struct KnownDocuments(Mutex<HashMap<Uuid, Document>>);
+
+impl KnownDocuments {
+    pub fn remember(&self, docs: &[Document]) {
+        let mut m = self.lock();
+        for d in docs {
+            m.insert(d.id, d.clone());
+        }
+    }
+
+    pub fn get(&self, id: Uuid) -> Option<Document> {
+        self.lock().get(&id).cloned()
+    }
+
+    pub fn forget(&self, id: Uuid) {
+        self.lock().remove(&id);
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Document>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What the pictures are made from: the cache, the known documents, and who is signed in
+/// (needed only when something must come from the server).
+pub struct Source<'a> {
+    pub cache: &'a MediaCache,
+    pub documents: &'a KnownDocuments,
+    pub session: Option<Session>,
+}
+
+impl Source<'_> {
+    fn client(&self) -> CommandResult<&ApiClient> {
+        self.session.as_ref().map(|s| &s.client).ok_or_else(CommandError::not_signed_in)
+    }
+}
+
 /// The document's metadata: from the last listing, else from the server.
-pub async fn document(state: &AppState, id: Uuid) -> CommandResult<Document> {
-    if let Some(d) = state.known_document(id) {
+pub async fn document(src: &Source<'_>, id: Uuid) -> CommandResult<Document> {
+    if let Some(d) = src.documents.get(id) {
         return Ok(d);
     }
-    let doc = state.active().await?.client.document(id).await?;
-    state.remember_documents(std::slice::from_ref(&doc));
+    let doc = src.client()?.document(id).await?;
+    src.documents.remember(std::slice::from_ref(&doc));
     Ok(doc)
 }
 
 /// The original bytes, from the cache or downloaded (and then cached).
-pub async fn original(state: &AppState, doc: &Document) -> CommandResult<Vec<u8>> {
-    let path = state.media.path(doc.id, &doc.sha256, "original");
-    if let Some(b) = state.media.read(&path) {
+pub async fn original(src: &Source<'_>, doc: &Document) -> CommandResult<Vec<u8>> {
+    let path = src.cache.path(doc.id, &doc.sha256, "original");
+    if let Some(b) = src.cache.read(&path) {
         return Ok(b);
     }
-    let bytes = state.active().await?.client.download(doc.id, UrlVariant::Original).await?;
-    if let Err(e) = state.media.write(&path, &bytes) {
+    let bytes = src.client()?.download(doc.id, UrlVariant::Original).await?;
+    if let Err(e) = src.cache.write(&path, &bytes) {
         tracing::warn!("could not cache a document: {e}");
     }
     Ok(bytes)
@@ -42,47 +90,52 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> CommandResult<T> + Send
 }
 
 /// A 256-px JPEG thumbnail.
-pub async fn thumb(state: &AppState, doc: &Document) -> CommandResult<Vec<u8>> {
-    let path = state.media.path(doc.id, &doc.sha256, "thumb");
-    if let Some(b) = state.media.read(&path) {
+pub async fn thumb(src: &Source<'_>, doc: &Document) -> CommandResult<Vec<u8>> {
+    let path = src.cache.path(doc.id, &doc.sha256, "thumb");
+    if let Some(b) = src.cache.read(&path) {
         return Ok(b);
     }
     let bytes = if doc.has_thumbnail {
-        state.active().await?.client.download(doc.id, UrlVariant::Thumbnail).await?
+        src.client()?.download(doc.id, UrlVariant::Thumbnail).await?
     } else {
         let kind = FileKind::from_mime(&doc.content_type)
             .ok_or_else(|| CommandError::local(LocalCode::PdfUnavailable, "No preview for this type of file."))?;
-        let original = original(state, doc).await?;
+        let original = original(src, doc).await?;
         blocking(move || thumbnail::thumbnail(&original, kind, THUMBNAIL_EDGE).map_err(render_error)).await?
     };
-    let _ = state.media.write(&path, &bytes);
+    let _ = src.cache.write(&path, &bytes);
     Ok(bytes)
 }
 
 /// Page `page` (1-based) of a PDF document, `width` pixels wide, as a JPEG.
-pub async fn page(state: &AppState, doc: &Document, page: u16, width: u32) -> CommandResult<Vec<u8>> {
+pub async fn page(src: &Source<'_>, doc: &Document, page: u16, width: u32) -> CommandResult<Vec<u8>> {
     let width = snap_width(width);
-    let path = state.media.path(doc.id, &doc.sha256, &format!("p{page}w{width}"));
-    if let Some(b) = state.media.read(&path) {
+    let path = src.cache.path(doc.id, &doc.sha256, &format!("p{page}w{width}"));
+    if let Some(b) = src.cache.read(&path) {
         return Ok(b);
     }
-    let original = original(state, doc).await?;
+    let original = original(src, doc).await?;
     let index = page.saturating_sub(1);
     let jpeg =
         blocking(move || pdf::render_page(&original, index, pdf::Size::Width(width)).map_err(render_error)).await?;
-    let _ = state.media.write(&path, &jpeg);
+    let _ = src.cache.write(&path, &jpeg);
     Ok(jpeg)
 }
 
 /// How many pages a PDF document has (from pdfium, which sees compressed page trees too).
-pub async fn page_count(state: &AppState, doc: &Document) -> CommandResult<u16> {
-    let original = original(state, doc).await?;
+pub async fn page_count(src: &Source<'_>, doc: &Document) -> CommandResult<u16> {
+    let original = original(src, doc).await?;
     blocking(move || pdf::page_count(&original).map_err(render_error)).await
 }
 
-/// Widths are rounded up to a step of 200 px so resizing the window reuses cached pages.
+/// Page widths are rounded up to a step of this many pixels so resizing the window reuses
+/// cached pages, and kept within these bounds.
+const WIDTH_STEP: u32 = 200;
+const MIN_PAGE_WIDTH: u32 = 200;
+const MAX_PAGE_WIDTH: u32 = 4000;
+
 pub fn snap_width(w: u32) -> u32 {
-    w.clamp(200, 4000).div_ceil(200) * 200
+    w.clamp(MIN_PAGE_WIDTH, MAX_PAGE_WIDTH).div_ceil(WIDTH_STEP) * WIDTH_STEP
 }
 
 #[cfg(test)]

@@ -73,9 +73,9 @@ impl Saver<'_> {
     /// Saves a change of mark `id` on page `page` of `document`: folded into the mark's waiting
     /// change if it has one, else sent now, else (no network, server failing, session ended)
     /// queued. A refusal (conflict, no access, bad shape) is returned as the error.
-    pub async fn save(&self, at: MarkAt<'_>, id: Uuid, edit: Edit, now_ms: i64) -> CommandResult<SavedMark> {
+    pub async fn save(&self, at: MarkAt<'_>, id: Uuid, edit: Edit, now_ms: i64) -> Result<SavedMark, QueueError> {
         let document = at.document;
-        if self.queue.pending_mark_change(id).await.map_err(queue_error)?.is_some() {
+        if self.queue.pending_mark_change(id).await?.is_some() {
             return self.queue_it(at, id, &edit, now_ms).await;
         }
         let sent = match &edit {
@@ -99,11 +99,11 @@ impl Saver<'_> {
                 Ok(SavedMark { annotation, queued: false })
             }
             Err(e) if disposition(&e) != Disposition::Refuse => self.queue_it(at, id, &edit, now_ms).await,
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
-    async fn queue_it(&self, at: MarkAt<'_>, id: Uuid, edit: &Edit, now_ms: i64) -> CommandResult<SavedMark> {
+    async fn queue_it(&self, at: MarkAt<'_>, id: Uuid, edit: &Edit, now_ms: i64) -> Result<SavedMark, QueueError> {
         let (op, body, base) = match edit {
             Edit::Create(n) => (MarkOp::Create, Some(body(&n.shape, &n.style, &n.text)), None),
             Edit::Update(u) => {
@@ -122,17 +122,17 @@ impl Saver<'_> {
             body,
             base_version: base,
         };
-        match self.queue.fold_mark_change(change, now_ms).await.map_err(queue_error)? {
+        match self.queue.fold_mark_change(change, now_ms).await? {
             Folded::Queued | Folded::Cancelled => Ok(SavedMark { annotation: None, queued: true }),
         }
     }
 
     /// The document's marks as the server has them, with this user's waiting changes applied
     /// (a change not yet sent stays on screen).
-    pub async fn list(&self, document: Uuid, now: DateTime<Utc>) -> CommandResult<Vec<Annotation>> {
+    pub async fn list(&self, document: Uuid, now: DateTime<Utc>) -> Result<Vec<Annotation>, QueueError> {
         let stored = self.client.annotations(document).await?;
         let server = self.client.base().as_str().to_string();
-        let waiting = self.queue.mark_changes(&server, self.me.user.id).await.map_err(queue_error)?;
+        let waiting = self.queue.mark_changes(&server, self.me.user.id).await?;
         Ok(overlay(stored, &waiting, document, self.me, now))
     }
 }
@@ -143,10 +143,6 @@ fn body(
     text: &Option<String>,
 ) -> MarkBody {
     MarkBody { shape: shape.clone(), style: style.clone(), text: text.clone() }
-}
-
-fn queue_error(e: QueueError) -> CommandError {
-    CommandError::local(LocalCode::FileAccess, e.to_string())
 }
 
 /// The server's marks of `document` with the waiting changes applied: created ones added,
@@ -342,7 +338,13 @@ mod tests {
                 role: Role::Doctor,
                 org_id: org,
             },
-            org: Org { id: org, name: "Clinic".into(), plan: Plan::Professional, documents_enabled: true },
+            org: Org {
+                id: org,
+                name: "Clinic".into(),
+                plan: Plan::Professional,
+                documents_enabled: true,
+                limits: clinicdocs_core::limits::PlanLimits::PROFESSIONAL,
+            },
         }
     }
 

@@ -3,10 +3,12 @@
 //! by the worker, across network cuts, crashes and restarts. Annotation changes the server
 //! could not take wait in the same file (`marks`, `mark_sync`).
 
+pub mod add;
 pub mod mark_sync;
 pub mod marks;
+pub mod runner;
 pub mod spool;
 pub mod store;
 pub mod worker;
 
-pub use store::{ItemState, NewItem, Queue, QueueError, QueueItem, Requeue};
+pub use store::{HandOff, ItemState, NewItem, Queue, QueueError, QueueItem, Requeue};

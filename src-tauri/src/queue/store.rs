@@ -1,7 +1,9 @@
 //! The queue's SQLite file (sqlx; WAL, `synchronous=FULL`): one row per file handed to the app,
 //! with its idempotency key, its state and when to try it next. Time is passed in.
 
+use crate::error::{CommandError, LocalCode};
 use crate::queue::spool::{Spool, Spooled};
+use clinicdocs_core::api::ErrorCode;
 use clinicdocs_core::Category;
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -20,6 +22,40 @@ pub enum QueueError {
     Io(#[from] std::io::Error),
     #[error("the upload queue holds a row it cannot read: {0}")]
     Corrupt(String),
+    /// What was handed to the queue cannot be sent as it is (a bad name, too large a file).
+    #[error("{message}")]
+    Invalid { code: ErrorCode, message: String },
+    /// A refusal to pass on as it is: the server's or the network's answer, or a file on this
+    /// computer that cannot be read.
+    #[error("{0}")]
+    Refused(CommandError),
+    #[error("the session ended; sign in again")]
+    SignInNeeded,
+}
+
+impl QueueError {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> QueueError {
+        QueueError::Invalid { code, message: message.into() }
+    }
+}
+
+/// The queue's failures as the window hears them.
+impl From<QueueError> for CommandError {
+    fn from(e: QueueError) -> Self {
+        use QueueError as Q;
+        match e {
+            Q::Refused(e) => e,
+            Q::Invalid { code, message } => CommandError::api(code, message),
+            Q::SignInNeeded => CommandError::not_signed_in(),
+            Q::Io(io) => CommandError::local(LocalCode::FileAccess, format!("The file could not be queued: {io}.")),
+            other => CommandError::local(LocalCode::FileAccess, other.to_string()),
+        }
+    }
+}
+impl From<CommandError> for QueueError {
+    fn from(e: CommandError) -> Self {
+        QueueError::Refused(e)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -61,6 +97,43 @@ pub struct NewItem {
     pub idempotency_key: Option<String>,
     /// Files reviewed together (a drop) share one and are sent as one all-or-nothing batch.
     pub batch_id: Option<Uuid>,
+}
+
+/// Where and for whom files are handed to the queue: the server, the user sending, the
+/// patient and the visit.
+#[derive(Debug, Clone)]
+pub struct HandOff {
+    pub server_url: String,
+    pub user_id: Uuid,
+    pub patient_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+}
+
+impl HandOff {
+    /// One file's row: its type, title and notes, its name as sent, the form's key (made by
+    /// the queue when `None`) and the batch it is sent in, if any.
+    pub fn item(
+        &self,
+        category: Category,
+        title: String,
+        notes: Option<String>,
+        file_name: String,
+        idempotency_key: Option<String>,
+        batch_id: Option<Uuid>,
+    ) -> NewItem {
+        NewItem {
+            server_url: self.server_url.clone(),
+            user_id: self.user_id,
+            patient_id: self.patient_id,
+            encounter_id: self.encounter_id,
+            category,
+            title,
+            notes,
+            file_name,
+            idempotency_key,
+            batch_id,
+        }
+    }
 }
 
 /// One queued file as the queue panel shows it.

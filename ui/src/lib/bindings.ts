@@ -7,11 +7,18 @@ export type Role = "admin" | "doctor" | "receptionist" | "billing";
 
 export type Plan = "professional" | "basic";
 
+export type PlanLimits = { documents_enabled: boolean, pool_bytes: number, max_file_bytes: number, max_files_per_visit: number, };
+
 export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "internal";
 
 export type User = { id: string, name: string, email: string, role: Role, org_id: string, };
 
-export type Org = { id: string, name: string, plan: Plan, documents_enabled: boolean, };
+export type Org = { id: string, name: string, plan: Plan, documents_enabled: boolean, 
+/**
+ * The limits this server applies to the clinic: clients check uploads against these, not
+ * against a plan's defaults.
+ */
+limits: PlanLimits, };
 
 export type Me = { user: User, org: Org, };
 
@@ -21,7 +28,7 @@ export type Patient = { id: string, name: string,
  */
 date_of_birth: string, created_at: string, };
 
-export type Encounter = { id: string, patient_id: string, 
+export type Visit = { id: string, patient_id: string, 
 /**
  * `YYYY-MM-DD`.
  */
@@ -131,7 +138,7 @@ export type PatientFile = { patient: Patient,
 /**
  * Newest first.
  */
-encounters: Array<Encounter>, 
+visits: Array<Visit>, 
 /**
  * The server could not be reached: this is the file as last opened on this computer.
  */
@@ -200,12 +207,6 @@ patient_id?: string, category: Category | null, title: string | null,
  * `Some(None)` unlinks the visit.
  */
 encounter_id?: string | null, };
-
-export type QueueProgress = { id: string, sent: number, total: number, };
-
-export type Unsent = { uploads: number, marks: number, phrase: string, };
-
-export type ZipProgress = { done: number, total: number, title: string, };
 
 export type SavedFile = { path: string, files: number, };
 
@@ -303,6 +304,8 @@ annotation: Annotation | null,
  */
 queued: boolean, };
 
+export type QueueProgress = { id: string, sent: number, total: number, };
+
 export type MarksSynced = { 
 /**
  * Documents whose marks changed on the server: a window showing one reloads them.
@@ -317,6 +320,10 @@ refused: Array<MarkChange>,
  */
 waiting: Array<string>, };
 
+export type Unsent = { uploads: number, marks: number, phrase: string, };
+
+export type ZipProgress = { done: number, total: number, title: string, };
+
 export type PixelSpacing = { x: number, y: number, };
 
 export type ImageScale = { 
@@ -328,3 +335,86 @@ width: number, height: number,
  * Millimetres per pixel across and down, upright; `None` when the file does not say.
  */
 spacing: PixelSpacing | null, };
+
+/** Every command: the arguments the window passes (by name) and what it answers. */
+export type Commands = {
+  app_info: [Record<string, never>, AppInfo];
+  cancel_import: [{ importId: string }, null];
+  check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
+  check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: Array<number> }, ImportLimits];
+  close_anyway: [Record<string, never>, null];
+  create_annotation: [{ documentId: string; annotation: NewAnnotation }, SavedMark];
+  delete_annotation: [{ documentId: string; pageNumber: number; id: string; version: number }, SavedMark];
+  delete_document: [{ id: string }, null];
+  discard_mark_change: [{ annotationId: string }, null];
+  download_all: [{ ids: Array<string>; zipName: string }, SavedFile | null];
+  export_annotated: [{ id: string }, SavedFile | null];
+  find_patients: [{ query: string }, Array<Patient>];
+  image_scale: [{ id: string }, ImageScale | null];
+  list_annotations: [{ documentId: string }, Array<Annotation>];
+  list_documents: [{ filter: DocumentFilter }, Array<DocumentItem>];
+  mark_changes: [Record<string, never>, Array<MarkChange>];
+  open_patient: [{ patientId: string }, PatientFile];
+  pdf_page_count: [{ id: string }, number];
+  pick_files: [Record<string, never>, Array<string>];
+  pick_scanner_folder: [Record<string, never>, string | null];
+  queue_discard: [{ id: string }, null];
+  queue_import: [{ importId: string; request: ImportRequest }, Array<QueueItem>];
+  queue_items: [Record<string, never>, Array<QueueItem>];
+  queue_resend: [{ id: string; change: Requeue }, null];
+  queue_scanned: [{ request: ScanRequest }, Array<QueueItem>];
+  queue_upload: [{ request: UploadRequest }, QueueItem];
+  recent_patients: [Record<string, never>, Array<RecentPatient>];
+  restore_session: [Record<string, never>, SessionInfo | null];
+  save_document: [{ id: string }, SavedFile | null];
+  scanned_files: [Record<string, never>, ScannedInbox];
+  sign_in: [{ serverUrl: string; email: string; password: string }, SessionInfo];
+  sign_out: [Record<string, never>, null];
+  storage_report: [Record<string, never>, StorageReport];
+  storage_usage: [Record<string, never>, StorageUsage];
+  test_drop: [{ paths: Array<string> }, ImportReview];
+  update_annotation: [{ documentId: string; pageNumber: number; id: string; update: AnnotationUpdate }, SavedMark];
+  update_document: [{ id: string; patch: DocumentPatch }, DocumentItem];
+};
+
+/** Every event the app sends the window, and its payload. */
+export type Events = {
+  "queue-changed": null;
+  "queue-progress": QueueProgress;
+  "marks-synced": MarksSynced;
+  "close-with-unsent": Unsent;
+  "zip-progress": ZipProgress;
+  "drop-hover": boolean;
+  "import-started": number;
+  "import-review": ImportReview;
+  "scanned-changed": null;
+};
+
+/** Sizes and how the shared crate writes them: `formatBytes` must write them alike. */
+export const BYTE_SAMPLES: Array<[number, string]> = [
+  [0, "0 bytes"],
+  [1, "1 byte"],
+  [2, "2 bytes"],
+  [1023, "1023 bytes"],
+  [1024, "1 KB"],
+  [1536, "1.5 KB"],
+  [1280, "1.3 KB"],
+  [1075, "1 KB"],
+  [102349, "100 KB"],
+  [102400, "100 KB"],
+  [102912, "101 KB"],
+  [480256, "469 KB"],
+  [1024000, "1000 KB"],
+  [1048575, "1 MB"],
+  [1048576, "1 MB"],
+  [10485760, "10 MB"],
+  [10485761, "10 MB"],
+  [14680064, "14 MB"],
+  [2621440, "2.5 MB"],
+  [1073741824, "1 GB"],
+  [3328599654, "3.1 GB"],
+  [5368709120, "5 GB"],
+  [5368708096, "5 GB"],
+  [1099511627776, "1 TB"],
+  [3377699720527872, "3072 TB"],
+];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyTypeFilter, countByCategory, kindOf, step, visitLabel } from './documents';
-import type { Category, DocumentItem, Encounter } from './bindings';
+import type { Category, DocumentItem, Visit } from './bindings';
 
 function doc(id: string, category: Category): DocumentItem {
   return {
@@ -36,10 +36,10 @@ describe('viewer stepping', () => {
 });
 
 describe('visit labels and kinds', () => {
-  const encounters: Encounter[] = [{ id: 'e1', patient_id: 'p', date: '2026-04-03', reason: 'Check-up', document_count: 1 }];
+  const visits: Visit[] = [{ id: 'e1', patient_id: 'p', date: '2026-04-03', reason: 'Check-up', document_count: 1 }];
   it('names the visit by date and reason', () => {
-    expect(visitLabel('e1', encounters, (d) => d)).toBe('2026-04-03 · Check-up');
-    expect(visitLabel(null, encounters, (d) => d)).toBe('');
+    expect(visitLabel('e1', visits, (d) => d)).toBe('2026-04-03 · Check-up');
+    expect(visitLabel(null, visits, (d) => d)).toBe('');
   });
   it('tells PDFs from images', () => {
     expect(kindOf('application/pdf')).toBe('pdf');

@@ -1,6 +1,6 @@
 // The Documents tab's list logic: type counts and the type filter, applied on the rows the
 // server returned (so every type's count stays visible while one is selected).
-import type { Category, DocumentItem, Encounter } from './bindings';
+import type { Category, DocumentItem, Visit } from './bindings';
 
 export type TypeFilter = 'all' | Category;
 
@@ -15,9 +15,9 @@ export function applyTypeFilter(items: DocumentItem[], filter: TypeFilter): Docu
 }
 
 /** "3 Apr 2026 · Check-up" for a document's visit, or "" when it has none. */
-export function visitLabel(encounterId: string | null, encounters: Encounter[], fmt: (d: string) => string): string {
+export function visitLabel(encounterId: string | null, visits: Visit[], fmt: (d: string) => string): string {
   if (!encounterId) return '';
-  const e = encounters.find((x) => x.id === encounterId);
+  const e = visits.find((x) => x.id === encounterId);
   return e ? `${fmt(e.date)} · ${e.reason}` : 'another visit';
 }
 

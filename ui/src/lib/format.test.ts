@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BYTE_SAMPLES } from './bindings';
 import { formatBytes } from './format';
 import { gauge } from './gauge';
 
@@ -10,6 +11,10 @@ describe('sizes as staff read them', () => {
     expect(formatBytes(10 * 1024 * 1024)).toBe('10 MB');
     expect(formatBytes(3.1 * 1024 ** 3)).toBe('3.1 GB');
     expect(formatBytes(-1)).toBe('—');
+  });
+  it('writes every size of the shared table as the shared crate does', () => {
+    expect(BYTE_SAMPLES.length).toBeGreaterThan(20);
+    for (const [n, text] of BYTE_SAMPLES) expect(formatBytes(n), `${n} bytes`).toBe(text);
   });
 });
 

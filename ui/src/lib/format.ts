@@ -2,18 +2,26 @@
 
 const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'];
 
-/** "3.1 GB", "812 KB", "5 bytes" (binary units, like the server's messages). */
+/**
+ * "3.1 GB", "812 KB", "1.5 KB", "5 bytes": binary units, one decimal below 100 unless whole,
+ * halves rounded up — the shared crate's `format_bytes` rule, which the server's messages use;
+ * format.test.ts checks this against its table (`BYTE_SAMPLES`, generated from Rust).
+ */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
   let i = 0;
   let v = n;
-  while (v >= 1024 && i < UNITS.length - 1) {
+  if (n < 1024) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
+  v /= 1024;
+  i = 1;
+  // A unit up once the figure, as written, would reach 1024 ("1 MB", not "1024 KB").
+  while (Math.round(v) >= 1024 && i < UNITS.length - 1) {
     v /= 1024;
     i += 1;
   }
-  if (i === 0) return `${v} ${v === 1 ? 'byte' : 'bytes'}`;
-  const digits = v >= 100 || Number.isInteger(v) ? 0 : 1;
-  return `${v.toFixed(digits)} ${UNITS[i]}`;
+  const tenths = Math.round(v * 10) / 10;
+  if (tenths >= 100 || Number.isInteger(tenths)) return `${Math.round(v)} ${UNITS[i]}`;
+  return `${tenths.toFixed(1)} ${UNITS[i]}`;
 }
 
 /** `2026-04-03T10:20:00Z` → "3 Apr 2026" in the workstation's locale. */

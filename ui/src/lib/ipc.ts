@@ -1,80 +1,18 @@
-// The one door to the Rust side: typed commands, events and picture URLs. Every command
+// The one door to the Rust side: commands and events typed by the maps generated from Rust
+// (bindings.ts: `Commands`, `Events`), and picture URLs. Every command
 // rejects with a CommandError `{code, message}`; callers branch on `code`.
 import { invoke, convertFileSrc } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
-  Annotation,
-  AnnotationUpdate,
-  AppInfo,
   CommandError,
-  DocumentFilter,
-  DocumentItem,
-  DocumentPatch,
-  FileCheck,
-  ImageScale,
-  NewAnnotation,
-  ImportLimits,
-  ImportRequest,
+  Commands,
+  Events,
   ImportReview,
-  MarkChange,
   MarksSynced,
-  Patient,
-  PatientFile,
-  QueueItem,
   QueueProgress,
-  Requeue,
-  RecentPatient,
-  SavedMark,
-  ScannedInbox,
-  ScanRequest,
-  SavedFile,
-  SessionInfo,
-  StorageReport,
-  StorageUsage,
-  UploadRequest,
   Unsent,
   ZipProgress,
 } from './bindings';
-
-type Commands = {
-  app_info: [Record<string, never>, AppInfo];
-  restore_session: [Record<string, never>, SessionInfo | null];
-  sign_in: [{ serverUrl: string; email: string; password: string }, SessionInfo];
-  sign_out: [Record<string, never>, null];
-  find_patients: [{ query: string }, Patient[]];
-  open_patient: [{ patientId: string }, PatientFile];
-  recent_patients: [Record<string, never>, RecentPatient[]];
-  list_documents: [{ filter: DocumentFilter }, DocumentItem[]];
-  storage_usage: [Record<string, never>, StorageUsage];
-  storage_report: [Record<string, never>, StorageReport];
-  update_document: [{ id: string; patch: DocumentPatch }, DocumentItem];
-  delete_document: [{ id: string }, null];
-  pdf_page_count: [{ id: string }, number];
-  pick_files: [Record<string, never>, string[]];
-  check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
-  queue_upload: [{ request: UploadRequest }, QueueItem];
-  queue_items: [Record<string, never>, QueueItem[]];
-  queue_discard: [{ id: string }, null];
-  queue_resend: [{ id: string; change: Requeue }, null];
-  close_anyway: [Record<string, never>, null];
-  test_drop: [{ paths: string[] }, ImportReview];
-  check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: number[] }, ImportLimits];
-  queue_import: [{ importId: string; request: ImportRequest }, QueueItem[]];
-  cancel_import: [{ importId: string }, null];
-  scanned_files: [Record<string, never>, ScannedInbox];
-  pick_scanner_folder: [Record<string, never>, string | null];
-  queue_scanned: [{ request: ScanRequest }, QueueItem[]];
-  list_annotations: [{ documentId: string }, Annotation[]];
-  create_annotation: [{ documentId: string; annotation: NewAnnotation }, SavedMark];
-  update_annotation: [{ documentId: string; pageNumber: number; id: string; update: AnnotationUpdate }, SavedMark];
-  delete_annotation: [{ documentId: string; pageNumber: number; id: string; version: number }, SavedMark];
-  mark_changes: [Record<string, never>, MarkChange[]];
-  image_scale: [{ id: string }, ImageScale | null];
-  discard_mark_change: [{ annotationId: string }, null];
-  save_document: [{ id: string }, SavedFile | null];
-  export_annotated: [{ id: string }, SavedFile | null];
-  download_all: [{ ids: string[]; zipName: string }, SavedFile | null];
-};
 
 export type CommandName = keyof Commands;
 
@@ -90,46 +28,51 @@ export function asCommandError(e: unknown): CommandError {
   return { code: 'bad_response', message: String(e instanceof Error ? e.message : e) };
 }
 
+/** Listens to event `name`; its payload type comes from the generated `Events` map. */
+export function on<E extends keyof Events>(name: E, f: (payload: Events[E]) => void): Promise<UnlistenFn> {
+  return listen<Events[E]>(name, (ev) => f(ev.payload));
+}
+
 export function onZipProgress(f: (p: ZipProgress) => void): Promise<UnlistenFn> {
-  return listen<ZipProgress>('zip-progress', (ev) => f(ev.payload));
+  return on('zip-progress', f);
 }
 
 export function onQueueChanged(f: () => void): Promise<UnlistenFn> {
-  return listen<null>('queue-changed', () => f());
+  return on('queue-changed', () => f());
 }
 
 /** Mark changes kept while offline reached the server (or were refused). */
 export function onMarksSynced(f: (s: MarksSynced) => void): Promise<UnlistenFn> {
-  return listen<MarksSynced>('marks-synced', (ev) => f(ev.payload));
+  return on('marks-synced', f);
 }
 
 /** The window is being closed while uploads or mark changes are unsent. */
 export function onCloseWithUnsent(f: (u: Unsent) => void): Promise<UnlistenFn> {
-  return listen<Unsent>('close-with-unsent', (ev) => f(ev.payload));
+  return on('close-with-unsent', f);
 }
 
 export function onQueueProgress(f: (p: QueueProgress) => void): Promise<UnlistenFn> {
-  return listen<QueueProgress>('queue-progress', (ev) => f(ev.payload));
+  return on('queue-progress', f);
 }
 
 /** Files are being dragged over the window (true) or no longer (false). */
 export function onDropHover(f: (over: boolean) => void): Promise<UnlistenFn> {
-  return listen<boolean>('drop-hover', (ev) => f(ev.payload));
+  return on('drop-hover', f);
 }
 
 /** A drop is being read: `n` files. */
 export function onImportStarted(f: (n: number) => void): Promise<UnlistenFn> {
-  return listen<number>('import-started', (ev) => f(ev.payload));
+  return on('import-started', f);
 }
 
 /** A drop is walked and checked: open the review sheet. */
 export function onImportReview(f: (r: ImportReview) => void): Promise<UnlistenFn> {
-  return listen<ImportReview>('import-review', (ev) => f(ev.payload));
+  return on('import-review', f);
 }
 
 /** The scanner folder's list of ready files changed. */
 export function onScannedChanged(f: () => void): Promise<UnlistenFn> {
-  return listen<null>('scanned-changed', () => f());
+  return on('scanned-changed', () => f());
 }
 
 /** A picture served by the app's `clinicdocs://` scheme (see src-tauri/src/media/scheme.rs). */

@@ -20,7 +20,11 @@
     ['other', 'Other'],
   ].map(([value, label]) => ({ value, label }));
   const role = scenario.role ?? 'doctor';
-  const org = { id: 'org-1', name: 'Demo Clinic', plan: scenario.plan ?? 'professional', documents_enabled: scenario.plan !== 'basic' };
+  const documentsEnabled = scenario.plan !== 'basic';
+  const limits = documentsEnabled
+    ? { documents_enabled: true, pool_bytes: 5 * 1024 ** 3, max_file_bytes: 10 * 1024 * 1024, max_files_per_visit: 5 }
+    : { documents_enabled: false, pool_bytes: 0, max_file_bytes: 0, max_files_per_visit: 0 };
+  const org = { id: 'org-1', name: 'Demo Clinic', plan: scenario.plan ?? 'professional', documents_enabled: documentsEnabled, limits };
   const user = { id: `u-${role}`, name: `Demo ${role[0].toUpperCase()}${role.slice(1)}`, email: `${role}@demo.clinic`, role, org_id: org.id };
   // The access policy (crates/clinicdocs-core/src/policy.rs) as far as these screens need it:
   // receptionists see and edit clinical documents only when they uploaded them; billing only
@@ -39,8 +43,8 @@
       read_audit: role === 'admin',
       storage_report: role === 'admin',
       manage_patients: role !== 'billing',
-      max_file_bytes: 10 * 1024 * 1024,
-      max_files_per_visit: 5,
+      max_file_bytes: limits.max_file_bytes,
+      max_files_per_visit: limits.max_files_per_visit,
       documents_enabled: org.documents_enabled,
     },
   };
@@ -139,12 +143,12 @@
       if (!patient) return err('not_found', 'This patient does not exist.');
       if (window.__fake.offline) {
         if (!recent.some((r) => r.id === patientId)) return err('server_unreachable', 'The clinic server cannot be reached, and this patient was not opened on this computer recently.');
-        return { patient, encounters: encounters[patientId] ?? [], offline: true };
+        return { patient, visits: encounters[patientId] ?? [], offline: true };
       }
       const i = recent.findIndex((r) => r.id === patientId);
       if (i >= 0) recent.splice(i, 1);
       recent.unshift({ id: patient.id, name: patient.name, date_of_birth: patient.date_of_birth });
-      return { patient, encounters: encounters[patientId] ?? [], offline: false };
+      return { patient, visits: encounters[patientId] ?? [], offline: false };
     },
     recent_patients: () => recent.slice(0, 6),
     list_documents: ({ filter }) => {

@@ -1,94 +1,123 @@
-//! The append-only audit log (the database refuses updates and deletes of its rows).
+//! The append-only audit log (the database refuses updates and deletes of its rows). An event
+//! is written on its own, or inside the transaction of the change it records.
 
-use super::{from_ms, ms, parse_uuid, Db};
+use super::columns::{select_list, Reader};
+use super::sql::{Bind, Params};
+use super::{ms, Db};
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::AuditEvent;
-use sqlx::FromRow;
+use clinicdocs_core::audit::{AuditAction, AuditTarget};
+use sqlx::any::AnyRow;
+use uuid::Uuid;
 
-#[derive(Debug, Clone, FromRow)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: i64,
-    pub actor_id: Option<String>,
+/// One event to append.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    /// The clinic whose log it goes in; `None` when the request named no clinic.
+    pub org_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
     pub actor_email: Option<String>,
-    pub action: String,
-    pub target_type: String,
+    pub action: AuditAction,
+    pub target_type: AuditTarget,
     pub target_id: Option<String>,
     pub detail: Option<String>,
     pub remote_addr: Option<String>,
 }
 
-impl AuditRow {
-    pub fn to_api(&self) -> anyhow::Result<AuditEvent> {
-        Ok(AuditEvent {
-            id: self.id,
-            at: from_ms(self.at),
-            actor_id: self.actor_id.as_deref().map(parse_uuid).transpose()?,
-            actor_email: self.actor_email.clone(),
-            action: self.action.clone(),
-            target_type: self.target_type.clone(),
-            target_id: self.target_id.clone(),
-            detail: self.detail.clone(),
-            remote_addr: self.remote_addr.clone(),
-        })
+impl NewAuditEvent {
+    /// An event with no actor (an anonymous request), to be filled in.
+    pub fn new(action: AuditAction, target_type: AuditTarget) -> NewAuditEvent {
+        NewAuditEvent {
+            org_id: None,
+            actor_id: None,
+            actor_email: None,
+            action,
+            target_type,
+            target_id: None,
+            detail: None,
+            remote_addr: None,
+        }
+    }
+
+    /// The row's values at `at`, in the order of [`INSERT_COLUMNS`].
+    pub fn values(&self, at: DateTime<Utc>) -> [Bind; 9] {
+        [
+            Bind::OptS(self.org_id.map(|o| o.to_string())),
+            Bind::I(ms(at)),
+            Bind::OptS(self.actor_id.map(|a| a.to_string())),
+            Bind::OptS(self.actor_email.clone()),
+            Bind::S(self.action.as_str().to_string()),
+            Bind::S(self.target_type.as_str().to_string()),
+            Bind::OptS(self.target_id.clone()),
+            Bind::OptS(self.detail.clone()),
+            Bind::OptS(self.remote_addr.clone()),
+        ]
     }
 }
 
-/// One event to append.
-#[derive(Debug, Clone, Default)]
-pub struct NewAuditEvent {
-    pub org_id: Option<String>,
-    pub actor_id: Option<String>,
-    pub actor_email: Option<String>,
-    pub action: &'static str,
-    pub target_type: &'static str,
-    pub target_id: Option<String>,
-    pub detail: Option<String>,
-    pub remote_addr: Option<String>,
+/// The table and columns an event is inserted into.
+pub const INSERT_COLUMNS: &str =
+    "audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, remote_addr)";
+
+/// An event's columns as read back, in the order [`read_event`] reads them.
+const EVENT_COLUMNS: [&str; 9] =
+    ["id", "at", "actor_id", "actor_email", "action", "target_type", "target_id", "detail", "remote_addr"];
+
+fn read_event(row: AnyRow) -> sqlx::Result<AuditEvent> {
+    let mut r = Reader::new(&row);
+    Ok(AuditEvent {
+        id: r.int()?,
+        at: r.time()?,
+        actor_id: r.opt_uuid()?,
+        actor_email: r.opt_text()?,
+        action: r.parsed(AuditAction::parse)?,
+        target_type: r.parsed(AuditTarget::parse)?,
+        target_id: r.opt_text()?,
+        detail: r.opt_text()?,
+        remote_addr: r.opt_text()?,
+    })
 }
 
-impl Db {
-    pub async fn append_audit(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
-        let mut conn = self.pool.acquire().await?;
+/// The audit log.
+pub struct Audit<'a>(pub(super) &'a Db);
+
+impl Audit<'_> {
+    pub async fn append(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
+        let mut conn = self.0.pool.acquire().await?;
         insert_event(&mut conn, e, at).await
     }
 
-    pub async fn audit_events(
+    /// The clinic's events before id `before` (all when `None`), newest first.
+    pub async fn events(
         &self,
-        org: &str,
+        org: Uuid,
         before: Option<i64>,
-        action: Option<&str>,
+        action: Option<AuditAction>,
         limit: i64,
-    ) -> sqlx::Result<Vec<AuditRow>> {
-        sqlx::query_as(
-            "SELECT id, at, actor_id, actor_email, action, target_type, target_id, detail, remote_addr FROM audit_events \
-             WHERE org_id = $1 AND id < $2 AND ($3 = '' OR action = $3) ORDER BY id DESC LIMIT $4",
-        )
-        .bind(org)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(action.unwrap_or("").to_string())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
+    ) -> sqlx::Result<Vec<AuditEvent>> {
+        let sql = format!(
+            "SELECT {} FROM audit_events WHERE org_id = $1 AND id < $2 AND ($3 = '' OR action = $3) ORDER BY id DESC LIMIT $4",
+            select_list(&EVENT_COLUMNS)
+        );
+        sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(action.map_or("", AuditAction::as_str))
+            .bind(limit)
+            .fetch_all(&self.0.pool)
+            .await?
+            .into_iter()
+            .map(read_event)
+            .collect()
     }
 }
 
 /// Appends one event on a connection or inside a transaction.
 pub async fn insert_event(conn: &mut sqlx::AnyConnection, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (org_id, at, actor_id, actor_email, action, target_type, target_id, detail, remote_addr) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(e.org_id.clone())
-    .bind(ms(at))
-    .bind(e.actor_id.clone())
-    .bind(e.actor_email.clone())
-    .bind(e.action)
-    .bind(e.target_type)
-    .bind(e.target_id.clone())
-    .bind(e.detail.clone())
-    .bind(e.remote_addr.clone())
-    .execute(conn)
-    .await
-    .map(|_| ())
+    let mut p = Params::default();
+    let values = p.row(e.values(at));
+    sqlx::query_with(&format!("INSERT INTO {INSERT_COLUMNS} VALUES {values}"), p.arguments()?)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

@@ -1,14 +1,23 @@
 //! The database: one pool type (sqlx `Any`) over SQLite or PostgreSQL, selected by the URL,
-//! with one migrations folder per dialect. Every query that reads clinic data filters by
-//! `org_id`. Queries use `$n` placeholders, which both dialects accept.
+//! with one migrations folder per dialect, and one type per concern over it — [`Db::orgs`],
+//! [`Db::users`] (and their sessions), [`Db::patients`] (and their visits),
+//! [`Db::documents`] (listing and the upload's commit beside it), [`Db::annotations`],
+//! [`Db::audit`]. Every query that reads clinic data filters by `org_id`. Queries use `$n`
+//! placeholders, which both dialects accept.
 
 pub mod annotations;
 pub mod audit;
+pub mod columns;
 pub mod documents;
-pub mod people;
+pub mod listing;
+pub mod orgs;
+pub mod patients;
+pub mod sql;
+pub mod upload_commit;
+pub mod users;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use std::time::Duration;
 
@@ -24,6 +33,12 @@ pub struct Db {
     pub dialect: Dialect,
 }
 
+/// How long a request waits for a database connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections kept to SQLite (one writer at a time; the rest read) and to PostgreSQL.
+const SQLITE_POOL_SIZE: u32 = 8;
+const POSTGRES_POOL_SIZE: u32 = 16;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -38,9 +53,9 @@ impl Db {
         } else {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres://");
         };
-        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let mut opts = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
         opts = match dialect {
-            Dialect::Sqlite => opts.max_connections(8).after_connect(|conn, _| {
+            Dialect::Sqlite => opts.max_connections(SQLITE_POOL_SIZE).after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA journal_mode=WAL").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
@@ -49,7 +64,7 @@ impl Db {
                     Ok(())
                 })
             }),
-            Dialect::Postgres => opts.max_connections(16),
+            Dialect::Postgres => opts.max_connections(POSTGRES_POOL_SIZE),
         };
         let pool = opts.connect(url).await?;
         match dialect {
@@ -57,6 +72,25 @@ impl Db {
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         Ok(Db { pool, dialect })
+    }
+
+    pub fn orgs(&self) -> orgs::Orgs<'_> {
+        orgs::Orgs(self)
+    }
+    pub fn users(&self) -> users::Users<'_> {
+        users::Users(self)
+    }
+    pub fn patients(&self) -> patients::Patients<'_> {
+        patients::Patients(self)
+    }
+    pub fn documents(&self) -> documents::Documents<'_> {
+        documents::Documents(self)
+    }
+    pub fn annotations(&self) -> annotations::Annotations<'_> {
+        annotations::Annotations(self)
+    }
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit(self)
     }
 }
 
@@ -69,10 +103,6 @@ pub fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
 
-pub fn affected(r: &AnyQueryResult) -> u64 {
-    r.rows_affected()
-}
-
 /// Whether a database error is a unique-constraint violation.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
@@ -81,8 +111,4 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         }
         _ => false,
     }
-}
-
-pub fn parse_uuid(s: &str) -> anyhow::Result<uuid::Uuid> {
-    Ok(uuid::Uuid::parse_str(s)?)
 }

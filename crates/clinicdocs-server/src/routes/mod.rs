@@ -67,7 +67,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(auth::me))
         .routes(routes!(patients::list_patients, patients::create_patient))
         .routes(routes!(patients::get_patient))
-        .routes(routes!(patients::list_encounters, patients::create_encounter))
+        .routes(routes!(patients::list_visits, patients::create_visit))
         .merge(single_upload)
         .merge(batch_upload)
         .merge(photos)

@@ -302,7 +302,7 @@ impl Session {
 
     /// The first visit of `patient` (every demo patient has one).
     pub async fn a_visit(&self, patient: Uuid) -> Uuid {
-        let visits: Vec<clinicdocs_core::api::Encounter> =
+        let visits: Vec<clinicdocs_core::api::Visit> =
             self.get(&format!("/api/v1/patients/{patient}/encounters")).await.json().await.expect("visits");
         visits.first().expect("a demo visit").id
     }

@@ -1,16 +1,19 @@
-//! Storing checked uploads, all or nothing: store bytes and thumbnails, then one transaction
+//! Committing checked uploads, all or nothing: store bytes and thumbnails, then one transaction
 //! takes the clinic's pool bytes and the visits' slots (conditional updates, so concurrent
 //! uploads can never overshoot), writes every row and its audit event. If the transaction
 //! cannot commit, the stored bytes are removed.
 
+use super::check::Checked;
+use super::spool::Spool;
 use crate::auth::Caller;
-use crate::db::documents::{CommitConn, CommitOutcome, DocumentRow, NewDocument, UploadCommit};
-use crate::db::is_unique_violation;
-use crate::db::people::{EncounterRow, PatientRow};
+use crate::db::documents::DocumentRow;
+use crate::db::patients::PatientRow;
+use crate::db::upload_commit::{CommitConn, CommitOutcome, UploadCommit};
+use crate::db::{from_ms, is_unique_violation, ms};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::upload::{Checked, Spool};
-use clinicdocs_core::api::BatchItem;
+use clinicdocs_core::api::{BatchItem, Document, Visit};
+use clinicdocs_core::audit::{AuditAction, AuditTarget};
 use clinicdocs_core::limits::messages;
 use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::{download_file_name, validate_notes, validate_title};
@@ -24,7 +27,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct CheckedMeta {
     pub patient: PatientRow,
-    pub encounter: Option<EncounterRow>,
+    pub encounter: Option<Visit>,
     pub category: Category,
     pub title: String,
     pub notes: Option<String>,
@@ -36,7 +39,13 @@ pub async fn check_fields(state: &AppState, caller: &Caller, item: &BatchItem) -
     let title = validate_title(&item.title)?;
     let notes = item.notes.as_deref().map(validate_notes).transpose()?.filter(|n| !n.is_empty());
     caller
-        .check(state, Action::Upload, Some(item.category), true, ("patient", Some(item.patient_id.to_string())))
+        .check(
+            state,
+            Action::Upload,
+            Some(item.category),
+            true,
+            (AuditTarget::Patient, Some(item.patient_id.to_string())),
+        )
         .await?;
     Ok((title, notes))
 }
@@ -46,16 +55,20 @@ pub async fn check_fields(state: &AppState, caller: &Caller, item: &BatchItem) -
 pub async fn check_meta(state: &AppState, caller: &Caller, item: &BatchItem) -> ApiResult<CheckedMeta> {
     let (title, notes) = check_fields(state, caller, item).await?;
     let org = caller.org_id();
-    let Some(patient) = state.db.patient(org, &item.patient_id.to_string()).await? else {
+    let Some(patient) = state.db.patients().get(org, item.patient_id).await? else {
         return Err(caller
-            .refuse(state, "patient", Some(item.patient_id.to_string()), ApiError::NotFound("Patient"))
+            .refuse(state, AuditTarget::Patient, Some(item.patient_id.to_string()), ApiError::NotFound("Patient"))
             .await);
     };
     let encounter = match item.encounter_id {
         None => None,
-        Some(e) => match state.db.encounter(org, &e.to_string()).await? {
-            Some(row) if row.patient_id == patient.id => Some(row),
-            _ => return Err(caller.refuse(state, "encounter", Some(e.to_string()), ApiError::NotFound("Visit")).await),
+        Some(e) => match state.db.patients().visit(org, e).await? {
+            Some(v) if v.patient_id == patient.patient.id => Some(v),
+            _ => {
+                return Err(caller
+                    .refuse(state, AuditTarget::Visit, Some(e.to_string()), ApiError::NotFound("Visit"))
+                    .await)
+            }
         },
     };
     Ok(CheckedMeta { patient, encounter, category: item.category, title, notes })
@@ -95,10 +108,10 @@ fn visit_full(caller: &Caller) -> ApiError {
 }
 
 /// How many new files each visit gets.
-fn files_per_visit<'a>(metas: impl Iterator<Item = &'a CheckedMeta>) -> BTreeMap<String, i64> {
-    let mut per_visit: BTreeMap<String, i64> = BTreeMap::new();
+fn files_per_visit<'a>(metas: impl Iterator<Item = &'a CheckedMeta>) -> BTreeMap<Uuid, i64> {
+    let mut per_visit: BTreeMap<Uuid, i64> = BTreeMap::new();
     for e in metas.filter_map(|m| m.encounter.as_ref()) {
-        *per_visit.entry(e.id.clone()).or_default() += 1;
+        *per_visit.entry(e.id).or_default() += 1;
     }
     per_visit
 }
@@ -134,7 +147,7 @@ pub async fn store_all(
     items: Vec<Ready>,
     ready: Option<CommitConn>,
 ) -> Result<Vec<DocumentRow>, StoreError> {
-    let org = caller.org_id().to_string();
+    let org = caller.org_id();
     let limits = caller.limits;
     let total: i64 = items.iter().map(|r| r.file.incoming.size as i64).sum();
     if let Err(e) = precheck(caller, total, items.iter().map(|r| &r.meta)) {
@@ -144,13 +157,13 @@ pub async fn store_all(
     }
     let per_visit = files_per_visit(items.iter().map(|r| &r.meta));
 
-    let now = state.now();
-    let org_uuid = Uuid::parse_str(&org).map_err(anyhow::Error::from).map_err(ApiError::from)?;
+    // At the database's precision, so the answer matches what a later read gives.
+    let now = from_ms(ms(state.now()));
     // Objects already stored while they arrived are this request's to remove on failure too.
     let mut stored: Vec<String> = items.iter().filter_map(|r| r.file.incoming.spool.stored_key()).collect();
     let mut rows = Vec::with_capacity(items.len());
     for r in &items {
-        match store_one(state, caller, org_uuid, r, now, &mut stored).await {
+        match store_one(state, caller, r, now, &mut stored).await {
             Ok(row) => rows.push(row),
             Err(e) => {
                 state.storage.delete_all(&stored).await;
@@ -162,14 +175,15 @@ pub async fn store_all(
     let events: Vec<_> = rows
         .iter()
         .map(|r| {
-            let mut ev = caller.event("upload", "document", Some(r.id.clone()));
-            ev.detail = Some(format!("{} ({}, {} bytes)", r.title, r.category.as_str(), r.file_size));
+            let d = &r.doc;
+            let mut ev = caller.event(AuditAction::DocumentUploaded, AuditTarget::Document, Some(d.id.to_string()));
+            ev.detail = Some(format!("{} ({}, {} bytes)", d.title, d.category.as_str(), d.file_size));
             ev
         })
         .collect();
-    let visits: Vec<(String, i64)> = per_visit.into_iter().collect();
+    let visits: Vec<(Uuid, i64)> = per_visit.into_iter().collect();
     let commit = UploadCommit {
-        org: &org,
+        org,
         total_bytes: total,
         pool_bytes: limits.pool_bytes as i64,
         visits: &visits,
@@ -181,7 +195,7 @@ pub async fn store_all(
     let failure = match outcome {
         Ok(CommitOutcome::Committed) => None,
         Ok(CommitOutcome::PoolFull) => {
-            Some(StoreError::Api(pool_full(caller, state.db.used_bytes(&org).await?, total)))
+            Some(StoreError::Api(pool_full(caller, state.db.orgs().used_bytes(org).await?, total)))
         }
         Ok(CommitOutcome::VisitFull) => Some(StoreError::Api(visit_full(caller))),
         Err(e) if is_unique_violation(&e) => Some(StoreError::DuplicateKey),
@@ -191,7 +205,7 @@ pub async fn store_all(
         state.storage.delete_all(&stored).await;
         return Err(f);
     }
-    Ok(rows.into_iter().map(|r| r.into_row(caller.user.name.clone())).collect())
+    Ok(rows)
 }
 
 /// The `Content-Disposition` stored with a document's object.
@@ -200,23 +214,22 @@ pub fn disposition(title: &str, kind: FileKind) -> String {
 }
 
 /// Stores one file's bytes (and thumbnail) under a fresh key, unless they were stored while
-/// they arrived; records what it stored.
+/// they arrived; records what it stored. Returns the row to commit.
 async fn store_one(
     state: &AppState,
     caller: &Caller,
-    org: Uuid,
     r: &Ready,
     now: chrono::DateTime<chrono::Utc>,
     stored: &mut Vec<String>,
-) -> Result<NewDocument, ApiError> {
+) -> Result<DocumentRow, ApiError> {
+    let patient = r.meta.patient.patient.id;
     let (id, key) = match &r.file.incoming.spool {
         Spool::Stored { id, key, .. } => (*id, key.clone()),
         spool => {
             let id = Uuid::new_v4();
-            let patient = Uuid::parse_str(&r.meta.patient.id).map_err(anyhow::Error::from)?;
-            let key = document_key(org, patient, now, id, r.file.kind.ext());
+            let key = document_key(caller.org_id(), patient, now, id, r.file.kind.ext());
             let disposition = disposition(&r.meta.title, r.file.kind);
-            state.storage.put_spool(&key, spool, r.file.kind.mime(), Some(&disposition)).await?;
+            spool.store(&state.storage, &key, r.file.kind.mime(), Some(&disposition)).await?;
             stored.push(key.clone());
             (id, key)
         }
@@ -224,26 +237,27 @@ async fn store_one(
     let mut thumb_key = None;
     if let Some(t) = &r.file.thumbnail {
         let tk = thumbnail_key(&key);
-        state.storage.put_bytes(&tk, t.clone(), "image/jpeg").await?;
+        state.storage.put_bytes(&tk, t.clone(), "image/jpeg", None).await?;
         stored.push(tk.clone());
         thumb_key = Some(tk);
     }
-    Ok(NewDocument {
-        id: id.to_string(),
-        org_id: org.to_string(),
-        patient_id: r.meta.patient.id.clone(),
-        encounter_id: r.meta.encounter.as_ref().map(|e| e.id.clone()),
+    let doc = Document {
+        id,
+        org_id: caller.org_id(),
+        patient_id: patient,
+        encounter_id: r.meta.encounter.as_ref().map(|e| e.id),
         title: r.meta.title.clone(),
         category: r.meta.category,
         content_type: r.file.kind.mime().to_string(),
-        storage_key: key,
-        thumb_key,
         file_size: r.file.incoming.size as i64,
         sha256: r.file.incoming.sha256.clone(),
+        has_thumbnail: thumb_key.is_some(),
         page_count: r.file.page_count,
         notes: r.meta.notes.clone(),
-        uploaded_by: caller.user_id().to_string(),
-        idempotency_key: r.idempotency_key.clone(),
+        uploaded_by: caller.user_id(),
+        uploaded_by_name: caller.user().name.clone(),
         created_at: now,
-    })
+        updated_at: now,
+    };
+    Ok(DocumentRow { doc, storage_key: key, thumb_key, idempotency_key: r.idempotency_key.clone(), deleted_at: None })
 }

@@ -1,36 +1,46 @@
 //! Object storage behind one interface (`object_store`: local folder, S3-compatible such as R2,
-//! or GCS) and signed download URLs: HMAC-signed `/files/{key}` links for the local backend,
-//! presigned GETs for the cloud ones. Uploads stream in fixed-size parts, so memory does not
-//! grow with the file size.
+//! or GCS) and signed download URLs: HMAC-signed `/files/{key}` links for the local backend
+//! ([`links`]), presigned GETs for the cloud ones. Files stream in fixed-size parts, so memory
+//! does not grow with the file size; a file can also be written while it arrives
+//! ([`streaming`]). The local store's writes are synced before they are confirmed
+//! ([`durable`]). Knows nothing of HTTP requests or uploads.
+
+pub mod durable;
+pub mod error;
+pub mod links;
+pub mod streaming;
 
 use crate::config::StorageConfig;
-use crate::error::ApiError;
-use crate::stream_put::{StreamingPut, LOCAL_PART_BYTES};
-use crate::upload::Spool;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::SignedUrl;
-use hmac::{Hmac, Mac};
+use durable::Durable;
+pub use error::StorageError;
+pub use links::{signing_key, LinkError};
 use object_store::path::Path as ObjectPath;
 use object_store::signer::Signer;
 use object_store::{
     Attribute, Attributes, GetOptions, GetRange, GetResult, ObjectStore, PutMultipartOptions, PutOptions, PutPayload,
     WriteMultipart,
 };
-use sha2::Sha256;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+pub use streaming::StreamingPut;
+use streaming::LOCAL_PART_BYTES;
 use tokio::io::AsyncReadExt;
 
-/// Uploads up to this size are held in memory and stored with one PUT; larger ones spill to
-/// disk and are stored in parts of this size (equal parts, as R2 requires). This bounds the
-/// memory one upload takes, whatever the file size.
+/// Files up to this size are held in memory and stored with one PUT; larger ones are stored
+/// in parts of this size (equal parts, as R2 requires). This bounds the memory one file
+/// takes, whatever its size.
 pub const PART_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long the presigned URL of a streamed PUT is valid. The store checks it when the request
 /// starts, so this only bounds how long the URL could be replayed.
 const STREAMING_PUT_TTL: Duration = Duration::from_secs(120);
+
+/// Bytes read from a local file at a time while storing it in parts.
+const READ_BUFFER_BYTES: usize = 1 << 20;
 
 enum UrlSigner {
     /// HMAC over key and expiry; served by this server's `/files` route.
@@ -58,34 +68,6 @@ pub struct Storage {
     http: reqwest::Client,
     /// The local store's folder (whose writes [`Durable`] makes survive a power cut).
     root: Option<PathBuf>,
-}
-
-/// A file just written to the local store, to be made durable before the upload is confirmed:
-/// the object store's local backend writes a temporary file and renames it into place without
-/// syncing either, so a power cut could lose a document the clinic was told is stored. Cloud
-/// stores answer a PUT only once it is durable.
-pub struct Durable {
-    root: PathBuf,
-    file: PathBuf,
-}
-
-impl Durable {
-    /// Syncs the file's bytes, then each folder from its own up to the store's root (new
-    /// folders' entries included).
-    pub async fn sync(self) -> Result<(), ApiError> {
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            std::fs::File::open(&self.file)?.sync_all()?;
-            let mut dir = self.file.parent();
-            while let Some(d) = dir.filter(|d| d.starts_with(&self.root)) {
-                std::fs::File::open(d)?.sync_all()?;
-                dir = d.parent();
-            }
-            Ok(())
-        })
-        .await
-        .map_err(anyhow::Error::from)??;
-        Ok(())
-    }
 }
 
 impl Storage {
@@ -151,43 +133,43 @@ impl Storage {
 
     /// What must be synced for `key`'s object to be durable (the local store only).
     fn durable(&self, key: &str) -> Option<Durable> {
-        self.root.as_ref().map(|root| Durable { root: root.clone(), file: root.join(key) })
+        self.root.as_ref().map(|root| Durable::new(root, key))
     }
 
     /// Makes `key`'s object, just written, durable (see [`Durable`]).
-    async fn settle(&self, key: &str) -> Result<(), ApiError> {
+    async fn settle(&self, key: &str) -> Result<(), StorageError> {
         match self.durable(key) {
             Some(d) => d.sync().await,
             None => Ok(()),
         }
     }
 
-    /// Stores a received file: one PUT from memory, or a multipart upload streamed from disk
-    /// in [`PART_BYTES`] parts.
-    pub async fn put_spool(
+    /// Stores bytes held in memory with one PUT.
+    pub async fn put_bytes(
         &self,
         key: &str,
-        spool: &Spool,
+        bytes: impl Into<Bytes>,
         content_type: &str,
         disposition: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let path = ObjectPath::from(key);
-        let attributes = self.attributes(content_type, disposition);
-        let file = match spool {
-            Spool::Memory(bytes) => {
-                let opts = PutOptions { attributes, ..Default::default() };
-                self.store.put_opts(&path, PutPayload::from(bytes.clone()), opts).await?;
-                return self.settle(key).await;
-            }
-            Spool::Disk(p) => p,
-            // Written while it arrived.
-            Spool::Stored { .. } => return Ok(()),
-        };
+    ) -> Result<(), StorageError> {
+        let opts = PutOptions { attributes: self.attributes(content_type, disposition), ..Default::default() };
+        self.store.put_opts(&ObjectPath::from(key), PutPayload::from(bytes.into()), opts).await?;
+        self.settle(key).await
+    }
+
+    /// Stores a local file as a multipart upload in [`PART_BYTES`] parts.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        file: &Path,
+        content_type: &str,
+        disposition: Option<&str>,
+    ) -> Result<(), StorageError> {
         let mut f = tokio::fs::File::open(file).await?;
-        let opts = PutMultipartOptions { attributes, ..Default::default() };
-        let upload = self.store.put_multipart_opts(&path, opts).await?;
+        let opts = PutMultipartOptions { attributes: self.attributes(content_type, disposition), ..Default::default() };
+        let upload = self.store.put_multipart_opts(&ObjectPath::from(key), opts).await?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut buf = vec![0u8; 1 << 20];
+        let mut buf = vec![0u8; READ_BUFFER_BYTES];
         loop {
             let n = match f.read(&mut buf).await {
                 Ok(n) => n,
@@ -221,7 +203,7 @@ impl Storage {
         len: u64,
         content_type: &str,
         disposition: Option<&str>,
-    ) -> Result<StreamingPut, ApiError> {
+    ) -> Result<StreamingPut, StorageError> {
         let path = ObjectPath::from(key);
         match (self.streaming, &*self.signer) {
             (Streaming::SignedPut, UrlSigner::Store(s)) => {
@@ -237,18 +219,12 @@ impl Storage {
                 let writer = Box::new(WriteMultipart::new_with_chunk_size(upload, LOCAL_PART_BYTES));
                 Ok(StreamingPut::Parts { writer, durable: self.durable(key) })
             }
-            _ => Err(ApiError::Internal(anyhow::anyhow!("this store cannot take a file while it arrives"))),
+            _ => Err(StorageError::CannotStream),
         }
     }
 
-    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), ApiError> {
-        let opts = PutOptions { attributes: self.attributes(content_type, None), ..Default::default() };
-        self.store.put_opts(&ObjectPath::from(key), PutPayload::from(Bytes::from(bytes)), opts).await?;
-        self.settle(key).await
-    }
-
     /// Deletes, treating "already gone" as done.
-    pub async fn delete(&self, key: &str) -> Result<(), ApiError> {
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match self.store.delete(&ObjectPath::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
@@ -266,18 +242,16 @@ impl Storage {
 
     /// Moves an object (a deleted document's bytes to the trash). On the local store the move
     /// is made durable too: the new folders, then the folder it left.
-    pub async fn rename(&self, from: &str, to: &str) -> Result<(), ApiError> {
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), StorageError> {
         self.store.rename(&ObjectPath::from(from), &ObjectPath::from(to)).await?;
         self.settle(to).await?;
         if let Some(left) = self.root.as_ref().and_then(|root| root.join(from).parent().map(Path::to_path_buf)) {
-            tokio::task::spawn_blocking(move || std::fs::File::open(left)?.sync_all())
-                .await
-                .map_err(anyhow::Error::from)??;
+            durable::sync_dir(left).await?;
         }
         Ok(())
     }
 
-    pub async fn exists(&self, key: &str) -> Result<bool, ApiError> {
+    pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
         match self.store.head(&ObjectPath::from(key)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -285,17 +259,17 @@ impl Storage {
         }
     }
 
-    pub async fn get(&self, key: &str, range: Option<std::ops::Range<u64>>) -> Result<GetResult, ApiError> {
+    pub async fn get(&self, key: &str, range: Option<std::ops::Range<u64>>) -> Result<GetResult, StorageError> {
         let opts = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
         Ok(self.store.get_opts(&ObjectPath::from(key), opts).await?)
     }
 
-    pub async fn size(&self, key: &str) -> Result<u64, ApiError> {
+    pub async fn size(&self, key: &str) -> Result<u64, StorageError> {
         Ok(self.store.head(&ObjectPath::from(key)).await?.size)
     }
 
     /// Every key under `prefix` (all keys when empty).
-    pub async fn list_keys(&self, prefix: Option<&str>) -> Result<Vec<String>, ApiError> {
+    pub async fn list_keys(&self, prefix: Option<&str>) -> Result<Vec<String>, StorageError> {
         use futures::TryStreamExt;
         let p = prefix.map(ObjectPath::from);
         let metas: Vec<_> = self.store.list(p.as_ref()).try_collect().await?;
@@ -303,12 +277,12 @@ impl Storage {
     }
 
     /// A download URL for `key` valid for `ttl` from `now`.
-    pub async fn signed_url(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> Result<SignedUrl, ApiError> {
-        let expires_at = now + chrono::Duration::from_std(ttl).map_err(anyhow::Error::from)?;
+    pub async fn signed_url(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> Result<SignedUrl, StorageError> {
+        let expires_at = now + chrono::Duration::from_std(ttl)?;
         let url = match &*self.signer {
             UrlSigner::Local { secret, base_url } => {
                 let exp = expires_at.timestamp();
-                format!("{base_url}/files/{key}?expires={exp}&sig={}", local_signature(secret, key, exp))
+                format!("{base_url}/files/{key}?expires={exp}&sig={}", links::sign(secret, key, exp))
             }
             UrlSigner::Store(s) => s.signed_url(http::Method::GET, &ObjectPath::from(key), ttl).await?.to_string(),
         };
@@ -316,69 +290,16 @@ impl Storage {
     }
 
     /// Checks a local `/files` link: signature first (constant time), then expiry.
-    pub fn verify_local(&self, key: &str, expires: i64, sig: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
-        let UrlSigner::Local { secret, .. } = &*self.signer else {
-            return Err(ApiError::SignatureInvalid);
-        };
-        let sig = hex::decode(sig).map_err(|_| ApiError::SignatureInvalid)?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(anyhow::Error::from)?;
-        mac.update(signed_message(key, expires).as_bytes());
-        mac.verify_slice(&sig).map_err(|_| ApiError::SignatureInvalid)?;
-        if now.timestamp() >= expires {
-            return Err(ApiError::LinkExpired);
+    pub fn verify_local(&self, key: &str, expires: i64, sig: &str, now: DateTime<Utc>) -> Result<(), LinkError> {
+        match &*self.signer {
+            UrlSigner::Local { secret, .. } => links::verify(secret, key, expires, sig, now.timestamp()),
+            UrlSigner::Store(_) => Err(LinkError::Invalid),
         }
-        Ok(())
     }
 
     pub fn is_local(&self) -> bool {
         matches!(&*self.signer, UrlSigner::Local { .. })
     }
-}
-
-fn signed_message(key: &str, expires: i64) -> String {
-    format!("GET\n{key}\n{expires}")
-}
-
-fn local_signature(secret: &[u8], key: &str, expires: i64) -> String {
-    // HMAC accepts keys of any length; an empty one is still a valid (if weak) key.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
-    };
-    mac.update(signed_message(key, expires).as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// Loads the local signing key from the data folder, creating it on first start.
-/// `CLINICDOCS_SIGNING_KEY` (hex) overrides it so that several instances can share one.
-pub fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    if let Ok(hexkey) = std::env::var("CLINICDOCS_SIGNING_KEY") {
-        return Ok(hex::decode(hexkey.trim())?);
-    }
-    let path = data_dir.join("signing.key");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        return Ok(hex::decode(s.trim())?);
-    }
-    use rand::RngCore;
-    let mut key = vec![0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    std::fs::create_dir_all(data_dir)?;
-    let tmp = data_dir.join("signing.key.tmp");
-    {
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(hex::encode(&key).as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, &path)?;
-    Ok(key)
 }
 
 #[cfg(test)]
@@ -390,21 +311,6 @@ mod tests {
         let cfg = StorageConfig::Local { root: dir.path().join("o") };
         let s = Storage::open(&cfg, b"k".repeat(32), "http://127.0.0.1:1".into()).expect("open");
         (dir, s)
-    }
-
-    #[test]
-    fn signing_key_is_made_once_and_kept_private() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let a = signing_key(dir.path()).expect("create");
-        let b = signing_key(dir.path()).expect("reload");
-        assert_eq!(a, b, "links survive a restart");
-        assert_eq!(a.len(), 32);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("signing.key")).expect("meta").permissions().mode();
-            assert_eq!(mode & 0o077, 0, "only the server's user may read the key");
-        }
     }
 
     /// GCS (no emulator here verifies it; see the README): the store is built from a service
@@ -462,9 +368,9 @@ mod tests {
             url::Url::parse(&u.url).expect("url").query_pairs().into_owned().collect();
         let exp: i64 = q["expires"].parse().expect("exp");
         assert!(s.verify_local("org/a.pdf", exp, &q["sig"], now).is_ok());
-        assert!(matches!(s.verify_local("org/b.pdf", exp, &q["sig"], now), Err(ApiError::SignatureInvalid)));
-        assert!(matches!(s.verify_local("org/a.pdf", exp + 1, &q["sig"], now), Err(ApiError::SignatureInvalid)));
+        assert_eq!(s.verify_local("org/b.pdf", exp, &q["sig"], now), Err(LinkError::Invalid));
+        assert_eq!(s.verify_local("org/a.pdf", exp + 1, &q["sig"], now), Err(LinkError::Invalid));
         let later = now + chrono::Duration::seconds(301);
-        assert!(matches!(s.verify_local("org/a.pdf", exp, &q["sig"], later), Err(ApiError::LinkExpired)));
+        assert_eq!(s.verify_local("org/a.pdf", exp, &q["sig"], later), Err(LinkError::Expired));
     }
 }

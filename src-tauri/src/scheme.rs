@@ -1,11 +1,13 @@
-//! The `clinicdocs://` URI scheme: how rendered images reach the web view. Paths:
+//! The `clinicdocs://` URI scheme: how rendered images reach the web view (the app's edge,
+//! beside the commands). Paths:
 //! `thumb/{document id}`, `original/{document id}`, `page/{document id}/{page}?w={pixels}` and
 //! `preview/{preview id}` (a file chosen for upload, dropped or scanned, registered by id) and
 //! `queued/{queue item id}` (the queue's own copy of a file not yet sent). Nothing else on disk
 //! can be named through it.
 
-use super::{source, thumbnail};
 use crate::error::{CommandError, CommandErrorCode, LocalCode};
+use crate::media::source;
+use crate::media::thumbnail;
 use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
 use clinicdocs_core::limits::THUMBNAIL_EDGE;
@@ -73,14 +75,16 @@ pub async fn handle(state: &AppState, req: Request<Vec<u8>>) -> Response<Vec<u8>
 
 async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), CommandError> {
     let jpeg = |b: Vec<u8>| ("image/jpeg".to_string(), b);
+    let src = state.media().await;
+    let src = &src;
     match route {
         Route::Thumb(id) => {
-            let doc = source::document(state, id).await?;
-            source::thumb(state, &doc).await.map(jpeg)
+            let doc = source::document(src, id).await?;
+            source::thumb(src, &doc).await.map(jpeg)
         }
         Route::Original(id) => {
-            let doc = source::document(state, id).await?;
-            let bytes = source::original(state, &doc).await?;
+            let doc = source::document(src, id).await?;
+            let bytes = source::original(src, &doc).await?;
             match FileKind::from_mime(&doc.content_type) {
                 // TIFF and friends: the web view cannot draw them, so send a large JPEG.
                 Some(k) if k.is_decodable_image() && !web_viewable(k) => {
@@ -94,11 +98,11 @@ async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), Comm
             }
         }
         Route::Page(id, n, w) => {
-            let doc = source::document(state, id).await?;
-            source::page(state, &doc, n, w).await.map(jpeg)
+            let doc = source::document(src, id).await?;
+            source::page(src, &doc, n, w).await.map(jpeg)
         }
         Route::Preview(id) => {
-            let path = state.previews.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned();
+            let path = state.previews.get(id);
             let path = path.ok_or_else(|| CommandError::api(ErrorCode::NotFound, "This file is no longer chosen."))?;
             local_thumbnail(&path).await
         }

@@ -1,11 +1,11 @@
-//! Storing a file while it is still arriving, so an upload costs about one transfer instead of
+//! Writing an object while its bytes are still arriving, so an upload costs about one transfer instead of
 //! a receive followed by a PUT. S3-compatible stores (R2, s3s-fs) get a presigned PUT whose
 //! body is fed chunk by chunk with the length the client declared; the local store gets a
 //! multipart upload of any part size. Either is aborted on a refusal, and an aborted or
 //! short body leaves no object behind.
 
-use crate::error::ApiError;
-use crate::storage::Durable;
+use super::durable::Durable;
+use super::error::StorageError;
 use bytes::Bytes;
 use object_store::WriteMultipart;
 use tokio::sync::mpsc;
@@ -19,7 +19,7 @@ type Chunk = Result<Bytes, std::io::Error>;
 /// An object being written while its bytes arrive.
 pub enum StreamingPut {
     /// A presigned PUT in flight; chunks go through the channel into its body.
-    Http { tx: mpsc::Sender<Chunk>, request: Option<JoinHandle<Result<(), ApiError>>> },
+    Http { tx: mpsc::Sender<Chunk>, request: Option<JoinHandle<Result<(), StorageError>>> },
     /// A multipart upload (local store), made durable once complete.
     Parts { writer: Box<WriteMultipart>, durable: Option<Durable> },
 }
@@ -45,12 +45,12 @@ impl StreamingPut {
             req = req.header(http::header::CONTENT_DISPOSITION, d);
         }
         let request = tokio::spawn(async move {
-            let resp = req.send().await.map_err(|e| ApiError::Internal(anyhow::anyhow!("storage PUT failed: {e}")))?;
+            let resp = req.send().await.map_err(|e| StorageError::Put(format!("the request failed: {e}")))?;
             let status = resp.status();
             if !status.is_success() {
                 let text = resp.text().await.unwrap_or_default();
                 let text: String = text.chars().take(300).collect();
-                return Err(ApiError::Internal(anyhow::anyhow!("storage refused the PUT ({status}): {text}")));
+                return Err(StorageError::Put(format!("the store refused it ({status}): {text}")));
             }
             Ok(())
         });
@@ -58,7 +58,7 @@ impl StreamingPut {
     }
 
     /// Hands the next bytes to the store, waiting while it is behind.
-    pub async fn send(&mut self, chunk: Bytes) -> Result<(), ApiError> {
+    pub async fn send(&mut self, chunk: Bytes) -> Result<(), StorageError> {
         // Regression: an empty chunk after the last byte (the multipart reader may yield one)
         // found the PUT already answered, its body complete at the declared length, and failed
         // the upload with "storage answered before the body ended" (~1 bench run in 15).
@@ -74,10 +74,10 @@ impl StreamingPut {
                 Err(match request.take() {
                     Some(r) => match r.await {
                         Ok(Err(e)) => e,
-                        Ok(Ok(())) => ApiError::Internal(anyhow::anyhow!("storage answered before the body ended")),
-                        Err(e) => ApiError::Internal(e.into()),
+                        Ok(Ok(())) => StorageError::Put("the store answered before the body ended".into()),
+                        Err(e) => StorageError::Put(e.to_string()),
                     },
-                    None => ApiError::Internal(anyhow::anyhow!("storage PUT already failed")),
+                    None => StorageError::Put("it had already failed".into()),
                 })
             }
             StreamingPut::Parts { writer, .. } => {
@@ -89,13 +89,13 @@ impl StreamingPut {
     }
 
     /// Ends the body and waits until the store has the whole object.
-    pub async fn finish(self) -> Result<(), ApiError> {
+    pub async fn finish(self) -> Result<(), StorageError> {
         match self {
             StreamingPut::Http { tx, request } => {
                 drop(tx);
                 match request {
-                    Some(r) => r.await.map_err(|e| ApiError::Internal(e.into()))?,
-                    None => Err(ApiError::Internal(anyhow::anyhow!("storage PUT already failed"))),
+                    Some(r) => r.await.map_err(|e| StorageError::Put(e.to_string()))?,
+                    None => Err(StorageError::Put("it had already failed".into())),
                 }
             }
             StreamingPut::Parts { writer, durable } => {

@@ -1,0 +1,35 @@
+//! The machine-readable codes of every refusal and failure the API answers with. Clients
+//! (the desktop app, tests) branch on them; the message beside each is for people.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Every error code the API answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    InvalidCredentials,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PlanRequired,
+    QuotaExceeded,
+    VisitLimitReached,
+    FileTooLarge,
+    EmptyFile,
+    UnsupportedType,
+    ExecutableRefused,
+    PasswordProtectedPdf,
+    CorruptFile,
+    ImageTooLarge,
+    InvalidName,
+    IdempotencyConflict,
+    BatchFailed,
+    SignatureInvalid,
+    LinkExpired,
+    RangeNotSatisfiable,
+    Internal,
+}
