@@ -2,17 +2,19 @@
 //! and PDF page code against `vipsthumbnail` and `mutool draw`, run side by side on the same
 //! files, median of several runs each. `bench/desktop.sh` makes the input files and runs this.
 //!
-//! Each app figure covers what the app does for one request: read the file, decode or render,
-//! encode the JPEG the web view shows, write it to the cache folder. Each reference figure is
+//! Each app figure covers what the app does for one request, through the app's own code: read
+//! the file, decode or render (`media::thumbnail`, `media::pdf`), encode the JPEG the web view
+//! shows, write it into the app's disk cache (`media::cache`). Each reference figure is
 //! one run of the tool from the command line (process start included), and for
 //! `vipsthumbnail` also the per-file time of one run over ten files, which leaves its start-up
 //! out; ratios are given against both where they differ.
 
 use clinicdocs_core::media::FileKind;
-use clinicdocs_desktop::media::{pdf, thumbnail};
+use clinicdocs_desktop::media::{pdf, thumbnail, MediaCache};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 const EDGE: u32 = 256;
 
@@ -22,6 +24,8 @@ type BenchError = Box<dyn std::error::Error>;
 struct Args {
     dir: PathBuf,
     reps: usize,
+    /// The app's disk cache, in the bench folder.
+    cache: MediaCache,
 }
 
 fn args() -> Result<Args, BenchError> {
@@ -35,7 +39,9 @@ fn args() -> Result<Args, BenchError> {
             other => return Err(format!("unknown argument {other}; usage: media_bench --dir DIR [--reps N]").into()),
         }
     }
-    Ok(Args { dir: dir.ok_or("--dir DIR (the folder bench/desktop.sh filled) is required")?, reps })
+    let dir: PathBuf = dir.ok_or("--dir DIR (the folder bench/desktop.sh filled) is required")?;
+    let cache = MediaCache::new(dir.join("out").join("cache"));
+    Ok(Args { dir, reps, cache })
 }
 
 /// Median wall time of `reps` runs after one warm-up run.
@@ -64,8 +70,10 @@ fn read(p: &Path) -> Result<Vec<u8>, BenchError> {
     Ok(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?)
 }
 
-fn write(p: &Path, bytes: &[u8]) -> Result<(), BenchError> {
-    Ok(std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()))?)
+/// Writes into the app's own cache, as the app keeps what it rendered.
+fn write(cache: &MediaCache, what: &str, bytes: &[u8]) -> Result<(), BenchError> {
+    let p = cache.path(Uuid::nil(), "0", what);
+    Ok(cache.write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?)
 }
 
 fn ms(d: Duration) -> String {
@@ -88,7 +96,7 @@ fn image_thumb(a: &Args, name: &str, kind: FileKind, target: Option<f64>) -> Res
     let app = median(a.reps, || {
         let bytes = read(&input)?;
         let jpeg = thumbnail::thumbnail(&bytes, kind, EDGE).map_err(|e| e.to_string())?;
-        write(&out.join(format!("app-{name}.jpg")), &jpeg)
+        write(&a.cache, &format!("thumb-{name}"), &jpeg)
     })?;
     let one = median(a.reps, || {
         run(Command::new("vipsthumbnail").arg(&input).args(["-s", "256", "-o"]).arg(out.join("vips-%s.jpg")))
@@ -106,28 +114,12 @@ fn image_thumb(a: &Args, name: &str, kind: FileKind, target: Option<f64>) -> Res
     }
     if kind == FileKind::Jpeg {
         let bytes = read(&input)?;
-        let decode = median(a.reps, || scaled_decode(&bytes))?;
+        let decode = median(a.reps, || Ok(thumbnail::decode_scaled(&bytes, EDGE).map(drop)?))?;
         println!("  (of the app's time, the DCT-scaled decode alone: {})", ms(decode));
     }
     row(&format!("thumbnail 256 px: {name}"), app, "vipsthumbnail (1 file)", one, target);
     row("", app, "vipsthumbnail (per file of 10)", batch, target);
     Ok(())
-}
-
-/// libjpeg-turbo's decode at 1/8 scale and nothing else: the floor of the JPEG path.
-fn scaled_decode(bytes: &[u8]) -> Result<(), BenchError> {
-    let mut d = turbojpeg::Decompressor::new().map_err(|e| e.to_string())?;
-    let f = turbojpeg::ScalingFactor::ONE_EIGHTH;
-    d.set_scaling_factor(f).map_err(|e| e.to_string())?;
-    let h = d.read_header(bytes).map_err(|e| e.to_string())?.scaled(f);
-    let mut img = turbojpeg::Image {
-        pixels: vec![0u8; h.width * h.height * 3],
-        width: h.width,
-        pitch: h.width * 3,
-        height: h.height,
-        format: turbojpeg::PixelFormat::RGB,
-    };
-    Ok(d.decompress(bytes, img.as_deref_mut())?)
 }
 
 fn pdf_rows(a: &Args) -> Result<(), BenchError> {
@@ -136,7 +128,7 @@ fn pdf_rows(a: &Args) -> Result<(), BenchError> {
     let thumb = median(a.reps, || {
         let bytes = read(&input)?;
         let jpeg = pdf::render_page(&bytes, 0, pdf::Size::LongEdge(EDGE)).map_err(|e| e.to_string())?;
-        write(&out.join("app-pdf-thumb.jpg"), &jpeg)
+        write(&a.cache, "pdf-thumb", &jpeg)
     })?;
     let mthumb = median(a.reps, || {
         run(Command::new("mutool")
@@ -150,7 +142,7 @@ fn pdf_rows(a: &Args) -> Result<(), BenchError> {
     let page = median(a.reps, || {
         let bytes = read(&input)?;
         let jpeg = pdf::render_page(&bytes, 0, pdf::Size::Dpi(150.0)).map_err(|e| e.to_string())?;
-        write(&out.join("app-p1-150.jpg"), &jpeg)
+        write(&a.cache, "p1w150", &jpeg)
     })?;
     let mpage = median(a.reps, || {
         run(Command::new("mutool")
@@ -167,7 +159,7 @@ fn pdf_rows(a: &Args) -> Result<(), BenchError> {
         Ok(pdf::with_document(&bytes, |doc| {
             for i in 0..20 {
                 let jpeg = pdf::render_open_page(doc, i, pdf::Size::Dpi(150.0))?;
-                let _ = std::fs::write(out.join(format!("app-p{}-150.jpg", i + 1)), &jpeg);
+                let _ = write(&a.cache, &format!("p{}w150", i + 1), &jpeg);
             }
             Ok(())
         })?)

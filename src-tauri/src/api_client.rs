@@ -1,4 +1,4 @@
-//! The HTTP client for the clinic API server (DESIGN.md §7): one method per endpoint the app
+//! The HTTP client for the clinic API server (docs/DESIGN.md §7): one method per endpoint the app
 //! uses, typed with the shared API contract. Every failure becomes a [`CommandError`] carrying
 //! the server's own code and message, or a local code when the server could not be reached.
 
@@ -15,6 +15,11 @@ use serde::de::DeserializeOwned;
 use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
+
+/// How long to wait for the server to accept a connection, and for a whole request (a 10 MB
+/// upload on a slow clinic line included).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Pages fetched when the app wants a patient's whole list (a patient has at most hundreds).
 const PAGE: i64 = 200;
@@ -66,8 +71,8 @@ pub fn parse_server_url(raw: &str) -> CommandResult<Url> {
 impl ApiClient {
     pub fn new(base: Url, token: Option<String>) -> CommandResult<Self> {
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(300))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("clinicdocs-desktop/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CommandError::local(LocalCode::ServerUnreachable, e.to_string()))?;

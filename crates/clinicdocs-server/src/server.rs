@@ -10,6 +10,10 @@ use crate::storage::{signing_key, Storage};
 use anyhow::Context;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The longest lifetime S3 and R2 accept for a presigned URL (seven days).
+const MAX_PRESIGN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Opens database and storage from the common flags.
 pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppState> {
@@ -17,7 +21,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         .with_context(|| format!("cannot create data folder {}", common.data_dir.display()))?;
     let storage_cfg = common.storage()?;
     // S3 and R2 refuse presigned URLs valid for more than seven days.
-    if common.signed_url_ttl() > std::time::Duration::from_secs(7 * 24 * 3600) || common.signed_url_ttl().is_zero() {
+    if common.signed_url_ttl() > MAX_PRESIGN_TTL || common.signed_url_ttl().is_zero() {
         anyhow::bail!("CLINICDOCS_SIGNED_URL_TTL_SECS must be between 1 second and 7 days");
     }
     let db = Db::connect(&common.database_url()).await.context("cannot open the database")?;

@@ -7,6 +7,11 @@ use pdfium_render::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// The smallest and largest edge a page is rendered at, in pixels (a 6000-px page is about
+/// 100 MB of bitmap: the most one render may take).
+const MIN_RENDER_PX: u32 = 16;
+const MAX_RENDER_PX: u32 = 6000;
+
 /// Bound once; a failure is kept too, so every later page says the same thing at once.
 static PDFIUM: OnceLock<Result<Pdfium, PdfError>> = OnceLock::new();
 static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
@@ -118,7 +123,7 @@ pub fn render_open_page(doc: &PdfDocument<'_>, index: u16, size: Size) -> Result
 
 /// Keeps requested sizes sane: at least 16 px, at most 6000 px.
 fn clamp(px: u32) -> i32 {
-    px.clamp(16, 6000) as i32
+    px.clamp(MIN_RENDER_PX, MAX_RENDER_PX) as i32
 }
 
 /// Opens a document, lets `f` change it, and returns the changed document's bytes.

@@ -8,6 +8,9 @@ use clinicdocs_core::media::{image_file, FileKind, MediaError};
 use fast_image_resize as fr;
 use image::{DynamicImage, RgbImage};
 
+/// JPEG quality of thumbnails and converted pictures: the shared crate's, as the server's.
+pub const JPEG_QUALITY: i32 = image_file::THUMBNAIL_JPEG_QUALITY as i32;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ThumbError {
     #[error(transparent)]
@@ -34,8 +37,22 @@ pub fn thumbnail(bytes: &[u8], kind: FileKind, edge: u32) -> Result<Vec<u8>, Thu
     }
 }
 
-/// Scale-on-decode: the smallest libjpeg-turbo scale whose result still covers `edge`.
+/// Scale-on-decode, then Lanczos3, upright per EXIF, encoded.
 pub fn jpeg_thumbnail(bytes: &[u8], edge: u32) -> Result<Vec<u8>, ThumbError> {
+    let rgb = decode_scaled(bytes, edge)?;
+    let mut small = resize_rgb(rgb, edge)?;
+    if let Some(o) = exif::jpeg_orientation(bytes).and_then(image::metadata::Orientation::from_exif) {
+        let mut dynimg = DynamicImage::ImageRgb8(small);
+        dynimg.apply_orientation(o);
+        small = dynimg.into_rgb8();
+    }
+    encode_rgb(&small, JPEG_QUALITY)
+}
+
+/// A JPEG decoded at the smallest libjpeg-turbo scale (1/8, 1/4, 1/2 or whole) whose result
+/// still covers `edge`, within the pixel budget: the floor of the JPEG path, which the media
+/// benchmark measures on its own.
+pub fn decode_scaled(bytes: &[u8], edge: u32) -> Result<RgbImage, ThumbError> {
     let (w, h) = image_file::inspect(bytes, FileKind::Jpeg)?; // pixel budget first
     let mut d = turbojpeg::Decompressor::new().map_err(process)?;
     let long = w.max(h);
@@ -51,15 +68,8 @@ pub fn jpeg_thumbnail(bytes: &[u8], edge: u32) -> Result<Vec<u8>, ThumbError> {
         format: turbojpeg::PixelFormat::RGB,
     };
     d.decompress(bytes, img.as_deref_mut()).map_err(process)?;
-    let rgb = RgbImage::from_raw(to_u32(header.width)?, to_u32(header.height)?, img.pixels)
-        .ok_or_else(|| process("decoded size mismatch"))?;
-    let mut small = resize_rgb(rgb, edge)?;
-    if let Some(o) = exif::jpeg_orientation(bytes).and_then(image::metadata::Orientation::from_exif) {
-        let mut dynimg = DynamicImage::ImageRgb8(small);
-        dynimg.apply_orientation(o);
-        small = dynimg.into_rgb8();
-    }
-    encode_rgb(&small, 82)
+    RgbImage::from_raw(to_u32(header.width)?, to_u32(header.height)?, img.pixels)
+        .ok_or_else(|| process("decoded size mismatch"))
 }
 
 fn to_u32(n: usize) -> Result<u32, ThumbError> {
@@ -69,7 +79,7 @@ fn to_u32(n: usize) -> Result<u32, ThumbError> {
 fn generic(bytes: &[u8], kind: FileKind, edge: u32) -> Result<Vec<u8>, ThumbError> {
     let img = image_file::decode(bytes, kind)?;
     let small = resize_rgb(img.into_rgb8(), edge)?;
-    encode_rgb(&small, 82)
+    encode_rgb(&small, JPEG_QUALITY)
 }
 
 /// Lanczos3 down to `edge` on the longest side; smaller images are returned as they are.

@@ -9,6 +9,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+/// Files copied into the spool at once for a drop (the disk, not the CPU, is the limit).
+const COPY_WORKERS: usize = 8;
+
 /// A file safely in the spool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spooled {
@@ -46,7 +49,7 @@ impl Spool {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<std::sync::Mutex<Option<std::io::Result<Spooled>>>> =
             jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-        let workers = jobs.len().clamp(1, 8);
+        let workers = jobs.len().clamp(1, COPY_WORKERS);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use ts_rs::TS;
 use uuid::Uuid;
 
+/// How long a write waits for another process holding the queue file (`clinicdocs-queue`).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     #[error("the upload queue could not be used: {0}")]
@@ -200,7 +203,7 @@ impl Queue {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("migrations/queue").run(&pool).await?;
         sqlx::query("UPDATE queue_items SET state = 'waiting' WHERE state = 'sending'").execute(&pool).await?;

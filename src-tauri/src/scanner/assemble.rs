@@ -7,6 +7,10 @@
 use clinicdocs_core::media::FileKind;
 use std::fmt::Write as _;
 
+/// JPEG quality of a page re-encoded after turning (when it could not be turned losslessly):
+/// high, as it is the document itself.
+const TURNED_JPEG_QUALITY: u8 = 90;
+
 /// Pixels per inch assumed for a scanned page's printed size.
 const DPI: f64 = 150.0;
 
@@ -92,7 +96,7 @@ fn pdf_image(page: &Page) -> Result<PdfImage, AssembleError> {
     let img = image::load_from_memory(page.bytes).map_err(|e| unreadable(page.name, e))?;
     let gray = !img.color().has_color();
     let mut out = std::io::Cursor::new(Vec::new());
-    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, TURNED_JPEG_QUALITY);
     let (width, height) = (img.width() as usize, img.height() as usize);
     if gray {
         img.to_luma8().write_with_encoder(enc).map_err(|e| unreadable(page.name, e))?;

@@ -6,6 +6,9 @@ use crate::limits::{MAX_IMAGE_ALLOC_BYTES, MAX_IMAGE_PIXELS};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 
+/// JPEG quality of thumbnails and profile pictures: small files, no visible blocks at their size.
+pub const THUMBNAIL_JPEG_QUALITY: u8 = 82;
+
 fn format(kind: FileKind) -> Option<ImageFormat> {
     match kind {
         FileKind::Jpeg => Some(ImageFormat::Jpeg),
@@ -113,7 +116,7 @@ pub fn thumbnail_jpeg(img: &DynamicImage, edge: u32) -> Result<Vec<u8>, MediaErr
     let small = if img.width() > edge || img.height() > edge { img.thumbnail(edge, edge) } else { img.clone() };
     let rgb = DynamicImage::ImageRgb8(small.to_rgb8());
     let mut out = Vec::new();
-    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82);
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, THUMBNAIL_JPEG_QUALITY);
     rgb.write_with_encoder(enc).map_err(|e| MediaError::Corrupt(short(&e.to_string())))?;
     Ok(out)
 }

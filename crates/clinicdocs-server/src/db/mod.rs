@@ -12,6 +12,7 @@ pub mod documents;
 pub mod listing;
 pub mod orgs;
 pub mod patients;
+mod photos;
 pub mod sql;
 pub mod upload_commit;
 pub mod users;

@@ -94,23 +94,12 @@ impl Patients<'_> {
 
     /// Points a patient's profile image at new keys.
     pub async fn set_photo(&self, org: Uuid, id: Uuid, key: &str, thumb: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE patients SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4")
-            .bind(key)
-            .bind(thumb)
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .execute(&self.0.pool)
-            .await
-            .map(|_| ())
+        super::photos::set(self.0, "patients", org, id, key, thumb).await
     }
 
     /// Whether `key` is a patient's current profile image (or its avatar).
     pub async fn has_photo_key(&self, key: &str) -> sqlx::Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM patients WHERE photo_key = $1 OR photo_thumb_key = $1")
-            .bind(key)
-            .fetch_one(&self.0.pool)
-            .await?;
-        Ok(n > 0)
+        super::photos::holds(self.0, "patients", key).await
     }
 
     pub async fn create_visit(&self, org: Uuid, v: &Visit, now: DateTime<Utc>) -> sqlx::Result<()> {

@@ -88,23 +88,12 @@ impl Users<'_> {
 
     /// Points a practitioner's profile image at new keys.
     pub async fn set_photo(&self, org: Uuid, id: Uuid, key: &str, thumb: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE users SET photo_key = $1, photo_thumb_key = $2 WHERE org_id = $3 AND id = $4")
-            .bind(key)
-            .bind(thumb)
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .execute(&self.0.pool)
-            .await
-            .map(|_| ())
+        super::photos::set(self.0, "users", org, id, key, thumb).await
     }
 
     /// Whether `key` is a practitioner's current profile image (or its avatar).
     pub async fn has_photo_key(&self, key: &str) -> sqlx::Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE photo_key = $1 OR photo_thumb_key = $1")
-            .bind(key)
-            .fetch_one(&self.0.pool)
-            .await?;
-        Ok(n > 0)
+        super::photos::holds(self.0, "users", key).await
     }
 
     pub async fn create_session(

@@ -39,6 +39,9 @@ pub const PART_BYTES: usize = 16 * 1024 * 1024;
 /// starts, so this only bounds how long the URL could be replayed.
 const STREAMING_PUT_TTL: Duration = Duration::from_secs(120);
 
+/// Parts of a spooled file uploaded at once (each is up to [`PART_BYTES`] in memory).
+const PARTS_IN_FLIGHT: usize = 1;
+
 /// Bytes read from a local file at a time while storing it in parts.
 const READ_BUFFER_BYTES: usize = 1 << 20;
 
@@ -181,7 +184,7 @@ impl Storage {
             if n == 0 {
                 break;
             }
-            if let Err(e) = w.wait_for_capacity(1).await {
+            if let Err(e) = w.wait_for_capacity(PARTS_IN_FLIGHT).await {
                 let _ = w.abort().await;
                 return Err(e.into());
             }

@@ -13,6 +13,11 @@ use tokio::task::JoinHandle;
 
 /// Parts of the local store's streamed uploads (any size is allowed there).
 pub const LOCAL_PART_BYTES: usize = 1 << 20;
+/// Chunks waiting for a presigned PUT at most: a slow store slows the receive instead of
+/// filling memory.
+const CHUNKS_IN_HAND: usize = 4;
+/// Parts of a local multipart upload written at once.
+const PARTS_IN_FLIGHT: usize = 2;
 
 type Chunk = Result<Bytes, std::io::Error>;
 
@@ -33,8 +38,7 @@ impl StreamingPut {
         content_type: &str,
         disposition: Option<&str>,
     ) -> StreamingPut {
-        // A few chunks in hand at most: a slow store slows the receive instead of filling memory.
-        let (tx, rx) = mpsc::channel::<Chunk>(4);
+        let (tx, rx) = mpsc::channel::<Chunk>(CHUNKS_IN_HAND);
         let body = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
         let mut req = http
             .put(url)
@@ -81,7 +85,7 @@ impl StreamingPut {
                 })
             }
             StreamingPut::Parts { writer, .. } => {
-                writer.wait_for_capacity(2).await?;
+                writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
                 writer.write(&chunk);
                 Ok(())
             }
