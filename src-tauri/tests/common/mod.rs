@@ -29,15 +29,15 @@ struct Running {
 }
 
 pub async fn server() -> Server {
+    server_with(&[]).await
+}
+
+/// A server started with extra `serve` flags (other plan limits, say).
+pub async fn server_with(flags: &[&str]) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let cli = Cli::try_parse_from([
-        "clinicdocs-server",
-        "serve",
-        "--demo",
-        "--data-dir",
-        dir.path().to_str().expect("utf-8"),
-    ])
-    .expect("flags");
+    let mut argv = vec!["clinicdocs-server", "serve", "--demo", "--data-dir", dir.path().to_str().expect("utf-8")];
+    argv.extend_from_slice(flags);
+    let cli = Cli::try_parse_from(argv).expect("flags");
     let Command::Serve(args) = cli.command else { panic!("serve") };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
