@@ -1,4 +1,4 @@
-//! The HTTP API contract (DESIGN.md §7): request and response bodies shared by the server and
+//! The HTTP API contract (docs/DESIGN.md §7): request and response bodies shared by the server and
 //! its clients. Field names are the wire names.
 
 use crate::annotation::{Shape, Style};

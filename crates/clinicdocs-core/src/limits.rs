@@ -1,4 +1,4 @@
-//! Plans and their limits (DESIGN.md §3), and the messages staff see when one is hit.
+//! Plans and their limits (docs/DESIGN.md §3), and the messages staff see when one is hit.
 
 use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! The access policy: one table of role × action × category scope, used by every server
-//! route (and by the desktop app to hide what a role may not do). DESIGN.md §3.
+//! route (and by the desktop app to hide what a role may not do). docs/DESIGN.md §3.
 
 use crate::{Category, Role};
 

@@ -1,4 +1,4 @@
-//! Object storage keys (DESIGN.md §3). Every key starts with the clinic's id.
+//! Object storage keys (docs/DESIGN.md §3). Every key starts with the clinic's id.
 
 use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;

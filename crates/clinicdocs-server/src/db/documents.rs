@@ -130,7 +130,7 @@ fn document(row: AnyRow) -> sqlx::Result<DocumentRow> {
 pub struct DocumentEdit<'a> {
     pub title: &'a str,
     pub category: Category,
-    pub encounter: Option<Uuid>,
+    pub visit: Option<Uuid>,
     pub notes: Option<&'a str>,
 }
 
@@ -191,8 +191,8 @@ impl Documents<'_> {
         let (org, id) = (doc.doc.org_id.to_string(), doc.doc.id.to_string());
         let old = doc.doc.encounter_id;
         let mut tx = self.0.pool.begin().await?;
-        if e.encounter != old {
-            if let Some(new) = e.encounter {
+        if e.visit != old {
+            if let Some(new) = e.visit {
                 let taken = sqlx::query(
                     "UPDATE visits SET document_count = document_count + 1 \
                      WHERE org_id = $1 AND id = $2 AND document_count + 1 <= $3",
@@ -216,7 +216,7 @@ impl Documents<'_> {
         .bind(e.title)
         .bind(e.title.to_lowercase())
         .bind(e.category.as_str())
-        .bind(e.encounter.map(|v| v.to_string()))
+        .bind(e.visit.map(|v| v.to_string()))
         .bind(e.notes.map(str::to_string))
         .bind(ms(now))
         .bind(&org)
@@ -228,7 +228,7 @@ impl Documents<'_> {
             tx.rollback().await?;
             return Ok(EditOutcome::Changed);
         }
-        if e.encounter != old {
+        if e.visit != old {
             if let Some(old) = old {
                 release_visit_slot(&mut tx, &org, old).await?;
             }

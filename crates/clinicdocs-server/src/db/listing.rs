@@ -18,7 +18,7 @@ pub struct ListFilter {
     pub visible_own: Vec<Category>,
     pub patient: Option<Uuid>,
     pub category: Option<Category>,
-    pub encounter: Option<Uuid>,
+    pub visit: Option<Uuid>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub sort: SortKey,
@@ -71,7 +71,7 @@ pub fn list_sql(dialect: Dialect, f: &ListFilter) -> Option<(String, Params)> {
     if let Some(c) = f.category {
         sql.push_str(&format!(" AND d.category = {}", p.add(Bind::S(c.as_str().to_string()))));
     }
-    if let Some(e) = f.encounter {
+    if let Some(e) = f.visit {
         sql.push_str(&format!(" AND d.encounter_id = {}", p.add(Bind::S(e.to_string()))));
     }
     if let Some(v) = f.from {
@@ -144,7 +144,7 @@ mod tests {
             visible_own: vec![Category::Lab, Category::Imaging],
             patient: Some(Uuid::from_u128(3)),
             category: Some(Category::Lab),
-            encounter: Some(Uuid::from_u128(4)),
+            visit: Some(Uuid::from_u128(4)),
             from: Some(10),
             to: Some(20),
             sort: SortKey::Name,
@@ -209,7 +209,7 @@ mod tests {
         let f = ListFilter {
             visible_all: Category::ALL.to_vec(),
             visible_own: vec![],
-            encounter: None,
+            visit: None,
             from: None,
             to: None,
             limit: 2,

@@ -46,8 +46,8 @@ fn commit_writes(dialect: Dialect, u: &UploadCommit<'_>, now: DateTime<Utc>) -> 
     ))];
     if !u.visits.is_empty() {
         let max = p.add(Bind::I(u.max_per_visit));
-        for (encounter, n) in u.visits {
-            let (n, e) = (p.add(Bind::I(*n)), p.add(Bind::S(encounter.to_string())));
+        for (visit, n) in u.visits {
+            let (n, e) = (p.add(Bind::I(*n)), p.add(Bind::S(visit.to_string())));
             writes.push(Write::Update(format!(
                 "UPDATE visits SET document_count = document_count + {n} \
                  WHERE org_id = {org} AND id = {e} AND document_count + {n} <= {max}"

@@ -32,7 +32,7 @@ pub async fn edit(state: &AppState, caller: &Caller, id: Uuid, patch: &DocumentP
         Some(n) => Some(validate_notes(n)?).filter(|n| !n.is_empty()),
         None => doc.notes.clone(),
     };
-    let encounter = match patch.encounter_id {
+    let visit = match patch.encounter_id {
         None => doc.encounter_id,
         Some(None) => None,
         Some(Some(e)) => match state.db.patients().visit(caller.org_id(), e).await? {
@@ -44,11 +44,11 @@ pub async fn edit(state: &AppState, caller: &Caller, id: Uuid, patch: &DocumentP
             }
         },
     };
-    let edit = DocumentEdit { title: &title, category, encounter, notes: notes.as_deref() };
+    let edit = DocumentEdit { title: &title, category, visit, notes: notes.as_deref() };
     let mut event = caller.event(AuditAction::DocumentUpdated, AuditTarget::Document, Some(id.to_string()));
     event.detail = Some(format!(
-        "title={title} category={category} encounter={}",
-        encounter.map_or_else(|| "-".to_string(), |e| e.to_string())
+        "title={title} category={category} visit={}",
+        visit.map_or_else(|| "-".to_string(), |e| e.to_string())
     ));
     let max = i64::from(caller.limits.max_files_per_visit);
     match state.db.documents().edit(&row, &edit, max, &event, state.now()).await? {

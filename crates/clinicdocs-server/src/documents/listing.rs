@@ -57,7 +57,7 @@ pub async fn page(state: &AppState, caller: &Caller, raw_query: &str, q: &Docume
         visible_own,
         patient: q.patient_id,
         category: q.category,
-        encounter: q.encounter_id,
+        visit: q.encounter_id,
         from: q.from.as_deref().map(|s| parse_time(s, false)).transpose()?,
         to: q.to.as_deref().map(|s| parse_time(s, true)).transpose()?,
         sort,

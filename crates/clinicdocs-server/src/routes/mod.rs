@@ -1,4 +1,4 @@
-//! The HTTP surface (DESIGN.md §7): `app(state)` builds the whole router. Routes are registered
+//! The HTTP surface (docs/DESIGN.md §7): `app(state)` builds the whole router. Routes are registered
 //! through `utoipa-axum`, so the OpenAPI document is generated from the same handlers and
 //! cannot drift from them.
 

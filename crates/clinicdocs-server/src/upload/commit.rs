@@ -27,7 +27,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct CheckedMeta {
     pub patient: PatientRow,
-    pub encounter: Option<Visit>,
+    pub visit: Option<Visit>,
     pub category: Category,
     pub title: String,
     pub notes: Option<String>,
@@ -60,7 +60,7 @@ pub async fn check_meta(state: &AppState, caller: &Caller, item: &BatchItem) -> 
             .refuse(state, AuditTarget::Patient, Some(item.patient_id.to_string()), ApiError::NotFound("Patient"))
             .await);
     };
-    let encounter = match item.encounter_id {
+    let visit = match item.encounter_id {
         None => None,
         Some(e) => match state.db.patients().visit(org, e).await? {
             Some(v) if v.patient_id == patient.patient.id => Some(v),
@@ -71,7 +71,7 @@ pub async fn check_meta(state: &AppState, caller: &Caller, item: &BatchItem) -> 
             }
         },
     };
-    Ok(CheckedMeta { patient, encounter, category: item.category, title, notes })
+    Ok(CheckedMeta { patient, visit, category: item.category, title, notes })
 }
 
 /// One file ready to store.
@@ -110,7 +110,7 @@ fn visit_full(caller: &Caller) -> ApiError {
 /// How many new files each visit gets.
 fn files_per_visit<'a>(metas: impl Iterator<Item = &'a CheckedMeta>) -> BTreeMap<Uuid, i64> {
     let mut per_visit: BTreeMap<Uuid, i64> = BTreeMap::new();
-    for e in metas.filter_map(|m| m.encounter.as_ref()) {
+    for e in metas.filter_map(|m| m.visit.as_ref()) {
         *per_visit.entry(e.id).or_default() += 1;
     }
     per_visit
@@ -129,7 +129,7 @@ pub fn precheck<'a>(
         return Err(pool_full(caller, used, total));
     }
     let per_visit = files_per_visit(metas.clone());
-    for e in metas.filter_map(|m| m.encounter.as_ref()) {
+    for e in metas.filter_map(|m| m.visit.as_ref()) {
         if e.document_count + per_visit[&e.id] > i64::from(caller.limits.max_files_per_visit) {
             return Err(visit_full(caller));
         }
@@ -245,7 +245,7 @@ async fn store_one(
         id,
         org_id: caller.org_id(),
         patient_id: patient,
-        encounter_id: r.meta.encounter.as_ref().map(|e| e.id),
+        encounter_id: r.meta.visit.as_ref().map(|e| e.id),
         title: r.meta.title.clone(),
         category: r.meta.category,
         content_type: r.file.kind.mime().to_string(),

@@ -323,7 +323,7 @@ async fn take_file(
     // The commit's connection is readied while the store finishes (not while an image is
     // decoded for its thumbnail: that holds it too long).
     let decodes = receiving.decodes_image();
-    let with_visit = meta.encounter.is_some();
+    let with_visit = meta.visit.is_some();
     let tail = async move {
         if decodes {
             None

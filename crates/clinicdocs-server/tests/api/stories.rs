@@ -159,7 +159,7 @@ pub async fn range_get_matches_the_same_slice_of_a_full_get(b: Backend) {
     assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 }
 
-/// DESIGN.md §3, written out independently of the server's policy table.
+/// docs/DESIGN.md §3, written out independently of the server's policy table.
 fn sees(role: &str, cat: &str, own: bool) -> bool {
     match role {
         "admin" | "doctor" => true,
