@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what is missing (apt
 # packages, npm packages, libpdfium, the s3s-fs S3 test server, tauri-driver), starts
-# PostgreSQL and s3s-fs on loopback, checks formatting, lints and types (rustfmt, clippy,
-# svelte-check, the generated TypeScript bindings), and runs every test: Rust unit tests, the
-# API suite on SQLite + local files and on PostgreSQL + S3, Vitest, every screen in Chromium with
-# the IPC mocked (with axe-core), and the desktop app end to end in a real window under Xvfb
-# over WebDriver. Services stop when it ends.
+# PostgreSQL and s3s-fs on loopback, checks formatting, lints, module cycles and types
+# (rustfmt, clippy, scripts/lib/module_cycles.py, svelte-check, the generated TypeScript
+# bindings), and runs every test: Rust unit tests, the API suite on SQLite + local files and on
+# PostgreSQL + S3, Vitest, every screen in Chromium with the IPC mocked (with axe-core), and the
+# desktop app end to end in a real window under Xvfb over WebDriver. Services stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
@@ -30,6 +30,8 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+log "module cycles (scripts/lib/module_cycles.py)"
+python3 scripts/lib/module_cycles.py
 log "svelte-check and Vitest"
 (cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine >&2 && NO_COLOR=1 npx vitest run) \
   | tee "$SERVICES_DIR/ui-test.log"
