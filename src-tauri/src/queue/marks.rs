@@ -1,4 +1,4 @@
-//! Annotation changes waiting in the queue file (DESIGN.md §4): made while the server could not
+//! Annotation changes waiting in the queue file (docs/DESIGN.md §4): made while the server could not
 //! be reached, kept in SQLite until sent. One row per mark; a later change folds into it, so
 //! what is sent is the mark as the doctor last left it, based on the server version the first
 //! offline change started from (a conflict with someone else's edit is still detected).

@@ -1,4 +1,4 @@
-//! The durable upload queue (DESIGN.md §4): every file handed to the app is copied into the
+//! The durable upload queue (docs/DESIGN.md §4): every file handed to the app is copied into the
 //! app's data folder and recorded in SQLite before the call returns, then sent exactly once
 //! by the worker, across network cuts, crashes and restarts. Annotation changes the server
 //! could not take wait in the same file (`marks`, `mark_sync`).
