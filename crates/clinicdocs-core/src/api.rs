@@ -29,6 +29,7 @@ pub struct ErrorDetail {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -82,6 +83,7 @@ pub struct Patient {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct NewPatient {
     pub name: String,
     pub date_of_birth: String,
@@ -89,6 +91,7 @@ pub struct NewPatient {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct PatientQuery {
     /// Part of the name, or a date of birth `YYYY-MM-DD`.
     pub q: Option<String>,
@@ -110,6 +113,7 @@ pub struct Visit {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct NewVisit {
     pub date: String,
     pub reason: String,
@@ -159,6 +163,7 @@ pub enum SortOrder {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
     pub patient_id: Option<Uuid>,
     pub category: Option<Category>,
@@ -199,6 +204,7 @@ pub struct UploadResponse {
 /// part, in the same order).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct BatchItem {
     pub patient_id: Uuid,
     pub category: Category,
@@ -247,6 +253,7 @@ pub struct BatchResponse {
 /// PATCH body: fields left out stay as they are. `encounter_id: null` unlinks the visit.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct DocumentPatch {
     pub title: Option<String>,
     pub category: Option<Category>,
@@ -284,6 +291,7 @@ pub enum UrlVariant {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct UrlQuery {
     pub variant: Option<UrlVariant>,
 }
@@ -390,6 +398,7 @@ pub struct AuditEvent {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub limit: Option<i64>,
     /// Events with an id below this one (for paging backwards).

@@ -31,5 +31,11 @@ pub enum ErrorCode {
     SignatureInvalid,
     LinkExpired,
     RangeNotSatisfiable,
+    /// Too many failed attempts from this address or for this account: wait (Retry-After).
+    TooManyAttempts,
+    /// The path does not take this method.
+    MethodNotAllowed,
+    /// A request body over the size this path accepts.
+    TooLarge,
     Internal,
 }

@@ -83,6 +83,9 @@ pub struct CommonArgs {
     /// Lifetime of signed download links, in seconds.
     #[arg(long, env = "CLINICDOCS_SIGNED_URL_TTL_SECS")]
     pub signed_url_ttl_secs: Option<u64>,
+    /// The first pause after a burst of failed sign-ins, in seconds (each next one doubles).
+    #[arg(long, env = "CLINICDOCS_SIGNIN_PAUSE_SECS", default_value_t = 30)]
+    pub signin_pause_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,6 +146,10 @@ impl CommonArgs {
             max_file_bytes: self.max_file_bytes.unwrap_or(d.max_file_bytes),
             max_files_per_visit: self.max_files_per_visit.unwrap_or(d.max_files_per_visit),
         }
+    }
+
+    pub fn signin_pause(&self) -> Duration {
+        Duration::from_secs(self.signin_pause_secs.max(1))
     }
 
     pub fn signed_url_ttl(&self) -> Duration {

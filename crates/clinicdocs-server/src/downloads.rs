@@ -1,21 +1,32 @@
 //! Signed downloads for the local store (`/files/{key}?expires=&sig=`): the HMAC is checked in
 //! constant time before anything else, then expiry, then that the key still belongs to a live
-//! document (or a current profile picture). Each download of a document is audited; refused
-//! links are audited too. Single `Range` requests are honoured.
+//! document (or a current profile picture). Every answer that delivers a document's bytes is
+//! audited, ranges included; refused links are audited too. Single `Range` requests are
+//! honoured; others (several ranges, other units) are answered whole.
 
 use crate::db::audit::NewAuditEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::storage::LinkError;
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
 use clinicdocs_core::media::FileKind;
 use clinicdocs_core::names::download_file_name;
 use clinicdocs_core::storage_key::key_org;
 use std::ops::Range;
 
-/// What a verified link delivers: the object, and how to name it to the browser.
+/// The most of a storage key kept in an audit event (keys are about 130 characters).
+const MAX_KEY_IN_LOG: usize = 200;
+
+/// The longest `Range` header kept in an audit event's detail, in characters.
+const MAX_RANGE_IN_LOG: usize = 100;
+
+/// What a verified link delivers: how to name it to the browser, its size, and the byte
+/// range to send (`None`: all of it).
 pub struct Delivery {
     pub content_type: String,
     pub disposition: String,
+    pub size: u64,
+    pub range: Option<Range<u64>>,
 }
 
 /// Parses `bytes=a-b`, `bytes=a-` or `bytes=-n` for a file of `size` bytes. `Ok(None)` means
@@ -61,27 +72,37 @@ pub async fn open(
     addr: Option<String>,
     range: Option<&str>,
 ) -> ApiResult<Delivery> {
+    // Only a link this server signed names a clinic: a refusal goes in that clinic's log, with
+    // the key cut short. A link that does not verify names nobody, so it writes nothing —
+    // anyone can send those by the thousand.
     let refused = |detail: String| NewAuditEvent {
         org_id: key_org(key),
-        target_id: Some(key.to_string()),
+        target_id: Some(key.chars().take(MAX_KEY_IN_LOG).collect()),
         detail: Some(detail),
         remote_addr: addr.clone(),
         ..NewAuditEvent::new(AuditAction::DownloadRefused, AuditTarget::Object)
     };
     let expires = expires.and_then(|e| e.parse::<i64>().ok());
     let check = match (expires, sig) {
-        (Some(e), Some(sig)) => state.storage.verify_local(key, e, sig, state.now()).map_err(ApiError::from),
-        _ => Err(ApiError::SignatureInvalid),
+        (Some(e), Some(sig)) => state.storage.verify_local(key, e, sig, state.now()),
+        _ => Err(LinkError::Invalid),
     };
-    if let Err(e) = check {
-        state.audit(refused(format!("{:?}", e.code()))).await?;
-        return Err(e);
+    match check {
+        Ok(()) => {}
+        Err(LinkError::Invalid) => return Err(ApiError::SignatureInvalid),
+        Err(e @ LinkError::Expired) => {
+            state.audit(refused("link expired".into())).await?;
+            return Err(e.into());
+        }
     }
     let Some(row) = state.db.documents().by_object_key(key).await? else {
         if state.db.patients().has_photo_key(key).await? || state.db.users().has_photo_key(key).await? {
+            let size = state.storage.size(key).await?;
             return Ok(Delivery {
                 content_type: "image/jpeg".into(),
                 disposition: "inline; filename=\"photo.jpg\"".into(),
+                size,
+                range: parse_range(range, size)?,
             });
         }
         state.audit(refused("no live document".into())).await?;
@@ -95,18 +116,27 @@ pub async fn open(
         if is_thumb { "inline" } else { "attachment" },
         download_file_name(&row.doc.title, ext)
     );
-    let starts_at_zero = range.is_none_or(|r| r.trim_start_matches("bytes=").starts_with("0-"));
-    if starts_at_zero {
-        let event = NewAuditEvent {
-            org_id: Some(row.doc.org_id),
-            target_id: Some(row.doc.id.to_string()),
-            detail: Some(if is_thumb { "thumbnail".into() } else { "original".into() }),
-            remote_addr: addr,
-            ..NewAuditEvent::new(AuditAction::DocumentDownloaded, AuditTarget::Document)
-        };
-        state.audit(event).await?;
-    }
-    Ok(Delivery { content_type, disposition })
+    let size = state.storage.size(key).await?;
+    let bytes = parse_range(range, size)?;
+    // Every answer that delivers bytes is audited, whatever its range: a client could
+    // otherwise read a whole document in ranges that never start at byte 0.
+    let what = if is_thumb { "thumbnail" } else { "original" };
+    let detail = match range {
+        Some(r) => format!(
+            "{what}, range {}",
+            r.chars().filter(|c| !c.is_control()).take(MAX_RANGE_IN_LOG).collect::<String>()
+        ),
+        None => what.to_string(),
+    };
+    let event = NewAuditEvent {
+        org_id: Some(row.doc.org_id),
+        target_id: Some(row.doc.id.to_string()),
+        detail: Some(detail),
+        remote_addr: addr,
+        ..NewAuditEvent::new(AuditAction::DocumentDownloaded, AuditTarget::Document)
+    };
+    state.audit(event).await?;
+    Ok(Delivery { content_type, disposition, size, range: bytes })
 }
 
 #[cfg(test)]

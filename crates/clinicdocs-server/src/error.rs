@@ -50,6 +50,14 @@ pub enum ApiError {
     LinkExpired,
     #[error("The requested byte range is outside the file.")]
     RangeNotSatisfiable { size: u64 },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("This address does not take that method.")]
+    MethodNotAllowed,
+    #[error("Too many sign-in attempts. Wait {} and try again.", wait_phrase(*retry_after_secs))]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -103,6 +111,10 @@ impl ApiError {
             E::SignatureInvalid => ErrorCode::SignatureInvalid,
             E::LinkExpired => ErrorCode::LinkExpired,
             E::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
+            E::UnsupportedMediaType(_) => ErrorCode::UnsupportedType,
+            E::TooLarge(_) => ErrorCode::TooLarge,
+            E::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            E::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             E::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -120,6 +132,10 @@ impl ApiError {
             E::Media(MediaError::Executable(_) | MediaError::Unsupported(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             E::Media(_) | E::IdempotencyConflict | E::BatchFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             E::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            E::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            E::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            E::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            E::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,13 +164,25 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let mut resp = (status, Json(ErrorBody { error: self.detail() })).into_response();
-        if let ApiError::RangeNotSatisfiable { size } = self {
+        if let ApiError::RangeNotSatisfiable { size } = &self {
             if let Ok(v) = format!("bytes */{size}").parse() {
                 resp.headers_mut().insert(axum::http::header::CONTENT_RANGE, v);
             }
+        }
+        if let ApiError::TooManyAttempts { retry_after_secs } = &self {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
         }
         resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// "1 second", "30 seconds", "2 minutes".
+fn wait_phrase(secs: u64) -> String {
+    match secs {
+        0 | 1 => "1 second".to_string(),
+        s if s < 120 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
+}

@@ -7,6 +7,7 @@
 //! `reports`, `downloads`; `auth` for who is calling) → `db` and `storage`.
 
 pub mod annotations;
+pub mod answers;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod demo;
 pub mod documents;
 pub mod downloads;
 pub mod error;
+pub mod extract;
 pub mod list_cache;
 pub mod orphans;
 pub mod patients;
@@ -23,6 +25,8 @@ pub mod routes;
 pub mod server;
 pub mod session_reads;
 pub mod sessions;
+pub mod sign_ins;
 pub mod state;
 pub mod storage;
+pub mod throttle;
 pub mod upload;

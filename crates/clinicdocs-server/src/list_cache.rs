@@ -30,17 +30,20 @@ impl ListCache {
         pages.by_key.get(key).filter(|(v, _)| *v == version).map(|(_, b)| b.clone())
     }
 
-    /// Keeps a page read at `version`; everything is dropped when the cache is full.
+    /// Keeps a page read at `version`; everything is dropped when the cache is full. A page
+    /// counts its key's bytes as well as its body's.
     pub fn put(&self, key: String, version: i64, body: Bytes) {
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        if pages.bytes + body.len() > MAX_BYTES {
+        let size = key.len() + body.len();
+        if pages.bytes + size > MAX_BYTES {
             pages.by_key.clear();
             pages.bytes = 0;
         }
-        pages.bytes += body.len();
-        if let Some((_, old)) = pages.by_key.insert(key, (version, body)) {
-            pages.bytes -= old.len();
+        pages.bytes += size;
+        if let Some((k, (_, old))) = pages.by_key.remove_entry(&key) {
+            pages.bytes -= k.len() + old.len();
         }
+        pages.by_key.insert(key, (version, body));
     }
 }
 
@@ -57,6 +60,18 @@ mod tests {
         assert_eq!(c.get("u2|doctor|patient_id=p", 7), None, "another caller");
         c.put("u1|doctor|patient_id=p".into(), 8, Bytes::from_static(b"[newer]"));
         assert_eq!(c.get("u1|doctor|patient_id=p", 8).as_deref(), Some(&b"[newer]"[..]));
+    }
+
+    #[test]
+    fn keys_count_against_the_memory_too() {
+        let c = ListCache::default();
+        // Many empty pages under long keys (an attacker's query strings) stay within bounds.
+        for i in 0..2000 {
+            c.put(format!("{i}{}", "k".repeat(30_000)), 1, Bytes::new());
+            assert!(c.pages.lock().expect("lock").bytes <= MAX_BYTES);
+        }
+        let total: usize = c.pages.lock().expect("lock").by_key.keys().map(String::len).sum();
+        assert!(total <= MAX_BYTES, "{total} bytes of keys");
     }
 
     #[test]

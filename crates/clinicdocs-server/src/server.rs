@@ -41,6 +41,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         spool_dir,
         clock: Clock::system(),
         list_cache: Default::default(),
+        sign_ins: std::sync::Arc::new(crate::sign_ins::SignIns::new(common.signin_pause())),
     })
 }
 
@@ -48,6 +49,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo && !args.listen.ip().is_loopback() {
         anyhow::bail!(
             "--demo serves well-known passwords, so it only listens on loopback (e.g. 127.0.0.1:8080), not {}",
+            args.listen
+        );
+    }
+    if !args.listen.ip().is_loopback() && args.public_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        anyhow::bail!(
+            "listening on {} (beyond loopback) needs --public-url (or CLINICDOCS_PUBLIC_URL): the https:// address \
+             clients reach this server at, which signed links point to",
             args.listen
         );
     }

@@ -1,13 +1,19 @@
 //! Signing in and out. A wrong email and a wrong password take the same time and answer the
-//! same; both are audited.
+//! same; guessing is slowed down (`sign_ins`).
 
-use crate::auth::{hash_password, new_token, verify_password, Caller, SESSION_HOURS};
+use crate::auth::{hash_password, new_token, Caller, SESSION_HOURS};
 use crate::db::audit::NewAuditEvent;
+use crate::db::users::UserRow;
 use crate::error::{ApiError, ApiResult};
+use crate::sign_ins::{typed_email, MAX_PASSWORD_BYTES};
 use crate::state::AppState;
+use crate::throttle::Counted;
 use clinicdocs_core::api::{LoginResponse, Me};
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
 use std::sync::OnceLock;
+
+/// The most of a client address kept in an event's detail.
+const MAX_ADDRESS_CHARS: usize = 64;
 
 /// A hash to verify against when the email is unknown, so both cases take the same time.
 fn dummy_hash() -> &'static str {
@@ -15,23 +21,34 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not-a-password").unwrap_or_default())
 }
 
+/// Signs in with an email and password. Paused accounts and addresses hear 429 with how long
+/// to wait, the same whether the account exists or not. A failure is audited in the log of the
+/// clinic whose account it was — its first failure of a burst, and a summary when the burst
+/// pauses the account — never one row per guess; a guess at an unknown email writes nothing.
 pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option<String>) -> ApiResult<LoginResponse> {
-    let account = state.db.users().by_email(email).await?;
-    let hash = account.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
-    let password = password.to_string();
-    let ok =
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(anyhow::Error::from)?;
-    let Some(account) = account.filter(|_| ok) else {
-        let event = NewAuditEvent {
-            actor_email: Some(email.trim().to_lowercase()),
-            remote_addr: addr,
-            ..NewAuditEvent::new(AuditAction::SignInFailed, AuditTarget::User)
-        };
-        state.audit(event).await?;
-        return Err(ApiError::InvalidCredentials);
-    };
-    let user = account.user;
+    let guard = &state.sign_ins;
+    let email = typed_email(email);
     let now = state.now();
+    let address = addr.clone().unwrap_or_default();
+    let wait = guard.accounts.wait(&email, now).into_iter().chain(guard.addresses.wait(&address, now)).max();
+    if let Some(w) = wait {
+        let secs = (w.num_milliseconds() + 999) / 1000;
+        return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
+    }
+    let account = if email.contains('@') { state.db.users().by_email(&email).await? } else { None };
+    let hash = account.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
+    // A password longer than any real one is wrong without hashing a megabyte.
+    let password = (password.len() <= MAX_PASSWORD_BYTES).then(|| password.to_string());
+    let ok = match password {
+        Some(p) => guard.check(p, hash).await,
+        None => false,
+    };
+    let account = match account {
+        Some(a) if ok => a,
+        account => return Err(failed(state, &email, &address, addr, account, now).await),
+    };
+    guard.accounts.succeeded(&email);
+    let user = account.user;
     let (token, hash) = new_token();
     state.db.users().create_session(&hash, user.id, now, now + chrono::Duration::hours(SESSION_HOURS)).await?;
     let event = NewAuditEvent {
@@ -44,6 +61,42 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option
     };
     state.audit(event).await?;
     Ok(LoginResponse { token, user })
+}
+
+/// Counts a failed sign-in and audits it in the account's clinic (see [`sign_in`]).
+async fn failed(
+    state: &AppState,
+    email: &str,
+    address: &str,
+    addr: Option<String>,
+    account: Option<UserRow>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiError {
+    let guard = &state.sign_ins;
+    let counted = guard.accounts.failed(email, now);
+    guard.addresses.failed(address, now);
+    let Some(a) = account else { return ApiError::InvalidCredentials };
+    let detail = match counted {
+        Counted::First => None,
+        Counted::Again => return ApiError::InvalidCredentials,
+        Counted::Paused(p) => Some(format!(
+            "repeated failed sign-ins; sign-in paused for {} s (the latest from {})",
+            p.num_seconds(),
+            address.chars().take(MAX_ADDRESS_CHARS).collect::<String>()
+        )),
+    };
+    let event = NewAuditEvent {
+        org_id: Some(a.user.org_id),
+        actor_email: Some(email.to_string()),
+        target_id: Some(a.user.id.to_string()),
+        detail,
+        remote_addr: addr,
+        ..NewAuditEvent::new(AuditAction::SignInFailed, AuditTarget::User)
+    };
+    match state.audit(event).await {
+        Ok(()) => ApiError::InvalidCredentials,
+        Err(e) => e,
+    }
 }
 
 pub async fn sign_out(state: &AppState, caller: &Caller) -> ApiResult<()> {

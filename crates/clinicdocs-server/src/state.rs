@@ -41,6 +41,8 @@ pub struct AppState {
     pub list_cache: std::sync::Arc<crate::list_cache::ListCache>,
     /// Every request's session read, batched under load.
     pub sessions: crate::session_reads::SessionReads,
+    /// Failed sign-ins counted, and password checks a few at a time.
+    pub sign_ins: Arc<crate::sign_ins::SignIns>,
 }
 
 impl AppState {

@@ -39,10 +39,13 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
         .ok_or_else(|| ApiError::BadRequest("The page cursor is not valid; start from the first page.".into()))
 }
 
-/// One page of the listing as its JSON body. `raw_query` keys the page in memory.
-pub async fn page(state: &AppState, caller: &Caller, raw_query: &str, q: &DocumentQuery) -> ApiResult<Bytes> {
+/// One page of the listing as its JSON body. The page is kept in memory under the query as
+/// parsed (so a query spelled another way, or with parameters it does not take, makes no new
+/// entry), after every value in it proved valid.
+pub async fn page(state: &AppState, caller: &Caller, q: &DocumentQuery) -> ApiResult<Bytes> {
     caller.require_documents()?;
-    let key = format!("{}|{}|{raw_query}", caller.user_id(), caller.role().as_str());
+    let query = serde_json::to_string(q).map_err(anyhow::Error::from)?;
+    let key = format!("{}|{}|{query}", caller.user_id(), caller.role().as_str());
     let version = caller.org.doc_version;
     if let Some(body) = state.list_cache.get(&key, version) {
         return Ok(body);

@@ -2,9 +2,10 @@
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::extract::Params;
 use crate::reports;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use clinicdocs_core::api::{AuditPage, AuditQuery, ErrorBody, StorageReport, StorageUsage};
 
@@ -28,7 +29,7 @@ pub async fn storage_report(State(state): State<AppState>, caller: Caller) -> Ap
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<AuditQuery>,
+    Params(q): Params<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     Ok(Json(reports::audit_page(&state, &caller, &q).await?))
 }

@@ -4,8 +4,9 @@
 use crate::annotations::{self, Created};
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::extract::{Body, Params, PathParam};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use clinicdocs_core::api::{Annotation, AnnotationUpdate, ErrorBody, NewAnnotation};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 pub async fn list_annotations(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<Vec<Annotation>>> {
     Ok(Json(annotations::list(&state, &caller, id).await?))
 }
@@ -27,8 +28,8 @@ pub async fn list_annotations(
 pub async fn create_annotation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Json(new): Json<NewAnnotation>,
+    PathParam(id): PathParam<Uuid>,
+    Body(new): Body<NewAnnotation>,
 ) -> ApiResult<(StatusCode, Json<Annotation>)> {
     Ok(match annotations::create(&state, &caller, id, &new).await? {
         Created::New(a) => (StatusCode::CREATED, Json(a)),
@@ -43,14 +44,15 @@ pub async fn create_annotation(
 pub async fn update_annotation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Json(upd): Json<AnnotationUpdate>,
+    PathParam(id): PathParam<Uuid>,
+    Body(upd): Body<AnnotationUpdate>,
 ) -> ApiResult<Json<Annotation>> {
     Ok(Json(annotations::update(&state, &caller, id, &upd).await?))
 }
 
 /// `?version=N`: delete only if nobody changed the annotation since version N (else 409).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
     pub version: Option<i64>,
 }
@@ -62,8 +64,8 @@ pub struct DeleteQuery {
 pub async fn delete_annotation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Query(q): Query<DeleteQuery>,
+    PathParam(id): PathParam<Uuid>,
+    Params(q): Params<DeleteQuery>,
 ) -> ApiResult<StatusCode> {
     annotations::delete(&state, &caller, id, q.version).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,6 +2,7 @@
 
 use crate::auth::{Caller, ClientAddr};
 use crate::error::ApiResult;
+use crate::extract::Body;
 use crate::sessions;
 use crate::state::AppState;
 use axum::extract::State;
@@ -14,7 +15,7 @@ use clinicdocs_core::api::{ErrorBody, LoginRequest, LoginResponse, Me};
 pub async fn login(
     State(state): State<AppState>,
     addr: ClientAddr,
-    Json(req): Json<LoginRequest>,
+    Body(req): Body<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     Ok(Json(sessions::sign_in(&state, &req.email, &req.password, addr.0).await?))
 }

@@ -5,9 +5,10 @@
 use crate::auth::{Caller, PendingCaller};
 use crate::documents::{self, visible_document};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Form, Params, PathParam};
 use crate::state::AppState;
 use crate::upload::{self, Batched, Uploaded};
-use axum::extract::{Multipart, Path, Query, RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -25,10 +26,9 @@ use uuid::Uuid;
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
-    RawQuery(raw): RawQuery,
-    Query(q): Query<DocumentQuery>,
+    Params(q): Params<DocumentQuery>,
 ) -> ApiResult<Response> {
-    let body = documents::listing::page(&state, &caller, raw.as_deref().unwrap_or_default(), &q).await?;
+    let body = documents::listing::page(&state, &caller, &q).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -68,7 +68,7 @@ pub async fn upload_document(
     State(state): State<AppState>,
     caller: PendingCaller,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    Form(mut multipart): Form,
 ) -> ApiResult<Response> {
     let key = headers.get("idempotency-key");
     Ok(match upload::single::upload(&state, caller, key, &mut multipart).await {
@@ -89,7 +89,7 @@ pub async fn upload_document(
 pub async fn upload_batch(
     State(state): State<AppState>,
     caller: Caller,
-    mut multipart: Multipart,
+    Form(mut multipart): Form,
 ) -> ApiResult<(StatusCode, Json<BatchResponse>)> {
     Ok(match upload::batch::upload(&state, &caller, &mut multipart).await? {
         Batched::Stored(r) => (StatusCode::CREATED, Json(r)),
@@ -103,7 +103,7 @@ pub async fn upload_batch(
 pub async fn get_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<Document>> {
     Ok(Json(visible_document(&state, &caller, id).await?.doc))
 }
@@ -115,8 +115,8 @@ pub async fn get_document(
 pub async fn patch_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Json(patch): Json<DocumentPatch>,
+    PathParam(id): PathParam<Uuid>,
+    Body(patch): Body<DocumentPatch>,
 ) -> ApiResult<Json<Document>> {
     Ok(Json(documents::edit::edit(&state, &caller, id, &patch).await?))
 }
@@ -127,7 +127,7 @@ pub async fn patch_document(
 pub async fn delete_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<StatusCode> {
     documents::removal::delete(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -139,8 +139,8 @@ pub async fn delete_document(
 pub async fn document_url(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Query(q): Query<UrlQuery>,
+    PathParam(id): PathParam<Uuid>,
+    Params(q): Params<UrlQuery>,
 ) -> ApiResult<Json<SignedUrl>> {
     Ok(Json(documents::links::link(&state, &caller, id, q.variant.unwrap_or_default()).await?))
 }

@@ -2,17 +2,19 @@
 //! checked and audited by `crate::downloads`, then the object (or one byte range) is streamed.
 
 use crate::auth::ClientAddr;
-use crate::downloads::{self, parse_range, Delivery};
+use crate::downloads::{self, Delivery};
 use crate::error::ApiResult;
+use crate::extract::{Params, PathParam};
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FileQuery {
     /// Unix seconds after which the link stops working.
     pub expires: Option<String>,
@@ -26,20 +28,19 @@ pub struct FileQuery {
         (status = 416, body = clinicdocs_core::api::ErrorBody)))]
 pub async fn signed_file(
     State(state): State<AppState>,
-    Path(key): Path<String>,
-    Query(q): Query<FileQuery>,
+    PathParam(key): PathParam<String>,
+    Params(q): Params<FileQuery>,
     addr: ClientAddr,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let delivery = downloads::open(&state, &key, q.expires.as_deref(), q.sig.as_deref(), addr.0, range).await?;
-    serve(&state, &key, range, delivery).await
+    serve(&state, &key, delivery).await
 }
 
 /// Streams an object (or one byte range of it).
-async fn serve(state: &AppState, key: &str, range: Option<&str>, d: Delivery) -> ApiResult<Response> {
-    let size = state.storage.size(key).await?;
-    let range = parse_range(range, size)?;
+async fn serve(state: &AppState, key: &str, d: Delivery) -> ApiResult<Response> {
+    let (size, range) = (d.size, d.range);
     let got = state.storage.get(key, range.clone()).await?;
     let body = Body::from_stream(got.into_stream());
     let mut resp = Response::builder()

@@ -83,7 +83,9 @@ pub fn app(state: AppState) -> Router {
     router
         .route("/files/{*key}", get(files::signed_file))
         .route("/api/v1/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .fallback(crate::extract::no_such_path)
+        .method_not_allowed_fallback(crate::extract::no_such_method)
+        .layer(axum::middleware::from_fn(crate::answers::stamp))
         .with_state(state)
 }
 

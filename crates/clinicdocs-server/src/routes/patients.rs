@@ -3,10 +3,11 @@
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::extract::{Body, Params, PathParam};
 use crate::state::AppState;
 use crate::{patients, profiles};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use clinicdocs_core::api::{ErrorBody, NewPatient, NewVisit, Patient, PatientQuery, ProfileImage, Visit};
@@ -18,7 +19,7 @@ use uuid::Uuid;
 pub async fn list_patients(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<PatientQuery>,
+    Params(q): Params<PatientQuery>,
 ) -> ApiResult<Json<Vec<Patient>>> {
     Ok(Json(patients::find(&state, &caller, &q).await?))
 }
@@ -28,7 +29,7 @@ pub async fn list_patients(
 pub async fn create_patient(
     State(state): State<AppState>,
     caller: Caller,
-    Json(p): Json<NewPatient>,
+    Body(p): Body<NewPatient>,
 ) -> ApiResult<(StatusCode, Json<Patient>)> {
     Ok((StatusCode::CREATED, Json(patients::register(&state, &caller, &p).await?)))
 }
@@ -38,7 +39,7 @@ pub async fn create_patient(
 pub async fn get_patient(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<Patient>> {
     Ok(Json(patients::patient(&state, &caller, id).await?.patient))
 }
@@ -48,7 +49,7 @@ pub async fn get_patient(
 pub async fn list_visits(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<Vec<Visit>>> {
     Ok(Json(patients::visits(&state, &caller, id).await?))
 }
@@ -58,8 +59,8 @@ pub async fn list_visits(
 pub async fn create_visit(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
-    Json(v): Json<NewVisit>,
+    PathParam(id): PathParam<Uuid>,
+    Body(v): Body<NewVisit>,
 ) -> ApiResult<(StatusCode, Json<Visit>)> {
     Ok((StatusCode::CREATED, Json(patients::open_visit(&state, &caller, id, &v).await?)))
 }
@@ -71,7 +72,7 @@ pub async fn create_visit(
 pub async fn put_patient_photo(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
     body: Bytes,
 ) -> ApiResult<Json<ProfileImage>> {
     Ok(Json(profiles::set_patient_photo(&state, &caller, id, body).await?))
@@ -82,7 +83,7 @@ pub async fn put_patient_photo(
 pub async fn get_patient_photo(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<ProfileImage>> {
     Ok(Json(profiles::patient_photo(&state, &caller, id).await?))
 }
@@ -94,7 +95,7 @@ pub async fn get_patient_photo(
 pub async fn put_practitioner_photo(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
     body: Bytes,
 ) -> ApiResult<Json<ProfileImage>> {
     Ok(Json(profiles::set_practitioner_photo(&state, &caller, id, body).await?))
@@ -105,7 +106,7 @@ pub async fn put_practitioner_photo(
 pub async fn get_practitioner_photo(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<ProfileImage>> {
     Ok(Json(profiles::practitioner_photo(&state, &caller, id).await?))
 }

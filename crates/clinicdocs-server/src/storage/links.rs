@@ -42,15 +42,30 @@ pub fn verify(secret: &[u8], key: &str, expires: i64, sig: &str, now: i64) -> Re
     Ok(())
 }
 
+/// The shortest signing key accepted, in bytes: anyone who can guess it can sign any link.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// A key of at least [`MIN_KEY_BYTES`], or a message saying what to set.
+fn strong(key: Option<Vec<u8>>, from: &str) -> anyhow::Result<Vec<u8>> {
+    match key {
+        Some(k) if k.len() >= MIN_KEY_BYTES => Ok(k),
+        _ => anyhow::bail!(
+            "the signing key in {from} must be at least {MIN_KEY_BYTES} bytes written as hex \
+             ({} hex digits); make one with `openssl rand -hex {MIN_KEY_BYTES}`",
+            MIN_KEY_BYTES * 2
+        ),
+    }
+}
+
 /// Loads the local signing key from the data folder, creating it on first start.
 /// `CLINICDOCS_SIGNING_KEY` (hex) overrides it so that several instances can share one.
 pub fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(hexkey) = std::env::var("CLINICDOCS_SIGNING_KEY") {
-        return Ok(hex::decode(hexkey.trim())?);
+        return strong(hex::decode(hexkey.trim()).ok(), "CLINICDOCS_SIGNING_KEY");
     }
     let path = data_dir.join("signing.key");
     if let Ok(s) = std::fs::read_to_string(&path) {
-        return Ok(hex::decode(s.trim())?);
+        return strong(hex::decode(s.trim()).ok(), &path.display().to_string());
     }
     use rand::RngCore;
     let mut key = vec![0u8; 32];

@@ -63,6 +63,10 @@ pub struct Opts {
     pub pool_bytes: Option<u64>,
     pub max_file_bytes: Option<u64>,
     pub url_ttl_secs: Option<u64>,
+    /// Keep the server's log (info level) in its data folder, for [`TestServer::server_log`].
+    pub log: bool,
+    /// More environment for the server.
+    pub env: Vec<(String, String)>,
 }
 
 pub struct TestServer {
@@ -133,14 +137,19 @@ impl TestServer {
         if let Some(v) = opts.url_ttl_secs {
             env.push(("CLINICDOCS_SIGNED_URL_TTL_SECS".into(), v.to_string()));
         }
-        let (child, url) = spawn(data_dir.path(), &env).await;
+        env.extend(opts.env.iter().cloned());
+        if opts.log {
+            env.retain(|(k, _)| k != "RUST_LOG");
+            env.push(("RUST_LOG".into(), "clinicdocs_server=info".into()));
+        }
+        let (child, url) = spawn(data_dir.path(), &env, opts.log).await;
         TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new() }
     }
 
     /// A second server process on the same database and store (as behind a load balancer):
     /// its URL, and the process, stopped when dropped.
     pub async fn second_instance(&self) -> (Child, String) {
-        spawn(self.data_dir.path(), &self.env).await
+        spawn(self.data_dir.path(), &self.env, false).await
     }
 
     pub async fn login(&self, email: &str) -> Session {
@@ -168,6 +177,25 @@ impl TestServer {
             * 1024
     }
 
+    /// The database's size on disk now, in bytes (SQLite: the file and its WAL).
+    pub async fn database_bytes(&self) -> u64 {
+        if self.database_url.starts_with("sqlite:") {
+            let db = self.data_dir.path().join("clinicdocs.db");
+            let size = |p: std::path::PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+            return size(db.clone()) + size(db.with_extension("db-wal"));
+        }
+        let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect db");
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT pg_database_size(current_database())").fetch_one(&pool).await.expect("size");
+        pool.close().await;
+        n as u64
+    }
+
+    /// What the server has logged so far (started with `Opts { log: true }`).
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
+
     /// Every stored object (relative key), read straight from the backing folder.
     pub fn stored_objects(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -178,7 +206,7 @@ impl TestServer {
 }
 
 /// Starts `clinicdocs-server serve --demo` on a free loopback port with `env`, and waits for it.
-async fn spawn(data_dir: &Path, env: &[(String, String)]) -> (Child, String) {
+async fn spawn(data_dir: &Path, env: &[(String, String)], log: bool) -> (Child, String) {
     let mut cmd = Command::new(server_bin());
     cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -186,7 +214,11 @@ async fn spawn(data_dir: &Path, env: &[(String, String)]) -> (Child, String) {
         .env_remove("STORAGE_TYPE")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(if log {
+            Stdio::from(std::fs::File::create(data_dir.join("server.log")).expect("server log"))
+        } else {
+            Stdio::inherit()
+        })
         .kill_on_drop(true);
     let mut child = cmd.spawn().expect("spawn server");
     let stdout = child.stdout.take().expect("stdout");

@@ -52,6 +52,10 @@ on_both_backends!(
     sign_in_who_am_i_and_sign_out,
     concurrent_requests_each_get_their_own_session,
     concurrent_uploads_never_overfill_a_visit,
+    every_refusal_is_the_error_body_and_every_answer_carries_its_headers,
+    every_download_is_audited_whatever_its_range,
+    password_guessing_is_slowed_without_telling_which_accounts_exist,
+    anonymous_floods_keep_memory_and_the_database_small,
 );
 
 #[tokio::test]
@@ -66,6 +70,36 @@ async fn demo_mode_refuses_to_listen_beyond_loopback() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("loopback"), "stderr: {err}");
+}
+
+/// Runs `clinicdocs-server serve` with `args` and `env`, expecting it to refuse to start; its
+/// error message.
+async fn refused_start(args: &[&str], env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = tokio::process::Command::new(harness::server_bin())
+        .arg("serve")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .envs(env.iter().copied())
+        .env_remove("CLINICDOCS_PUBLIC_URL")
+        .output()
+        .await
+        .expect("run server");
+    assert!(!out.status.success(), "the server started with {args:?} {env:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn a_weak_signing_key_or_a_public_address_without_its_url_is_refused_at_start() {
+    for key in ["", "00", &"ab".repeat(31)] {
+        let err = refused_start(&["--listen", "127.0.0.1:0"], &[("CLINICDOCS_SIGNING_KEY", key)]).await;
+        assert!(err.contains("at least 32 bytes") && err.contains("openssl rand -hex 32"), "key {key:?}: {err}");
+    }
+    let err = refused_start(&["--listen", "127.0.0.1:0"], &[("CLINICDOCS_SIGNING_KEY", "not hex at all")]).await;
+    assert!(err.contains("at least 32 bytes"), "{err}");
+    let err = refused_start(&["--listen", "0.0.0.0:0"], &[]).await;
+    assert!(err.contains("--public-url") && err.contains("CLINICDOCS_PUBLIC_URL"), "{err}");
 }
 
 #[tokio::test]

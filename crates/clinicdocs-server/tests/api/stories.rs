@@ -340,8 +340,17 @@ pub async fn other_clinics_ids_answer_exactly_like_missing_ones(b: Backend) {
 }
 
 async fn send(sess: &Session, method: &str, path: &str) -> (StatusCode, String, String) {
-    let body = json!({"page_number": 1, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01},
-        "version": 1, "title": "renamed", "date": "2026-11-22", "reason": "x"});
+    // A body each route takes (routes refuse fields they do not know), so only the id differs.
+    let mark = json!({"page_number": 1, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}});
+    let body = if path.contains("/annotations") && method == "PUT" {
+        json!({"kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}, "version": 1})
+    } else if path.contains("/annotations") {
+        mark
+    } else if path.contains("/encounters") {
+        json!({"date": "2026-11-22", "reason": "x"})
+    } else {
+        json!({"title": "renamed"})
+    };
     let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let r = sess.http.request(m, sess.url(path)).bearer_auth(&sess.token).json(&body).send().await.expect("send");
     error_code(r).await
@@ -1210,4 +1219,234 @@ pub async fn concurrent_requests_each_get_their_own_session(b: Backend) {
             (None, status, _) => assert_eq!(status, StatusCode::UNAUTHORIZED, "a signed-out token stays out"),
         }
     }
+}
+
+/// One error shape: every refusal — malformed JSON, a missing or unknown field, a wrong content
+/// type, a value not accepted, a bad id or query, an unknown path or method — is the API's error
+/// body with a readable message, never the framework's plain text; and every answer carries a
+/// request id, JSON ones also `no-store` and `nosniff`.
+pub async fn every_refusal_is_the_error_body_and_every_answer_carries_its_headers(b: Backend) {
+    let s = TestServer::start_with(b, Opts { log: true, ..Default::default() }).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let d = doc.upload(&Upload::new(pdf(1, 0), patient, "lab", "Lipids")).await;
+    let login = s.url.clone() + "/api/v1/auth/login";
+    let raw = |ct: &'static str, body: &'static str| s.http.post(&login).header("content-type", ct).body(body).send();
+    let mut seen = Vec::new();
+    let cases: Vec<(&str, reqwest::Response, StatusCode, &str, &str)> = vec![
+        ("malformed JSON", raw("application/json", "{not json").await.expect("send"), StatusCode::BAD_REQUEST, "bad_request", "not valid JSON"),
+        ("a missing field", raw("application/json", r#"{"email": "a@b"}"#).await.expect("send"), StatusCode::BAD_REQUEST, "bad_request", "The field 'password' is missing."),
+        ("an unknown field", raw("application/json", r#"{"email": "a@b", "password": "x", "admin": true}"#).await.expect("send"), StatusCode::BAD_REQUEST, "bad_request", "The field 'admin' is not part of this request."),
+        ("a wrong content type", raw("text/plain", r#"{"email": "a@b", "password": "x"}"#).await.expect("send"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", "Content-Type: application/json"),
+        (
+            "a mark of an unknown kind",
+            doc.post_json(&format!("/api/v1/documents/{}/annotations", d.id), &json!({"page_number": 1, "kind": "circle", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}})).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "'circle' is not accepted here; use one of: marker, drawing, text, highlight, arrow, measure",
+        ),
+        ("a bad id", doc.get("/api/v1/documents/not-a-uuid").await, StatusCode::BAD_REQUEST, "bad_request", "An id is not valid"),
+        ("a bad query value", doc.get(&format!("/api/v1/documents?patient_id={patient}&sort=sideways")).await, StatusCode::BAD_REQUEST, "bad_request", "'sideways' is not accepted here; use one of: date, name, uploader"),
+        ("an unknown query parameter", doc.get(&format!("/api/v1/documents?patient_id={patient}&bogus=1")).await, StatusCode::BAD_REQUEST, "bad_request", "'bogus' is not part of this request"),
+        ("an unknown path", doc.get("/api/v1/nothing-here").await, StatusCode::NOT_FOUND, "not_found", "not found"),
+        ("a wrong method", doc.delete("/api/v1/me").await, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "does not take that method"),
+        (
+            "an upload that is not a form",
+            doc.http.post(doc.url("/api/v1/documents")).bearer_auth(&doc.token).json(&json!({"file": "x"})).send().await.expect("send"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            "multipart/form-data",
+        ),
+    ];
+    for (what, r, status, code, says) in cases {
+        let h = r.headers().clone();
+        let id = h.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(id.len() >= 16, "{what}: a request id ({h:?})");
+        assert_eq!(h.get("content-type").map(|v| v.as_bytes()), Some(&b"application/json"[..]), "{what}");
+        assert_eq!(h.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]), "{what}");
+        assert_eq!(h.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{what}");
+        let (st, c, message) = error_code(r).await;
+        assert_eq!((st, c.as_str()), (status, code), "{what}: {message}");
+        assert!(message.contains(says), "{what}: {message}");
+        for internal in ["serde", "Failed to deserialize", "line 1 column", "Json", "axum"] {
+            assert!(!message.contains(internal), "{what}: the message names {internal}: {message}");
+        }
+        seen.push(id);
+    }
+    // A success carries them too, and every id is the request's own and in the server's log.
+    let ok = doc.get("/api/v1/me").await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers().get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]));
+    seen.push(ok.headers()["x-request-id"].to_str().expect("id").to_string());
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), seen.len(), "ids are unique");
+    let log = s.server_log();
+    for id in &seen {
+        assert!(log.contains(id.as_str()), "request {id} is not in the server log");
+    }
+}
+
+/// Audit bypass: every answer that hands out a document's bytes writes a download event,
+/// whatever the `Range` header says — suffix ranges, several ranges, `bytes=00-`, other units.
+/// (S3/R2 links go straight to the store: there the audited event is the link's issue, with
+/// who and what, and the link lives five minutes.)
+pub async fn every_download_is_audited_whatever_its_range(b: Backend) {
+    let s = TestServer::start(b.clone()).await;
+    let admin = s.login("admin@demo.clinic").await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let d = doc.upload(&Upload::new(pdf(2, 50_000), patient, "lab", "Ranged")).await;
+    let events = |action: &'static str| {
+        let admin = &admin;
+        let id = d.id.to_string();
+        async move {
+            let v: Value = admin.get("/api/v1/audit?limit=1000").await.json().await.expect("audit");
+            v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter(|e| e["action"] == action && e["target_id"] == id.as_str())
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
+    let url = doc.signed_url(d.id, "original").await;
+    let issued = events("document_link_issued").await;
+    assert!(
+        issued.iter().any(|e| e["actor_email"] == "doctor@demo.clinic"
+            && e["detail"].as_str().is_some_and(|t| t.starts_with("original until"))),
+        "the link's issue names who and what: {issued:?}"
+    );
+    if b.is_s3() {
+        return;
+    }
+    let ranges = ["bytes=-10", "bytes=00-", "bytes=0-1,5-6", "items=0-5", "bytes=10-20", "bytes=1-"];
+    for (n, range) in ranges.iter().enumerate() {
+        let r = s.http.get(&url).header("range", *range).send().await.expect("get");
+        assert!(r.status().is_success(), "{range}: {}", r.status());
+        assert!(!r.bytes().await.expect("bytes").is_empty());
+        let got = events("document_downloaded").await;
+        assert_eq!(got.len(), n + 1, "the download with {range} is audited");
+        assert!(got.iter().any(|e| e["detail"].as_str().is_some_and(|t| t.contains(range))), "{range}: {got:?}");
+    }
+    // A range outside the file delivers nothing: 416, and no download is recorded.
+    let r = s.http.get(&url).header("range", "bytes=999999999-").send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(events("document_downloaded").await.len(), ranges.len());
+}
+
+async fn sign_in_as(s: &TestServer, email: &str, password: &str) -> reqwest::Response {
+    let req = s.http.post(format!("{}/api/v1/auth/login", s.url)).json(&json!({"email": email, "password": password}));
+    req.send().await.expect("login request")
+}
+
+/// Password guessing: ten failures for an account pause its sign-ins (429 with Retry-After),
+/// each next pause twice as long; an unknown email is answered exactly alike; the real user
+/// gets in once the pause is over; the clinic's admin sees the guessing summarised, not a row
+/// per guess; the address that guesses many accounts is paused too.
+pub async fn password_guessing_is_slowed_without_telling_which_accounts_exist(b: Backend) {
+    let env = vec![("CLINICDOCS_SIGNIN_PAUSE_SECS".to_string(), "2".to_string())];
+    let s = TestServer::start_with(b, Opts { env, ..Default::default() }).await;
+    let burst = |email: &'static str| {
+        let s = &s;
+        async move {
+            let mut answers = Vec::new();
+            for _ in 0..10 {
+                answers.push(error_code(sign_in_as(s, email, "wrong-guess").await).await);
+            }
+            let paused = sign_in_as(s, email, "wrong-guess").await;
+            let retry: u64 =
+                paused.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
+            (answers, error_code(paused).await, retry)
+        }
+    };
+    let (real, real_paused, retry) = burst("doctor@demo.clinic").await;
+    let (ghost, ghost_paused, ghost_retry) = burst("nobody@demo.clinic").await;
+    assert!(
+        real.iter().all(|(st, c, _)| (*st, c.as_str()) == (StatusCode::UNAUTHORIZED, "invalid_credentials")),
+        "{real:?}"
+    );
+    assert_eq!(real, ghost, "an unknown account answers like a real one");
+    assert_eq!(
+        (real_paused.0, real_paused.1.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        "{real_paused:?}"
+    );
+    assert_eq!(real_paused, ghost_paused);
+    assert_eq!((retry, ghost_retry), (2, 2));
+    assert!(real_paused.2.contains("Wait 2 seconds"), "{}", real_paused.2);
+    // Even the right password waits out the pause; then it signs in at once.
+    assert_eq!(sign_in_as(&s, "doctor@demo.clinic", "demo").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(sign_in_as(&s, "doctor@demo.clinic", "demo").await.status(), StatusCode::OK);
+    // The next burst of the guesser at the unknown account pauses it twice as long.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (_, _, second) = burst("nobody@demo.clinic").await;
+    assert_eq!(second, 4, "each next pause doubles");
+    // The admin sees the guessing at the real account, summarised: the burst's first failure
+    // and one row when it paused the account. Nothing of the unknown account.
+    let admin = s.login("admin@demo.clinic").await;
+    let v: Value = admin.get("/api/v1/audit?action=sign_in_failed&limit=100").await.json().await.expect("audit");
+    let rows = v["items"].as_array().expect("items");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|e| e["actor_email"] == "doctor@demo.clinic"));
+    assert!(rows.iter().any(|e| e["detail"].as_str().is_some_and(|d| d.contains("paused for 2 s"))), "{rows:?}");
+    // One address guessing across many accounts is paused as well, for every account.
+    for i in 0..40 {
+        let _ = sign_in_as(&s, &format!("guess{i}@demo.clinic"), "x").await;
+    }
+    let r = sign_in_as(&s, "reception@demo.clinic", "demo").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "50 failures from one address pause it");
+}
+
+/// Floods stay cheap: 300 sign-ins at once with random emails keep memory bounded (password
+/// checks run two at a time) and `/healthz` answering; hundreds of forged 30 KB links and
+/// sign-ins with megabyte-long emails write (next to) nothing into the database.
+pub async fn anonymous_floods_keep_memory_and_the_database_small(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let d = doc.upload(&Upload::new(pdf(1, 0), patient, "lab", "Target")).await;
+    let before_rss = s.peak_rss();
+    let flood: Vec<_> = (0..300)
+        .map(|i| {
+            let req = s.http.post(format!("{}/api/v1/auth/login", s.url));
+            req.json(&json!({"email": format!("{}@x.example", Uuid::new_v4()), "password": format!("p{i}")})).send()
+        })
+        .collect();
+    let health = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let r =
+            tokio::time::timeout(std::time::Duration::from_secs(10), s.http.get(format!("{}/healthz", s.url)).send())
+                .await;
+        r.expect("/healthz answers during the flood").expect("healthz").status()
+    };
+    let (answers, health) = tokio::join!(futures::future::join_all(flood), health);
+    assert_eq!(health, StatusCode::OK);
+    for r in answers {
+        let st = r.expect("sign-in answered").status();
+        assert!(matches!(st, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS), "{st}");
+    }
+    let grew = s.peak_rss().saturating_sub(before_rss);
+    assert!(grew < 300 << 20, "peak memory grew by {} MB for 300 sign-ins at once", grew >> 20);
+
+    let size_before = s.database_bytes().await;
+    let base = s.url.clone();
+    let junk = "a".repeat(30 * 1024);
+    for i in 0..300 {
+        let org = d.org_id;
+        let r = s
+            .http
+            .get(format!("{base}/files/{org}/{junk}{i}.pdf?expires=9999999999&sig=00"))
+            .send()
+            .await
+            .expect("get");
+        assert!(matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", r.status());
+    }
+    let long = "e".repeat(1 << 20);
+    for _ in 0..100 {
+        let r = sign_in_as(&s, &format!("{long}@demo.clinic"), "x").await;
+        assert!(matches!(r.status(), StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS), "{}", r.status());
+    }
+    let grew = s.database_bytes().await.saturating_sub(size_before);
+    assert!(grew < 2 << 20, "anonymous junk grew the database by {grew} bytes");
 }

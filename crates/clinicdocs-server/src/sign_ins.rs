@@ -1,0 +1,97 @@
+//! Guarding sign-in on an open network: failed attempts paused per account and per address
+//! ([`crate::throttle`]), password checks run a few at a time (Argon2 takes ~19 MB and tens
+//! of milliseconds each, so a flood of guesses cannot take the server's memory or its CPUs
+//! from everyone else), and what an anonymous request typed kept short.
+
+use crate::auth::verify_password;
+use crate::throttle::{Rule, Throttle};
+use chrono::Duration;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+/// Failures of one account, and of one address, that pause it, within [`WINDOW_MINUTES`]. A
+/// clinic's staff may share one address, so it gets more room.
+const ACCOUNT_FAILURES: u32 = 10;
+const ADDRESS_FAILURES: u32 = 50;
+const WINDOW_MINUTES: i64 = 5;
+/// The longest pause, however many bursts came before.
+const MAX_PAUSE_MINUTES: i64 = 15;
+/// Password checks at once: each on a thread of its own, kept for the server's life (checks
+/// spread over many short-lived threads leave each thread's allocator holding Argon2's memory).
+pub const CHECKING_THREADS: usize = 2;
+/// Checks waiting for a thread at most; more callers wait for room.
+const WAITING_CHECKS: usize = 1024;
+/// The longest email kept (RFC 5321's limit) and the longest password checked, in bytes.
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+pub struct SignIns {
+    pub accounts: Throttle,
+    pub addresses: Throttle,
+    checks: mpsc::Sender<Check>,
+}
+
+/// A password to check against a stored hash, and where to say the answer.
+struct Check {
+    password: String,
+    hash: String,
+    answer: oneshot::Sender<bool>,
+}
+
+impl SignIns {
+    /// `first_pause` is the first pause after a burst (`CLINICDOCS_SIGNIN_PAUSE_SECS`).
+    pub fn new(first_pause: std::time::Duration) -> SignIns {
+        let pause = Duration::from_std(first_pause).unwrap_or(Duration::seconds(30));
+        let rule = |failures| Rule {
+            failures,
+            window: Duration::minutes(WINDOW_MINUTES),
+            pause,
+            max_pause: Duration::minutes(MAX_PAUSE_MINUTES).max(pause),
+        };
+        let (checks, waiting) = mpsc::channel::<Check>(WAITING_CHECKS);
+        let waiting = Arc::new(Mutex::new(waiting));
+        for i in 0..CHECKING_THREADS {
+            let waiting = waiting.clone();
+            let started = std::thread::Builder::new().name(format!("password-check-{i}")).spawn(move || loop {
+                let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).blocking_recv();
+                let Some(c) = next else { return };
+                let _ = c.answer.send(verify_password(&c.password, &c.hash));
+            });
+            if let Err(e) = started {
+                tracing::error!("could not start a password-checking thread: {e}");
+            }
+        }
+        SignIns {
+            accounts: Throttle::new(rule(ACCOUNT_FAILURES)),
+            addresses: Throttle::new(rule(ADDRESS_FAILURES)),
+            checks,
+        }
+    }
+
+    /// Whether `password` matches `hash`, checked on one of the checking threads.
+    pub async fn check(&self, password: String, hash: String) -> bool {
+        let (answer, answered) = oneshot::channel();
+        if self.checks.send(Check { password, hash, answer }).await.is_err() {
+            return false;
+        }
+        answered.await.unwrap_or(false)
+    }
+}
+
+/// An email as typed, as the server keeps it: trimmed, lower case, printable, at most
+/// [`MAX_EMAIL_CHARS`] characters.
+pub fn typed_email(raw: &str) -> String {
+    raw.trim().chars().filter(|c| !c.is_control()).take(MAX_EMAIL_CHARS).collect::<String>().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_email_is_kept_short_and_printable() {
+        assert_eq!(typed_email("  Doctor@Demo.Clinic\n"), "doctor@demo.clinic");
+        assert_eq!(typed_email(&"x".repeat(1_000_000)).chars().count(), MAX_EMAIL_CHARS);
+        assert_eq!(typed_email("a\u{0}b@c"), "ab@c");
+    }
+}
