@@ -35,7 +35,7 @@ def strip_comments_and_strings(src: str) -> str:
 
 
 def without_tests(src: str) -> str:
-    m = re.search(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{", src)
+    m = re.search(r"#\[cfg\((?:all\()?test\b[^\]]*\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{", src)
     return src[: m.start()] if m else src
 
 

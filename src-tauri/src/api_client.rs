@@ -65,7 +65,26 @@ pub fn parse_server_url(raw: &str) -> CommandResult<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(bad());
     }
+    // Patient data and passwords cross this connection: plain http only to this computer.
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(CommandError::local(
+            LocalCode::InvalidServerUrl,
+            format!(
+                "“{raw}” is not encrypted (http://). Use the server's https:// address; plain http is only for a server on this computer."
+            ),
+        ));
+    }
     Ok(url)
+}
+
+/// Whether the address names this computer (127.0.0.0/8, ::1, localhost).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 impl ApiClient {
@@ -367,6 +386,11 @@ mod tests {
         assert_eq!(parse_server_url(" clinic.example.org/ ").expect("ok").as_str(), "https://clinic.example.org/");
         assert_eq!(parse_server_url("http://localhost:9/").expect("ok").as_str(), "http://localhost:9/");
         assert!(parse_server_url("ftp://x").is_err());
+        assert_eq!(parse_server_url("http://[::1]:8080").expect("loopback").as_str(), "http://[::1]:8080/");
+        for plain in ["http://clinic.example.org", "http://192.168.1.20:8080", "http://127.example.org"] {
+            let e = parse_server_url(plain).expect_err(plain);
+            assert!(e.message.contains("not encrypted"), "{plain}: {}", e.message);
+        }
         assert!(parse_server_url("").is_err());
         assert!(parse_server_url("not a url").is_err());
     }

@@ -1,5 +1,6 @@
 //! Native file dialogs (GTK on Linux through `rfd`). End-to-end tests cannot click a native
-//! dialog, so variables answer for the user when set: `CLINICDOCS_TEST_PICK_FILES` names a
+//! dialog, so in builds made for them (feature `e2e`; never the app staff install) variables
+//! answer for the user when set: `CLINICDOCS_TEST_PICK_FILES` names a
 //! text file listing the paths to "choose", one per line (read at each pick, so a test can
 //! change its answer), `CLINICDOCS_TEST_SAVE_DIR` is where "saved" files go, and
 //! `CLINICDOCS_TEST_PICK_FOLDER` is the folder "chosen" as the scanner folder. Everything
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 
 /// Files to upload, or none when the user cancels.
 pub async fn pick_files() -> Vec<PathBuf> {
+    #[cfg(feature = "e2e")]
     if let Some(list) = std::env::var_os("CLINICDOCS_TEST_PICK_FILES") {
         let text = std::fs::read_to_string(list).unwrap_or_default();
         return text.lines().map(str::trim).filter(|l| !l.is_empty()).map(PathBuf::from).collect();
@@ -25,6 +27,7 @@ pub async fn pick_files() -> Vec<PathBuf> {
 
 /// Where to save `suggested`, or `None` when the user cancels.
 pub async fn save_file(title: &str, suggested: &str) -> Option<PathBuf> {
+    #[cfg(feature = "e2e")]
     if let Some(dir) = std::env::var_os("CLINICDOCS_TEST_SAVE_DIR") {
         return Some(PathBuf::from(dir).join(suggested));
     }
@@ -38,6 +41,7 @@ pub async fn save_file(title: &str, suggested: &str) -> Option<PathBuf> {
 
 /// The folder the scanner writes into, or `None` when the user cancels.
 pub async fn pick_folder() -> Option<PathBuf> {
+    #[cfg(feature = "e2e")]
     if let Some(dir) = std::env::var_os("CLINICDOCS_TEST_PICK_FOLDER") {
         return Some(PathBuf::from(dir));
     }

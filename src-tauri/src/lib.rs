@@ -7,6 +7,7 @@
 //! `file_check`, `media`, `annotated`, `zip_export` — over `api_client`, `session`, `settings`,
 //! `token_store`, `dialogs`, `events` and `error`.
 
+pub mod account;
 pub mod annotated;
 pub mod api_client;
 mod bindings;
@@ -14,11 +15,14 @@ pub mod bulk_import;
 pub mod commands;
 pub mod dialogs;
 pub mod display;
+pub mod document_list;
 pub mod error;
 pub mod events;
 pub mod file_check;
 pub mod media;
+pub mod patient_files;
 pub mod previews;
+pub mod private_files;
 pub mod queue;
 pub mod scanner;
 pub mod scheme;
@@ -71,48 +75,97 @@ pub fn run() {
             tauri::WindowEvent::DragDrop(drop) => import_cmd::on_drag_drop(window, drop),
             _ => {}
         })
-        .invoke_handler(tauri::generate_handler![
-            session_cmd::app_info,
-            session_cmd::restore_session,
-            session_cmd::sign_in,
-            session_cmd::sign_out,
-            patients::find_patients,
-            patients::open_patient,
-            patients::recent_patients,
-            documents::list_documents,
-            documents::storage_usage,
-            documents::storage_report,
-            documents::update_document,
-            documents::delete_document,
-            documents::pdf_page_count,
-            upload::pick_files,
-            upload::check_file,
-            queue_cmd::queue_upload,
-            queue_cmd::queue_items,
-            queue_cmd::queue_discard,
-            queue_cmd::queue_resend,
-            queue_cmd::close_anyway,
-            import_cmd::test_drop,
-            import_cmd::check_import,
-            import_cmd::queue_import,
-            import_cmd::cancel_import,
-            scanner_cmd::scanned_files,
-            scanner_cmd::pick_scanner_folder,
-            scanner_cmd::queue_scanned,
-            annotations::list_annotations,
-            annotations::create_annotation,
-            annotations::update_annotation,
-            annotations::delete_annotation,
-            annotations::mark_changes,
-            annotations::image_scale,
-            annotations::discard_mark_change,
-            export::save_document,
-            export::download_all,
-            export::export_annotated,
-        ])
+        .invoke_handler(handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("Clinic Documents could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// Every command the window may call.
+#[cfg(not(feature = "e2e"))]
+fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        session_cmd::app_info,
+        session_cmd::restore_session,
+        session_cmd::sign_in,
+        session_cmd::sign_out,
+        patients::find_patients,
+        patients::open_patient,
+        patients::recent_patients,
+        documents::list_documents,
+        documents::storage_usage,
+        documents::storage_report,
+        documents::update_document,
+        documents::delete_document,
+        documents::pdf_page_count,
+        upload::pick_files,
+        upload::check_file,
+        queue_cmd::queue_upload,
+        queue_cmd::queue_items,
+        queue_cmd::queue_discard,
+        queue_cmd::queue_resend,
+        queue_cmd::close_anyway,
+        import_cmd::check_import,
+        import_cmd::queue_import,
+        import_cmd::cancel_import,
+        scanner_cmd::scanned_files,
+        scanner_cmd::pick_scanner_folder,
+        scanner_cmd::queue_scanned,
+        annotations::list_annotations,
+        annotations::create_annotation,
+        annotations::update_annotation,
+        annotations::delete_annotation,
+        annotations::mark_changes,
+        annotations::image_scale,
+        annotations::discard_mark_change,
+        export::save_document,
+        export::download_all,
+        export::export_annotated,
+    ]
+}
+
+/// The same, and the end-to-end tests' drop (builds made for them only).
+#[cfg(feature = "e2e")]
+fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        session_cmd::app_info,
+        session_cmd::restore_session,
+        session_cmd::sign_in,
+        session_cmd::sign_out,
+        patients::find_patients,
+        patients::open_patient,
+        patients::recent_patients,
+        documents::list_documents,
+        documents::storage_usage,
+        documents::storage_report,
+        documents::update_document,
+        documents::delete_document,
+        documents::pdf_page_count,
+        upload::pick_files,
+        upload::check_file,
+        queue_cmd::queue_upload,
+        queue_cmd::queue_items,
+        queue_cmd::queue_discard,
+        queue_cmd::queue_resend,
+        queue_cmd::close_anyway,
+        import_cmd::check_import,
+        import_cmd::queue_import,
+        import_cmd::cancel_import,
+        import_cmd::test_drop,
+        scanner_cmd::scanned_files,
+        scanner_cmd::pick_scanner_folder,
+        scanner_cmd::queue_scanned,
+        annotations::list_annotations,
+        annotations::create_annotation,
+        annotations::update_annotation,
+        annotations::delete_annotation,
+        annotations::mark_changes,
+        annotations::image_scale,
+        annotations::discard_mark_change,
+        export::save_document,
+        export::download_all,
+        export::export_annotated,
+    ]
 }

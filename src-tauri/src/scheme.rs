@@ -107,8 +107,16 @@ async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), Comm
             local_thumbnail(&path).await
         }
         Route::Queued(id) => {
-            // The spool holds only files not yet sent; a sent one answers 404 like any unknown id.
-            local_thumbnail(&state.queue.spool.path(id)).await
+            // The spool holds only files not yet sent; a sent one answers 404 like any unknown
+            // id, and so does another user's (their uploads wait for them, unseen by others).
+            let session = state.active().await?;
+            let item = state.queue.get(id).await?;
+            match item {
+                Some(i) if i.user_id == session.user_id() && i.server_url == session.server() => {
+                    local_thumbnail(&state.queue.spool.path(id)).await
+                }
+                _ => Err(CommandError::api(ErrorCode::NotFound, "This file is no longer here.")),
+            }
         }
     }
 }

@@ -54,9 +54,9 @@ impl Settings {
     }
 
     pub fn save(&self, config_dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(config_dir)?;
+        crate::private_files::create_dir(config_dir)?;
         let tmp = config_dir.join("settings.json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        crate::private_files::write(&tmp, &serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
         std::fs::rename(tmp, Self::path(config_dir))
     }
 

@@ -7,7 +7,7 @@ use crate::error::{CommandError, CommandResult};
 use crate::file_check::FileCheck;
 use crate::media::source::{KnownDocuments, Source};
 use crate::media::MediaCache;
-use crate::previews::Previews;
+use crate::previews::{ChosenFiles, Previews};
 use crate::queue::mark_sync::{MarkVersions, Saver};
 use crate::queue::Queue;
 use crate::scanner::watch::{ScannerState, Watcher};
@@ -29,6 +29,8 @@ pub struct AppState {
     pub documents: KnownDocuments,
     /// Files chosen for upload, dropped or scanned that the window may preview.
     pub previews: Previews,
+    /// Files chosen in the app's dialog: the only paths the window may hand in.
+    pub chosen: ChosenFiles,
     /// Drops open in a review sheet: their checked files, by import id.
     pub imports: Mutex<HashMap<Uuid, Vec<FileCheck>>>,
     /// The scanner folder's inbox, and the bell that makes its watcher look now.
@@ -56,6 +58,7 @@ impl AppState {
             media: MediaCache::new(cache_dir),
             documents: KnownDocuments::default(),
             previews: Previews::default(),
+            chosen: ChosenFiles::default(),
             imports: Mutex::new(HashMap::new()),
             scanner: tokio::sync::Mutex::new(Default::default()),
             scanner_wake: Notify::new(),
@@ -100,13 +103,30 @@ impl AppState {
         Watcher { inbox: &self.scanner, queue: &self.queue, previews: &self.previews }
     }
 
-    /// Signs out locally: forgets the session, every cached document byte and the patient files
-    /// kept for working offline.
+    /// `path` came from the app's own file dialog, or the window may not hand it in.
+    pub fn chosen_file(&self, path: &std::path::Path) -> CommandResult<()> {
+        if self.chosen.contains(path) {
+            return Ok(());
+        }
+        Err(CommandError::local(
+            crate::error::LocalCode::FileAccess,
+            "Choose the file again with “Choose files”: only files chosen in this window can be sent.",
+        ))
+    }
+
+    /// Signs out locally: forgets the session and everything of the user's on this workstation
+    /// — recent patients, the patient files kept for working offline, who signed in last, every
+    /// cached document byte and picture, the documents and files the window knew.
     pub async fn forget_session(&self) {
-        self.update_settings(|s| s.kept_patients.clear());
+        self.update_settings(|s| {
+            s.kept_patients.clear();
+            s.recent_patients.clear();
+            s.last_me = None;
+        });
         *self.session.write().await = None;
         self.documents.clear();
         self.previews.clear();
+        self.chosen.clear();
         self.imports.lock().unwrap_or_else(|p| p.into_inner()).clear();
         *self.scanner.lock().await = Default::default();
         self.media.clear();

@@ -29,7 +29,7 @@ async fn a_smaller_file_limit_on_the_server_is_the_limit_the_app_checks() {
     let me = client.me().await.expect("me");
     assert_eq!(me.org.limits.max_file_bytes, limit, "/me says the limit this server applies");
     let session = Session { client: client.clone(), me: me.clone() };
-    let can = clinicdocs_desktop::commands::session::Permissions::of(&me);
+    let can = clinicdocs_desktop::account::Permissions::of(&me);
     assert_eq!(can.max_file_bytes, limit as f64, "the window is given the server's limit");
 
     let dir = tempfile::tempdir().expect("tmp");

@@ -71,7 +71,6 @@ const appEnv = {
   CLINICDOCS_SERVER_URL: server,
   CLINICDOCS_TEST_PICK_FILES: pickList,
   CLINICDOCS_TEST_SAVE_DIR: saveDir,
-  CLINICDOCS_TEST_DROP: '1',
   CLINICDOCS_TEST_PICK_FOLDER: join(work, 'scanner'),
   XDG_CONFIG_HOME: join(work, 'config'),
   XDG_CACHE_HOME: join(work, 'cache'),

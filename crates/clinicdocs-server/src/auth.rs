@@ -1,13 +1,11 @@
-//! Sign-in: password hashing (Argon2), bearer session tokens (stored only as SHA-256 hashes),
-//! and the `Caller` extractor that every authenticated route takes.
+//! Who is calling: bearer session tokens (stored only as SHA-256 hashes), and the `Caller`
+//! extractor that every authenticated route takes, with its policy checks.
 
 use crate::db::audit::NewAuditEvent;
 use crate::db::orgs::OrgRow;
 use crate::db::users::UserRow;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use base64::Engine;
@@ -23,18 +21,6 @@ use uuid::Uuid;
 
 /// Session lifetime.
 pub const SESSION_HOURS: i64 = 12;
-
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hash: {e}"))
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
-}
 
 /// A new random session token and the hash under which it is stored.
 pub fn new_token() -> (String, String) {

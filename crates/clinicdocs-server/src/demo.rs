@@ -1,7 +1,7 @@
 //! Demo data: three clinics (two on Professional, one without Documents), four staff accounts
 //! at each (password `demo`), and a few patients with visits. Seeding is idempotent.
 
-use crate::auth::hash_password;
+use crate::passwords::hash_password;
 use crate::state::AppState;
 use clinicdocs_core::api::{Patient, User, Visit};
 use clinicdocs_core::limits::Plan;

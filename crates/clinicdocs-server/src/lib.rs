@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod list_cache;
 pub mod orphans;
+pub mod passwords;
 pub mod patients;
 pub mod profiles;
 pub mod reports;

@@ -1,10 +1,11 @@
 //! Signing in and out. A wrong email and a wrong password take the same time and answer the
 //! same; guessing is slowed down (`sign_ins`).
 
-use crate::auth::{hash_password, new_token, Caller, SESSION_HOURS};
+use crate::auth::{new_token, Caller, SESSION_HOURS};
 use crate::db::audit::NewAuditEvent;
 use crate::db::users::UserRow;
 use crate::error::{ApiError, ApiResult};
+use crate::passwords::hash_password;
 use crate::sign_ins::{typed_email, MAX_PASSWORD_BYTES};
 use crate::state::AppState;
 use crate::throttle::Counted;

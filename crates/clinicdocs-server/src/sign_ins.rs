@@ -3,7 +3,7 @@
 //! of milliseconds each, so a flood of guesses cannot take the server's memory or its CPUs
 //! from everyone else), and what an anonymous request typed kept short.
 
-use crate::auth::verify_password;
+use crate::passwords::verify_password;
 use crate::throttle::{Rule, Throttle};
 use chrono::Duration;
 use std::sync::{Arc, Mutex};

@@ -85,12 +85,10 @@ pub async fn dropped(app: &AppHandle, paths: Vec<PathBuf>) -> CommandResult<Impo
 }
 
 /// The test seam for the native drop (WebDriver cannot drag from a file manager): runs the very
-/// function the drop event runs. Refused unless `CLINICDOCS_TEST_DROP=1`.
+/// function the drop event runs. Only in builds for the end-to-end tests (feature `e2e`).
+#[cfg(feature = "e2e")]
 #[tauri::command]
 pub async fn test_drop(app: AppHandle, paths: Vec<String>) -> CommandResult<ImportReview> {
-    if std::env::var("CLINICDOCS_TEST_DROP").as_deref() != Ok("1") {
-        return Err(CommandError::api(ErrorCode::Forbidden, "Not available."));
-    }
     dropped(&app, paths.into_iter().map(PathBuf::from).collect()).await
 }
 

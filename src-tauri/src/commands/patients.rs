@@ -1,129 +1,27 @@
-//! Finding a patient and opening their file. The recent patients' files are kept on this
-//! computer, so that while the server cannot be reached they can still be found and opened
-//! and files queued for them.
+//! The commands over `crate::patient_files`.
 
-use crate::error::{CommandError, CommandResult, LocalCode};
-use crate::settings::{KeptPatient, RecentPatient, Settings};
+use crate::error::CommandResult;
+use crate::patient_files::PatientFile;
+use crate::settings::RecentPatient;
 use crate::state::AppState;
-use clinicdocs_core::api::{Patient, Visit};
-use serde::Serialize;
+use clinicdocs_core::api::Patient;
 use tauri::State;
-use ts_rs::TS;
 use uuid::Uuid;
-
-/// How many matches a search shows.
-const SEARCH_LIMIT: i64 = 25;
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct PatientFile {
-    pub patient: Patient,
-    /// Newest first.
-    pub visits: Vec<Visit>,
-    /// The server could not be reached: this is the file as last opened on this computer.
-    pub offline: bool,
-}
 
 /// By part of the name, or a date of birth (`YYYY-MM-DD`, or `DD.MM.YYYY` / `DD/MM/YYYY` as
 /// typed at a desk).
 /// Offline, the recent patients kept on this computer are searched instead.
 #[tauri::command]
 pub async fn find_patients(state: State<'_, AppState>, query: String) -> CommandResult<Vec<Patient>> {
-    let client = state.active().await?.client;
-    let q = normalise_query(&query);
-    match client.find_patients(&q, SEARCH_LIMIT).await {
-        Err(e) if e.is_local(LocalCode::ServerUnreachable) => Ok(kept_matches(&state.settings(), &q)),
-        other => other,
-    }
-}
-
-/// Kept patients whose name contains `q` (any case) or who were born on `q`.
-pub fn kept_matches(settings: &Settings, q: &str) -> Vec<Patient> {
-    let q = q.to_lowercase();
-    settings
-        .kept_patients
-        .iter()
-        .map(|k| &k.patient)
-        .filter(|p| p.name.to_lowercase().contains(&q) || p.date_of_birth == q)
-        .cloned()
-        .collect()
-}
-
-/// Turns `03.11.1961` or `3/11/1961` into `1961-11-03`; anything else is returned trimmed.
-pub fn normalise_query(q: &str) -> String {
-    let q = q.trim();
-    let parts: Vec<&str> = q.split(['.', '/']).collect();
-    if let [d, m, y] = parts.as_slice() {
-        if let (Ok(d), Ok(m), Ok(y)) = (d.parse::<u32>(), m.parse::<u32>(), y.parse::<u32>()) {
-            if (1..=31).contains(&d) && (1..=12).contains(&m) && (1000..=9999).contains(&y) {
-                return format!("{y:04}-{m:02}-{d:02}");
-            }
-        }
-    }
-    q.to_string()
+    crate::patient_files::find_patients(&state, query).await
 }
 
 #[tauri::command]
 pub async fn open_patient(state: State<'_, AppState>, patient_id: Uuid) -> CommandResult<PatientFile> {
-    let client = state.active().await?.client;
-    let (patient, mut visits) = match tokio::try_join!(client.patient(patient_id), client.visits(patient_id)) {
-        Ok(found) => found,
-        Err(e) if e.is_local(LocalCode::ServerUnreachable) => {
-            return match state.settings().kept_patient(patient_id) {
-                Some(k) => Ok(PatientFile { patient: k.patient.clone(), visits: k.visits.clone(), offline: true }),
-                None => Err(CommandError::local(
-                    LocalCode::ServerUnreachable,
-                    "The clinic server cannot be reached, and this patient was not opened on this computer recently. \
-                         Try again when the connection is back.",
-                )),
-            };
-        }
-        Err(e) => return Err(e),
-    };
-    visits.sort_by(|a, b| b.date.cmp(&a.date));
-    let kept = KeptPatient { patient: patient.clone(), visits: visits.clone() };
-    state.update_settings(|s| {
-        s.remember_patient(
-            RecentPatient { id: patient.id, name: patient.name.clone(), date_of_birth: patient.date_of_birth.clone() },
-            Some(kept),
-        )
-    });
-    Ok(PatientFile { patient, visits, offline: false })
+    crate::patient_files::open_patient(&state, patient_id).await
 }
 
 #[tauri::command]
 pub fn recent_patients(state: State<'_, AppState>) -> Vec<RecentPatient> {
-    state.settings().recent_patients
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn offline_search_finds_kept_patients_by_name_or_date_of_birth() {
-        let mut s = Settings::default();
-        for (n, name, dob) in [(1, "Maria Garcia", "1961-11-03"), (2, "John Smith", "1975-11-02")] {
-            let patient = Patient {
-                id: Uuid::from_u128(n),
-                name: name.into(),
-                date_of_birth: dob.into(),
-                created_at: chrono::DateTime::UNIX_EPOCH,
-            };
-            let recent = RecentPatient { id: patient.id, name: name.into(), date_of_birth: dob.into() };
-            s.remember_patient(recent, Some(KeptPatient { patient, visits: vec![] }));
-        }
-        let names = |q: &str| kept_matches(&s, &normalise_query(q)).into_iter().map(|p| p.name).collect::<Vec<_>>();
-        assert_eq!(names("garc"), ["Maria Garcia"]);
-        assert_eq!(names("02.11.1975"), ["John Smith"]);
-        assert!(names("Aisha").is_empty());
-    }
-
-    #[test]
-    fn dates_typed_the_local_way_become_iso() {
-        assert_eq!(normalise_query(" 03.11.1961 "), "1961-11-03");
-        assert_eq!(normalise_query("3/1/1961"), "1961-01-03");
-        assert_eq!(normalise_query("1961-11-03"), "1961-11-03");
-        assert_eq!(normalise_query("Maria"), "Maria");
-        assert_eq!(normalise_query("40.11.1961"), "40.11.1961");
-    }
+    crate::patient_files::recent_patients(&state)
 }

@@ -21,6 +21,7 @@ pub async fn queue_upload(
     request: UploadRequest,
 ) -> CommandResult<QueueItem> {
     let session = state.active().await?;
+    state.chosen_file(std::path::Path::new(&request.path))?;
     let queued = add_upload(&state.queue, &session, &request).await?;
     state.queue_wake.notify_one();
     changed(&app).await;

@@ -11,9 +11,12 @@ use std::path::PathBuf;
 use tauri::State;
 use uuid::Uuid;
 
+/// The file dialog; the files chosen may then be checked and sent.
 #[tauri::command]
-pub async fn pick_files() -> Vec<String> {
-    dialogs::pick_files().await.into_iter().map(|p| p.to_string_lossy().into_owned()).collect()
+pub async fn pick_files(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
+    let picked = dialogs::pick_files().await;
+    state.chosen.add(&picked);
+    Ok(picked.into_iter().map(|p| p.to_string_lossy().into_owned()).collect())
 }
 
 /// Reads and checks a file for the form. `encounter_id` is the visit of `patient_id` the form
@@ -27,6 +30,7 @@ pub async fn check_file(
 ) -> CommandResult<FileCheck> {
     let session = state.active().await?;
     let path = PathBuf::from(path);
+    state.chosen_file(&path)?;
     let limits = session.limits();
     let p = path.clone();
     let content = tokio::task::spawn_blocking(move || check_content(&p, &limits))

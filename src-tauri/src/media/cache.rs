@@ -27,10 +27,10 @@ impl MediaCache {
     /// Writes under a temp name and renames, so a reader never sees half a file.
     pub fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            crate::private_files::create_dir(parent)?;
         }
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, bytes)?;
+        crate::private_files::write(&tmp, bytes)?;
         std::fs::rename(tmp, path)
     }
 

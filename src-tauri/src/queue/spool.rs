@@ -27,7 +27,7 @@ pub struct Spool {
 
 impl Spool {
     pub fn open(dir: PathBuf) -> std::io::Result<Spool> {
-        std::fs::create_dir_all(&dir)?;
+        crate::private_files::create_dir(&dir)?;
         Ok(Spool { dir })
     }
 
@@ -82,7 +82,7 @@ impl Spool {
     fn copy_file(&self, src: &Path, id: Uuid) -> std::io::Result<Spooled> {
         let tmp = self.dir.join(format!("{id}.part"));
         let mut input = File::open(src)?;
-        let mut out = File::create(&tmp)?;
+        let mut out = crate::private_files::create(&tmp)?;
         let mut hash = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         let mut size = 0u64;

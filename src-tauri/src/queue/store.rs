@@ -197,7 +197,7 @@ impl Queue {
     /// Opens (creating) `dir/queue.db` and `dir/spool/`; items left `sending` by a stopped app
     /// go back to `waiting`, and spool files without a row are removed.
     pub async fn open(dir: &Path) -> Result<Queue, QueueError> {
-        std::fs::create_dir_all(dir)?;
+        crate::private_files::create_dir(dir)?;
         let opts = SqliteConnectOptions::new()
             .filename(dir.join("queue.db"))
             .create_if_missing(true)

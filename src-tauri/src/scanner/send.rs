@@ -53,7 +53,8 @@ struct Taken {
 /// A file made for sending (a turned page, a combined PDF), removed once queued.
 fn staged(bytes: &[u8], ext: &str) -> Result<PathBuf, QueueError> {
     let p = std::env::temp_dir().join(format!("clinicdocs-scan-{}.{ext}", Uuid::new_v4()));
-    std::fs::write(&p, bytes).map_err(|e| CommandError::file(&p, &e))?;
+    // Only this user may read it while it waits (it is removed once queued).
+    crate::private_files::write(&p, bytes).map_err(|e| CommandError::file(&p, &e))?;
     Ok(p)
 }
 

@@ -372,7 +372,6 @@ export type Commands = {
   sign_out: [Record<string, never>, null];
   storage_report: [Record<string, never>, StorageReport];
   storage_usage: [Record<string, never>, StorageUsage];
-  test_drop: [{ paths: Array<string> }, ImportReview];
   update_annotation: [{ documentId: string; pageNumber: number; id: string; update: AnnotationUpdate }, SavedMark];
   update_document: [{ id: string; patch: DocumentPatch }, DocumentItem];
 };
