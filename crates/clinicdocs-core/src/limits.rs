@@ -22,6 +22,10 @@ pub const AVATAR_EDGE: u32 = 96;
 pub const MAX_IMAGE_PIXELS: u64 = 100_000_000;
 /// Upper bound on the memory one image decode may allocate.
 pub const MAX_IMAGE_ALLOC_BYTES: u64 = 512 * MIB;
+/// Memory the server lets image decodes take together: so many decodes run at once at most,
+/// however many uploads of huge pictures arrive together.
+pub const DECODE_MEMORY_BUDGET: u64 = GIB;
+pub const DECODES_AT_ONCE: usize = (DECODE_MEMORY_BUDGET / MAX_IMAGE_ALLOC_BYTES) as usize;
 /// Files in one batch upload.
 pub const MAX_BATCH_FILES: usize = 50;
 /// Longest document title, in characters.

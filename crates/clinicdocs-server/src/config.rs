@@ -43,6 +43,10 @@ pub struct OrphansArgs {
     /// Remove the orphaned objects (documents with missing objects are only reported).
     #[arg(long)]
     pub delete: bool,
+    /// Leave objects younger than this alone: an upload or batch being stored writes its
+    /// objects before its rows, so a fresh object without a row is not yet an orphan.
+    #[arg(long, default_value_t = 3600)]
+    pub grace_secs: u64,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod downloads;
 pub mod error;
 pub mod extract;
+pub mod faults;
 pub mod list_cache;
 pub mod orphans;
 pub mod passwords;

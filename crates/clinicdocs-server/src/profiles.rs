@@ -6,6 +6,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::patients::patient;
 use crate::state::AppState;
+use crate::upload::check::decode_in_budget;
 use bytes::Bytes;
 use clinicdocs_core::api::ProfileImage;
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
@@ -30,12 +31,11 @@ async fn replace(state: &AppState, caller: &Caller, owner: Owner, body: Bytes) -
     if !file_kind.is_decodable_image() {
         return Err(MediaError::Unsupported("not a JPEG, PNG, TIFF or WebP picture").into());
     }
-    let (large, small) = tokio::task::spawn_blocking(move || -> Result<_, MediaError> {
+    let (large, small) = decode_in_budget(move || {
         let img = image_file::decode(&body, file_kind)?;
         Ok((image_file::thumbnail_jpeg(&img, PROFILE_EDGE)?, image_file::thumbnail_jpeg(&img, AVATAR_EDGE)?))
     })
-    .await
-    .map_err(anyhow::Error::from)??;
+    .await?;
     let key = profile_key(caller.org_id(), owner.kind, owner.id, Uuid::new_v4(), "jpg");
     let thumb = thumbnail_key(&key);
     state.storage.put_bytes(&key, large, "image/jpeg", None).await?;

@@ -63,6 +63,13 @@ enum Streaming {
     No,
 }
 
+/// One object as the store lists it.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub key: String,
+    pub written_at: DateTime<Utc>,
+}
+
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
@@ -273,10 +280,18 @@ impl Storage {
 
     /// Every key under `prefix` (all keys when empty).
     pub async fn list_keys(&self, prefix: Option<&str>) -> Result<Vec<String>, StorageError> {
+        Ok(self.list(prefix).await?.into_iter().map(|o| o.key).collect())
+    }
+
+    /// Every object under `prefix` with the time it was last written.
+    pub async fn list(&self, prefix: Option<&str>) -> Result<Vec<StoredObject>, StorageError> {
         use futures::TryStreamExt;
         let p = prefix.map(ObjectPath::from);
         let metas: Vec<_> = self.store.list(p.as_ref()).try_collect().await?;
-        Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+        Ok(metas
+            .into_iter()
+            .map(|m| StoredObject { key: m.location.to_string(), written_at: m.last_modified })
+            .collect())
     }
 
     /// A download URL for `key` valid for `ttl` from `now`.

@@ -6,7 +6,7 @@
 use super::check::check;
 use super::commit::{check_meta, store_all, Ready, StoreError};
 use super::inspector::Incoming;
-use super::receive::{drain, multipart_error, read_text, receive};
+use super::receive::{drain, multipart_error, read_text, receive, BATCH_SPILL_BYTES};
 use super::replay::{earlier_upload, valid_key};
 use super::Batched;
 use crate::auth::Caller;
@@ -46,7 +46,7 @@ async fn receive_batch(state: &AppState, caller: &Caller, multipart: &mut Multip
                 if files.len() >= MAX_BATCH_FILES {
                     return Err(ApiError::BadRequest(format!("A batch holds at most {MAX_BATCH_FILES} files.")));
                 }
-                files.push(receive(field, max, &state.spool_dir).await);
+                files.push(receive(field, max, &state.spool_dir, BATCH_SPILL_BYTES).await);
             }
             _ => {}
         }

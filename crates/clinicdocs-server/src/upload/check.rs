@@ -4,8 +4,9 @@
 
 use super::inspector::Incoming;
 use crate::error::ApiResult;
-use clinicdocs_core::limits::THUMBNAIL_EDGE;
+use clinicdocs_core::limits::{DECODES_AT_ONCE, THUMBNAIL_EDGE};
 use clinicdocs_core::media::{self, image_file, sniff, FileKind, MediaError};
+use tokio::sync::Semaphore;
 
 /// A file whose bytes passed every check.
 #[derive(Debug)]
@@ -14,6 +15,17 @@ pub struct Checked {
     pub kind: FileKind,
     pub thumbnail: Option<Vec<u8>>,
     pub page_count: Option<i64>,
+}
+
+/// Decodes running now: at most [`DECODES_AT_ONCE`], each within its allocation cap.
+static DECODES: Semaphore = Semaphore::const_new(DECODES_AT_ONCE);
+
+/// Decodes a picture within the server's decode budget (uploads' thumbnails, profile pictures).
+pub async fn decode_in_budget<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
+) -> ApiResult<T> {
+    let _slot = DECODES.acquire().await.map_err(anyhow::Error::from)?;
+    Ok(tokio::task::spawn_blocking(f).await.map_err(anyhow::Error::from)??)
 }
 
 /// Decides the type from the bytes and checks the content.
@@ -29,12 +41,11 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
         }
         k if k.is_decodable_image() => {
             let bytes = incoming.spool.read_all().await?;
-            let thumb = tokio::task::spawn_blocking(move || {
+            let thumb = decode_in_budget(move || {
                 let img = image_file::decode(&bytes, k)?;
                 image_file::thumbnail_jpeg(&img, THUMBNAIL_EDGE)
             })
-            .await
-            .map_err(anyhow::Error::from)??;
+            .await?;
             thumbnail = Some(thumb);
         }
         _ => {}

@@ -191,7 +191,10 @@ pub async fn store_all(
         rows: &rows,
         events: &events,
     };
-    let outcome = state.db.commit_upload(&commit, now, ready).await;
+    let mut outcome = state.db.commit_upload(&commit, now, ready).await;
+    if let (Ok(CommitOutcome::Committed), Some(fault)) = (&outcome, crate::faults::after_commit()) {
+        outcome = Err(fault);
+    }
     let failure = match outcome {
         Ok(CommitOutcome::Committed) => None,
         Ok(CommitOutcome::PoolFull) => {
@@ -199,7 +202,28 @@ pub async fn store_all(
         }
         Ok(CommitOutcome::VisitFull) => Some(StoreError::Api(visit_full(caller))),
         Err(e) if is_unique_violation(&e) => Some(StoreError::DuplicateKey),
-        Err(e) => Some(StoreError::Api(e.into())),
+        // The database refused the statement: nothing was committed.
+        Err(e @ sqlx::Error::Database(_)) => Some(StoreError::Api(e.into())),
+        // The connection failed with the commit on its way: it may have committed. The bytes
+        // of a row that did are never deleted; unknown ones are left to the orphan scan.
+        Err(e) => {
+            let first = rows.first().map(|r| r.doc.id);
+            let committed = match first {
+                Some(id) => state.db.documents().get(org, id).await,
+                None => Ok(None),
+            };
+            match committed {
+                Ok(Some(_)) => {
+                    tracing::warn!(error = %e, "an upload's commit lost its answer, but it committed");
+                    return Ok(rows);
+                }
+                Ok(None) => Some(StoreError::Api(e.into())),
+                Err(check) => {
+                    tracing::warn!(error = %check, keys = ?stored, "could not tell whether an upload committed; its objects are left for the orphan scan");
+                    return Err(StoreError::Api(e.into()));
+                }
+            }
+        }
     };
     if let Some(f) = failure {
         state.storage.delete_all(&stored).await;

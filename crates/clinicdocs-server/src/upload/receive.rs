@@ -38,9 +38,14 @@ pub async fn read_text(mut field: Field<'_>, cap: usize, max_file: u64) -> ApiRe
     String::from_utf8(bytes).map_err(|_| ApiError::BadRequest(messages::field_not_text(&name)))
 }
 
+/// A single upload's file is held in memory up to one storage part; a batch's files go to disk
+/// past this, so a batch of 50 files holds a few megabytes, not hundreds.
+pub const BATCH_SPILL_BYTES: usize = 1 << 20;
+
 /// Streams one file field into a [`Spool`], refusing it once it passes `max` bytes; hashes
-/// and scans it on the way.
-pub async fn receive(mut field: Field<'_>, max: u64, dir: &Path) -> ApiResult<Incoming> {
+/// and scans it on the way. Past `spill_at` bytes (at most one storage part) it goes to disk.
+pub async fn receive(mut field: Field<'_>, max: u64, dir: &Path, spill_at: usize) -> ApiResult<Incoming> {
+    let spill_at = spill_at.min(PART_BYTES);
     let mut seen = Inspector::new();
     let mut memory = BytesMut::new();
     let mut disk: Option<(tokio::io::BufWriter<tokio::fs::File>, tempfile::TempPath)> = None;
@@ -51,7 +56,7 @@ pub async fn receive(mut field: Field<'_>, max: u64, dir: &Path) -> ApiResult<In
         seen.feed(&chunk);
         match disk.as_mut() {
             Some((w, _)) => w.write_all(&chunk).await?,
-            None if memory.len() + chunk.len() > PART_BYTES => {
+            None if memory.len() + chunk.len() > spill_at => {
                 let (file, path) = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?.into_parts();
                 let mut w = tokio::io::BufWriter::with_capacity(SPILL_BUFFER_BYTES, tokio::fs::File::from_std(file));
                 w.write_all(&memory).await?;

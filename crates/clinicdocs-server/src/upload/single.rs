@@ -16,6 +16,7 @@ use crate::auth::{Caller, PendingCaller};
 use crate::db::upload_commit::CommitConn;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::storage::PART_BYTES;
 use axum::extract::multipart::Field;
 use axum::extract::Multipart;
 use axum::http::HeaderValue;
@@ -41,10 +42,18 @@ pub async fn upload(
     if !matches!(result, Err(ApiError::Unauthorized)) {
         drain(multipart).await;
     }
-    // An object stored while it arrived stays only if its document was created.
+    // An object stored while it arrived stays only if its document was created — which a
+    // failure after the commit (building the answer) does not undo: a row that holds the key
+    // keeps it, and when that cannot be told the object is left to the orphan scan.
     if let Some(key) = streamed {
         if !matches!(&result, Ok(Uploaded::Created(_))) {
-            state.storage.delete_all(&[key]).await;
+            match state.db.documents().by_object_key(&key).await {
+                Ok(None) => state.storage.delete_all(&[key]).await,
+                Ok(Some(_)) => {}
+                Err(e) => {
+                    tracing::warn!(%key, error = %e, "could not tell whether an upload committed; its object is left")
+                }
+            }
         }
     }
     result
@@ -258,7 +267,7 @@ async fn take_file(
         return Err(ApiError::BadRequest("Send one file per upload, or use the batch upload.".into()));
     }
     let Some(declared) = streams(state, &form.fields, form.size) else {
-        form.file = Some(receive(field, max, &state.spool_dir).await?);
+        form.file = Some(receive(field, max, &state.spool_dir, PART_BYTES).await?);
         return Ok(None);
     };
     if declared > max {

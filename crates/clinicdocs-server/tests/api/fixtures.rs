@@ -145,3 +145,12 @@ pub fn encrypted_pdf() -> Vec<u8> {
 pub fn sha256(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
+
+/// A PNG of one colour (it compresses to almost nothing, so it fits any file limit while its
+/// decode takes the whole pixel budget).
+pub fn png_solid(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 120, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png).expect("png");
+    out.into_inner()
+}

@@ -67,6 +67,11 @@ pub struct Opts {
     pub log: bool,
     /// More environment for the server.
     pub env: Vec<(String, String)>,
+    /// The first upload's commit reaches the database but its answer is lost: on PostgreSQL a
+    /// loopback proxy in front of it drops the connection right after the commit's statement
+    /// went through; on SQLite the server's injected fault (debug builds) reports the commit
+    /// failed after it committed.
+    pub cut_after_commit: bool,
 }
 
 pub struct TestServer {
@@ -115,7 +120,13 @@ impl TestServer {
                         break (b, dir);
                     }
                 };
-                let db = format!("{}/{name}", p.pg_base);
+                let db = if opts.cut_after_commit {
+                    let upstream = p.pg_base.rsplit('@').next().expect("host:port").to_string();
+                    let proxy = cut_after_commit_proxy(&upstream).await;
+                    format!("{}@{proxy}/{name}", p.pg_base.rsplit_once('@').expect("user@").0)
+                } else {
+                    format!("{}/{name}", p.pg_base)
+                };
                 env.extend([
                     ("DATABASE_URL".into(), db.clone()),
                     ("STORAGE_TYPE".into(), "s3".into()),
@@ -138,6 +149,9 @@ impl TestServer {
             env.push(("CLINICDOCS_SIGNED_URL_TTL_SECS".into(), v.to_string()));
         }
         env.extend(opts.env.iter().cloned());
+        if opts.cut_after_commit && !backend.is_s3() {
+            env.push(("CLINICDOCS_FAULT".into(), "after_commit".into()));
+        }
         if opts.log {
             env.retain(|(k, _)| k != "RUST_LOG");
             env.push(("RUST_LOG".into(), "clinicdocs_server=info".into()));
@@ -421,4 +435,83 @@ pub async fn error_code(r: Response) -> (StatusCode, String, String) {
         v["error"]["code"].as_str().unwrap_or("").to_string(),
         v["error"]["message"].as_str().unwrap_or("").to_string(),
     )
+}
+
+/// A loopback proxy to PostgreSQL at `upstream` that, once, lets a statement inserting a
+/// document run and commit, and closes the connection instead of passing its answer on: the
+/// commit happened, the server cannot know. Returns the proxy's `host:port`.
+pub async fn cut_after_commit_proxy(upstream: &str) -> String {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let upstream = upstream.to_string();
+    let fired = Arc::new(AtomicBool::new(false));
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else { continue };
+            let fired = fired.clone();
+            tokio::spawn(async move {
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let cut = Arc::new(AtomicBool::new(false));
+                let cut_up = cut.clone();
+                let up = async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut tail = Vec::new();
+                    loop {
+                        let n = match cr.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        tail.extend_from_slice(&buf[..n]);
+                        let needle = b"INSERT INTO documents";
+                        if !fired.load(Ordering::SeqCst) && tail.windows(needle.len()).any(|w| w == needle) {
+                            fired.store(true, Ordering::SeqCst);
+                            cut_up.store(true, Ordering::SeqCst);
+                        }
+                        let keep = tail.len().saturating_sub(needle.len());
+                        tail.drain(..keep);
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                let down = async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut seen_result = false;
+                    loop {
+                        let n = match sr.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        if cut.load(Ordering::SeqCst) {
+                            // The statement's result, then ReadyForQuery (sent once the
+                            // statement's implicit transaction committed): the commit happened,
+                            // and its answer never reaches the server.
+                            let chunk = &buf[..n];
+                            let find = |pat: &[u8]| chunk.windows(pat.len()).position(|w| w == pat);
+                            if let Some(done) = find(b"SELECT 1\0") {
+                                seen_result = true;
+                                if chunk[done..].windows(5).any(|w| w == b"Z\0\0\0\x05") {
+                                    return;
+                                }
+                            } else if seen_result && find(b"Z\0\0\0\x05").is_some() {
+                                return;
+                            }
+                        }
+                        if cw.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = up => {}
+                    _ = down => {}
+                }
+            });
+        }
+    });
+    addr
 }

@@ -56,6 +56,9 @@ on_both_backends!(
     every_download_is_audited_whatever_its_range,
     password_guessing_is_slowed_without_telling_which_accounts_exist,
     anonymous_floods_keep_memory_and_the_database_small,
+    big_batches_and_parallel_image_decodes_keep_memory_bounded,
+    an_upload_whose_commit_answer_was_lost_keeps_its_bytes,
+    orphan_removal_never_races_a_batch_being_stored,
 );
 
 #[tokio::test]
