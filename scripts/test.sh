@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what is missing (apt
-# packages, npm packages, libpdfium, the s3s-fs S3 test server, tauri-driver), starts
-# PostgreSQL and s3s-fs on loopback, checks formatting, lints, module cycles and types
-# (rustfmt, clippy, scripts/lib/module_cycles.py, svelte-check, the generated TypeScript
-# bindings), and runs every test: Rust unit tests, the API suite on SQLite + local files and on
-# PostgreSQL + S3, Vitest, every screen in Chromium with the IPC mocked (with axe-core), and the
-# desktop app end to end in a real window under Xvfb over WebDriver. Services stop when it ends.
+# packages, npm packages, libpdfium, the s3s-fs S3 test server, tauri-driver, the OpenAPI
+# validator), starts PostgreSQL and s3s-fs on loopback, checks formatting, lints, module cycles
+# and types (rustfmt, clippy, scripts/lib/module_cycles.py, svelte-check, the generated
+# TypeScript bindings), and runs every test: Rust unit tests, the API suite on SQLite + local
+# files and on PostgreSQL + S3 (then the OpenAPI contract: the served document validated, and
+# every status the suite saw documented for its route), Vitest, every screen in Chromium with
+# the IPC mocked (with axe-core), and the desktop app end to end in a real window under Xvfb
+# over WebDriver. Services stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
@@ -41,6 +43,11 @@ log "UI screen tests (Chromium, Tauri IPC mocked, axe-core)"
 (cd ui && node --test --test-reporter=tap tests/screens/) | grep -v -e '^ *duration_ms' -e '^ *\.\.\.$' -e '^ *---$' \
   | tee "$SERVICES_DIR/screens.log"
 log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be current)"
+# The suite's servers record every answer's route and status, and one test saves the served
+# OpenAPI document: the contract check after the tests compares the two.
+OPENAPI_PY=$(openapi_validator_path)
+CLINICDOCS_RECORD_ANSWERS="$SERVICES_DIR/answers.log" \
+CLINICDOCS_OPENAPI_OUT="$SERVICES_DIR/openapi.json" \
 CLINICDOCS_TEST_REQUIRE_ALL=1 \
 CLINICDOCS_TEST_PG="$PG_URL" \
 CLINICDOCS_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
@@ -48,14 +55,22 @@ CLINICDOCS_TEST_S3_ROOT="$S3_ROOT" \
 CLINICDOCS_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
 CLINICDOCS_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" \
   cargo test --workspace --locked "$@" 2>&1 | tee "$SERVICES_DIR/cargo-test.log"
+if [ -s "$SERVICES_DIR/openapi.json" ]; then
+  log "OpenAPI contract (openapi-spec-validator; every status the suite saw is documented)"
+  PYTHONPATH="$OPENAPI_PY" python3 scripts/lib/openapi_contract.py "$SERVICES_DIR/openapi.json" "$SERVICES_DIR/answers.log"
+elif [ $# -eq 0 ]; then
+  die "the API suite did not save the OpenAPI document"
+fi
 log "desktop app end to end (Xvfb, tauri-driver + WebKitWebDriver, real server)"
 # The app under test is the build for the end-to-end tests (its dialogs answered from files,
 # the drop's seam); `cargo test` above checked that the staff build carries none of that.
-cargo build --locked -p clinicdocs-server -p clinicdocs-desktop --features clinicdocs-desktop/e2e
+# Built as `cargo test` above built everything (same packages, same dependency features), so
+# only the desktop crate is compiled again, not its hundreds of dependencies.
+cargo test --workspace --locked --no-run --features clinicdocs-desktop/e2e
 TARGET="${CARGO_TARGET_DIR:-target}/debug"
 CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGET/clinicdocs-desktop" \
 CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \
-  tests/e2e/run.sh sh -c 'cargo test --locked -p clinicdocs-desktop --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs' \
+  tests/e2e/run.sh sh -c 'cargo test --workspace --locked --features clinicdocs-desktop/e2e --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs' \
   2>&1 | grep -v -e '^dbus-daemon' -e 'SpiRegistry' | tee "$SERVICES_DIR/e2e.log"
 
 # One closing line for the whole run.

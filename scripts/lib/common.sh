@@ -161,6 +161,21 @@ ensure_ui_deps() {
   fi
 }
 
+# openapi-spec-validator (PyPI) for the OpenAPI contract check, installed once into the cache;
+# prints the folder to put on PYTHONPATH.
+OPENAPI_VALIDATOR_VERSION=0.7.2
+openapi_validator_path() {
+  local dir="$CLINICDOCS_TOOLS/py-openapi-$OPENAPI_VALIDATOR_VERSION"
+  if [ ! -f "$dir/.complete" ]; then
+    log "installing openapi-spec-validator $OPENAPI_VALIDATOR_VERSION (once; cached in $CLINICDOCS_TOOLS)"
+    rm -rf "$dir"
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target "$dir" \
+      "openapi-spec-validator==$OPENAPI_VALIDATOR_VERSION" >&2 || die "could not install openapi-spec-validator"
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
 # tauri-driver (WebDriver for the real app window), built once and cached.
 tauri_driver_bin() {
   local bin="$CLINICDOCS_TOOLS/bin/tauri-driver"

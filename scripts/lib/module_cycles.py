@@ -26,12 +26,13 @@ USE_RE = re.compile(r"\buse\s+([^;]+);", re.S)
 PUB_USE_RE = re.compile(r"\bpub(?:\([^)]*\))?\s+use\s+([^;]+);", re.S)
 
 
+# One pass, left to right, so a `//` inside a string ("postgres://…") is not taken for a
+# comment, nor a quote inside a comment for a string.
+TOKENS_RE = re.compile(r"""//[^\n]*|/\*.*?\*/|r(#*)".*?"\1|b?"(?:\\.|[^"\\])*"|b?'(?:\\.|[^'\\])'""", re.S)
+
+
 def strip_comments_and_strings(src: str) -> str:
-    src = re.sub(r"/\*.*?\*/", " ", src, flags=re.S)
-    src = re.sub(r"//[^\n]*", " ", src)
-    src = re.sub(r'r#*"(?:.|\n)*?"#*', '""', src)
-    src = re.sub(r'"(?:\\.|[^"\\])*"', '""', src)
-    return src
+    return TOKENS_RE.sub(lambda m: '""' if m.group(0).endswith(("\"", "'")) and not m.group(0).startswith("/") else " ", src)
 
 
 def without_tests(src: str) -> str:

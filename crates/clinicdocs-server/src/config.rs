@@ -19,6 +19,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// Report stored objects without a document, and documents whose object is missing.
     Orphans(OrphansArgs),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// SQLite: check every row's seal and the chain linking them, naming the first row
+    /// changed, removed or slipped in. PostgreSQL: check that the server's role may only
+    /// add and read audit rows. Exits non-zero when the log is not safe.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// SQLite: a seal noted from an earlier run (`EVENT:HASH`, as it printed the head); the
+    /// chain must still pass through it, or the log up to it was rewritten.
+    #[arg(long, value_name = "EVENT:HASH")]
+    pub expect: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -34,6 +55,30 @@ pub struct ServeArgs {
     /// Base URL that signed local-file links point at (default: `http://<listen address>`).
     #[arg(long, env = "CLINICDOCS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Seconds a client may send nothing while the server waits for its request headers or
+    /// body; then the connection is cut (a stalled upload fails and stores nothing).
+    #[arg(long, env = "CLINICDOCS_CLIENT_IDLE_SECS", default_value_t = 30)]
+    pub client_idle_secs: u64,
+    /// Connections one client address may hold open at once (raise it behind a reverse proxy,
+    /// whose connections all come from one address).
+    #[arg(long, env = "CLINICDOCS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 512)]
+    pub max_connections_per_address: usize,
+    /// Seconds shutdown (SIGTERM, Ctrl-C) waits for requests in flight, e.g. uploads arriving.
+    #[arg(long, env = "CLINICDOCS_SHUTDOWN_GRACE_SECS", default_value_t = 120)]
+    pub shutdown_grace_secs: u64,
+}
+
+/// The longest idle limit or shutdown grace taken (an hour); larger settings are cut to it.
+const MAX_WAIT_SECS: u64 = 3600;
+
+impl ServeArgs {
+    pub fn connection_limits(&self) -> crate::connections::ConnectionLimits {
+        crate::connections::ConnectionLimits {
+            idle: Duration::from_secs(self.client_idle_secs.clamp(1, MAX_WAIT_SECS)),
+            per_address: self.max_connections_per_address.max(1),
+            grace: Duration::from_secs(self.shutdown_grace_secs.min(MAX_WAIT_SECS)),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -55,8 +100,12 @@ pub struct CommonArgs {
     #[arg(long, env = "CLINICDOCS_DATA_DIR", default_value = "clinicdocs-data")]
     pub data_dir: PathBuf,
     /// `sqlite:…` or `postgres://…`; default: a SQLite file in the data folder.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// PostgreSQL: the owner role's URL. Migrations run as it, and it grants the role of
+    /// DATABASE_URL no more than the server needs (audit rows: add and read only).
+    #[arg(long, env = "DATABASE_OWNER_URL", hide_env_values = true)]
+    pub database_owner_url: Option<String>,
     /// Where document bytes live.
     #[arg(long, env = "STORAGE_TYPE", value_enum, default_value = "local")]
     pub storage_type: StorageType,
@@ -119,6 +168,11 @@ impl CommonArgs {
             .clone()
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("clinicdocs.db").display()))
+    }
+
+    /// The owner role's URL, when one is set.
+    pub fn database_owner_url(&self) -> Option<String> {
+        self.database_owner_url.clone().filter(|u| !u.trim().is_empty())
     }
 
     pub fn storage(&self) -> Result<StorageConfig, ConfigError> {

@@ -8,8 +8,10 @@
 
 pub mod annotations;
 pub mod answers;
+pub mod audit_verify;
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod documents;

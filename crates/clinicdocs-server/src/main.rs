@@ -1,7 +1,7 @@
-//! `clinicdocs-server serve | orphans`: parses flags and hands over to the library.
+//! `clinicdocs-server serve | orphans | audit verify`: parses flags and hands over to the library.
 
 use clap::Parser;
-use clinicdocs_server::config::{Cli, Command};
+use clinicdocs_server::config::{AuditCommand, Cli, Command};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -16,6 +16,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => clinicdocs_server::server::run(args).await,
         Command::Orphans(args) => clinicdocs_server::orphans::run(args).await,
+        Command::Audit(AuditCommand::Verify(args)) => clinicdocs_server::audit_verify::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -9,7 +9,6 @@ use crate::state::{AppState, Clock};
 use crate::storage::{signing_key, Storage};
 use anyhow::Context;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The longest lifetime S3 and R2 accept for a presigned URL (seven days).
@@ -24,7 +23,9 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
     if common.signed_url_ttl() > MAX_PRESIGN_TTL || common.signed_url_ttl().is_zero() {
         anyhow::bail!("CLINICDOCS_SIGNED_URL_TTL_SECS must be between 1 second and 7 days");
     }
-    let db = Db::connect(&common.database_url()).await.context("cannot open the database")?;
+    let db = Db::connect_as(&common.database_url(), common.database_owner_url().as_deref())
+        .await
+        .context("cannot open the database")?;
     let secret = match storage_cfg {
         StorageConfig::Local { .. } => signing_key(&common.data_dir)?,
         _ => Vec::new(),
@@ -65,6 +66,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let state = open(&args.common, base_url).await?;
+    if state.db.dialect == crate::db::Dialect::Postgres {
+        let p = crate::db::roles::audit_protection(&state.db.pool).await?;
+        for h in &p.holes {
+            tracing::warn!(role = %p.role, "the server's database role can change the audit log: {h} (see the README, \"PostgreSQL roles\")");
+        }
+        // Asked to run with separate roles, it does not run without them.
+        if args.common.database_owner_url().is_some() && !p.holes.is_empty() {
+            anyhow::bail!(
+                "DATABASE_OWNER_URL is set, yet the server's role {} can change the audit log: {} (see the README, \
+                 \"PostgreSQL roles\"; the tables must belong to the owner role)",
+                p.role,
+                p.holes.join("; ")
+            );
+        }
+    }
     if args.demo {
         let logins = crate::demo::seed(&state).await?;
         println!("demo data ready; every password is `demo`:");
@@ -74,8 +90,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("listening on http://{addr}");
     std::io::stdout().flush()?;
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;
+    crate::connections::serve(listener, app(state), args.connection_limits(), shutdown()).await?;
     Ok(())
 }
 

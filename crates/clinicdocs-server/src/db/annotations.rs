@@ -68,6 +68,13 @@ fn json(v: &impl serde::Serialize) -> sqlx::Result<String> {
 /// The annotations table.
 pub struct Annotations<'a>(pub(super) &'a Db);
 
+impl Db {
+    /// Marks on documents.
+    pub fn annotations(&self) -> Annotations<'_> {
+        Annotations(self)
+    }
+}
+
 impl Annotations<'_> {
     /// A document's marks, by page.
     pub async fn of_document(&self, org: Uuid, document: Uuid) -> sqlx::Result<Vec<Annotation>> {

@@ -1,9 +1,10 @@
 //! The append-only audit log (the database refuses updates and deletes of its rows). An event
-//! is written on its own, or inside the transaction of the change it records.
+//! is written on its own, or inside the transaction of the change it records; on SQLite it is
+//! sealed in the same transaction (see [`super::audit_seals`]).
 
 use super::columns::{select_list, Reader};
 use super::sql::{Bind, Params};
-use super::{ms, Db};
+use super::{audit_seals, ms, Db, Dialect};
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::AuditEvent;
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
@@ -81,10 +82,23 @@ fn read_event(row: AnyRow) -> sqlx::Result<AuditEvent> {
 /// The audit log.
 pub struct Audit<'a>(pub(super) &'a Db);
 
+impl Db {
+    /// The audit log.
+    pub fn audit(&self) -> Audit<'_> {
+        Audit(self)
+    }
+}
+
 impl Audit<'_> {
     pub async fn append(&self, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
-        let mut conn = self.0.pool.acquire().await?;
-        insert_event(&mut conn, e, at).await
+        match self.0.dialect {
+            Dialect::Sqlite => {
+                let mut tx = self.0.pool.begin().await?;
+                insert_event(&mut tx, Dialect::Sqlite, e, at).await?;
+                tx.commit().await
+            }
+            Dialect::Postgres => insert_event(&mut *self.0.pool.acquire().await?, Dialect::Postgres, e, at).await,
+        }
     }
 
     /// The clinic's events before id `before` (all when `None`), newest first.
@@ -112,12 +126,21 @@ impl Audit<'_> {
     }
 }
 
-/// Appends one event on a connection or inside a transaction.
-pub async fn insert_event(conn: &mut sqlx::AnyConnection, e: &NewAuditEvent, at: DateTime<Utc>) -> sqlx::Result<()> {
+/// Appends one event on a connection, inside a transaction on SQLite (whose seal is written
+/// with it).
+pub async fn insert_event(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    e: &NewAuditEvent,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
     let mut p = Params::default();
     let values = p.row(e.values(at));
     sqlx::query_with(&format!("INSERT INTO {INSERT_COLUMNS} VALUES {values}"), p.arguments()?)
-        .execute(conn)
-        .await
-        .map(|_| ())
+        .execute(&mut *conn)
+        .await?;
+    if dialect == Dialect::Sqlite {
+        audit_seals::seal_latest(conn, 1).await?;
+    }
+    Ok(())
 }

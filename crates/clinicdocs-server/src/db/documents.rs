@@ -147,6 +147,13 @@ pub enum EditOutcome {
 /// The documents table.
 pub struct Documents<'a>(pub(super) &'a Db);
 
+impl Db {
+    /// Documents: rows, edits, removal, listing.
+    pub fn documents(&self) -> Documents<'_> {
+        Documents(self)
+    }
+}
+
 impl Documents<'_> {
     /// A live (not deleted) document of the clinic.
     pub async fn get(&self, org: Uuid, id: Uuid) -> sqlx::Result<Option<DocumentRow>> {
@@ -233,7 +240,7 @@ impl Documents<'_> {
                 release_visit_slot(&mut tx, &org, old).await?;
             }
         }
-        insert_event(&mut tx, event, now).await?;
+        insert_event(&mut tx, self.0.dialect, event, now).await?;
         tx.commit().await?;
         Ok(EditOutcome::Edited)
     }
@@ -270,7 +277,7 @@ impl Documents<'_> {
         if let Some(v) = doc.doc.encounter_id {
             release_visit_slot(&mut tx, &org, v).await?;
         }
-        insert_event(&mut tx, event, now).await?;
+        insert_event(&mut tx, self.0.dialect, event, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -54,6 +54,13 @@ fn org(row: AnyRow) -> sqlx::Result<OrgRow> {
 /// The clinics table.
 pub struct Orgs<'a>(pub(super) &'a Db);
 
+impl Db {
+    /// The clinics.
+    pub fn orgs(&self) -> Orgs<'_> {
+        Orgs(self)
+    }
+}
+
 impl Orgs<'_> {
     pub async fn by_domain(&self, domain: &str) -> sqlx::Result<Option<OrgRow>> {
         let sql = format!("SELECT {} FROM orgs o WHERE o.domain = $1", select_list(&ORG_COLUMNS));

@@ -44,6 +44,13 @@ fn read_visit(row: AnyRow) -> sqlx::Result<Visit> {
 /// The patients and visits tables.
 pub struct Patients<'a>(pub(super) &'a Db);
 
+impl Db {
+    /// Patients and their visits.
+    pub fn patients(&self) -> Patients<'_> {
+        Patients(self)
+    }
+}
+
 impl Patients<'_> {
     pub async fn create(&self, org: Uuid, p: &Patient) -> sqlx::Result<()> {
         sqlx::query(

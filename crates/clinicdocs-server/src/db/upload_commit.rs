@@ -1,15 +1,18 @@
 //! An upload's commit: one transaction takes the clinic's pool bytes and the visits' slots
 //! (conditional UPDATEs, so concurrent uploads cannot overshoot), inserts the rows and their
 //! audit events — all its writes in one round trip, because the commit is on the upload's
-//! critical path. SQLite runs them as one script; PostgreSQL as one data-modifying `WITH`.
+//! critical path. SQLite runs them as one script (then seals the events, see
+//! [`super::audit_seals`]); PostgreSQL as one data-modifying `WITH`.
 
 use super::audit::{NewAuditEvent, INSERT_COLUMNS as AUDIT_COLUMNS};
+use super::audit_seals;
 use super::documents::DocumentRow;
 use super::sql::{Bind, Params};
 use super::{Db, Dialect};
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection, Transaction};
+use tokio::sync::OwnedSemaphorePermit;
 use uuid::Uuid;
 
 /// Everything one upload commits.
@@ -107,11 +110,22 @@ enum Write {
 }
 
 /// A connection readied for an upload's commit while the store finishes the file: found
-/// alive, and inside a transaction when the commit needs one.
-pub enum CommitConn {
+/// alive, and inside a transaction when the commit needs one. It holds one of the pool's
+/// early-commit slots (see [`EARLY_COMMIT_SHARE`]).
+pub struct CommitConn {
+    conn: Ready,
+    _slot: OwnedSemaphorePermit,
+}
+
+enum Ready {
     Plain(PoolConnection<Any>),
     Tx(Transaction<'static, Any>),
 }
+
+/// At most this share of the pool's connections is held by uploads readying their commit.
+/// The client may still be sending form fields after the file, and a slow one would hold its
+/// connection meanwhile; slow uploads can never take the connections everyone else needs.
+pub const EARLY_COMMIT_SHARE: f64 = 0.5;
 
 impl Db {
     /// Whether an upload's commit runs in a transaction (see `commit_writes`).
@@ -124,6 +138,7 @@ impl Db {
     /// is taken, else one is opened (or awaited as it comes back) only while the pool has room.
     /// `None` leaves the commit to get its own.
     pub async fn commit_conn(&self, with_visits: bool) -> Option<CommitConn> {
+        let slot = self.commit_slots.clone().try_acquire_owned().ok()?;
         let (mut conn, checked) = match self.pool.try_acquire() {
             Some(conn) => (conn, false),
             None if self.pool.size() < self.pool.options().get_max_connections() => {
@@ -131,14 +146,15 @@ impl Db {
             }
             None => return None,
         };
-        if self.commit_needs_tx(with_visits) {
-            Transaction::begin(conn, None).await.ok().map(CommitConn::Tx)
+        let conn = if self.commit_needs_tx(with_visits) {
+            Ready::Tx(Transaction::begin(conn, None).await.ok()?)
         } else {
             if !checked {
                 conn.ping().await.ok()?;
             }
-            Some(CommitConn::Plain(conn))
-        }
+            Ready::Plain(conn)
+        };
+        Some(CommitConn { conn, _slot: slot })
     }
 }
 
@@ -155,17 +171,18 @@ impl Db {
     ) -> sqlx::Result<CommitOutcome> {
         let (sql, params, expected) = commit_writes(self.dialect, u, now);
         let args = params.arguments()?;
+        let ready = ready.map(|r| r.conn);
         let committed = if !self.commit_needs_tx(!u.visits.is_empty()) {
             // One statement is its own transaction; without visits a refusal writes nothing.
             let query = sqlx::query_as_with::<_, (i64,), _>(&sql, args);
             let (touched,) = match ready {
-                Some(CommitConn::Plain(mut conn)) => query.fetch_one(&mut *conn).await?,
+                Some(Ready::Plain(mut conn)) => query.fetch_one(&mut *conn).await?,
                 _ => query.fetch_one(&self.pool).await?,
             };
             touched == expected
         } else {
             let mut tx = match ready {
-                Some(CommitConn::Tx(tx)) => tx,
+                Some(Ready::Tx(tx)) => tx,
                 _ => self.pool.begin().await?,
             };
             let touched = match self.dialect {
@@ -173,6 +190,9 @@ impl Db {
                 Dialect::Postgres => sqlx::query_as_with::<_, (i64,), _>(&sql, args).fetch_one(&mut *tx).await?.0,
             };
             if touched == expected {
+                if self.dialect == Dialect::Sqlite {
+                    audit_seals::seal_latest(&mut tx, u.events.len()).await?;
+                }
                 tx.commit().await?;
             } else {
                 tx.rollback().await?;

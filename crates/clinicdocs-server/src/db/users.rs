@@ -52,6 +52,13 @@ pub struct SessionUser {
 /// The users and sessions tables.
 pub struct Users<'a>(pub(super) &'a Db);
 
+impl Db {
+    /// Staff accounts and their sessions.
+    pub fn users(&self) -> Users<'_> {
+        Users(self)
+    }
+}
+
 impl Users<'_> {
     pub async fn create(&self, user: &User, password_hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
         sqlx::query(

@@ -24,7 +24,9 @@ pub async fn list_annotations(
 
 #[utoipa::path(post, path = "/api/v1/documents/{id}/annotations", tag = "annotations", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = NewAnnotation,
-    responses((status = 201, body = Annotation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = Annotation), (status = 200, description = "created again with its id: the stored mark", body = Annotation),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "its id is taken by a different mark", body = ErrorBody)))]
 pub async fn create_annotation(
     State(state): State<AppState>,
     caller: Caller,

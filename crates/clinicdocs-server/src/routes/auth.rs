@@ -11,7 +11,8 @@ use axum::Json;
 use clinicdocs_core::api::{ErrorBody, LoginRequest, LoginResponse, Me};
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins for this account or address; retry after `Retry-After`", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     addr: ClientAddr,

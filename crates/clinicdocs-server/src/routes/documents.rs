@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 /// List document metadata, newest first by default.
 #[utoipa::path(get, path = "/api/v1/documents", tag = "documents", security(("bearer" = [])), params(DocumentQuery),
-    responses((status = 200, body = DocumentPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DocumentPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
@@ -84,7 +84,7 @@ pub async fn upload_document(
 /// Upload several documents, all or nothing. The response gives each file's status either way.
 #[utoipa::path(post, path = "/api/v1/documents/batch", tag = "documents", security(("bearer" = [])),
     request_body(content = BatchForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = BatchResponse), (status = 422, description = "a file was refused; nothing stored", body = BatchResponse),
+    responses((status = 201, body = BatchResponse), (status = 200, description = "the same batch sent again with its keys: nothing stored twice", body = BatchResponse), (status = 422, description = "a file was refused; nothing stored", body = BatchResponse),
         (status = 413, description = "the batch does not fit the clinic's pool; nothing stored", body = BatchResponse)))]
 pub async fn upload_batch(
     State(state): State<AppState>,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod documents;
 pub mod files;
 pub mod health;
+pub mod openapi;
 pub mod patients;
 
 use crate::state::AppState;
@@ -15,35 +16,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
 use clinicdocs_core::limits::MAX_BATCH_FILES;
+use openapi::ApiDoc;
 use std::sync::Arc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Clinic Documents API", version = "1", description = "Patient documents for clinics: upload, find, view, annotate."),
-    modifiers(&BearerAuth),
-    components(schemas(clinicdocs_core::api::ErrorBody)),
-    // `/files/{key}` takes a key with slashes, so it is routed as `/files/{*key}` below and
-    // documented here.
-    paths(files::signed_file)
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        if let Some(c) = openapi.components.as_mut() {
-            c.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
-        }
-    }
-}
 
 /// Multipart overhead allowed beyond the files themselves.
 const FORM_SLACK: usize = 1024 * 1024;
@@ -79,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(admin::storage_report))
         .routes(routes!(admin::audit))
         .split_for_parts();
-    let api = Arc::new(api);
+    let api = Arc::new(openapi::complete(api));
     router
         .route("/files/{*key}", get(files::signed_file))
         .route("/api/v1/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
@@ -87,10 +64,4 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(crate::extract::no_such_method)
         .layer(axum::middleware::from_fn(crate::answers::stamp))
         .with_state(state)
-}
-
-/// The OpenAPI document, for tests and tooling.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi()).split_for_parts();
-    api
 }

@@ -109,6 +109,10 @@ impl TestServer {
                     .await
                     .expect("connect to test PostgreSQL");
                 sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+                // As a clinic should run it: migrations as the owner (the test superuser), the
+                // server as a role of its own that the server grants itself no more than it needs.
+                let role = format!("srv_{name}");
+                sqlx::query(&format!("CREATE ROLE {role} LOGIN")).execute(&admin).await.expect("create role");
                 admin.close().await;
                 // s3s-fs keeps per-upload metadata in a file named after base64(bucket + key);
                 // with our ~130-character keys that name only fits 255 bytes when the bucket
@@ -120,15 +124,13 @@ impl TestServer {
                         break (b, dir);
                     }
                 };
-                let db = if opts.cut_after_commit {
-                    let upstream = p.pg_base.rsplit('@').next().expect("host:port").to_string();
-                    let proxy = cut_after_commit_proxy(&upstream).await;
-                    format!("{}@{proxy}/{name}", p.pg_base.rsplit_once('@').expect("user@").0)
-                } else {
-                    format!("{}/{name}", p.pg_base)
-                };
+                let (scheme, upstream) = p.pg_base.split_once("://").expect("postgres://");
+                let upstream = upstream.rsplit('@').next().expect("host:port").to_string();
+                let host = if opts.cut_after_commit { cut_after_commit_proxy(&upstream).await } else { upstream };
+                let db = format!("{scheme}://{role}@{host}/{name}");
                 env.extend([
                     ("DATABASE_URL".into(), db.clone()),
+                    ("DATABASE_OWNER_URL".into(), format!("{}/{name}", p.pg_base)),
                     ("STORAGE_TYPE".into(), "s3".into()),
                     ("S3_ENDPOINT".into(), p.s3_endpoint.clone()),
                     ("S3_BUCKET".into(), bucket),
@@ -160,6 +162,25 @@ impl TestServer {
         TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new() }
     }
 
+    /// `clinicdocs-server <args…>` on this server's data folder, database and store.
+    pub fn subcommand(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(server_bin());
+        c.args(args).arg("--data-dir").arg(self.data_dir.path());
+        c.env_remove("DATABASE_URL")
+            .env_remove("DATABASE_OWNER_URL")
+            .env_remove("STORAGE_TYPE")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        c
+    }
+
+    /// Runs `clinicdocs-server <args…>` (see [`TestServer::subcommand`]): whether it succeeded,
+    /// and what it printed on stdout and stderr.
+    pub async fn run_subcommand(&self, args: &[&str]) -> (bool, String) {
+        let out = self.subcommand(args).output().await.expect("run clinicdocs-server");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    }
+
     /// A second server process on the same database and store (as behind a load balancer):
     /// its URL, and the process, stopped when dropped.
     pub async fn second_instance(&self) -> (Child, String) {
@@ -177,6 +198,23 @@ impl TestServer {
         assert_eq!(r.status(), StatusCode::OK, "login {email}");
         let l: LoginResponse = r.json().await.expect("login body");
         Session { base: self.url.clone(), http: self.http.clone(), token: l.token, user: l.user }
+    }
+
+    /// The server's `host:port`.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_string()
+    }
+
+    /// Asks the server to stop, as a service manager does (SIGTERM).
+    pub fn terminate(&self) {
+        let pid = self._child.id().expect("server running");
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+        assert!(sent.success(), "SIGTERM sent");
+    }
+
+    /// How the server process ended, if it did within `within`.
+    pub async fn exit_status(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(within, self._child.wait()).await.ok().map(|r| r.expect("wait"))
     }
 
     /// Peak resident memory of the server process so far, in bytes (Linux `VmHWM`).
@@ -225,6 +263,7 @@ async fn spawn(data_dir: &Path, env: &[(String, String)], log: bool) -> (Child, 
     cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_OWNER_URL")
         .env_remove("STORAGE_TYPE")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::piped())
@@ -374,6 +413,38 @@ impl Session {
             f = f.text("size", n.to_string()).part("file", file());
         }
         f
+    }
+
+    /// A single upload as raw HTTP/1.1: the request head, and the body (a multipart form with
+    /// the fields first), for tests that send it at their own pace.
+    pub fn raw_upload(&self, u: &Upload) -> (Vec<u8>, Vec<u8>) {
+        let boundary = "clinicdocs-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in
+            [("patient_id", u.patient_id.to_string()), ("category", u.category.clone()), ("title", u.title.clone())]
+        {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+            );
+        }
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+                 Content-Type: application/pdf\r\n\r\n",
+                u.file_name
+            )
+            .bytes(),
+        );
+        body.extend(&u.bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let host = self.base.trim_start_matches("http://");
+        let head = format!(
+            "POST /api/v1/documents HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+            self.token,
+            body.len()
+        );
+        (head.into_bytes(), body)
     }
 
     pub async fn upload_raw(&self, u: &Upload, key: Option<&str>) -> Response {

@@ -2,6 +2,8 @@
 //! loopback port: on SQLite + local files, and on PostgreSQL + S3 (s3s-fs, which verifies
 //! SigV4 signatures). `scripts/test.sh` starts PostgreSQL and s3s-fs and requires both runs.
 
+use std::collections::BTreeSet;
+
 mod fixtures;
 mod harness;
 mod stories;
@@ -59,6 +61,9 @@ on_both_backends!(
     big_batches_and_parallel_image_decodes_keep_memory_bounded,
     an_upload_whose_commit_answer_was_lost_keeps_its_bytes,
     orphan_removal_never_races_a_batch_being_stored,
+    the_audit_log_cannot_be_rewritten_unnoticed,
+    slow_clients_are_cut_off_and_cannot_crowd_out_others,
+    shutdown_lets_an_upload_in_flight_finish,
 );
 
 #[tokio::test]
@@ -133,6 +138,60 @@ async fn openapi_document_lists_every_contract_path() {
     }
     assert!(paths["/api/v1/documents/{id}"].get("patch").is_some());
     assert!(paths["/api/v1/documents/{id}"].get("delete").is_some());
+}
+
+/// The served OpenAPI document is one clients can generate from: every `$ref` names a schema it
+/// holds (`SortKey`, `SortOrder` and `UrlVariant` once did not), and every route that needs a
+/// session documents `401` as the error body. `scripts/test.sh` then validates the same
+/// document with openapi-spec-validator and checks it against every status the suite saw
+/// (written to `CLINICDOCS_OPENAPI_OUT` when set).
+#[tokio::test]
+async fn openapi_document_resolves_every_ref_and_documents_refusals() {
+    let s = harness::TestServer::start(harness::Backend::SqliteLocal).await;
+    let text = reqwest::get(format!("{}/api/v1/openapi.json", s.url)).await.expect("get").text().await.expect("text");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&v, &mut all);
+    assert!(all.len() > 20, "the document refers to its schemas: {}", all.len());
+    let schemas = v["components"]["schemas"].as_object().expect("schemas");
+    let missing: BTreeSet<&str> = all
+        .iter()
+        .filter(|r| r.strip_prefix("#/components/schemas/").is_none_or(|name| !schemas.contains_key(name)))
+        .copied()
+        .collect();
+    assert!(missing.is_empty(), "unresolved $refs: {missing:?}");
+    for (path, item) in v["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let responses = op["responses"].as_object().expect("responses");
+            if op.get("security").and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty()) {
+                let unauthorized = responses.get("401").unwrap_or_else(|| panic!("{method} {path} lacks 401"));
+                assert_eq!(
+                    unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                    "{method} {path}"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for code in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(code), "{method} {path} lacks {code}");
+                }
+            }
+        }
+    }
+    if let Some(out) = std::env::var_os("CLINICDOCS_OPENAPI_OUT") {
+        std::fs::write(out, &text).expect("write the document");
+    }
 }
 
 /// Regression: the session reader keeps its own database connections; when PostgreSQL closes

@@ -8,6 +8,7 @@ use clinicdocs_core::Category;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::time::Duration;
 use uuid::Uuid;
 
 const CATEGORIES: [&str; 9] =
@@ -987,29 +988,26 @@ pub async fn orphans_are_reported_and_removed(b: Backend) {
     let stray_dir = s.objects_dir.join(doc.user.org_id.to_string()).join("stray");
     std::fs::create_dir_all(&stray_dir).expect("mkdir");
     std::fs::write(stray_dir.join("leftover.pdf"), pdf(1, 0)).expect("write stray");
-    let run = |delete: bool| {
-        let mut c = std::process::Command::new(server_bin());
+    let s = &s;
+    let run = |delete: bool| async move {
         // The stray object is seconds old: count it even so (the default grace is an hour).
-        c.arg("orphans").arg("--data-dir").arg(s.data_dir.path()).args(["--grace-secs", "0"]);
+        let mut args = vec!["orphans", "--grace-secs", "0"];
         if delete {
-            c.arg("--delete");
+            args.push("--delete");
         }
-        c.env_remove("DATABASE_URL")
-            .env_remove("STORAGE_TYPE")
-            .envs(s.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let out = c.output().expect("run orphans");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).to_string()
+        let (ok, out) = s.run_subcommand(&args).await;
+        assert!(ok, "{out}");
+        out
     };
-    let report = run(false);
+    let report = run(false).await;
     assert!(report.contains(&format!("object without document: {}/stray/leftover.pdf", doc.user.org_id)), "{report}");
     assert!(report.contains(&format!("document without object: {lost_key}")), "{report}");
     assert!(report.contains("1 orphaned objects, 1 documents with missing objects"), "{report}");
     assert!(!report.contains(&kept.id.to_string()));
-    let report = run(true);
+    let report = run(true).await;
     assert!(report.contains("removed 1 orphaned objects"), "{report}");
     assert!(!stray_dir.join("leftover.pdf").exists());
-    assert!(run(false).contains("0 orphaned objects"));
+    assert!(run(false).await.contains("0 orphaned objects"));
 }
 
 pub async fn upload_memory_stays_bounded_whatever_the_file_size(b: Backend) {
@@ -1514,14 +1512,7 @@ pub async fn orphan_removal_never_races_a_batch_being_stored(b: Backend) {
     let s = TestServer::start(b.clone()).await;
     let doc = s.login("doctor@demo.clinic").await;
     let patient = doc.a_patient().await;
-    let orphans = |extra: &'static [&'static str]| {
-        let mut c = tokio::process::Command::new(server_bin());
-        c.arg("orphans").arg("--data-dir").arg(s.data_dir.path()).arg("--delete").args(extra);
-        c.env_remove("DATABASE_URL")
-            .env_remove("STORAGE_TYPE")
-            .envs(s.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        c.output()
-    };
+    let orphans = || s.run_subcommand(&["orphans", "--delete"]);
     let items: Vec<Upload> =
         (0..50).map(|i| Upload::new(pdf(1, 200_000 + i), patient, "lab", &format!("Page {i}"))).collect();
     let done = std::sync::atomic::AtomicBool::new(false);
@@ -1533,8 +1524,8 @@ pub async fn orphan_removal_never_races_a_batch_being_stored(b: Backend) {
     let sweeps = async {
         let mut runs = 0;
         while !done.load(std::sync::atomic::Ordering::SeqCst) {
-            let out = orphans(&[]).await.expect("run orphans");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let (ok, out) = orphans().await;
+            assert!(ok, "{out}");
             runs += 1;
         }
         runs
@@ -1559,9 +1550,219 @@ pub async fn orphan_removal_never_races_a_batch_being_stored(b: Backend) {
     std::fs::write(&fresh, pdf(1, 0)).expect("fresh");
     let touched = std::process::Command::new("touch").args(["-d", "2 hours ago"]).arg(&old).status().expect("touch");
     assert!(touched.success());
-    let out = orphans(&[]).await.expect("run orphans");
-    let report = String::from_utf8_lossy(&out.stdout);
+    let (_, report) = orphans().await;
     assert!(!old.exists(), "the two-hour-old stray is removed: {report}");
     assert!(fresh.exists(), "the fresh one is kept: {report}");
     assert!(report.contains("younger than"), "{report}");
+}
+
+/// The audit log holds against whoever can reach the database. On PostgreSQL the server's own
+/// role may only add and read audit rows (migrations run as the owner role): deleting,
+/// changing, truncating, or switching off or dropping the append-only trigger is refused. On
+/// SQLite whoever can write the file can change it, so every row is sealed into a hash chain
+/// as it is written, and `audit verify` names the first row changed, removed or slipped in.
+pub async fn the_audit_log_cannot_be_rewritten_unnoticed(b: Backend) {
+    let s = TestServer::start(b.clone()).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    // Events written at the same moment still form one chain.
+    let uploads: Vec<Upload> =
+        (0..6).map(|i| Upload::new(pdf(1, 1000 + i), patient, "lab", &format!("Chained {i}"))).collect();
+    let (_, sessions) = tokio::join!(
+        futures::future::join_all(uploads.iter().map(|u| doc.upload(u))),
+        futures::future::join_all((0..6).map(|_| s.login("reception@demo.clinic")))
+    );
+    assert_eq!(sessions.len(), 6);
+    let (ok, out) = s.run_subcommand(&["audit", "verify"]).await;
+    assert!(ok, "{out}");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&s.database_url).await.expect("connect db");
+    if b.is_s3() {
+        assert!(out.contains("may only add and read audit rows"), "{out}");
+        for sql in [
+            "DELETE FROM audit_events",
+            "UPDATE audit_events SET detail = 'edited'",
+            "TRUNCATE audit_events",
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update",
+            "ALTER TABLE audit_events DISABLE TRIGGER ALL",
+            "DROP TRIGGER audit_events_no_update ON audit_events",
+            "DROP TABLE audit_events CASCADE",
+        ] {
+            assert!(sqlx::query(sql).execute(&pool).await.is_err(), "the server's role could run {sql}");
+        }
+        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events").fetch_one(&pool).await.expect("n");
+        assert!(events >= 13, "every event is still there: {events}");
+        return;
+    }
+    assert!(out.contains("audit log intact"), "{out}");
+    let head = out.lines().find_map(|l| l.strip_prefix("head ")).expect("the head is printed").to_string();
+    let head_event: i64 = head.split(':').next().and_then(|id| id.parse().ok()).expect("head EVENT:HASH");
+    let (ok, out) = s.run_subcommand(&["audit", "verify", "--expect", &head]).await;
+    assert!(ok && out.contains("passes through the seal noted"), "{out}");
+    // Someone with the file lifts the triggers and edits it behind the server's back. Each
+    // edit is earlier in the log than the one before, so each is the first broken link.
+    for sql in ["DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"] {
+        sqlx::query(sql).execute(&pool).await.expect("lift trigger");
+    }
+    let ids: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM audit_events ORDER BY id").fetch_all(&pool).await.expect("ids");
+    let (first, middle) = (ids[0].0, ids[ids.len() / 2].0);
+    let broken_at = |id: i64| {
+        let s = &s;
+        async move {
+            let (ok, out) = s.run_subcommand(&["audit", "verify"]).await;
+            assert!(!ok, "verify must fail: {out}");
+            assert!(out.contains(&format!("broken at event {id}:")), "expected event {id}: {out}");
+        }
+    };
+    let forged: (i64,) = sqlx::query_as(
+        "INSERT INTO audit_events (org_id, at, action, target_type, detail) \
+         SELECT org_id, at, 'document_downloaded', 'document', 'slipped in' FROM audit_events ORDER BY id DESC LIMIT 1 \
+         RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("forge");
+    broken_at(forged.0).await;
+    sqlx::query("DELETE FROM audit_events WHERE id = $1").bind(middle).execute(&pool).await.expect("delete");
+    broken_at(middle).await;
+    sqlx::query("UPDATE audit_events SET actor_email = 'someone@else.example' WHERE id = $1")
+        .bind(first)
+        .execute(&pool)
+        .await
+        .expect("edit");
+    broken_at(first).await;
+    // Wiping the log and its seals leaves nothing to check, but not the seal noted earlier.
+    for sql in ["DROP TRIGGER audit_seals_no_delete", "DELETE FROM audit_seals", "DELETE FROM audit_events"] {
+        sqlx::query(sql).execute(&pool).await.expect("wipe");
+    }
+    let (ok, out) = s.run_subcommand(&["audit", "verify", "--expect", &head]).await;
+    assert!(!ok && out.contains(&format!("broken at event {head_event}:")), "{out}");
+}
+
+/// Reads from a raw connection until the server answers or closes it: what it sent, and after
+/// how long. `None` if neither happened within `limit`.
+async fn read_until_closed(c: &mut tokio::net::TcpStream, limit: Duration) -> Option<(String, Duration)> {
+    use tokio::io::AsyncReadExt;
+    let start = std::time::Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(limit.saturating_sub(start.elapsed()), c.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some((String::from_utf8_lossy(&got).into_owned(), start.elapsed())),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// A connection to the server from a loopback address of the test's choosing.
+async fn connect_from(from: &str, to: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(format!("{from}:0").parse().expect("from")).expect("bind");
+    socket.connect(to.parse().expect("to")).await.expect("connect")
+}
+
+/// A client that opens a connection and sends nothing, or half its headers, or half an
+/// upload, is cut off once it has been silent for the idle limit; the stalled upload stores
+/// nothing. One address cannot hold more than its share of connections: the next is answered
+/// `503` at once, while clients at other addresses are served as usual.
+pub async fn slow_clients_are_cut_off_and_cannot_crowd_out_others(b: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let idle = Duration::from_secs(3);
+    let opts = Opts {
+        env: vec![
+            ("CLINICDOCS_CLIENT_IDLE_SECS".into(), idle.as_secs().to_string()),
+            ("CLINICDOCS_MAX_CONNECTIONS_PER_ADDRESS".into(), "8".into()),
+        ],
+        ..Opts::default()
+    };
+    let s = TestServer::start_with(b, opts).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let limit = idle * 4;
+    // Nothing at all, and half a request's headers.
+    let mut silent = tokio::net::TcpStream::connect(s.addr()).await.expect("connect");
+    let mut half_head = tokio::net::TcpStream::connect(s.addr()).await.expect("connect");
+    half_head.write_all(b"GET /healthz HTTP/1.1\r\nHost: clinic\r\n").await.expect("write");
+    // Half an upload.
+    let u = Upload::new(pdf(1, 400_000), patient, "lab", "Stalled upload");
+    let (head, body) = doc.raw_upload(&u);
+    let mut stalled = tokio::net::TcpStream::connect(s.addr()).await.expect("connect");
+    stalled.write_all(&head).await.expect("head");
+    stalled.write_all(&body[..body.len() / 2]).await.expect("half the body");
+    let (silent, half_head, stalled) = tokio::join!(
+        read_until_closed(&mut silent, limit),
+        read_until_closed(&mut half_head, limit),
+        read_until_closed(&mut stalled, limit)
+    );
+    for (what, r) in
+        [("a silent connection", &silent), ("half a request head", &half_head), ("half an upload", &stalled)]
+    {
+        let (_, after) = r.as_ref().unwrap_or_else(|| panic!("{what} was never cut off"));
+        assert!(*after >= idle - Duration::from_millis(500), "{what} cut off too early, after {after:?}");
+    }
+    let (answer, _) = stalled.expect("stalled");
+    assert!(answer.is_empty() || !answer.starts_with("HTTP/1.1 2"), "a stalled upload is not accepted: {answer}");
+    let stalled_docs = || async {
+        let listed: Value =
+            doc.get(&format!("/api/v1/documents?patient_id={patient}")).await.json().await.expect("list");
+        let items = listed["items"].as_array().expect("items").clone();
+        items.iter().filter(|d| d["title"] == "Stalled upload").count()
+    };
+    assert_eq!(stalled_docs().await, 0, "the stalled upload stored nothing");
+    let spool: Vec<_> = std::fs::read_dir(s.data_dir.path().join("spool")).expect("spool").collect();
+    assert!(spool.is_empty(), "nothing left in the spool: {spool:?}");
+    doc.upload(&u).await;
+    assert_eq!(stalled_docs().await, 1, "sent again in one go, it is stored");
+
+    // Eight connections from one address; the ninth is refused at once, others are served.
+    let mut crowd = Vec::new();
+    for _ in 0..8 {
+        crowd.push(connect_from("127.0.0.2", &s.addr()).await);
+    }
+    let mut ninth = connect_from("127.0.0.2", &s.addr()).await;
+    let (refusal, after) = read_until_closed(&mut ninth, idle).await.expect("the ninth is answered");
+    assert!(refusal.starts_with("HTTP/1.1 503"), "{refusal}");
+    assert!(refusal.contains("too_many_connections") && refusal.to_lowercase().contains("retry-after"), "{refusal}");
+    assert!(after < idle, "refused at once, not after the idle limit: {after:?}");
+    let health = s.http.get(format!("{}/healthz", s.url)).send().await.expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK, "another address is served while one is at its limit");
+    drop(crowd);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = connect_from("127.0.0.2", &s.addr()).await;
+    again.write_all(b"GET /healthz HTTP/1.1\r\nHost: clinic\r\nConnection: close\r\n\r\n").await.expect("write");
+    let (answer, _) = read_until_closed(&mut again, limit).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "closed connections free their slots: {answer}");
+}
+
+/// Stopping the server (SIGTERM, as a service manager does) while an upload is arriving: new
+/// connections are refused at once, the upload in flight completes and is stored, then the
+/// server exits cleanly.
+pub async fn shutdown_lets_an_upload_in_flight_finish(b: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let mut s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let bytes = pdf(1, 600_000);
+    let u = Upload::new(bytes.clone(), patient, "lab", "Sent while stopping");
+    let (head, body) = doc.raw_upload(&u);
+    let mut c = tokio::net::TcpStream::connect(s.addr()).await.expect("connect");
+    c.write_all(&head).await.expect("head");
+    c.write_all(&body[..body.len() / 3]).await.expect("a third");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.terminate();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(tokio::net::TcpStream::connect(s.addr()).await.is_err(), "a stopping server takes no new connections");
+    c.write_all(&body[body.len() / 3..]).await.expect("the rest");
+    let (answer, _) = read_until_closed(&mut c, Duration::from_secs(20)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 201"), "the upload in flight completes: {answer}");
+    let status = s.exit_status(Duration::from_secs(20)).await.expect("the server exits once it is done");
+    assert!(status.success(), "{status:?}");
+    let json = &answer[answer.find("\r\n\r\n").expect("body") + 4..];
+    let v: Value = serde_json::from_str(json).expect("json");
+    assert_eq!(v["document"]["sha256"], sha256(&bytes), "{v}");
+    // Its bytes are in the store, under its id.
+    let id = v["document"]["id"].as_str().expect("id");
+    assert!(s.stored_objects().iter().any(|k| k.contains(id)), "stored: {:?}", s.stored_objects());
 }
