@@ -41,6 +41,10 @@ pub const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 /// notes, each character escaped as `\uXXXX`, plus 1 KB of ids and keys per item (~1.3 MB).
 pub const MAX_MANIFEST_BYTES: usize = MAX_BATCH_FILES * (6 * (MAX_TITLE_CHARS + MAX_NOTES_CHARS) + 1024);
 
+/// The largest sign-in request body: an email and a password fit many times over, and a
+/// megabyte-long "email" is refused (`413`) before the server reads it.
+pub const MAX_SIGN_IN_BODY_BYTES: usize = 16 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]

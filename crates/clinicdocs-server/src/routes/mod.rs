@@ -15,7 +15,7 @@ use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
-use clinicdocs_core::limits::MAX_BATCH_FILES;
+use clinicdocs_core::limits::{MAX_BATCH_FILES, MAX_SIGN_IN_BODY_BYTES};
 use openapi::ApiDoc;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -39,7 +39,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_file));
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
-        .routes(routes!(auth::login))
+        .merge(OpenApiRouter::new().routes(routes!(auth::login)).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY_BYTES)))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(patients::list_patients, patients::create_patient))
