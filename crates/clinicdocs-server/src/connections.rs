@@ -28,6 +28,8 @@ use tower::ServiceExt;
 
 /// How long a refused connection's `503` may take to write before it is dropped.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// At most one warning this often about refused connections (a flood would fill the log).
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
 /// The pause after an accept error that is not the client's (e.g. out of file descriptors).
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 
@@ -51,6 +53,7 @@ pub async fn serve(
     let open = OpenConnections::default();
     let tracker = TaskTracker::new();
     let (stop, stopping) = watch::channel(false);
+    let (mut refused, mut last_warning) = (0_u64, None::<Instant>);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -71,7 +74,16 @@ pub async fn serve(
                 tracker.spawn(connection(stream, addr, router.clone(), limits.idle, stopping.clone(), slot));
             }
             None => {
-                tracing::warn!(client = %addr.ip(), limit = limits.per_address, "too many connections from one address");
+                refused += 1;
+                if last_warning.is_none_or(|t| t.elapsed() >= REFUSAL_LOG_EVERY) {
+                    tracing::warn!(
+                        client = %addr.ip(),
+                        limit = limits.per_address,
+                        refused,
+                        "too many connections from one address (refused since the last warning: {refused})"
+                    );
+                    (refused, last_warning) = (0, Some(Instant::now()));
+                }
                 tracker.spawn(refuse(stream));
             }
         }
