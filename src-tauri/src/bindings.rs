@@ -30,14 +30,26 @@ mod tests {
         }};
     }
 
+    /// Why a Rust type that crosses IPC has no TypeScript.
+    #[derive(Debug, thiserror::Error)]
+    enum Untranslatable {
+        #[error("{0} without its type argument")]
+        MissingArgument(&'static str),
+        #[error("{0} crosses IPC but has no generated TypeScript (add it to bindings.rs)")]
+        Undeclared(String),
+        #[error("unsupported type {0}")]
+        Unsupported(String),
+    }
+
     /// A Rust type as TypeScript, for a command's arguments and answer: the declared types by
     /// name, the rest by their JSON shape.
-    fn ts_type(ty: &syn::Type, declared: &BTreeSet<String>) -> Result<String, String> {
+    fn ts_type(ty: &syn::Type, declared: &BTreeSet<String>) -> Result<String, Untranslatable> {
+        use Untranslatable::*;
         match ty {
             syn::Type::Reference(r) => ts_type(&r.elem, declared),
             syn::Type::Tuple(t) if t.elems.is_empty() => Ok("null".into()),
             syn::Type::Path(p) => {
-                let seg = p.path.segments.last().ok_or("empty path")?;
+                let seg = p.path.segments.last().ok_or(MissingArgument("a path"))?;
                 let name = seg.ident.to_string();
                 let args: Vec<&syn::Type> = match &seg.arguments {
                     syn::PathArguments::AngleBracketed(a) => a
@@ -51,16 +63,16 @@ mod tests {
                     "String" | "str" | "Uuid" | "PathBuf" => "string".into(),
                     "bool" => "boolean".into(),
                     "u8" | "u16" | "u32" | "u64" | "i32" | "i64" | "f64" | "usize" => "number".into(),
-                    "Vec" => format!("Array<{}>", ts_type(args.first().ok_or("Vec<?>")?, declared)?),
-                    "Option" => format!("{} | null", ts_type(args.first().ok_or("Option<?>")?, declared)?),
-                    "CommandResult" | "Result" => ts_type(args.first().ok_or("Result<?>")?, declared)?,
-                    n if declared.contains(n) => n.to_string(),
-                    n => {
-                        return Err(format!("{n} crosses IPC but has no generated TypeScript (add it to bindings.rs)"))
+                    "Vec" => format!("Array<{}>", ts_type(args.first().ok_or(MissingArgument("Vec"))?, declared)?),
+                    "Option" => {
+                        format!("{} | null", ts_type(args.first().ok_or(MissingArgument("Option"))?, declared)?)
                     }
+                    "CommandResult" | "Result" => ts_type(args.first().ok_or(MissingArgument("Result"))?, declared)?,
+                    n if declared.contains(n) => n.to_string(),
+                    n => return Err(Undeclared(n.to_string())),
                 })
             }
-            other => Err(format!("unsupported type {}", quote_of(other))),
+            other => Err(Unsupported(quote_of(other))),
         }
     }
 
@@ -148,11 +160,11 @@ mod tests {
     /// The commands `lib.rs` registers with `generate_handler!`.
     fn registered() -> BTreeSet<String> {
         let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).expect("lib.rs");
-        // The list of the staff build (the e2e build's adds its seams).
-        let plain = lib.find("#[cfg(not(feature = \"e2e\"))]\nfn handler()").expect("the staff build's handler()");
-        let lib = &lib[plain..];
+        // The staff build's list: the macro's, before the e2e build's extra seams (`$extra`).
+        let list = lib.find("macro_rules! handler_with").expect("the handler_with! macro");
+        let lib = &lib[list..];
         let start = lib.find("generate_handler![").expect("generate_handler!") + "generate_handler![".len();
-        let end = start + lib[start..].find(']').expect("end of the list");
+        let end = start + lib[start..].find("$(").expect("end of the list");
         lib[start..end]
             .split(',')
             .map(|s| s.trim().rsplit("::").next().unwrap_or_default().to_string())

@@ -83,89 +83,59 @@ pub fn run() {
     }
 }
 
+/// The window's commands, with `$extra` added (the end-to-end build's seams).
+macro_rules! handler_with {
+    ($($extra:path),* $(,)?) => {
+        tauri::generate_handler![
+            session_cmd::app_info,
+            session_cmd::restore_session,
+            session_cmd::sign_in,
+            session_cmd::sign_out,
+            patients::find_patients,
+            patients::open_patient,
+            patients::recent_patients,
+            documents::list_documents,
+            documents::storage_usage,
+            documents::storage_report,
+            documents::update_document,
+            documents::delete_document,
+            documents::pdf_page_count,
+            upload::pick_files,
+            upload::check_file,
+            queue_cmd::queue_upload,
+            queue_cmd::queue_items,
+            queue_cmd::queue_discard,
+            queue_cmd::queue_resend,
+            queue_cmd::close_anyway,
+            import_cmd::check_import,
+            import_cmd::queue_import,
+            import_cmd::cancel_import,
+            scanner_cmd::scanned_files,
+            scanner_cmd::pick_scanner_folder,
+            scanner_cmd::queue_scanned,
+            annotations::list_annotations,
+            annotations::create_annotation,
+            annotations::update_annotation,
+            annotations::delete_annotation,
+            annotations::mark_changes,
+            annotations::image_scale,
+            annotations::discard_mark_change,
+            export::save_document,
+            export::download_all,
+            export::export_annotated,
+            $($extra,)*
+        ]
+    };
+}
+
 /// Every command the window may call.
 #[cfg(not(feature = "e2e"))]
 fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        session_cmd::app_info,
-        session_cmd::restore_session,
-        session_cmd::sign_in,
-        session_cmd::sign_out,
-        patients::find_patients,
-        patients::open_patient,
-        patients::recent_patients,
-        documents::list_documents,
-        documents::storage_usage,
-        documents::storage_report,
-        documents::update_document,
-        documents::delete_document,
-        documents::pdf_page_count,
-        upload::pick_files,
-        upload::check_file,
-        queue_cmd::queue_upload,
-        queue_cmd::queue_items,
-        queue_cmd::queue_discard,
-        queue_cmd::queue_resend,
-        queue_cmd::close_anyway,
-        import_cmd::check_import,
-        import_cmd::queue_import,
-        import_cmd::cancel_import,
-        scanner_cmd::scanned_files,
-        scanner_cmd::pick_scanner_folder,
-        scanner_cmd::queue_scanned,
-        annotations::list_annotations,
-        annotations::create_annotation,
-        annotations::update_annotation,
-        annotations::delete_annotation,
-        annotations::mark_changes,
-        annotations::image_scale,
-        annotations::discard_mark_change,
-        export::save_document,
-        export::download_all,
-        export::export_annotated,
-    ]
+    handler_with!()
 }
 
 /// The same, and the end-to-end tests' drop (builds made for them only).
 #[cfg(feature = "e2e")]
 fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        session_cmd::app_info,
-        session_cmd::restore_session,
-        session_cmd::sign_in,
-        session_cmd::sign_out,
-        patients::find_patients,
-        patients::open_patient,
-        patients::recent_patients,
-        documents::list_documents,
-        documents::storage_usage,
-        documents::storage_report,
-        documents::update_document,
-        documents::delete_document,
-        documents::pdf_page_count,
-        upload::pick_files,
-        upload::check_file,
-        queue_cmd::queue_upload,
-        queue_cmd::queue_items,
-        queue_cmd::queue_discard,
-        queue_cmd::queue_resend,
-        queue_cmd::close_anyway,
-        import_cmd::check_import,
-        import_cmd::queue_import,
-        import_cmd::cancel_import,
-        import_cmd::test_drop,
-        scanner_cmd::scanned_files,
-        scanner_cmd::pick_scanner_folder,
-        scanner_cmd::queue_scanned,
-        annotations::list_annotations,
-        annotations::create_annotation,
-        annotations::update_annotation,
-        annotations::delete_annotation,
-        annotations::mark_changes,
-        annotations::image_scale,
-        annotations::discard_mark_change,
-        export::save_document,
-        export::download_all,
-        export::export_annotated,
-    ]
+    handler_with!(import_cmd::test_drop)
 }
