@@ -10,16 +10,24 @@ use crate::queue::runner::session_started;
 use crate::session::Session;
 use crate::state::AppState;
 use crate::token_store::TokenStore;
-use clinicdocs_core::api::{ErrorCode, Me};
-use clinicdocs_core::limits::{MAX_NOTES_CHARS, MAX_TITLE_CHARS};
+use clinicdocs_core::api::{ErrorCode, LoginResponse, Me};
+use clinicdocs_core::credentials::MIN_PASSWORD_CHARS;
+use clinicdocs_core::limits::{MAX_NOTES_CHARS, MAX_TITLE_CHARS, SESSION_IDLE_CHOICES};
 use clinicdocs_core::policy::{self, Access, Action};
-use clinicdocs_core::Category;
+use clinicdocs_core::{Category, Role};
 use serde::Serialize;
 use ts_rs::TS;
+use url::Url;
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CategoryInfo {
     pub value: Category,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoleInfo {
+    pub value: Role,
     pub label: String,
 }
 
@@ -34,6 +42,12 @@ pub struct AppInfo {
     pub categories: Vec<CategoryInfo>,
     pub max_title_chars: u32,
     pub max_notes_chars: u32,
+    /// The shortest password the server takes (it also refuses common ones).
+    pub min_password_chars: u32,
+    /// Every staff role, with its label.
+    pub roles: Vec<RoleInfo>,
+    /// The session idle timeouts a clinic can choose, in minutes.
+    pub idle_minute_choices: Vec<u32>,
 }
 
 /// What the signed-in role may do, from the shared policy table: the UI offers only these.
@@ -45,6 +59,8 @@ pub struct Permissions {
     pub read_audit: bool,
     pub storage_report: bool,
     pub manage_patients: bool,
+    /// Add and remove staff, change the clinic's settings.
+    pub manage_staff: bool,
     /// Limits of the clinic's plan, for checks before sending.
     pub max_file_bytes: f64,
     pub max_files_per_visit: u32,
@@ -66,6 +82,7 @@ impl Permissions {
             read_audit: any(Action::ReadAudit),
             storage_report: any(Action::StorageReport),
             manage_patients: any(Action::ManagePatients),
+            manage_staff: any(Action::ManageStaff),
             max_file_bytes: limits.max_file_bytes as f64,
             max_files_per_visit: limits.max_files_per_visit,
             documents_enabled: limits.documents_enabled && me.org.documents_enabled,
@@ -105,6 +122,9 @@ pub fn app_info(state: &AppState) -> AppInfo {
             .collect(),
         max_title_chars: MAX_TITLE_CHARS as u32,
         max_notes_chars: MAX_NOTES_CHARS as u32,
+        min_password_chars: MIN_PASSWORD_CHARS as u32,
+        roles: Role::ALL.into_iter().map(|r| RoleInfo { value: r, label: r.label().to_string() }).collect(),
+        idle_minute_choices: SESSION_IDLE_CHOICES.to_vec(),
     }
 }
 
@@ -142,6 +162,30 @@ pub async fn sign_in(state: &AppState, server_url: &str, email: &str, password: 
     let url = parse_server_url(server_url)?;
     let anon = ApiClient::new(url.clone(), None)?;
     let login = anon.login(email, password).await?;
+    signed_in(state, url, &anon, login).await
+}
+
+/// First sign-in: the one-time setup code an administrator handed over, and the password the
+/// person chose (checked on the server: long enough, not a common one).
+pub async fn first_sign_in(
+    state: &AppState,
+    server_url: &str,
+    code: &str,
+    password: &str,
+) -> CommandResult<SessionInfo> {
+    let url = parse_server_url(server_url)?;
+    let anon = ApiClient::new(url.clone(), None)?;
+    let login = anon.set_up(code, password).await?;
+    signed_in(state, url, &anon, login).await
+}
+
+/// Changes the signed-in person's password; their sessions elsewhere end.
+pub async fn change_password(state: &AppState, current: &str, new: &str) -> CommandResult<()> {
+    state.active().await?.client.change_password(current, new).await
+}
+
+/// The session a sign-in opened becomes this workstation's.
+async fn signed_in(state: &AppState, url: Url, anon: &ApiClient, login: LoginResponse) -> CommandResult<SessionInfo> {
     let client = anon.with_token(login.token.clone());
     let me = client.me().await?;
     // Someone else signed in here last (their session ended): nothing of theirs stays.
@@ -195,6 +239,7 @@ mod tests {
                 plan: Plan::Professional,
                 documents_enabled: true,
                 limits: PlanLimits::PROFESSIONAL,
+                session_idle_minutes: 30,
             },
         }
     }

@@ -4,9 +4,10 @@
 
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
-    Annotation, AnnotationUpdate, BatchItem, BatchResponse, Document, DocumentPage, DocumentPatch, DocumentQuery,
-    ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, Patient, SignedUrl, StorageReport,
-    StorageUsage, UploadResponse, UrlVariant, Visit,
+    Annotation, AnnotationUpdate, BatchItem, BatchResponse, ClinicPatch, Document, DocumentPage, DocumentPatch,
+    DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, NewStaff, Org, PasswordChange,
+    Patient, SetupCode, SetupRequest, SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage,
+    UploadResponse, UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -142,6 +143,37 @@ impl ApiClient {
     pub async fn login(&self, email: &str, password: &str) -> CommandResult<LoginResponse> {
         let body = LoginRequest { email: email.trim().to_string(), password: password.to_string() };
         self.json(self.request(Method::POST, "/api/v1/auth/login").json(&body)).await
+    }
+
+    /// First sign-in with a one-time setup code and the password chosen.
+    pub async fn set_up(&self, code: &str, password: &str) -> CommandResult<LoginResponse> {
+        let body = SetupRequest { code: code.trim().to_string(), password: password.to_string() };
+        self.json(self.request(Method::POST, "/api/v1/auth/setup").json(&body)).await
+    }
+
+    pub async fn change_password(&self, current: &str, new: &str) -> CommandResult<()> {
+        let body = PasswordChange { current: current.to_string(), new: new.to_string() };
+        self.send(self.request(Method::POST, "/api/v1/auth/password").json(&body)).await.map(drop)
+    }
+
+    pub async fn staff(&self) -> CommandResult<Vec<StaffMember>> {
+        self.json(self.request(Method::GET, "/api/v1/users")).await
+    }
+
+    pub async fn add_staff(&self, new: &NewStaff) -> CommandResult<StaffAdded> {
+        self.json(self.request(Method::POST, "/api/v1/users").json(new)).await
+    }
+
+    pub async fn change_staff(&self, id: Uuid, patch: &StaffPatch) -> CommandResult<StaffMember> {
+        self.json(self.request(Method::PATCH, &format!("/api/v1/users/{id}")).json(patch)).await
+    }
+
+    pub async fn new_setup_code(&self, id: Uuid) -> CommandResult<SetupCode> {
+        self.json(self.request(Method::POST, &format!("/api/v1/users/{id}/setup-code"))).await
+    }
+
+    pub async fn change_clinic(&self, patch: &ClinicPatch) -> CommandResult<Org> {
+        self.json(self.request(Method::PATCH, "/api/v1/clinic").json(patch)).await
     }
 
     pub async fn logout(&self) -> CommandResult<()> {

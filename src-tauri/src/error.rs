@@ -102,6 +102,12 @@ impl From<clinicdocs_core::names::NameError> for CommandError {
     }
 }
 
+impl From<clinicdocs_core::credentials::EmailError> for CommandError {
+    fn from(e: clinicdocs_core::credentials::EmailError) -> Self {
+        CommandError::api(ErrorCode::BadRequest, e.to_string())
+    }
+}
+
 impl From<crate::media::pdf::PdfError> for CommandError {
     fn from(e: crate::media::pdf::PdfError) -> Self {
         CommandError::local(LocalCode::PdfUnavailable, e.to_string())

@@ -28,6 +28,7 @@ pub mod scanner;
 pub mod scheme;
 pub mod session;
 pub mod settings;
+pub mod staff;
 pub mod state;
 pub mod token_store;
 pub mod window;
@@ -35,7 +36,7 @@ pub mod zip_export;
 
 use commands::{
     annotations, bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, scanner as scanner_cmd,
-    session as session_cmd, upload,
+    session as session_cmd, staff as staff_cmd, upload,
 };
 use state::AppState;
 use tauri::Manager;
@@ -91,6 +92,13 @@ macro_rules! handler_with {
             session_cmd::restore_session,
             session_cmd::sign_in,
             session_cmd::sign_out,
+            session_cmd::first_sign_in,
+            session_cmd::change_password,
+            staff_cmd::list_staff,
+            staff_cmd::add_staff,
+            staff_cmd::change_staff,
+            staff_cmd::new_setup_code,
+            staff_cmd::change_clinic,
             patients::find_patients,
             patients::open_patient,
             patients::recent_patients,

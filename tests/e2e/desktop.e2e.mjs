@@ -356,7 +356,7 @@ try {
   });
 
   await step('a receptionist cannot see the X-ray the doctor uploaded', async () => {
-    await s.click(await s.find('.who button'));
+    await s.click(await s.find('[data-testid=sign-out]'));
     await signIn('reception@demo.clinic');
     await openPatient('Maria Garcia');
     await until(async () => (await s.exec('return document.querySelector(".tab")?.textContent || ""')).includes('No documents for this patient yet'), 'the empty list');
@@ -433,7 +433,7 @@ try {
   });
 
   await step('an admin deletes the X-ray after confirming; the gauge goes down', async () => {
-    await s.click(await s.find('.who button'));
+    await s.click(await s.find('[data-testid=sign-out]'));
     await signIn('admin@demo.clinic');
     await openPatient('Maria Garcia');
     await until(async () => (await docTitles()).length === 2, 'both documents for the admin');

@@ -62,6 +62,17 @@ pub struct Org {
     /// The limits this server applies to the clinic: clients check uploads against these, not
     /// against a plan's defaults.
     pub limits: PlanLimits,
+    /// A session nobody used for this long ends (besides its absolute lifetime).
+    pub session_idle_minutes: u32,
+}
+
+/// What an administrator may change about the clinic (`PATCH /api/v1/clinic`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct ClinicPatch {
+    /// Minutes without a request before a session ends: 5 to 720.
+    pub session_idle_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -69,6 +80,76 @@ pub struct Org {
 pub struct Me {
     pub user: User,
     pub org: Org,
+}
+
+/// A staff member as the clinic's administrator sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// False once an administrator ended their access: they cannot sign in.
+    pub active: bool,
+    /// False until they chose a password with their setup code.
+    pub password_set: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Changes to a staff member; absent fields stay as they are. `active: false` ends their
+/// access at once (their documents and audit rows stay).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct StaffPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// A one-time code with which a staff member chooses their password. It is shown once: only
+/// its hash is kept.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SetupCode {
+    /// As people write it: `7KQ2-M9XD-…`; dashes, spaces and case do not matter when typed.
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A staff member just added, with the setup code to hand over.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StaffAdded {
+    pub user: StaffMember,
+    pub setup: SetupCode,
+}
+
+/// First sign-in: the setup code and the password chosen.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    pub code: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -33,10 +33,27 @@ pub enum AuditAction {
     AnnotationCreated,
     AnnotationUpdated,
     AnnotationDeleted,
+    /// An administrator added a staff member (with a setup code to hand over).
+    StaffAdded,
+    /// A staff member's name or role changed.
+    StaffUpdated,
+    /// A staff member's access ended: every session of theirs closed.
+    StaffDeactivated,
+    StaffReactivated,
+    /// A new one-time setup code was made for a staff member (the old one voided).
+    SetupCodeIssued,
+    /// A staff member chose a password with a setup code.
+    PasswordSet,
+    /// A staff member changed their own password; their other sessions ended.
+    PasswordChanged,
+    /// The operator created the clinic (`clinicdocs-server clinic create`).
+    ClinicCreated,
+    /// The clinic's plan, limits or settings changed.
+    ClinicChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SignInSucceeded,
         AuditAction::SignInFailed,
         AuditAction::AccessRefused,
@@ -52,6 +69,15 @@ impl AuditAction {
         AuditAction::AnnotationCreated,
         AuditAction::AnnotationUpdated,
         AuditAction::AnnotationDeleted,
+        AuditAction::StaffAdded,
+        AuditAction::StaffUpdated,
+        AuditAction::StaffDeactivated,
+        AuditAction::StaffReactivated,
+        AuditAction::SetupCodeIssued,
+        AuditAction::PasswordSet,
+        AuditAction::PasswordChanged,
+        AuditAction::ClinicCreated,
+        AuditAction::ClinicChanged,
     ];
 
     /// The wire and database spelling.
@@ -72,6 +98,15 @@ impl AuditAction {
             AuditAction::AnnotationCreated => "annotation_created",
             AuditAction::AnnotationUpdated => "annotation_updated",
             AuditAction::AnnotationDeleted => "annotation_deleted",
+            AuditAction::StaffAdded => "staff_added",
+            AuditAction::StaffUpdated => "staff_updated",
+            AuditAction::StaffDeactivated => "staff_deactivated",
+            AuditAction::StaffReactivated => "staff_reactivated",
+            AuditAction::SetupCodeIssued => "setup_code_issued",
+            AuditAction::PasswordSet => "password_set",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::ClinicCreated => "clinic_created",
+            AuditAction::ClinicChanged => "clinic_changed",
         }
     }
 
@@ -101,10 +136,12 @@ pub enum AuditTarget {
     Annotation,
     Audit,
     Storage,
+    /// The clinic itself (its plan, limits and settings).
+    Clinic,
 }
 
 impl AuditTarget {
-    pub const ALL: [AuditTarget; 9] = [
+    pub const ALL: [AuditTarget; 10] = [
         AuditTarget::User,
         AuditTarget::Patient,
         AuditTarget::Visit,
@@ -114,6 +151,7 @@ impl AuditTarget {
         AuditTarget::Annotation,
         AuditTarget::Audit,
         AuditTarget::Storage,
+        AuditTarget::Clinic,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +165,7 @@ impl AuditTarget {
             AuditTarget::Annotation => "annotation",
             AuditTarget::Audit => "audit",
             AuditTarget::Storage => "storage",
+            AuditTarget::Clinic => "clinic",
         }
     }
 

@@ -37,5 +37,11 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A request body over the size this path accepts.
     TooLarge,
+    /// A new password too short or too common; the message says which.
+    WeakPassword,
+    /// A setup code that is wrong, used already, voided or expired.
+    SetupCodeInvalid,
+    /// The change would leave the clinic without an active administrator.
+    LastAdmin,
     Internal,
 }

@@ -6,6 +6,7 @@ pub mod annotation;
 pub mod api;
 pub mod audit;
 pub mod category;
+pub mod credentials;
 pub mod error_code;
 pub mod limits;
 pub mod media;

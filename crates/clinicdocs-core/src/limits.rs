@@ -26,6 +26,12 @@ pub const MAX_IMAGE_ALLOC_BYTES: u64 = 512 * MIB;
 /// however many uploads of huge pictures arrive together.
 pub const DECODE_MEMORY_BUDGET: u64 = GIB;
 pub const DECODES_AT_ONCE: usize = (DECODE_MEMORY_BUDGET / MAX_IMAGE_ALLOC_BYTES) as usize;
+/// The largest per-file limit a clinic can be given (`clinic set-limits`): the upload routes
+/// take request bodies up to this size, each clinic's own limit being checked as a file arrives.
+pub const MAX_FILE_BYTES_CEILING: u64 = GIB;
+/// The session idle timeouts a clinic can choose, in minutes (30 by default): the first and the
+/// last are the shortest and longest the server takes.
+pub const SESSION_IDLE_CHOICES: [u32; 9] = [5, 10, 15, 30, 60, 120, 240, 480, 720];
 /// Files in one batch upload.
 pub const MAX_BATCH_FILES: usize = 50;
 /// Longest document title, in characters.

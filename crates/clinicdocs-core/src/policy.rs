@@ -24,6 +24,8 @@ pub enum Action {
     Share,
     /// Create patients and visits.
     ManagePatients,
+    /// Add staff, change their roles, end their access, issue setup codes; change the clinic's settings.
+    ManageStaff,
 }
 
 /// What the policy says for one role, action and category.
@@ -60,6 +62,7 @@ const TABLE: &[(Action, Scope, [Access; 4])] = &[
     (Action::StorageReport, Scope::Any, [A, D, D, D]),
     (Action::Share, Scope::Any, [A, A, D, D]),
     (Action::ManagePatients, Scope::Any, [A, A, A, D]),
+    (Action::ManageStaff, Scope::Any, [A, D, D, D]),
 ];
 
 fn column(role: Role) -> usize {
@@ -137,10 +140,11 @@ mod tests {
     }
 
     #[test]
-    fn only_admin_deletes_and_reads_audit() {
+    fn only_admin_deletes_reads_audit_and_manages_staff() {
         for r in Role::ALL {
             assert_eq!(permits(r, Action::Delete, Some(Category::Lab), true), r == Role::Admin);
             assert_eq!(permits(r, Action::ReadAudit, None, false), r == Role::Admin);
+            assert_eq!(permits(r, Action::ManageStaff, None, false), r == Role::Admin);
         }
     }
 

@@ -25,6 +25,16 @@ impl Role {
         }
     }
 
+    /// The role's name as staff read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Doctor => "Doctor",
+            Role::Receptionist => "Receptionist",
+            Role::Billing => "Billing",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }

@@ -21,6 +21,8 @@ use uuid::Uuid;
 
 /// Session lifetime.
 pub const SESSION_HOURS: i64 = 12;
+/// How often a session's last use is written down (the idle timeout counts from it).
+const SESSION_TOUCH_MS: i64 = 60_000;
 
 /// A new random session token and the hash under which it is stored.
 pub fn new_token() -> (String, String) {
@@ -87,11 +89,17 @@ impl FromRequestParts<AppState> for PendingCaller {
 }
 
 impl PendingCaller {
-    /// Looks the session up: the signed-in user, or `Unauthorized`.
+    /// Looks the session up: the signed-in user, or `Unauthorized` (no such session, past its
+    /// lifetime, unused for longer than the clinic's idle timeout, or its user deactivated). A
+    /// session's last use is noted at most once a minute.
     pub async fn resolve(self, state: &AppState) -> ApiResult<Caller> {
         let hash = self.token_hash;
-        let (account, org) = state.sessions.lookup(&hash, state.now()).await?.ok_or(ApiError::Unauthorized)?;
-        Ok(Caller { limits: state.limits(org.plan), account, org, token_hash: hash, addr: self.addr })
+        let now = state.now();
+        let s = state.sessions.lookup(&hash, now).await?.ok_or(ApiError::Unauthorized)?;
+        if crate::db::ms(now) - s.last_used_at >= SESSION_TOUCH_MS {
+            state.db.users().touch_session(&hash, now).await?;
+        }
+        Ok(Caller { limits: state.limits(&s.org), account: s.user, org: s.org, token_hash: hash, addr: self.addr })
     }
 }
 

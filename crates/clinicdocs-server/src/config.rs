@@ -1,7 +1,7 @@
 //! All configuration, from command-line flags and environment variables, in one place.
 
 use clap::{Args, Parser, Subcommand};
-use clinicdocs_core::limits::{PlanLimits, SIGNED_URL_TTL};
+use clinicdocs_core::limits::{Plan, PlanLimits, GIB, KIB, MIB, SIGNED_URL_TTL};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +22,109 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Set up clinics: create one with its first administrator, list them, change plans and limits.
+    #[command(subcommand)]
+    Clinic(ClinicCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClinicCommand {
+    /// Create a clinic and its first administrator, and print the one-time setup code (valid
+    /// 24 hours) with which that administrator chooses a password.
+    Create(ClinicCreateArgs),
+    /// List the clinics: domain, plan, limits, active staff.
+    List(ClinicListArgs),
+    /// Change a clinic's plan; its limits become the new plan's defaults.
+    SetPlan(ClinicSetPlanArgs),
+    /// Give a clinic limits of its own (sizes like 20GB, 25MB or a number of bytes).
+    SetLimits(ClinicSetLimitsArgs),
+    /// Print a new one-time setup code for a staff member (the earlier ones stop working): for
+    /// an administrator who lost theirs, when no other administrator can issue one.
+    SetupCode(ClinicSetupCodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClinicCreateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The clinic's name as staff and recipients see it.
+    #[arg(long)]
+    pub name: String,
+    /// The clinic's domain, which names it for the operator (e.g. northside-clinic.org).
+    #[arg(long)]
+    pub domain: String,
+    #[arg(long, value_parser = parse_plan)]
+    pub plan: Plan,
+    /// The first administrator's email; they sign in with it.
+    #[arg(long)]
+    pub admin_email: String,
+    /// The first administrator's full name (default: their email).
+    #[arg(long)]
+    pub admin_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClinicListArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ClinicSetPlanArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    pub domain: String,
+    #[arg(value_parser = parse_plan)]
+    pub plan: Plan,
+}
+
+#[derive(Debug, Args)]
+pub struct ClinicSetLimitsArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    pub domain: String,
+    /// The clinic's storage pool.
+    #[arg(long, value_parser = parse_size)]
+    pub pool: Option<u64>,
+    /// The largest file (at most 1GB).
+    #[arg(long, value_parser = parse_size)]
+    pub max_file: Option<u64>,
+    /// Documents per visit.
+    #[arg(long)]
+    pub files_per_visit: Option<u32>,
+    /// Forget the clinic's own limits: the plan's defaults apply again.
+    #[arg(long, conflicts_with_all = ["pool", "max_file", "files_per_visit"])]
+    pub reset: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClinicSetupCodeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The staff member's email.
+    pub email: String,
+}
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    Plan::parse(&s.trim().to_lowercase()).ok_or_else(|| format!("unknown plan {s:?}: use professional or basic"))
+}
+
+/// A size as people write it: `20GB`, `25 MB`, `512KB`, or bytes (`1048576`). The units are
+/// the ones the app shows sizes in (1 GB = 1024 MB).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_uppercase().replace(' ', "");
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let unit = match unit {
+        "" | "B" => 1,
+        "KB" | "K" | "KIB" => KIB,
+        "MB" | "M" | "MIB" => MIB,
+        "GB" | "G" | "GIB" => GIB,
+        "TB" | "T" | "TIB" => 1024 * GIB,
+        _ => return Err(format!("{s:?} is not a size: write it like 20GB, 25MB or 1048576")),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size: write it like 20GB, 25MB or 1048576"))?;
+    n.checked_mul(unit).ok_or_else(|| format!("{s:?} is too large"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clinicdocs_core::annotation::AnnotationError;
 use clinicdocs_core::api::{ErrorBody, ErrorCode, ErrorDetail};
+use clinicdocs_core::credentials::{EmailError, PasswordError, SETUP_CODE_TTL_HOURS};
 use clinicdocs_core::limits::messages;
 use clinicdocs_core::media::MediaError;
 use clinicdocs_core::names::NameError;
@@ -58,6 +59,14 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("Too many sign-in attempts. Wait {} and try again.", wait_phrase(*retry_after_secs))]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error(transparent)]
+    WeakPassword(#[from] PasswordError),
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error("This setup code does not work: it may be mistyped, used already, replaced by a newer one or older than {SETUP_CODE_TTL_HOURS} hours. Ask your clinic's administrator for a new one.")]
+    SetupCodeInvalid,
+    #[error("The clinic needs at least one active administrator. Make someone else an administrator first.")]
+    LastAdmin,
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -115,6 +124,10 @@ impl ApiError {
             E::TooLarge(_) => ErrorCode::TooLarge,
             E::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             E::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            E::WeakPassword(_) => ErrorCode::WeakPassword,
+            E::Email(_) => ErrorCode::BadRequest,
+            E::SetupCodeInvalid => ErrorCode::SetupCodeInvalid,
+            E::LastAdmin => ErrorCode::LastAdmin,
             E::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -122,7 +135,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         use ApiError as E;
         match self {
-            E::BadRequest(_) | E::Name(_) | E::Annotation(_) => StatusCode::BAD_REQUEST,
+            E::BadRequest(_) | E::Name(_) | E::Annotation(_) | E::Email(_) => StatusCode::BAD_REQUEST,
+            E::WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            E::SetupCodeInvalid => StatusCode::BAD_REQUEST,
+            E::LastAdmin => StatusCode::CONFLICT,
             E::Unauthorized | E::InvalidCredentials => StatusCode::UNAUTHORIZED,
             E::Forbidden(_) | E::PlanRequired | E::SignatureInvalid | E::LinkExpired => StatusCode::FORBIDDEN,
             E::NotFound(_) => StatusCode::NOT_FOUND,

@@ -4,12 +4,14 @@
 //!
 //! Layers, each depending only on those below it: `routes` (HTTP: parse, call, answer) →
 //! the rules (`upload`, `documents`, `annotations`, `patients`, `profiles`, `sessions`,
-//! `reports`, `downloads`; `auth` for who is calling) → `db` and `storage`.
+//! `staff`, `clinics`, `reports`, `downloads`; `auth` for who is calling) → `db` and `storage`.
 
 pub mod annotations;
 pub mod answers;
 pub mod audit_verify;
 pub mod auth;
+pub mod clinic_cli;
+pub mod clinics;
 pub mod config;
 pub mod connections;
 pub mod db;
@@ -30,6 +32,7 @@ pub mod server;
 pub mod session_reads;
 pub mod sessions;
 pub mod sign_ins;
+pub mod staff;
 pub mod state;
 pub mod storage;
 pub mod throttle;

@@ -1,4 +1,4 @@
-//! `clinicdocs-server serve | orphans | audit verify`: parses flags and hands over to the library.
+//! `clinicdocs-server serve | orphans | audit verify | clinic …`: parses flags and hands over to the library.
 
 use clap::Parser;
 use clinicdocs_server::config::{AuditCommand, Cli, Command};
@@ -17,6 +17,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => clinicdocs_server::server::run(args).await,
         Command::Orphans(args) => clinicdocs_server::orphans::run(args).await,
         Command::Audit(AuditCommand::Verify(args)) => clinicdocs_server::audit_verify::run(args).await,
+        Command::Clinic(cmd) => clinicdocs_server::clinic_cli::run(cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

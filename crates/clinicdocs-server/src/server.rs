@@ -40,7 +40,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         professional: common.professional_limits(),
         signed_url_ttl: common.signed_url_ttl(),
         spool_dir,
-        clock: Clock::system(),
+        clock: Clock::from_env(),
         list_cache: Default::default(),
         sign_ins: std::sync::Arc::new(crate::sign_ins::SignIns::new(common.signin_pause())),
     })

@@ -8,8 +8,7 @@
 //! before its request. The reads run on connections kept for them, so the same few database
 //! sessions (warm, with the statement prepared) answer every lookup.
 
-use crate::db::orgs::OrgRow;
-use crate::db::users::{session_users, UserRow};
+use crate::db::users::{session_users, SessionUser};
 use crate::db::{ms, Db};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
@@ -23,7 +22,7 @@ const MAX_IN_FLIGHT: usize = 2;
 /// Tokens per query at most.
 const MAX_BATCH: usize = 64;
 
-type Answer = Result<Option<(UserRow, OrgRow)>, String>;
+type Answer = Result<Option<SessionUser>, String>;
 
 struct Lookup {
     token_hash: String,
@@ -59,8 +58,8 @@ impl SessionReads {
         }
     }
 
-    /// The user and clinic behind a live session token at `now`.
-    pub async fn lookup(&self, token_hash: &str, now: DateTime<Utc>) -> ApiResult<Option<(UserRow, OrgRow)>> {
+    /// The session behind a token, while it is live at `now` (see [`SessionUser::live_at`]).
+    pub async fn lookup(&self, token_hash: &str, now: DateTime<Utc>) -> ApiResult<Option<SessionUser>> {
         let reads = &self.inner;
         loop {
             let (reply, mut answer) = oneshot::channel();
@@ -125,10 +124,7 @@ impl Reads {
         match read {
             Ok(rows) => {
                 for l in batch {
-                    let found = rows
-                        .iter()
-                        .find(|r| r.token_hash == l.token_hash && r.expires_at > l.now_ms)
-                        .map(|r| (r.user.clone(), r.org.clone()));
+                    let found = rows.iter().find(|r| r.token_hash == l.token_hash && r.live_at(l.now_ms)).cloned();
                     let _ = l.reply.send(Ok(found));
                 }
             }

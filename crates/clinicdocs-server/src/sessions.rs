@@ -5,12 +5,13 @@ use crate::auth::{new_token, Caller, SESSION_HOURS};
 use crate::db::audit::NewAuditEvent;
 use crate::db::users::UserRow;
 use crate::error::{ApiError, ApiResult};
-use crate::passwords::hash_password;
-use crate::sign_ins::{typed_email, MAX_PASSWORD_BYTES};
+use crate::passwords::{hash_off_thread, hash_password};
+use crate::sign_ins::typed_email;
 use crate::state::AppState;
 use crate::throttle::Counted;
 use clinicdocs_core::api::{LoginResponse, Me};
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
+use clinicdocs_core::credentials::{check_new_password, MAX_PASSWORD_BYTES};
 use std::sync::OnceLock;
 
 /// The most of a client address kept in an event's detail.
@@ -36,7 +37,10 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option
         let secs = (w.num_milliseconds() + 999) / 1000;
         return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
     }
+    // An account whose access ended, or without a password yet, is checked against the dummy
+    // hash and refused alike: the answer and its timing say nothing about it.
     let account = if email.contains('@') { state.db.users().by_email(&email).await? } else { None };
+    let account = account.filter(|a| a.active() && a.password_set());
     let hash = account.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
     // A password longer than any real one is wrong without hashing a megabyte.
     let password = (password.len() <= MAX_PASSWORD_BYTES).then(|| password.to_string());
@@ -98,6 +102,66 @@ async fn failed(
         Ok(()) => ApiError::InvalidCredentials,
         Err(e) => e,
     }
+}
+
+/// First sign-in: a setup code and the password its owner chose. The password must pass the
+/// rules (`credentials`); the code works once, until it expires. Wrong codes count against the
+/// address like failed sign-ins.
+pub async fn set_up(state: &AppState, code: &str, password: &str, addr: Option<String>) -> ApiResult<LoginResponse> {
+    let guard = &state.sign_ins;
+    let now = state.now();
+    let address = addr.clone().unwrap_or_default();
+    if let Some(w) = guard.addresses.wait(&address, now) {
+        let secs = (w.num_milliseconds() + 999) / 1000;
+        return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
+    }
+    let code_hash = crate::staff::setup_code_hash(code);
+    let account = state.db.users().by_setup_code(&code_hash, now).await?.filter(|a| a.active());
+    let Some(account) = account else {
+        guard.addresses.failed(&address, now);
+        return Err(ApiError::SetupCodeInvalid);
+    };
+    let user = account.user;
+    check_new_password(password, &[&user.email, &user.name])?;
+    let hash = hash_off_thread(password).await?;
+    let (token, token_hash) = new_token();
+    let event = NewAuditEvent {
+        org_id: Some(user.org_id),
+        actor_id: Some(user.id),
+        actor_email: Some(user.email.clone()),
+        target_id: Some(user.id.to_string()),
+        remote_addr: addr,
+        ..NewAuditEvent::new(AuditAction::PasswordSet, AuditTarget::User)
+    };
+    let session = (token_hash.as_str(), now + chrono::Duration::hours(SESSION_HOURS));
+    if !state.db.users().set_password_with_code(&code_hash, user.id, &hash, session, &event, now).await? {
+        return Err(ApiError::SetupCodeInvalid);
+    }
+    Ok(LoginResponse { token, user })
+}
+
+/// Changes the caller's own password; their other sessions end, this one stays.
+pub async fn change_password(state: &AppState, caller: &Caller, current: &str, new: &str) -> ApiResult<()> {
+    let user = caller.user();
+    let (guard, now) = (&state.sign_ins, state.now());
+    if let Some(w) = guard.accounts.wait(&user.email, now) {
+        let secs = (w.num_milliseconds() + 999) / 1000;
+        return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
+    }
+    let ok = current.len() <= MAX_PASSWORD_BYTES
+        && guard.check(current.to_string(), caller.account.password_hash.clone()).await;
+    if !ok {
+        guard.accounts.failed(&user.email, now);
+        return Err(ApiError::Forbidden("Your current password is not right.".into()));
+    }
+    check_new_password(new, &[&user.email, &user.name])?;
+    if new == current {
+        return Err(ApiError::BadRequest("The new password is the one you have now. Choose another.".into()));
+    }
+    let hash = hash_off_thread(new).await?;
+    let event = caller.event(AuditAction::PasswordChanged, AuditTarget::User, Some(user.id.to_string()));
+    state.db.users().change_password(user.id, &hash, &caller.token_hash, &event, state.now()).await?;
+    Ok(())
 }
 
 pub async fn sign_out(state: &AppState, caller: &Caller) -> ApiResult<()> {

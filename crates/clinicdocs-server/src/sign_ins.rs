@@ -6,6 +6,7 @@
 use crate::passwords::verify_password;
 use crate::throttle::{Rule, Throttle};
 use chrono::Duration;
+use clinicdocs_core::credentials::MAX_EMAIL_CHARS;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,9 +22,6 @@ const MAX_PAUSE_MINUTES: i64 = 15;
 pub const CHECKING_THREADS: usize = 2;
 /// Checks waiting for a thread at most; more callers wait for room.
 const WAITING_CHECKS: usize = 1024;
-/// The longest email kept (RFC 5321's limit) and the longest password checked, in bytes.
-pub const MAX_EMAIL_CHARS: usize = 254;
-pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub struct SignIns {
     pub accounts: Throttle,

@@ -2,6 +2,7 @@
 //! never read inside it, so tests can move it).
 
 use crate::db::audit::NewAuditEvent;
+use crate::db::orgs::OrgRow;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::storage::Storage;
@@ -24,6 +25,19 @@ impl Clock {
     }
     pub fn now(&self) -> DateTime<Utc> {
         (self.0)()
+    }
+
+    /// The system clock. In debug builds (the API suite's) it runs ahead by the seconds written
+    /// in the file `CLINICDOCS_CLOCK_OFFSET_FILE` names, so a story can let hours pass.
+    pub fn from_env() -> Clock {
+        #[cfg(debug_assertions)]
+        if let Some(path) = std::env::var_os("CLINICDOCS_CLOCK_OFFSET_FILE") {
+            return Clock::fixed(move || {
+                let secs = std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
+                Utc::now() + chrono::Duration::seconds(secs)
+            });
+        }
+        Clock::system()
     }
 }
 
@@ -50,11 +64,17 @@ impl AppState {
         self.clock.now()
     }
 
-    pub fn limits(&self, plan: Plan) -> PlanLimits {
+    /// The server's default limits for `plan` (the Professional figures as configured).
+    pub fn plan_defaults(&self, plan: Plan) -> PlanLimits {
         match plan {
             Plan::Professional => self.professional,
             Plan::Basic => PlanLimits::BASIC,
         }
+    }
+
+    /// The limits a clinic works under: its own where set, else its plan's defaults.
+    pub fn limits(&self, org: &OrgRow) -> PlanLimits {
+        org.stored.over(self.plan_defaults(org.plan))
     }
 
     /// Appends an audit event stamped with the current time.

@@ -9,4 +9,5 @@ pub mod patients;
 pub mod queue;
 pub mod scanner;
 pub mod session;
+pub mod staff;
 pub mod upload;

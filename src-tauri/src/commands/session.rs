@@ -26,6 +26,22 @@ pub async fn sign_in(
     account::sign_in(&state, &server_url, &email, &password).await
 }
 
+/// First sign-in with a one-time setup code and a new password.
+#[tauri::command]
+pub async fn first_sign_in(
+    state: State<'_, AppState>,
+    server_url: String,
+    code: String,
+    password: String,
+) -> CommandResult<SessionInfo> {
+    account::first_sign_in(&state, &server_url, &code, &password).await
+}
+
+#[tauri::command]
+pub async fn change_password(state: State<'_, AppState>, current: String, new: String) -> CommandResult<()> {
+    account::change_password(&state, &current, &new).await
+}
+
 /// Ends the session and leaves nothing of the user on this workstation.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {

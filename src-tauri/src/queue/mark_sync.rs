@@ -344,6 +344,7 @@ mod tests {
                 plan: Plan::Professional,
                 documents_enabled: true,
                 limits: clinicdocs_core::limits::PlanLimits::PROFESSIONAL,
+                session_idle_minutes: 30,
             },
         }
     }

@@ -9,7 +9,7 @@ export type Plan = "professional" | "basic";
 
 export type PlanLimits = { documents_enabled: boolean, pool_bytes: number, max_file_bytes: number, max_files_per_visit: number, };
 
-export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "too_many_attempts" | "method_not_allowed" | "too_large" | "internal";
+export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "too_many_attempts" | "method_not_allowed" | "too_large" | "weak_password" | "setup_code_invalid" | "last_admin" | "internal";
 
 export type User = { id: string, name: string, email: string, role: Role, org_id: string, };
 
@@ -18,7 +18,11 @@ export type Org = { id: string, name: string, plan: Plan, documents_enabled: boo
  * The limits this server applies to the clinic: clients check uploads against these, not
  * against a plan's defaults.
  */
-limits: PlanLimits, };
+limits: PlanLimits, 
+/**
+ * A session nobody used for this long ends (besides its absolute lifetime).
+ */
+session_idle_minutes: number, };
 
 export type Me = { user: User, org: Org, };
 
@@ -103,6 +107,34 @@ export type AnnotationUpdate = { style: Style, text: string | null,
  */
 version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
 
+export type StaffMember = { id: string, name: string, email: string, role: Role, 
+/**
+ * False once an administrator ended their access: they cannot sign in.
+ */
+active: boolean, 
+/**
+ * False until they chose a password with their setup code.
+ */
+password_set: boolean, created_at: string, };
+
+export type NewStaff = { email: string, name: string, role: Role, };
+
+export type StaffPatch = { name: string | null, role: Role | null, active: boolean | null, };
+
+export type SetupCode = { 
+/**
+ * As people write it: `7KQ2-M9XD-…`; dashes, spaces and case do not matter when typed.
+ */
+code: string, expires_at: string, };
+
+export type StaffAdded = { user: StaffMember, setup: SetupCode, };
+
+export type ClinicPatch = { 
+/**
+ * Minutes without a request before a session ends: 5 to 720.
+ */
+session_idle_minutes: number | null, };
+
 export type LocalCode = "not_signed_in" | "server_unreachable" | "invalid_server_url" | "keyring" | "file_access" | "pdf_unavailable" | "bad_response";
 
 export type CommandErrorCode = ErrorCode | LocalCode;
@@ -110,6 +142,8 @@ export type CommandErrorCode = ErrorCode | LocalCode;
 export type CommandError = { code: CommandErrorCode, message: string, };
 
 export type CategoryInfo = { value: Category, label: string, };
+
+export type RoleInfo = { value: Role, label: string, };
 
 export type AppInfo = { version: string, 
 /**
@@ -119,9 +153,25 @@ server_url: string | null, email: string | null,
 /**
  * Every document type in the shared order, with its label.
  */
-categories: Array<CategoryInfo>, max_title_chars: number, max_notes_chars: number, };
+categories: Array<CategoryInfo>, max_title_chars: number, max_notes_chars: number, 
+/**
+ * The shortest password the server takes (it also refuses common ones).
+ */
+min_password_chars: number, 
+/**
+ * Every staff role, with its label.
+ */
+roles: Array<RoleInfo>, 
+/**
+ * The session idle timeouts a clinic can choose, in minutes.
+ */
+idle_minute_choices: Array<number>, };
 
 export type Permissions = { upload: Array<Category>, annotate: boolean, delete: boolean, read_audit: boolean, storage_report: boolean, manage_patients: boolean, 
+/**
+ * Add and remove staff, change the clinic's settings.
+ */
+manage_staff: boolean, 
 /**
  * Limits of the clinic's plan, for checks before sending.
  */
@@ -338,8 +388,12 @@ spacing: PixelSpacing | null, };
 
 /** Every command: the arguments the window passes (by name) and what it answers. */
 export type Commands = {
+  add_staff: [{ new: NewStaff }, StaffAdded];
   app_info: [Record<string, never>, AppInfo];
   cancel_import: [{ importId: string }, null];
+  change_clinic: [{ patch: ClinicPatch }, Org];
+  change_password: [{ current: string; new: string }, null];
+  change_staff: [{ id: string; patch: StaffPatch }, StaffMember];
   check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
   check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: Array<number> }, ImportLimits];
   close_anyway: [Record<string, never>, null];
@@ -350,10 +404,13 @@ export type Commands = {
   download_all: [{ ids: Array<string>; zipName: string }, SavedFile | null];
   export_annotated: [{ id: string }, SavedFile | null];
   find_patients: [{ query: string }, Array<Patient>];
+  first_sign_in: [{ serverUrl: string; code: string; password: string }, SessionInfo];
   image_scale: [{ id: string }, ImageScale | null];
   list_annotations: [{ documentId: string }, Array<Annotation>];
   list_documents: [{ filter: DocumentFilter }, Array<DocumentItem>];
+  list_staff: [Record<string, never>, Array<StaffMember>];
   mark_changes: [Record<string, never>, Array<MarkChange>];
+  new_setup_code: [{ id: string }, SetupCode];
   open_patient: [{ patientId: string }, PatientFile];
   pdf_page_count: [{ id: string }, number];
   pick_files: [Record<string, never>, Array<string>];

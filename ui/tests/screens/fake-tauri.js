@@ -24,7 +24,7 @@
   const limits = documentsEnabled
     ? { documents_enabled: true, pool_bytes: 5 * 1024 ** 3, max_file_bytes: 10 * 1024 * 1024, max_files_per_visit: 5 }
     : { documents_enabled: false, pool_bytes: 0, max_file_bytes: 0, max_files_per_visit: 0 };
-  const org = { id: 'org-1', name: 'Demo Clinic', plan: scenario.plan ?? 'professional', documents_enabled: documentsEnabled, limits };
+  const org = { id: 'org-1', name: 'Demo Clinic', plan: scenario.plan ?? 'professional', documents_enabled: documentsEnabled, limits, session_idle_minutes: 30 };
   const user = { id: `u-${role}`, name: `Demo ${role[0].toUpperCase()}${role.slice(1)}`, email: `${role}@demo.clinic`, role, org_id: org.id };
   // The access policy (crates/clinicdocs-core/src/policy.rs) as far as these screens need it:
   // receptionists see and edit clinical documents only when they uploaded them; billing only
@@ -43,6 +43,7 @@
       read_audit: role === 'admin',
       storage_report: role === 'admin',
       manage_patients: role !== 'billing',
+      manage_staff: role === 'admin',
       max_file_bytes: limits.max_file_bytes,
       max_files_per_visit: limits.max_files_per_visit,
       documents_enabled: org.documents_enabled,
@@ -111,6 +112,12 @@
   window.__calls = [];
 
   const err = (code, message) => Promise.reject({ code, message });
+  let setupCode = 'ABCD-EFGH-JKMN-PQRS';
+  const staff = [
+    { id: user.id, name: user.name, email: user.email, role, active: true, password_set: true, created_at: iso(now - 300 * DAY) },
+    { id: 'u-dana', name: 'Dr. Dana Doctor', email: 'dana@demo.clinic', role: 'doctor', active: true, password_set: true, created_at: iso(now - 200 * DAY) },
+    { id: 'u-left', name: 'Lee Leaver', email: 'lee@demo.clinic', role: 'receptionist', active: false, password_set: true, created_at: iso(now - 100 * DAY) },
+  ];
   const pickQueue = [...(scenario.picks ?? [])];
   const files = scenario.files ?? {};
 
@@ -122,7 +129,52 @@
       categories,
       max_title_chars: 200,
       max_notes_chars: 2000,
+      min_password_chars: 10,
+      roles: [['admin', 'Administrator'], ['doctor', 'Doctor'], ['receptionist', 'Receptionist'], ['billing', 'Billing']].map(
+        ([value, label]) => ({ value, label }),
+      ),
+      idle_minute_choices: [5, 10, 15, 30, 60, 120, 240, 480, 720],
     }),
+    // The server's rules as far as these screens need them: one code works once; a common
+    // password is refused; the clinic keeps an active administrator.
+    first_sign_in: ({ serverUrl, code, password }) => {
+      if (!/^https?:\/\//.test(serverUrl)) return err('invalid_server_url', `“${serverUrl}” is not a server address.`);
+      if (code.replace(/[- ]/g, '').toUpperCase() !== setupCode.replace(/-/g, '')) {
+        return err('setup_code_invalid', "This setup code does not work: it may be mistyped, used already, replaced by a newer one or older than 24 hours. Ask your clinic's administrator for a new one.");
+      }
+      if (['password123', 'basketball', '1234567890'].includes(password.toLowerCase())) {
+        return err('weak_password', 'That password is among the most common ones, which are guessed first. Choose another.');
+      }
+      setupCode = 'used';
+      signedIn = true;
+      return session;
+    },
+    change_password: ({ current, new: next }) => {
+      if (current !== 'demo') return err('forbidden', 'Your current password is not right.');
+      if (next.toLowerCase() === 'password123') return err('weak_password', 'That password is among the most common ones, which are guessed first. Choose another.');
+      return null;
+    },
+    list_staff: () => staff.map((m) => ({ ...m })),
+    add_staff: ({ new: n }) => {
+      if (staff.some((m) => m.email === n.email.trim().toLowerCase())) return err('conflict', `${n.email} already has an account. Each person signs in with an email of their own.`);
+      const m = { id: `u-${staff.length + 1}`, name: n.name.trim(), email: n.email.trim().toLowerCase(), role: n.role, active: true, password_set: false, created_at: iso(now) };
+      staff.push(m);
+      return { user: m, setup: { code: 'Q7KM-2XD9-HT4P-W8NB', expires_at: iso(now + DAY) } };
+    },
+    change_staff: ({ id, patch }) => {
+      const m = staff.find((x) => x.id === id);
+      if (!m) return err('not_found', 'User not found.');
+      const after = { ...m, role: patch.role ?? m.role, active: patch.active ?? m.active, name: patch.name ?? m.name };
+      const admins = staff.map((x) => (x.id === id ? after : x)).filter((x) => x.role === 'admin' && x.active);
+      if (admins.length === 0) return err('last_admin', 'The clinic needs at least one active administrator. Make someone else an administrator first.');
+      Object.assign(m, after);
+      return { ...m };
+    },
+    new_setup_code: () => ({ code: 'R3VX-9KQ2-MD7T-PN4W', expires_at: iso(now + DAY) }),
+    change_clinic: ({ patch }) => {
+      org.session_idle_minutes = patch.session_idle_minutes ?? org.session_idle_minutes;
+      return { ...org };
+    },
     restore_session: () => (signedIn ? { ...session, offline: !!window.__fake.offline } : null),
     sign_in: ({ serverUrl, email, password }) => {
       if (!/^https?:\/\//.test(serverUrl)) return err('invalid_server_url', `“${serverUrl}” is not a server address. Use the form https://clinic.example.org.`);
@@ -557,7 +609,7 @@
     }
     const h = handlers[cmd];
     if (!h) return err('bad_response', `the fake backend has no command ${cmd}`);
-    if (!signedIn && !['app_info', 'restore_session', 'sign_in'].includes(cmd)) return err('not_signed_in', 'Sign in first.');
+    if (!signedIn && !['app_info', 'restore_session', 'sign_in', 'first_sign_in'].includes(cmd)) return err('not_signed_in', 'Sign in first.');
     return h(args);
   }
 

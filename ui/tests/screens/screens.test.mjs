@@ -84,6 +84,146 @@ test('sign-in: address prefilled, a wrong password says so and keeps the form, t
   }
 });
 
+test('first sign-in: a setup code and a password chosen twice; a wrong code or a common password says why and keeps the form', async () => {
+  const { page, close, errors } = await app({});
+  try {
+    await page.getByRole('button', { name: 'First time here? Use a setup code' }).click();
+    await page.getByRole('heading', { name: 'First sign-in' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'code', 'the code field has the focus');
+    await noSeriousViolations(page, 'the first sign-in screen');
+    const code = page.getByLabel('Setup code');
+    const pw = page.getByLabel('New password', { exact: true });
+    const again = page.getByLabel('New password again');
+    await code.fill('abcd efgh jkmn pqrs');
+    await pw.fill('granite kettle');
+    await again.fill('granite kettel');
+    await again.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'not the same' }).waitFor();
+    assert.equal((await callsTo(page, 'first_sign_in')).length, 0, 'nothing sent while the two differ');
+    await pw.fill('short');
+    await again.fill('short');
+    await again.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'at least 10 characters' }).waitFor();
+    await pw.fill('Password123');
+    await again.fill('Password123');
+    await again.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'most common' }).waitFor();
+    await code.fill('ABCD-EFGH-JKMN-PQRR');
+    await pw.fill('granite kettle orbit');
+    await again.fill('granite kettle orbit');
+    await again.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'Ask your clinic' }).waitFor();
+    assert.equal(await pw.inputValue(), 'granite kettle orbit', 'a refusal keeps what was typed');
+    await noSeriousViolations(page, 'the first sign-in screen with an error');
+    await code.fill('abcd efgh jkmn pqrs');
+    await page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await page.getByText('Find a patient to see their documents.').waitFor();
+    const sent = await callsTo(page, 'first_sign_in');
+    assert.deepEqual(sent.at(-1), { serverUrl: 'http://127.0.0.1:8080', code: 'abcd efgh jkmn pqrs', password: 'granite kettle orbit' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('staff: an admin adds someone and sees their setup code once, changes a role, ends and restores access; the last admin stays', async () => {
+  const { page, close, errors } = await app({ signedIn: true, role: 'admin' });
+  try {
+    await page.getByTestId('open-staff').click();
+    const dialog = page.getByRole('dialog', { name: 'Staff and clinic' });
+    await dialog.getByTestId('staff-row').first().waitFor();
+    assert.match(await dialog.getByTestId('clinic-limits').innerText(), /Professional plan: a 5 GB storage pool, files up to 10 MB, 5 documents per visit/);
+    const rows = () => dialog.getByTestId('staff-row').evaluateAll((rs) => rs.map((r) => `${r.dataset.email}: ${r.children[3].textContent}`));
+    assert.deepEqual(await rows(), ['admin@demo.clinic: Active', 'dana@demo.clinic: Active', 'lee@demo.clinic: Access ended']);
+    await noSeriousViolations(page, 'the staff screen');
+
+    await dialog.getByLabel('Full name').fill('Rosa Reception');
+    await dialog.getByLabel('Email').fill('rosa@demo.clinic');
+    await dialog.getByLabel('Role', { exact: true }).selectOption('receptionist');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    const handover = dialog.getByTestId('setup-code');
+    await handover.waitFor();
+    assert.match(await handover.innerText(), /Give Rosa Reception this setup code[\s\S]*Q7KM-2XD9-HT4P-W8NB/);
+    assert.ok((await rows()).includes('rosa@demo.clinic: Waiting for first sign-in'));
+    await noSeriousViolations(page, 'the staff screen showing a setup code');
+    await handover.getByRole('button', { name: 'Done' }).click();
+    await handover.waitFor({ state: 'detached' });
+    // The same email again is refused with the server's words.
+    await dialog.getByLabel('Full name').fill('Rosa Again');
+    await dialog.getByLabel('Email').fill('rosa@demo.clinic');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.getByTestId('staff-error').filter({ hasText: 'already has an account' }).waitFor();
+
+    await dialog.getByLabel('Role of Dr. Dana Doctor').selectOption('admin');
+    await page.waitForFunction(() => window.__calls.some((c) => c.cmd === 'change_staff' && c.args.patch.role === 'admin'));
+    const rosa = dialog.getByTestId('staff-row').filter({ hasText: 'rosa@demo.clinic' });
+    await rosa.getByRole('button', { name: 'End access…' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Keep', 'Keep has the focus');
+    await rosa.getByRole('button', { name: 'End access', exact: true }).click();
+    await rosa.getByRole('button', { name: 'Restore access' }).waitFor();
+    assert.ok((await rows()).includes('rosa@demo.clinic: Access ended'));
+    await rosa.getByRole('button', { name: 'Restore access' }).click();
+    await rosa.getByRole('button', { name: 'New setup code' }).click();
+    await dialog.getByTestId('setup-code').filter({ hasText: 'R3VX-9KQ2-MD7T-PN4W' }).waitFor();
+    await dialog.getByTestId('setup-code').getByRole('button', { name: 'Done' }).click();
+
+    // Dana is an admin now; demoting both admins: the second is refused, and the list stays true.
+    await dialog.getByLabel('Role of Dr. Dana Doctor').selectOption('doctor');
+    await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === 'change_staff').length >= 4);
+    await dialog.getByLabel('Role of Demo Admin').selectOption('doctor');
+    await dialog.getByTestId('staff-error').filter({ hasText: 'at least one active administrator' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[aria-label="Role of Demo Admin"]')?.value === 'admin');
+    assert.equal(await dialog.getByTestId('staff-row').filter({ hasText: 'admin@demo.clinic' }).getByRole('button', { name: 'End access…' }).count(), 0, 'no ending one\'s own access');
+
+    await dialog.getByTestId('idle-minutes').selectOption('15');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'a session nobody uses for 15 minutes ends' }).waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  for (const role of ['doctor', 'receptionist', 'billing']) {
+    const other = await app({ signedIn: true, role });
+    try {
+      await other.page.getByText('Find a patient to see their documents.').waitFor();
+      assert.equal(await other.page.getByTestId('open-staff').count(), 0, `no staff screen for ${role}`);
+    } finally {
+      await other.close();
+    }
+  }
+});
+
+test('password: the current one and the new one twice; a wrong current password or a common new one is refused with the reason', async () => {
+  const { page, close, errors } = await app({ signedIn: true });
+  try {
+    await page.getByRole('button', { name: 'Password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change your password' });
+    await dialog.waitFor();
+    await noSeriousViolations(page, 'the change-password dialog');
+    await dialog.getByLabel('Current password').fill('nope');
+    await dialog.getByLabel('New password', { exact: true }).fill('granite kettle orbit');
+    await dialog.getByLabel('New password again').fill('granite kettle orbit');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'current password is not right' }).waitFor();
+    await dialog.getByLabel('Current password').fill('demo');
+    await dialog.getByLabel('New password', { exact: true }).fill('password123');
+    await dialog.getByLabel('New password again').fill('password123');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'most common' }).waitFor();
+    await dialog.getByLabel('New password', { exact: true }).fill('granite kettle orbit');
+    await dialog.getByLabel('New password again').fill('granite kettle orbit');
+    await dialog.getByLabel('New password again').press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: 'Your password is changed' }).waitFor();
+    assert.deepEqual((await callsTo(page, 'change_password')).at(-1), { current: 'demo', new: 'granite kettle orbit' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('patient search: typed name or date of birth, ↓ and Enter open a patient, who then is one click away', async () => {
   const { page, close } = await app({ signedIn: true });
   try {

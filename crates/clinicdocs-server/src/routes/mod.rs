@@ -10,12 +10,13 @@ pub mod files;
 pub mod health;
 pub mod openapi;
 pub mod patients;
+pub mod staff;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
-use clinicdocs_core::limits::{MAX_BATCH_FILES, MAX_SIGN_IN_BODY_BYTES};
+use clinicdocs_core::limits::{MAX_BATCH_FILES, MAX_FILE_BYTES_CEILING, MAX_SIGN_IN_BODY_BYTES};
 use openapi::ApiDoc;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -26,7 +27,8 @@ use utoipa_axum::routes;
 const FORM_SLACK: usize = 1024 * 1024;
 
 pub fn app(state: AppState) -> Router {
-    let max_file = state.professional.max_file_bytes as usize;
+    // Each clinic's own per-file limit is checked as the file arrives; this is the backstop.
+    let max_file = state.professional.max_file_bytes.max(MAX_FILE_BYTES_CEILING) as usize;
     let single_upload = OpenApiRouter::new()
         .routes(routes!(documents::list_documents, documents::upload_document))
         .layer(DefaultBodyLimit::max(max_file + FORM_SLACK));
@@ -36,10 +38,16 @@ pub fn app(state: AppState) -> Router {
     let photos = OpenApiRouter::new()
         .routes(routes!(patients::put_patient_photo, patients::get_patient_photo))
         .routes(routes!(patients::put_practitioner_photo, patients::get_practitioner_photo))
-        .layer(DefaultBodyLimit::max(max_file));
+        .layer(DefaultBodyLimit::max(state.professional.max_file_bytes as usize));
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
-        .merge(OpenApiRouter::new().routes(routes!(auth::login)).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY_BYTES)))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(auth::login))
+                .routes(routes!(auth::setup))
+                .routes(routes!(auth::change_password))
+                .layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY_BYTES)),
+        )
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(patients::list_patients, patients::create_patient))
@@ -55,6 +63,10 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(admin::storage))
         .routes(routes!(admin::storage_report))
         .routes(routes!(admin::audit))
+        .routes(routes!(staff::list_staff, staff::add_staff))
+        .routes(routes!(staff::change_staff))
+        .routes(routes!(staff::new_setup_code))
+        .routes(routes!(staff::change_clinic))
         .split_for_parts();
     let api = Arc::new(openapi::complete(api));
     router

@@ -72,6 +72,8 @@ pub struct Opts {
     /// went through; on SQLite the server's injected fault (debug builds) reports the commit
     /// failed after it committed.
     pub cut_after_commit: bool,
+    /// The server's clock can be moved forward ([`TestServer::advance_clock`]).
+    pub movable_clock: bool,
 }
 
 pub struct TestServer {
@@ -154,6 +156,11 @@ impl TestServer {
         if opts.cut_after_commit && !backend.is_s3() {
             env.push(("CLINICDOCS_FAULT".into(), "after_commit".into()));
         }
+        if opts.movable_clock {
+            let file = data_dir.path().join("clock-offset");
+            std::fs::write(&file, "0").expect("clock file");
+            env.push(("CLINICDOCS_CLOCK_OFFSET_FILE".into(), file.display().to_string()));
+        }
         if opts.log {
             env.retain(|(k, _)| k != "RUST_LOG");
             env.push(("RUST_LOG".into(), "clinicdocs_server=info".into()));
@@ -164,8 +171,15 @@ impl TestServer {
 
     /// `clinicdocs-server <args…>` on this server's data folder, database and store.
     pub fn subcommand(&self, args: &[&str]) -> Command {
+        let mut c = self.subcommand_bare(args);
+        c.arg("--data-dir").arg(self.data_dir.path());
+        c
+    }
+
+    /// `clinicdocs-server <args…>` with this server's environment (database, store, clock).
+    fn subcommand_bare(&self, args: &[&str]) -> Command {
         let mut c = Command::new(server_bin());
-        c.args(args).arg("--data-dir").arg(self.data_dir.path());
+        c.args(args);
         c.env_remove("DATABASE_URL")
             .env_remove("DATABASE_OWNER_URL")
             .env_remove("STORAGE_TYPE")
@@ -179,6 +193,53 @@ impl TestServer {
         let out = self.subcommand(args).output().await.expect("run clinicdocs-server");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         (out.status.success(), text)
+    }
+
+    /// Moves the server's clock (and its subcommands') `secs` further ahead; the server must
+    /// have been started with [`Opts::movable_clock`].
+    pub fn advance_clock(&self, secs: i64) {
+        let file = self.data_dir.path().join("clock-offset");
+        let now: i64 =
+            std::fs::read_to_string(&file).expect("started with a movable clock").trim().parse().expect("secs");
+        std::fs::write(&file, (now + secs).to_string()).expect("move the clock");
+    }
+
+    /// `clinicdocs-server clinic <args…>`: whether it succeeded, and what it printed.
+    pub async fn clinic(&self, args: &[&str]) -> (bool, String) {
+        let mut all = vec!["clinic"];
+        all.extend_from_slice(&args[..1]);
+        all.extend(["--data-dir", self.data_dir.path().to_str().expect("utf-8 path")]);
+        all.extend_from_slice(&args[1..]);
+        let out = self.subcommand_bare(&all).output().await.expect("run clinicdocs-server clinic");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    }
+
+    /// First sign-in with a setup code: the answer.
+    pub async fn set_up(&self, code: &str, password: &str) -> Response {
+        self.http
+            .post(format!("{}/api/v1/auth/setup", self.url))
+            .json(&serde_json::json!({"code": code, "password": password}))
+            .send()
+            .await
+            .expect("setup request")
+    }
+
+    /// Signs in with a password of one's own: the answer.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.http
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// The session a successful sign-in or setup answered with.
+    pub async fn session_from(&self, r: Response) -> Session {
+        assert_eq!(r.status(), StatusCode::OK, "signed in");
+        let l: LoginResponse = r.json().await.expect("login body");
+        Session { base: self.url.clone(), http: self.http.clone(), token: l.token, user: l.user }
     }
 
     /// A second server process on the same database and store (as behind a load balancer):

@@ -4,30 +4,31 @@
 
 use std::collections::BTreeSet;
 
+mod clinic_setup;
 mod fixtures;
 mod harness;
 mod stories;
 
 /// Runs a story on both backends.
 macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {$(
+    ($module:ident: $($story:ident),* $(,)?) => {$(
         mod $story {
             use super::harness::Backend;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite_local() {
-                super::stories::$story(Backend::SqliteLocal).await;
+                super::$module::$story(Backend::SqliteLocal).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres_s3() {
                 if let Some(b) = Backend::postgres_s3() {
-                    super::stories::$story(b).await;
+                    super::$module::$story(b).await;
                 }
             }
         }
     )*};
 }
 
-on_both_backends!(
+on_both_backends!(stories:
     upload_decides_type_by_bytes_and_stores_under_the_key_layout,
     signed_urls_refuse_every_tampered_field_and_expire,
     range_get_matches_the_same_slice_of_a_full_get,
@@ -64,6 +65,13 @@ on_both_backends!(
     the_audit_log_cannot_be_rewritten_unnoticed,
     slow_clients_are_cut_off_and_cannot_crowd_out_others,
     shutdown_lets_an_upload_in_flight_finish,
+);
+
+on_both_backends!(clinic_setup:
+    a_clinic_made_by_the_command_lets_its_admin_in_with_a_one_time_code,
+    staff_are_added_changed_and_removed_and_the_last_admin_stays,
+    a_password_change_ends_other_sessions_and_follows_the_rules,
+    an_idle_session_ends_after_the_time_the_clinic_chose,
 );
 
 #[tokio::test]
@@ -119,6 +127,12 @@ async fn openapi_document_lists_every_contract_path() {
     for p in [
         "/api/v1/auth/login",
         "/api/v1/auth/logout",
+        "/api/v1/auth/setup",
+        "/api/v1/auth/password",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/users/{id}/setup-code",
+        "/api/v1/clinic",
         "/api/v1/me",
         "/api/v1/patients",
         "/api/v1/patients/{id}",

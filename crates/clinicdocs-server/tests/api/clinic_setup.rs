@@ -1,0 +1,298 @@
+//! Stories of a clinic set up without demo data: the operator's command makes it and its first
+//! administrator, who gets in with a one-time setup code and adds, changes and removes staff;
+//! passwords follow the rules; sessions end when idle. Each runs on both backends (`main.rs`).
+
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const GOOD_PASSWORD: &str = "granite kettle orbit";
+
+/// The setup code a command or an answer printed (four groups of four, dashed).
+fn code_in(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.len() == 19 && w.split('-').count() == 4 && w.split('-').all(|g| g.len() == 4))
+        .unwrap_or_else(|| panic!("no setup code in {text:?}"))
+        .to_string()
+}
+
+async fn audit_actions(admin: &Session) -> Vec<String> {
+    let v: Value = admin.get("/api/v1/audit?limit=500").await.json().await.expect("audit");
+    v["items"].as_array().expect("items").iter().map(|e| e["action"].as_str().unwrap_or("").to_string()).collect()
+}
+
+pub async fn a_clinic_made_by_the_command_lets_its_admin_in_with_a_one_time_code(b: Backend) {
+    let s = TestServer::start_with(b, Opts { movable_clock: true, ..Default::default() }).await;
+    let create = [
+        "create",
+        "--name",
+        "Northside Clinic",
+        "--domain",
+        "Northside.Example",
+        "--plan",
+        "professional",
+        "--admin-email",
+        "Ada@Northside.Example",
+        "--admin-name",
+        "Ada Admin",
+    ];
+    let (ok, out) = s.clinic(&create).await;
+    assert!(ok, "{out}");
+    let code = code_in(&out);
+    assert!(out.contains("ada@northside.example") && out.contains("valid until"), "{out}");
+    // The same domain, a bad domain or an email with an account already: refused, nothing made.
+    let (ok, out) = s.clinic(&create).await;
+    assert!(!ok && out.contains("exists already"), "{out}");
+    let mut bad = create;
+    bad[4] = "not a domain";
+    let (ok, out) = s.clinic(&bad).await;
+    assert!(!ok && out.contains("domain must be"), "{out}");
+    let mut taken = create;
+    (taken[4], taken[8]) = ("south.example", "doctor@demo.clinic");
+    let (ok, out) = s.clinic(&taken).await;
+    assert!(!ok && out.contains("already has an account"), "{out}");
+    let (ok, list) = s.clinic(&["list"]).await;
+    assert!(ok, "{list}");
+    let line = list.lines().find(|l| l.starts_with("northside.example")).unwrap_or_else(|| panic!("{list}"));
+    assert!(line.contains("professional") && line.contains("Northside Clinic"), "{line}");
+    assert!(!list.contains("south.example"), "the refused clinic was not made: {list}");
+
+    // No password yet: signing in fails like any wrong password.
+    let (st, c, _) = error_code(s.sign_in("ada@northside.example", "").await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
+    // A wrong code, and weak passwords with the right one: refused, the code still unused.
+    let (st, c, msg) = error_code(s.set_up("ABCD-EFGH-JKMN-PQRS", GOOD_PASSWORD).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::BAD_REQUEST, "setup_code_invalid"), "{msg}");
+    assert!(msg.contains("administrator"), "{msg}");
+    for (weak, says) in
+        [("short", "at least 10"), ("1234567890", "most common"), ("Sunshine2026!", "digits or symbols")]
+    {
+        let (st, c, msg) = error_code(s.set_up(&code, weak).await).await;
+        assert_eq!((st, c.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"), "{weak}");
+        assert!(msg.contains(says), "{weak}: {msg}");
+    }
+    // Typed in lower case with spaces for dashes, the code works once.
+    let ada = s.session_from(s.set_up(&code.to_lowercase().replace('-', " "), GOOD_PASSWORD).await).await;
+    let me: Value = ada.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!((me["user"]["role"].as_str(), me["org"]["name"].as_str()), (Some("admin"), Some("Northside Clinic")));
+    assert_eq!(me["org"]["session_idle_minutes"], 30);
+    let (st, c, _) = error_code(s.set_up(&code, "another fine password").await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::BAD_REQUEST, "setup_code_invalid"), "a code works once");
+    s.session_from(s.sign_in("ada@northside.example", GOOD_PASSWORD).await).await;
+    // Her clinic is her own: its staff is her alone, and its log tells how it began.
+    let staff: Value = ada.get("/api/v1/users").await.json().await.expect("staff");
+    let emails: Vec<&str> = staff.as_array().expect("list").iter().filter_map(|u| u["email"].as_str()).collect();
+    assert_eq!(emails, ["ada@northside.example"]);
+    let actions = audit_actions(&ada).await;
+    for a in ["clinic_created", "staff_added", "password_set", "sign_in_succeeded"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+
+    // A code expires after 24 hours unused.
+    let added = ada
+        .post_json("/api/v1/users", &json!({"email": "bo@northside.example", "name": "Bo Doctor", "role": "doctor"}))
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let added: Value = added.json().await.expect("added");
+    let bo_code = added["setup"]["code"].as_str().expect("code").to_string();
+    s.advance_clock(24 * 3600 + 60);
+    let (st, c, _) = error_code(s.set_up(&bo_code, GOOD_PASSWORD).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::BAD_REQUEST, "setup_code_invalid"), "expired");
+    // The operator can hand out a new one (the only way in for a lost first administrator).
+    let (ok, out) = s.clinic(&["setup-code", "BO@northside.example"]).await;
+    assert!(ok, "{out}");
+    let bo = s.session_from(s.set_up(&code_in(&out), "a quiet lantern road").await).await;
+    assert_eq!(bo.user.role, clinicdocs_core::Role::Doctor);
+    let (ok, out) = s.clinic(&["setup-code", "nobody@northside.example"]).await;
+    assert!(!ok && out.contains("no staff member"), "{out}");
+
+    // Plans and limits, as the operator changes them, are what the clinic works under at once.
+    let ada = s.session_from(s.sign_in("ada@northside.example", GOOD_PASSWORD).await).await;
+    let (ok, out) = s.clinic(&["set-limits", "northside.example", "--pool", "20GB", "--files-per-visit", "8"]).await;
+    assert!(ok, "{out}");
+    let me: Value = ada.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(me["org"]["limits"]["pool_bytes"], 20u64 << 30);
+    assert_eq!(me["org"]["limits"]["max_files_per_visit"], 8);
+    let (ok, out) = s.clinic(&["set-limits", "northside.example", "--max-file", "2GB"]).await;
+    assert!(!ok && out.contains("1 GB"), "{out}");
+    let (ok, out) = s.clinic(&["set-limits", "northside.example", "--pool", "lots"]).await;
+    assert!(!ok && out.contains("not a size"), "{out}");
+    let (ok, _) = s.clinic(&["set-plan", "northside.example", "basic"]).await;
+    assert!(ok);
+    let me: Value = ada.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(me["org"]["documents_enabled"], false);
+    let (ok, _) = s.clinic(&["set-plan", "northside.example", "professional"]).await;
+    assert!(ok);
+    let me: Value = ada.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(me["org"]["limits"]["max_files_per_visit"], 5, "a new plan brings its own defaults");
+    let (ok, out) = s.clinic(&["set-plan", "nowhere.example", "basic"]).await;
+    assert!(!ok && out.contains("no clinic"), "{out}");
+    // Demo clinics are untouched by all of it.
+    let demo: Value = s.login("admin@demo.clinic").await.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(demo["org"]["limits"]["pool_bytes"], 5u64 << 30);
+}
+
+pub async fn staff_are_added_changed_and_removed_and_the_last_admin_stays(b: Backend) {
+    let s = TestServer::start(b).await;
+    let admin = s.login("admin@demo.clinic").await;
+    let new = json!({"email": " Rosa@Demo.Clinic ", "name": "Rosa Reception", "role": "receptionist"});
+    // Only an administrator manages staff.
+    let reception = s.login("reception@demo.clinic").await;
+    let (st, c, _) = error_code(reception.post_json("/api/v1/users", &new).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(reception.get("/api/v1/users").await.status(), StatusCode::FORBIDDEN);
+    // Bad input is refused with what was wrong, and stores nobody.
+    for (body, says) in [
+        (json!({"email": "rosa", "name": "Rosa", "role": "receptionist"}), "email"),
+        (json!({"email": "rosa@demo.clinic", "name": "  ", "role": "receptionist"}), "full name"),
+        (json!({"email": "rosa@demo.clinic", "name": "Rosa", "role": "owner"}), "role"),
+        (json!({"email": "doctor@demo.clinic", "name": "Dana Again", "role": "doctor"}), "already has an account"),
+    ] {
+        let (st, _, msg) = error_code(admin.post_json("/api/v1/users", &body).await).await;
+        assert!(st.is_client_error() && msg.contains(says), "{body}: {st} {msg}");
+    }
+    let r = admin.post_json("/api/v1/users", &new).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let added: Value = r.json().await.expect("added");
+    assert_eq!(
+        (added["user"]["email"].as_str(), added["user"]["password_set"].as_bool()),
+        (Some("rosa@demo.clinic"), Some(false))
+    );
+    let rosa_id: Uuid = added["user"]["id"].as_str().expect("id").parse().expect("uuid");
+    let first_code = added["setup"]["code"].as_str().expect("code").to_string();
+    // A new code voids the first.
+    let r = admin.post_json(&format!("/api/v1/users/{rosa_id}/setup-code"), &json!({})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let code = r.json::<Value>().await.expect("code")["code"].as_str().expect("code").to_string();
+    let (_, c, _) = error_code(s.set_up(&first_code, GOOD_PASSWORD).await).await;
+    assert_eq!(c, "setup_code_invalid", "the first code was voided");
+    // Her password may not be built on her own name or email.
+    let (_, c, msg) = error_code(s.set_up(&code, "rosa reception 2026").await).await;
+    assert_eq!(c, "weak_password", "{msg}");
+    let rosa = s.session_from(s.set_up(&code, GOOD_PASSWORD).await).await;
+    let rosa_elsewhere = s.session_from(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+    let patient = rosa.a_patient().await;
+    assert_eq!(rosa.get(&format!("/api/v1/patients/{patient}")).await.status(), StatusCode::OK);
+
+    // Another clinic's admin cannot see or touch her: her id answers as a missing one.
+    let other = s.login("admin@other.clinic").await;
+    for r in [
+        other.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"active": false})).await,
+        other.post_json(&format!("/api/v1/users/{rosa_id}/setup-code"), &json!({})).await,
+        other.patch_json(&format!("/api/v1/users/{}", Uuid::new_v4()), &json!({"active": false})).await,
+    ] {
+        let (st, c, _) = error_code(r).await;
+        assert_eq!((st, c.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    }
+    assert_eq!(rosa.get("/api/v1/me").await.status(), StatusCode::OK);
+
+    // Renamed and made a doctor; then her access ends: every session of hers at once.
+    let r =
+        admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"name": "Rosa Ruiz", "role": "doctor"})).await;
+    let changed: Value = r.json().await.expect("changed");
+    assert_eq!((changed["name"].as_str(), changed["role"].as_str()), (Some("Rosa Ruiz"), Some("doctor")));
+    let r = admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"active": false})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    for sess in [&rosa, &rosa_elsewhere] {
+        let (st, c, _) = error_code(sess.get("/api/v1/me").await).await;
+        assert_eq!((st, c.as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    }
+    let (st, c, _) = error_code(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::UNAUTHORIZED, "invalid_credentials"), "reads like a wrong password");
+    let r = admin.post_json(&format!("/api/v1/users/{rosa_id}/setup-code"), &json!({})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "no setup code for someone whose access ended");
+    // Her rows stay: the staff list shows her inactive, the log keeps what she did.
+    let staff: Value = admin.get("/api/v1/users").await.json().await.expect("staff");
+    let her = staff.as_array().expect("list").iter().find(|u| u["id"] == rosa_id.to_string()).expect("listed");
+    assert_eq!(her["active"], false);
+    let v: Value = admin.get("/api/v1/audit?limit=500").await.json().await.expect("audit");
+    let hers = v["items"].as_array().expect("items").iter().filter(|e| e["actor_id"] == rosa_id.to_string()).count();
+    assert!(hers >= 2, "her sign-ins stay in the log: {hers}");
+    assert!(audit_actions(&admin).await.iter().any(|a| a == "staff_deactivated"));
+    // Restored, she signs in with her own password again.
+    admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"active": true})).await;
+    s.session_from(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+
+    // The clinic always keeps an active administrator.
+    let admin_id = admin.user.id;
+    for change in [json!({"role": "doctor"}), json!({"active": false})] {
+        let (st, c, msg) = error_code(admin.patch_json(&format!("/api/v1/users/{admin_id}"), &change).await).await;
+        assert_eq!((st, c.as_str()), (StatusCode::CONFLICT, "last_admin"), "{change}");
+        assert!(msg.contains("at least one active administrator"), "{msg}");
+    }
+    admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"role": "admin"})).await;
+    let rosa = s.session_from(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+    // Two admins demoting each other at once: one of them stays an admin.
+    let demote = json!({"role": "doctor"});
+    let (rosa_path, admin_path) = (format!("/api/v1/users/{rosa_id}"), format!("/api/v1/users/{admin_id}"));
+    let (a, b) = tokio::join!(admin.patch_json(&rosa_path, &demote), rosa.patch_json(&admin_path, &demote));
+    // One goes through; the other hears 409 (both passed the role check, the clinic's row lock
+    // made the second see the first) or 403 (the first was through before its caller was read).
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert!(
+        statuses == [StatusCode::OK, StatusCode::FORBIDDEN] || statuses == [StatusCode::OK, StatusCode::CONFLICT],
+        "{statuses:?}"
+    );
+    // Whichever of them is still an admin reads the staff list.
+    let r = admin.get("/api/v1/users").await;
+    let r = if r.status() == StatusCode::OK { r } else { rosa.get("/api/v1/users").await };
+    let staff: Vec<Value> = r.json().await.expect("staff");
+    let admins = staff.iter().filter(|u| u["role"] == "admin" && u["active"] == true).count();
+    assert_eq!(admins, 1, "{staff:?}");
+}
+
+pub async fn a_password_change_ends_other_sessions_and_follows_the_rules(b: Backend) {
+    let s = TestServer::start(b).await;
+    let here = s.login("doctor@demo.clinic").await;
+    let there = s.login("doctor@demo.clinic").await;
+    let change = |current: &str, new: &str| json!({"current": current, "new": new});
+    let (st, c, _) = error_code(here.post_json("/api/v1/auth/password", &change("wrong", GOOD_PASSWORD)).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::FORBIDDEN, "forbidden"));
+    let (st, c, _) = error_code(here.post_json("/api/v1/auth/password", &change("demo", "password123")).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "weak_password"));
+    assert_eq!(there.get("/api/v1/me").await.status(), StatusCode::OK, "refused changes end nothing");
+    let r = here.post_json("/api/v1/auth/password", &change("demo", GOOD_PASSWORD)).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(here.get("/api/v1/me").await.status(), StatusCode::OK, "this session stays");
+    assert_eq!(there.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED, "the other one ends");
+    assert_eq!(s.sign_in("doctor@demo.clinic", "demo").await.status(), StatusCode::UNAUTHORIZED);
+    s.session_from(s.sign_in("doctor@demo.clinic", GOOD_PASSWORD).await).await;
+    let admin = s.login("admin@demo.clinic").await;
+    assert!(audit_actions(&admin).await.iter().any(|a| a == "password_changed"));
+}
+
+pub async fn an_idle_session_ends_after_the_time_the_clinic_chose(b: Backend) {
+    let s = TestServer::start_with(b, Opts { movable_clock: true, ..Default::default() }).await;
+    let admin = s.login("admin@demo.clinic").await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let (st, _, msg) = error_code(admin.patch_json("/api/v1/clinic", &json!({"session_idle_minutes": 2})).await).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{msg}");
+    assert_eq!(
+        doctor.patch_json("/api/v1/clinic", &json!({"session_idle_minutes": 60})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = admin.patch_json("/api/v1/clinic", &json!({"session_idle_minutes": 10})).await;
+    assert_eq!(r.json::<Value>().await.expect("org")["session_idle_minutes"], 10);
+    // Used every 8 minutes, a session lives on; left for 11, it ends. Other clinics keep 30.
+    let other = s.login("doctor@other.clinic").await;
+    for _ in 0..3 {
+        s.advance_clock(8 * 60);
+        assert_eq!(doctor.get("/api/v1/me").await.status(), StatusCode::OK);
+        assert_eq!(other.get("/api/v1/me").await.status(), StatusCode::OK);
+    }
+    s.advance_clock(11 * 60);
+    let (st, c, _) = error_code(doctor.get("/api/v1/me").await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    assert_eq!(admin.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED, "the admin idled too");
+    assert_eq!(other.get("/api/v1/me").await.status(), StatusCode::OK, "11 minutes: other.clinic keeps 30");
+    // However busy, a session still ends after its absolute lifetime (12 hours).
+    for _ in 0..(12 * 60 / 25) {
+        s.advance_clock(25 * 60);
+        if other.get("/api/v1/me").await.status() != StatusCode::OK {
+            break;
+        }
+    }
+    assert_eq!(other.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+}
