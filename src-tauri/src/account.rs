@@ -11,6 +11,7 @@ use crate::session::Session;
 use crate::state::AppState;
 use crate::token_store::TokenStore;
 use clinicdocs_core::api::{ErrorCode, LoginResponse, Me};
+use clinicdocs_core::audit::AuditAction;
 use clinicdocs_core::credentials::MIN_PASSWORD_CHARS;
 use clinicdocs_core::limits::{MAX_NOTES_CHARS, MAX_TITLE_CHARS, SESSION_IDLE_CHOICES};
 use clinicdocs_core::policy::{self, Access, Action};
@@ -31,6 +32,13 @@ pub struct RoleInfo {
     pub label: String,
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AuditActionInfo {
+    pub value: AuditAction,
+    /// "Document downloaded".
+    pub label: String,
+}
+
 /// What the UI needs to draw its first screen.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AppInfo {
@@ -48,6 +56,8 @@ pub struct AppInfo {
     pub roles: Vec<RoleInfo>,
     /// The session idle timeouts a clinic can choose, in minutes.
     pub idle_minute_choices: Vec<u32>,
+    /// Every action the audit trail records, for its filter.
+    pub audit_actions: Vec<AuditActionInfo>,
 }
 
 /// What the signed-in role may do, from the shared policy table: the UI offers only these.
@@ -125,7 +135,18 @@ pub fn app_info(state: &AppState) -> AppInfo {
         min_password_chars: MIN_PASSWORD_CHARS as u32,
         roles: Role::ALL.into_iter().map(|r| RoleInfo { value: r, label: r.label().to_string() }).collect(),
         idle_minute_choices: SESSION_IDLE_CHOICES.to_vec(),
+        audit_actions: AuditAction::ALL
+            .into_iter()
+            .map(|a| AuditActionInfo { value: a, label: action_label(a) })
+            .collect(),
     }
+}
+
+/// `document_link_issued` → "Document link issued".
+fn action_label(a: AuditAction) -> String {
+    let words = a.as_str().replace('_', " ");
+    let mut c = words.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// Signs in again with the token the keyring kept, if it is still good.

@@ -4,10 +4,10 @@
 
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
-    Annotation, AnnotationUpdate, BatchItem, BatchResponse, ClinicPatch, Document, DocumentPage, DocumentPatch,
-    DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation, NewStaff, Org, PasswordChange,
-    Patient, SetupCode, SetupRequest, SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage,
-    UploadResponse, UrlVariant, Visit,
+    Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Document,
+    DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation,
+    NewStaff, Org, PasswordChange, Patient, SetupCode, SetupRequest, SignedUrl, StaffAdded, StaffMember, StaffPatch,
+    StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -174,6 +174,19 @@ impl ApiClient {
 
     pub async fn change_clinic(&self, patch: &ClinicPatch) -> CommandResult<Org> {
         self.json(self.request(Method::PATCH, "/api/v1/clinic").json(patch)).await
+    }
+
+    /// A page of the clinic's audit trail (admins).
+    pub async fn audit(&self, q: &AuditQuery) -> CommandResult<AuditPage> {
+        let q = AuditQuery { format: None, ..q.clone() };
+        self.json(self.request(Method::GET, "/api/v1/audit").query(&q)).await
+    }
+
+    /// Every event matching the filters as the server's CSV (admins).
+    pub async fn audit_csv(&self, q: &AuditQuery) -> CommandResult<Vec<u8>> {
+        let q = AuditQuery { format: Some(AuditFormat::Csv), before: None, limit: None, ..q.clone() };
+        let resp = self.send(self.request(Method::GET, "/api/v1/audit").query(&q)).await?;
+        resp.bytes().await.map(|b| b.to_vec()).map_err(|e| self.unreachable(&e))
     }
 
     pub async fn logout(&self) -> CommandResult<()> {

@@ -11,7 +11,7 @@ mod tests {
     use crate::commands::{bulk_import, export};
     use crate::settings::RecentPatient;
     use crate::{error, events, file_check, queue, scanner};
-    use clinicdocs_core::{annotation, api, limits, Category, Role};
+    use clinicdocs_core::{annotation, api, audit, limits, Category, Role};
     use std::collections::BTreeSet;
     use std::path::Path;
     use ts_rs::{Config, TS};
@@ -180,9 +180,10 @@ mod tests {
             api::SortKey, api::SortOrder, api::DocumentPatch, api::StorageUsage, api::StorageReport, api::CategoryUsage, api::PatientUsage, api::SignedUrl,
             annotation::Point, annotation::Shape, annotation::Style, api::Annotation, api::NewAnnotation,
             api::AnnotationUpdate, api::StaffMember, api::NewStaff, api::StaffPatch, api::SetupCode, api::StaffAdded,
-            api::ClinicPatch,
+            api::ClinicPatch, audit::AuditAction, audit::AuditTarget, api::AuditEvent, api::AuditPage, api::AuditFormat,
+            api::AuditQuery,
             error::LocalCode, error::CommandErrorCode, error::CommandError,
-            crate::account::CategoryInfo, crate::account::RoleInfo, crate::account::AppInfo, crate::account::Permissions, crate::account::SessionInfo,
+            crate::account::CategoryInfo, crate::account::RoleInfo, crate::account::AuditActionInfo, crate::account::AppInfo, crate::account::Permissions, crate::account::SessionInfo,
             crate::patient_files::PatientFile, RecentPatient,
             crate::document_list::DocumentItem, crate::document_list::DocumentFilter,
             file_check::FileCheck, queue::add::UploadRequest,

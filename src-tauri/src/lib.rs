@@ -10,6 +10,7 @@
 pub mod account;
 pub mod annotated;
 pub mod api_client;
+pub mod audit_trail;
 mod bindings;
 pub mod bulk_import;
 pub mod commands;
@@ -99,6 +100,8 @@ macro_rules! handler_with {
             staff_cmd::change_staff,
             staff_cmd::new_setup_code,
             staff_cmd::change_clinic,
+            staff_cmd::audit_page,
+            staff_cmd::export_audit,
             patients::find_patients,
             patients::open_patient,
             patients::recent_patients,

@@ -11,6 +11,25 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Secrets (passwords, setup codes, session tokens) never reach a log through `{:?}`.
+macro_rules! redacted_debug {
+    ($($t:ident { $($shown:ident),* }),* $(,)?) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))$(.field(stringify!($shown), &self.$shown))*.finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+
+redacted_debug!(
+    LoginRequest { email },
+    LoginResponse { user },
+    SetupRequest {},
+    PasswordChange {},
+    SetupCode { expires_at },
+);
+
 /// Every error body: `{ "error": { "code", "message" } }`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -27,7 +46,7 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -35,7 +54,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginResponse {
     pub token: String,
@@ -119,7 +138,7 @@ pub struct StaffPatch {
 
 /// A one-time code with which a staff member chooses their password. It is shown once: only
 /// its hash is kept.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetupCode {
     /// As people write it: `7KQ2-M9XD-…`; dashes, spaces and case do not matter when typed.
@@ -136,7 +155,7 @@ pub struct StaffAdded {
 }
 
 /// First sign-in: the setup code and the password chosen.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct SetupRequest {
@@ -144,7 +163,7 @@ pub struct SetupRequest {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
@@ -475,6 +494,28 @@ pub struct AuditEvent {
     pub target_id: Option<String>,
     pub detail: Option<String>,
     pub remote_addr: Option<String>,
+    /// The actor's name, as their account has it now.
+    pub actor_name: Option<String>,
+    /// The document it is about (directly, or through one of its marks), titled as it is now.
+    pub document_id: Option<Uuid>,
+    pub document_title: Option<String>,
+    /// The patient it is about (directly, or through a document or a visit).
+    pub patient_id: Option<Uuid>,
+    pub patient_name: Option<String>,
+    /// The staff member it is about (staff changes, setup codes, sign-ins).
+    pub staff_name: Option<String>,
+    /// What happened, in words: "Dr. Dana Doctor downloaded ‘CBC-Report-Apr2026’ of Maria Garcia".
+    pub summary: String,
+}
+
+/// How the audit trail is answered: JSON pages, or every matching event as CSV.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum AuditFormat {
+    #[default]
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
@@ -485,6 +526,18 @@ pub struct AuditQuery {
     /// Events with an id below this one (for paging backwards).
     pub before: Option<i64>,
     pub action: Option<AuditAction>,
+    /// Events by this staff member.
+    pub user_id: Option<Uuid>,
+    /// Events about this patient, their documents, marks and visits.
+    pub patient_id: Option<Uuid>,
+    /// Events about this document and its marks.
+    pub document_id: Option<Uuid>,
+    /// From this moment (RFC 3339) or day (`YYYY-MM-DD`, from its start, UTC).
+    pub from: Option<String>,
+    /// Until this moment (RFC 3339, not included) or day (`YYYY-MM-DD`, included, UTC).
+    pub to: Option<String>,
+    /// `csv`: every matching event (newest first, at most 100,000) as a CSV file.
+    pub format: Option<AuditFormat>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -499,4 +552,19 @@ pub struct AuditPage {
 pub struct ProfileImage {
     pub url: SignedUrl,
     pub avatar_url: SignedUrl,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let r = super::SetupRequest { code: "7KQ2-M9XD-HT4P-W8NB".into(), password: "granite kettle orbit".into() };
+        let c = super::PasswordChange { current: "old secret pw".into(), new: "new secret pw".into() };
+        let l = super::LoginRequest { email: "a@b.org".into(), password: "hunter2hunter2".into() };
+        let shown = format!("{r:?} {c:?} {l:?}");
+        for secret in ["7KQ2", "granite", "old secret", "new secret", "hunter2"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("a@b.org"));
+    }
 }

@@ -50,10 +50,12 @@ pub enum AuditAction {
     ClinicCreated,
     /// The clinic's plan, limits or settings changed.
     ClinicChanged,
+    /// The audit trail was exported (as CSV).
+    AuditExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignInSucceeded,
         AuditAction::SignInFailed,
         AuditAction::AccessRefused,
@@ -78,6 +80,7 @@ impl AuditAction {
         AuditAction::PasswordChanged,
         AuditAction::ClinicCreated,
         AuditAction::ClinicChanged,
+        AuditAction::AuditExported,
     ];
 
     /// The wire and database spelling.
@@ -107,11 +110,108 @@ impl AuditAction {
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::ClinicCreated => "clinic_created",
             AuditAction::ClinicChanged => "clinic_changed",
+            AuditAction::AuditExported => "audit_exported",
         }
     }
 
     pub fn parse(s: &str) -> Option<AuditAction> {
         AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl AuditAction {
+    /// What the actor did, as the audit screen says it: "downloaded", "registered".
+    pub fn verb(self) -> &'static str {
+        use AuditAction as A;
+        match self {
+            A::SignInSucceeded => "signed in",
+            A::SignInFailed => "failed to sign in",
+            A::AccessRefused => "was refused access to",
+            A::PatientCreated => "registered",
+            A::VisitCreated => "opened a visit for",
+            A::ProfileImageSet => "set the profile picture of",
+            A::DocumentUploaded => "uploaded",
+            A::DocumentUpdated => "edited",
+            A::DocumentDeleted => "deleted",
+            A::DocumentLinkIssued => "opened",
+            A::DocumentDownloaded => "downloaded",
+            A::DownloadRefused => "was refused a download of",
+            A::AnnotationCreated => "marked",
+            A::AnnotationUpdated => "changed a mark on",
+            A::AnnotationDeleted => "removed a mark from",
+            A::StaffAdded => "added",
+            A::StaffUpdated => "changed the account of",
+            A::StaffDeactivated => "ended the access of",
+            A::StaffReactivated => "restored the access of",
+            A::SetupCodeIssued => "issued a setup code for",
+            A::PasswordSet => "chose a password with a setup code",
+            A::PasswordChanged => "changed their password",
+            A::ClinicCreated => "created the clinic",
+            A::ClinicChanged => "changed the clinic's plan or settings",
+            A::AuditExported => "exported the audit trail",
+        }
+    }
+
+    /// Whether the action is about the actor themselves (nothing to name after the verb).
+    fn is_about_oneself(self) -> bool {
+        use AuditAction as A;
+        matches!(self, A::SignInSucceeded | A::SignInFailed | A::PasswordSet | A::PasswordChanged)
+    }
+}
+
+/// What an event names, for its sentence.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Named<'a> {
+    /// Who did it: their name, else the email they used; neither for the operator's commands.
+    pub actor: Option<&'a str>,
+    pub document: Option<&'a str>,
+    pub patient: Option<&'a str>,
+    pub staff: Option<&'a str>,
+}
+
+/// An event in words: "Dr. Dana Doctor downloaded ‘CBC-Report-Apr2026’ of Maria Garcia",
+/// "Alex Admin ended the access of Riley Reception", "The operator created the clinic".
+/// Without an actor it is the operator's command, or a signed download link (which names no
+/// one: the link's issue, just before, does).
+pub fn summary(action: AuditAction, target: AuditTarget, named: Named<'_>) -> String {
+    let object = match (named.document, named.patient, named.staff) {
+        (Some(d), Some(p), _) => format!("‘{d}’ of {p}"),
+        (Some(d), None, _) => format!("‘{d}’"),
+        (None, Some(p), _) => p.to_string(),
+        (None, None, Some(u)) => u.to_string(),
+        (None, None, None) => format!("a {}", target.noun()),
+    };
+    let actor = named.actor.filter(|a| !a.trim().is_empty());
+    match (actor, action) {
+        (None, AuditAction::DocumentDownloaded) => return format!("{object} was downloaded through a signed link"),
+        (None, AuditAction::DownloadRefused) => return "A download link was refused".to_string(),
+        _ => {}
+    }
+    let who = actor.unwrap_or("The operator");
+    let alone = action.is_about_oneself()
+        || matches!(action, AuditAction::ClinicCreated | AuditAction::ClinicChanged | AuditAction::AuditExported);
+    if alone {
+        format!("{who} {}", action.verb())
+    } else {
+        format!("{who} {} {object}", action.verb())
+    }
+}
+
+impl AuditTarget {
+    /// The kind of thing, for a sentence that cannot name it ("was refused access to a document").
+    pub fn noun(self) -> &'static str {
+        match self {
+            AuditTarget::User => "staff account",
+            AuditTarget::Patient => "patient",
+            AuditTarget::Visit => "visit",
+            AuditTarget::Practitioner => "practitioner",
+            AuditTarget::Document => "document",
+            AuditTarget::Object => "stored file",
+            AuditTarget::Annotation => "mark",
+            AuditTarget::Audit => "audit trail",
+            AuditTarget::Storage => "storage report",
+            AuditTarget::Clinic => "clinic",
+        }
     }
 }
 
@@ -179,6 +279,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_event_reads_as_a_sentence_naming_who_did_what_to_which_document() {
+        let named = Named {
+            actor: Some("Dr. Dana Doctor"),
+            document: Some("CBC-Report-Apr2026"),
+            patient: Some("Maria Garcia"),
+            staff: None,
+        };
+        assert_eq!(
+            summary(AuditAction::DocumentDownloaded, AuditTarget::Document, named),
+            "Dr. Dana Doctor downloaded ‘CBC-Report-Apr2026’ of Maria Garcia"
+        );
+        let staff = Named { actor: Some("Alex Admin"), staff: Some("Riley Reception"), ..Named::default() };
+        assert_eq!(
+            summary(AuditAction::StaffDeactivated, AuditTarget::User, staff),
+            "Alex Admin ended the access of Riley Reception"
+        );
+        let me = Named { actor: Some("Riley Reception"), staff: Some("Riley Reception"), ..Named::default() };
+        assert_eq!(summary(AuditAction::SignInSucceeded, AuditTarget::User, me), "Riley Reception signed in");
+        assert_eq!(
+            summary(AuditAction::ClinicCreated, AuditTarget::Clinic, Named::default()),
+            "The operator created the clinic"
+        );
+        let gone = Named { actor: Some("Dr. Dana Doctor"), ..Named::default() };
+        assert_eq!(
+            summary(AuditAction::AccessRefused, AuditTarget::Document, gone),
+            "Dr. Dana Doctor was refused access to a document"
+        );
+        let link = Named { document: Some("Knee X-ray"), patient: Some("John Smith"), ..Named::default() };
+        assert_eq!(
+            summary(AuditAction::DocumentDownloaded, AuditTarget::Document, link),
+            "‘Knee X-ray’ of John Smith was downloaded through a signed link"
+        );
+    }
+
+    #[test]
     fn every_action_is_the_thing_then_what_happened_and_round_trips() {
         for a in AuditAction::ALL {
             let s = a.as_str();
@@ -189,6 +324,9 @@ mod tests {
                 verb.ends_with("ed") || ["set"].contains(&verb),
                 "{s}: an action ends with what happened, in the past tense"
             );
+        }
+        for a in AuditAction::ALL {
+            assert!(!a.verb().is_empty());
         }
         for t in AuditTarget::ALL {
             assert_eq!(AuditTarget::parse(t.as_str()), Some(t));

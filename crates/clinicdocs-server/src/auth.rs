@@ -96,8 +96,12 @@ impl PendingCaller {
         let hash = self.token_hash;
         let now = state.now();
         let s = state.sessions.lookup(&hash, now).await?.ok_or(ApiError::Unauthorized)?;
+        // Best effort: a busy database delays the note of this use, not the request. (A missed
+        // note only makes the idle timeout count from an earlier use.)
         if crate::db::ms(now) - s.last_used_at >= SESSION_TOUCH_MS {
-            state.db.users().touch_session(&hash, now).await?;
+            if let Err(e) = state.db.users().touch_session(&hash, now).await {
+                tracing::warn!(error = %e, "could not note a session's use");
+            }
         }
         Ok(Caller { limits: state.limits(&s.org), account: s.user, org: s.org, token_hash: hash, addr: self.addr })
     }

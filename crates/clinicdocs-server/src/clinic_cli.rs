@@ -70,7 +70,7 @@ pub async fn run(cmd: ClinicCommand) -> anyhow::Result<()> {
                 detail: Some("by the operator (clinicdocs-server clinic setup-code)".into()),
                 ..NewAuditEvent::new(AuditAction::SetupCodeIssued, AuditTarget::User)
             };
-            state.db.users().renew_setup_code(account.user.org_id, account.user.id, &stored, &event, now).await?;
+            state.db.users().renew_setup_code(account.user.org_id, None, account.user.id, &stored, &event, now).await?;
             print_code(&email, &code);
         }
     }

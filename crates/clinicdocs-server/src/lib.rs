@@ -4,10 +4,11 @@
 //!
 //! Layers, each depending only on those below it: `routes` (HTTP: parse, call, answer) →
 //! the rules (`upload`, `documents`, `annotations`, `patients`, `profiles`, `sessions`,
-//! `staff`, `clinics`, `reports`, `downloads`; `auth` for who is calling) → `db` and `storage`.
+//! `staff`, `clinics`, `reports`, `audit_trail`, `downloads`; `auth` for who is calling) → `db` and `storage`.
 
 pub mod annotations;
 pub mod answers;
+pub mod audit_trail;
 pub mod audit_verify;
 pub mod auth;
 pub mod clinic_cli;

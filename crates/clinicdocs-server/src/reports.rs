@@ -1,10 +1,10 @@
 //! What the clinic's admins read: the storage gauge (every role with Documents), the storage
-//! report by type and by patient, and pages of the audit trail.
+//! report by type and by patient (`audit_trail` has the audit log).
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use clinicdocs_core::api::{AuditPage, AuditQuery, CategoryUsage, PatientUsage, StorageReport, StorageUsage};
+use clinicdocs_core::api::{CategoryUsage, PatientUsage, StorageReport, StorageUsage};
 use clinicdocs_core::audit::AuditTarget;
 use clinicdocs_core::policy::Action;
 use clinicdocs_core::Category;
@@ -12,9 +12,6 @@ use uuid::Uuid;
 
 /// Patients the storage report names.
 pub const TOP_PATIENTS: i64 = 10;
-/// Audit events on a page unless the query asks for another count, and the most it may ask.
-pub const DEFAULT_AUDIT_PAGE: i64 = 100;
-pub const MAX_AUDIT_PAGE: i64 = 1000;
 
 pub async fn usage(state: &AppState, caller: &Caller) -> ApiResult<StorageUsage> {
     caller.require_documents()?;
@@ -55,12 +52,4 @@ pub async fn storage_report(state: &AppState, caller: &Caller) -> ApiResult<Stor
         by_category,
         top_patients,
     })
-}
-
-pub async fn audit_page(state: &AppState, caller: &Caller, q: &AuditQuery) -> ApiResult<AuditPage> {
-    caller.check(state, Action::ReadAudit, None, false, (AuditTarget::Audit, None)).await?;
-    let limit = q.limit.unwrap_or(DEFAULT_AUDIT_PAGE).clamp(1, MAX_AUDIT_PAGE);
-    let items = state.db.audit().events(caller.org_id(), q.before, q.action, limit).await?;
-    let next_before = (items.len() as i64 == limit).then(|| items.last().map(|e| e.id)).flatten();
-    Ok(AuditPage { items, next_before })
 }

@@ -40,8 +40,8 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option
     // An account whose access ended, or without a password yet, is checked against the dummy
     // hash and refused alike: the answer and its timing say nothing about it.
     let account = if email.contains('@') { state.db.users().by_email(&email).await? } else { None };
-    let account = account.filter(|a| a.active() && a.password_set());
-    let hash = account.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
+    let usable = account.as_ref().filter(|a| a.active() && a.password_set());
+    let hash = usable.map_or(dummy_hash(), |u| u.password_hash.as_str()).to_string();
     // A password longer than any real one is wrong without hashing a megabyte.
     let password = (password.len() <= MAX_PASSWORD_BYTES).then(|| password.to_string());
     let ok = match password {
@@ -49,7 +49,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option
         None => false,
     };
     let account = match account {
-        Some(a) if ok => a,
+        Some(a) if ok && a.active() && a.password_set() => a,
         account => return Err(failed(state, &email, &address, addr, account, now).await),
     };
     guard.accounts.succeeded(&email);
@@ -152,7 +152,11 @@ pub async fn change_password(state: &AppState, caller: &Caller, current: &str, n
         && guard.check(current.to_string(), caller.account.password_hash.clone()).await;
     if !ok {
         guard.accounts.failed(&user.email, now);
-        return Err(ApiError::Forbidden("Your current password is not right.".into()));
+        let err = ApiError::Forbidden("Your current password is not right.".into());
+        let mut event = caller.event(AuditAction::AccessRefused, AuditTarget::User, Some(user.id.to_string()));
+        event.detail = Some("a password change with a wrong current password".into());
+        state.audit(event).await?;
+        return Err(err);
     }
     check_new_password(new, &[&user.email, &user.name])?;
     if new == current {

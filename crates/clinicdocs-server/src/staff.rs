@@ -53,8 +53,9 @@ pub async fn add(state: &AppState, caller: &Caller, new: &NewStaff) -> ApiResult
     let (setup, stored) = new_setup_code(now);
     let mut event = caller.event(AuditAction::StaffAdded, AuditTarget::User, Some(user.id.to_string()));
     event.detail = Some(format!("{} <{}> as {}", user.name, user.email, user.role.as_str()));
-    match state.db.users().add_staff(&user, &stored, &event, now).await {
-        Ok(()) => {}
+    match state.db.users().add_staff(caller.user_id(), &user, &stored, &event, now).await {
+        Ok(StaffOutcome::Changed) => {}
+        Ok(_) => return Err(caller.refuse(state, AuditTarget::User, None, ApiError::forbidden()).await),
         Err(e) if is_unique_violation(&e) => {
             return Err(ApiError::Conflict(format!(
                 "{} already has an account. Each person signs in with an email of their own.",
@@ -70,6 +71,9 @@ pub async fn add(state: &AppState, caller: &Caller, new: &NewStaff) -> ApiResult
 /// Renames a staff member, changes their role, or ends or restores their access.
 pub async fn change(state: &AppState, caller: &Caller, id: Uuid, patch: &StaffPatch) -> ApiResult<StaffMember> {
     require_admin(state, caller, Some(id)).await?;
+    if patch.name.is_none() && patch.role.is_none() && patch.active.is_none() {
+        return Err(ApiError::BadRequest("Say what to change: a name, a role or whether they have access.".into()));
+    }
     let name = patch.name.as_deref().map(validate_person_name).transpose()?;
     let change = StaffChange { name, role: patch.role, active: patch.active };
     let before = state.db.users().in_org(caller.org_id(), id).await?;
@@ -93,31 +97,48 @@ pub async fn change(state: &AppState, caller: &Caller, id: Uuid, patch: &StaffPa
         said.push(format!("active={a}"));
     }
     event.detail = Some(said.join(" "));
-    match state.db.users().change_staff(caller.org_id(), id, &change, &event, state.now()).await? {
-        StaffOutcome::Changed => {}
-        StaffOutcome::Missing => return Err(ApiError::NotFound("User")),
-        StaffOutcome::LastAdmin => return Err(ApiError::LastAdmin),
+    let refused =
+        match state.db.users().change_staff(caller.org_id(), caller.user_id(), id, &change, &event, state.now()).await?
+        {
+            StaffOutcome::Changed => None,
+            StaffOutcome::Missing => Some(ApiError::NotFound("User")),
+            StaffOutcome::LastAdmin => Some(ApiError::LastAdmin),
+            StaffOutcome::NotAllowed => Some(ApiError::forbidden()),
+        };
+    if let Some(e) = refused {
+        return Err(caller.refuse(state, AuditTarget::User, Some(id.to_string()), e).await);
     }
     let row = state.db.users().in_org(caller.org_id(), id).await?.ok_or(ApiError::NotFound("User"))?;
     Ok(row.to_staff())
 }
 
-/// A new setup code for a staff member who lost theirs (or never used it); earlier ones stop working.
+/// A new setup code for a staff member who lost theirs, never used it, or forgot their
+/// password (using it then replaces the password and ends their sessions); earlier codes stop
+/// working.
 pub async fn renew_setup_code(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<SetupCode> {
     require_admin(state, caller, Some(id)).await?;
     let now = state.now();
+    let mut event = caller.event(AuditAction::SetupCodeIssued, AuditTarget::User, Some(id.to_string()));
     if let Some(u) = state.db.users().in_org(caller.org_id(), id).await? {
         if !u.active() {
             return Err(ApiError::Conflict(
                 "This person's access has ended. Restore their access before giving them a setup code.".into(),
             ));
         }
+        if u.password_set() {
+            event.detail = Some("a password reset: using the code replaces their password".into());
+        }
     }
     let (setup, stored) = new_setup_code(now);
-    let event = caller.event(AuditAction::SetupCodeIssued, AuditTarget::User, Some(id.to_string()));
-    if state.db.users().renew_setup_code(caller.org_id(), id, &stored, &event, now).await? {
-        Ok(setup)
-    } else {
-        Err(caller.refuse(state, AuditTarget::User, Some(id.to_string()), ApiError::NotFound("User")).await)
-    }
+    let refused = match state
+        .db
+        .users()
+        .renew_setup_code(caller.org_id(), Some(caller.user_id()), id, &stored, &event, now)
+        .await?
+    {
+        StaffOutcome::Changed => return Ok(setup),
+        StaffOutcome::NotAllowed => ApiError::forbidden(),
+        StaffOutcome::Missing | StaffOutcome::LastAdmin => ApiError::NotFound("User"),
+    };
+    Err(caller.refuse(state, AuditTarget::User, Some(id.to_string()), refused).await)
 }

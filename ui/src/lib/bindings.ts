@@ -135,6 +135,66 @@ export type ClinicPatch = {
  */
 session_idle_minutes: number | null, };
 
+export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported";
+
+export type AuditTarget = "user" | "patient" | "visit" | "practitioner" | "document" | "object" | "annotation" | "audit" | "storage" | "clinic";
+
+export type AuditEvent = { id: number, at: string, actor_id: string | null, actor_email: string | null, action: AuditAction, target_type: AuditTarget, target_id: string | null, detail: string | null, remote_addr: string | null, 
+/**
+ * The actor's name, as their account has it now.
+ */
+actor_name: string | null, 
+/**
+ * The document it is about (directly, or through one of its marks), titled as it is now.
+ */
+document_id: string | null, document_title: string | null, 
+/**
+ * The patient it is about (directly, or through a document or a visit).
+ */
+patient_id: string | null, patient_name: string | null, 
+/**
+ * The staff member it is about (staff changes, setup codes, sign-ins).
+ */
+staff_name: string | null, 
+/**
+ * What happened, in words: "Dr. Dana Doctor downloaded ‘CBC-Report-Apr2026’ of Maria Garcia".
+ */
+summary: string, };
+
+export type AuditPage = { items: Array<AuditEvent>, next_before: number | null, };
+
+export type AuditFormat = "json" | "csv";
+
+export type AuditQuery = { limit: number | null, 
+/**
+ * Events with an id below this one (for paging backwards).
+ */
+before: number | null, action: AuditAction | null, 
+/**
+ * Events by this staff member.
+ */
+user_id: string | null, 
+/**
+ * Events about this patient, their documents, marks and visits.
+ */
+patient_id: string | null, 
+/**
+ * Events about this document and its marks.
+ */
+document_id: string | null, 
+/**
+ * From this moment (RFC 3339) or day (`YYYY-MM-DD`, from its start, UTC).
+ */
+from: string | null, 
+/**
+ * Until this moment (RFC 3339, not included) or day (`YYYY-MM-DD`, included, UTC).
+ */
+to: string | null, 
+/**
+ * `csv`: every matching event (newest first, at most 100,000) as a CSV file.
+ */
+format: AuditFormat | null, };
+
 export type LocalCode = "not_signed_in" | "server_unreachable" | "invalid_server_url" | "keyring" | "file_access" | "pdf_unavailable" | "bad_response";
 
 export type CommandErrorCode = ErrorCode | LocalCode;
@@ -144,6 +204,12 @@ export type CommandError = { code: CommandErrorCode, message: string, };
 export type CategoryInfo = { value: Category, label: string, };
 
 export type RoleInfo = { value: Role, label: string, };
+
+export type AuditActionInfo = { value: AuditAction, 
+/**
+ * "Document downloaded".
+ */
+label: string, };
 
 export type AppInfo = { version: string, 
 /**
@@ -165,7 +231,11 @@ roles: Array<RoleInfo>,
 /**
  * The session idle timeouts a clinic can choose, in minutes.
  */
-idle_minute_choices: Array<number>, };
+idle_minute_choices: Array<number>, 
+/**
+ * Every action the audit trail records, for its filter.
+ */
+audit_actions: Array<AuditActionInfo>, };
 
 export type Permissions = { upload: Array<Category>, annotate: boolean, delete: boolean, read_audit: boolean, storage_report: boolean, manage_patients: boolean, 
 /**
@@ -390,6 +460,7 @@ spacing: PixelSpacing | null, };
 export type Commands = {
   add_staff: [{ new: NewStaff }, StaffAdded];
   app_info: [Record<string, never>, AppInfo];
+  audit_page: [{ filter: AuditQuery }, AuditPage];
   cancel_import: [{ importId: string }, null];
   change_clinic: [{ patch: ClinicPatch }, Org];
   change_password: [{ current: string; new: string }, null];
@@ -403,6 +474,7 @@ export type Commands = {
   discard_mark_change: [{ annotationId: string }, null];
   download_all: [{ ids: Array<string>; zipName: string }, SavedFile | null];
   export_annotated: [{ id: string }, SavedFile | null];
+  export_audit: [{ filter: AuditQuery }, SavedFile | null];
   find_patients: [{ query: string }, Array<Patient>];
   first_sign_in: [{ serverUrl: string; code: string; password: string }, SessionInfo];
   image_scale: [{ id: string }, ImageScale | null];

@@ -113,8 +113,34 @@
 
   const err = (code, message) => Promise.reject({ code, message });
   let setupCode = 'ABCD-EFGH-JKMN-PQRS';
+  const auditEvents = Array.from({ length: 150 }, (_, i) => {
+    const id = 150 - i;
+    const byDana = i % 3 === 0;
+    const action = ['document_downloaded', 'document_uploaded', 'sign_in_succeeded'][i % 3];
+    const who = byDana ? 'Dr. Dana Doctor' : 'Riley Reception';
+    const aboutMaria = action !== 'sign_in_succeeded';
+    return {
+      id,
+      at: iso(now - i * 3600e3),
+      actor_id: byDana ? 'u-dana' : 'u-riley',
+      actor_email: byDana ? 'dana@demo.clinic' : 'riley@demo.clinic',
+      action,
+      target_type: aboutMaria ? 'document' : 'user',
+      target_id: `t-${id}`,
+      detail: null,
+      remote_addr: '127.0.0.1',
+      actor_name: who,
+      document_id: aboutMaria ? 'd-1' : null,
+      document_title: aboutMaria ? 'CBC-Report-Apr2026' : null,
+      patient_id: aboutMaria ? 'p-maria' : null,
+      patient_name: aboutMaria ? 'Maria Garcia' : null,
+      staff_name: aboutMaria ? null : who,
+      summary: aboutMaria ? `${who} ${action === 'document_downloaded' ? 'downloaded' : 'uploaded'} ‘CBC-Report-Apr2026’ of Maria Garcia` : `${who} signed in`,
+    };
+  });
   const staff = [
     { id: user.id, name: user.name, email: user.email, role, active: true, password_set: true, created_at: iso(now - 300 * DAY) },
+    { id: 'u-riley', name: 'Riley Reception', email: 'riley@demo.clinic', role: 'receptionist', active: true, password_set: true, created_at: iso(now - 250 * DAY) },
     { id: 'u-dana', name: 'Dr. Dana Doctor', email: 'dana@demo.clinic', role: 'doctor', active: true, password_set: true, created_at: iso(now - 200 * DAY) },
     { id: 'u-left', name: 'Lee Leaver', email: 'lee@demo.clinic', role: 'receptionist', active: false, password_set: true, created_at: iso(now - 100 * DAY) },
   ];
@@ -134,7 +160,24 @@
         ([value, label]) => ({ value, label }),
       ),
       idle_minute_choices: [5, 10, 15, 30, 60, 120, 240, 480, 720],
+      audit_actions: ['sign_in_succeeded', 'document_uploaded', 'document_link_issued', 'document_downloaded', 'staff_added'].map((value) => ({
+        value,
+        label: value[0].toUpperCase() + value.slice(1).replaceAll('_', ' '),
+      })),
     }),
+    // 150 events, newest first, in pages of 100 (the desktop's page size).
+    audit_page: ({ filter }) => {
+      let r = auditEvents;
+      if (filter.user_id) r = r.filter((e) => e.actor_id === filter.user_id);
+      if (filter.action) r = r.filter((e) => e.action === filter.action);
+      if (filter.patient_id) r = r.filter((e) => e.patient_id === filter.patient_id);
+      if (filter.from) r = r.filter((e) => e.at >= filter.from);
+      if (filter.to) r = r.filter((e) => e.at < filter.to);
+      if (filter.before != null) r = r.filter((e) => e.id < filter.before);
+      const items = r.slice(0, 100);
+      return { items, next_before: items.length === 100 ? items[99].id : null };
+    },
+    export_audit: () => (scenario.cancelSave ? null : { path: '/home/admin/Audit trail 2026-11-20.csv', files: 1 }),
     // The server's rules as far as these screens need them: one code works once; a common
     // password is refused; the clinic keeps an active administrator.
     first_sign_in: ({ serverUrl, code, password }) => {

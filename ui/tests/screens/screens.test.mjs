@@ -134,7 +134,7 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     await dialog.getByTestId('staff-row').first().waitFor();
     assert.match(await dialog.getByTestId('clinic-limits').innerText(), /Professional plan: a 5 GB storage pool, files up to 10 MB, 5 documents per visit/);
     const rows = () => dialog.getByTestId('staff-row').evaluateAll((rs) => rs.map((r) => `${r.dataset.email}: ${r.children[3].textContent}`));
-    assert.deepEqual(await rows(), ['admin@demo.clinic: Active', 'dana@demo.clinic: Active', 'lee@demo.clinic: Access ended']);
+    assert.deepEqual(await rows(), ['admin@demo.clinic: Active', 'riley@demo.clinic: Active', 'dana@demo.clinic: Active', 'lee@demo.clinic: Access ended']);
     await noSeriousViolations(page, 'the staff screen');
 
     await dialog.getByLabel('Full name').fill('Rosa Reception');
@@ -154,8 +154,24 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     await dialog.getByTestId('staff-error').filter({ hasText: 'already has an account' }).waitFor();
 
+    // A role picked is asked about first; Cancel puts the role back and sends nothing.
+    const dana = dialog.getByTestId('staff-row').filter({ hasText: 'dana@demo.clinic' });
+    await dialog.getByLabel('Role of Dr. Dana Doctor').selectOption('billing');
+    await dana.getByText('Make Dr. Dana Doctor a Billing?').waitFor();
+    await dana.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await dialog.getByLabel('Role of Dr. Dana Doctor').inputValue(), 'doctor');
+    assert.equal((await callsTo(page, 'change_staff')).length, 0);
     await dialog.getByLabel('Role of Dr. Dana Doctor').selectOption('admin');
+    await dana.getByText('Make Dr. Dana Doctor an Administrator?').waitFor();
+    await dana.getByRole('button', { name: 'Change role' }).click();
     await page.waitForFunction(() => window.__calls.some((c) => c.cmd === 'change_staff' && c.args.patch.role === 'admin'));
+    // Someone with a password gets a reset, asked about first.
+    await dana.getByRole('button', { name: 'Reset password…' }).click();
+    await dana.getByText("replaces Dr. Dana Doctor's password").waitFor();
+    await dana.getByRole('button', { name: 'Give a new code' }).click();
+    await dialog.getByTestId('setup-code').filter({ hasText: 'R3VX-9KQ2-MD7T-PN4W' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'setup-code', 'the new code has the focus');
+    await dialog.getByTestId('setup-code').getByRole('button', { name: 'Done' }).click();
     const rosa = dialog.getByTestId('staff-row').filter({ hasText: 'rosa@demo.clinic' });
     await rosa.getByRole('button', { name: 'End access…' }).click();
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Keep', 'Keep has the focus');
@@ -169,8 +185,12 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
 
     // Dana is an admin now; demoting both admins: the second is refused, and the list stays true.
     await dialog.getByLabel('Role of Dr. Dana Doctor').selectOption('doctor');
+    await dana.getByRole('button', { name: 'Change role' }).click();
     await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === 'change_staff').length >= 4);
     await dialog.getByLabel('Role of Demo Admin').selectOption('doctor');
+    const me = dialog.getByTestId('staff-row').filter({ hasText: 'admin@demo.clinic' });
+    await me.getByText('You will no longer manage staff.').waitFor();
+    await me.getByRole('button', { name: 'Change role' }).click();
     await dialog.getByTestId('staff-error').filter({ hasText: 'at least one active administrator' }).waitFor();
     await page.waitForFunction(() => document.querySelector('[aria-label="Role of Demo Admin"]')?.value === 'admin');
     assert.equal(await dialog.getByTestId('staff-row').filter({ hasText: 'admin@demo.clinic' }).getByRole('button', { name: 'End access…' }).count(), 0, 'no ending one\'s own access');
@@ -192,6 +212,56 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     } finally {
       await other.close();
     }
+  }
+});
+
+test('audit trail: an admin reads who did what, filters by person, action and patient, pages back, and exports the CSV', async () => {
+  const { page, close, errors } = await mariaOpen({ role: 'admin' });
+  try {
+    await page.getByTestId('open-audit').click();
+    const dialog = page.getByRole('dialog', { name: 'Audit trail' });
+    await dialog.getByTestId('audit-row').first().waitFor();
+    assert.equal(await dialog.getByTestId('audit-row').count(), 100, 'a page at a time');
+    assert.match(await dialog.getByTestId('audit-row').first().innerText(), /Dr\. Dana Doctor downloaded ‘CBC-Report-Apr2026’ of Maria Garcia/);
+    await noSeriousViolations(page, 'the audit trail');
+    await dialog.getByRole('button', { name: 'Show older events' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=audit-row]').length === 150);
+    assert.equal(await dialog.getByRole('button', { name: 'Show older events' }).count(), 0, 'no older page after the last');
+
+    await dialog.getByLabel('Person').selectOption({ label: 'Dr. Dana Doctor' });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=audit-row]').length === 50);
+    await dialog.getByLabel('Action').selectOption('sign_in_succeeded');
+    await dialog.getByText('No events match these filters.').waitFor();
+    await dialog.getByLabel('Person').selectOption({ label: 'Everyone' });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=audit-row]').length === 50);
+    assert.ok((await dialog.getByTestId('audit-row').allInnerTexts()).every((t) => t.includes('signed in')));
+    await dialog.getByLabel('Action').selectOption({ label: 'Any action' });
+    await dialog.getByLabel('Only Maria Garcia').check();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.textContent.includes('Maria Garcia')));
+    const last = (await callsTo(page, 'audit_page')).at(-1);
+    assert.equal(last.filter.patient_id, 'p-maria');
+    await dialog.getByLabel('From').fill('2026-11-20');
+    await dialog.getByLabel('From').dispatchEvent('change');
+    await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === 'audit_page').at(-1).args.filter.from !== null);
+    const from = (await callsTo(page, 'audit_page')).at(-1).filter.from;
+    assert.equal(new Date(from).getHours(), 0, 'the day starts at local midnight');
+
+    await dialog.getByTestId('export-audit').click();
+    await dialog.getByTestId('audit-saved').filter({ hasText: 'Audit trail 2026-11-20.csv' }).waitFor();
+    const exported = (await callsTo(page, 'export_audit')).at(-1);
+    assert.equal(exported.filter.patient_id, 'p-maria', 'the CSV has what the screen shows');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  const doctor = await app({ signedIn: true, role: 'doctor' });
+  try {
+    await doctor.page.getByText('Find a patient to see their documents.').waitFor();
+    assert.equal(await doctor.page.getByTestId('open-audit').count(), 0, 'no audit trail for a doctor');
+  } finally {
+    await doctor.close();
   }
 });
 

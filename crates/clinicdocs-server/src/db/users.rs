@@ -111,6 +111,9 @@ pub enum StaffOutcome {
     Missing,
     /// Refused: the clinic would be left without an active administrator.
     LastAdmin,
+    /// Refused: the one asking is no longer an active administrator of the clinic (their role
+    /// changed after their request was let in).
+    NotAllowed,
 }
 
 /// A change to one staff member (absent: unchanged).
@@ -174,35 +177,44 @@ impl Users<'_> {
         sqlx::query(&sql).bind(org.to_string()).fetch_all(&self.0.pool).await?.into_iter().map(user).collect()
     }
 
-    /// Adds a staff member without a password, with the setup code they choose one with.
+    /// Adds a staff member without a password, with the setup code they choose one with, for
+    /// `admin` while they are still an active administrator of the clinic.
     pub async fn add_staff(
         &self,
+        admin: Uuid,
         user: &User,
         code: &NewSetupCode,
         event: &NewAuditEvent,
         now: DateTime<Utc>,
-    ) -> sqlx::Result<()> {
+    ) -> sqlx::Result<StaffOutcome> {
         let mut tx = self.0.pool.begin().await?;
+        if !lock_clinic_as_admin(&mut tx, user.org_id, Some(admin)).await? {
+            return Ok(StaffOutcome::NotAllowed);
+        }
         insert_user(&mut tx, user, "", now).await?;
         insert_setup_code(&mut tx, user.id, code, now).await?;
         insert_event(&mut tx, self.0.dialect, event, now).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(StaffOutcome::Changed)
     }
 
-    /// Changes a staff member of `org`. Ending someone's access closes every session of theirs
-    /// and voids their setup codes; a change that would leave the clinic without an active
-    /// administrator is refused (the clinic's row is locked first, so two such changes at once
-    /// cannot both pass).
+    /// Changes a staff member of `org` for `admin`. Ending someone's access closes every session
+    /// of theirs and voids their setup codes; a change that would leave the clinic without an
+    /// active administrator who can sign in is refused. The clinic's row is locked first, so two
+    /// such changes at once cannot both pass, and `admin` must still be an active administrator.
     pub async fn change_staff(
         &self,
         org: Uuid,
+        admin: Uuid,
         id: Uuid,
         change: &StaffChange,
         event: &NewAuditEvent,
         now: DateTime<Utc>,
     ) -> sqlx::Result<StaffOutcome> {
         let mut tx = self.0.pool.begin().await?;
-        sqlx::query("UPDATE orgs SET name = name WHERE id = $1").bind(org.to_string()).execute(&mut *tx).await?;
+        if !lock_clinic_as_admin(&mut tx, org, Some(admin)).await? {
+            return Ok(StaffOutcome::NotAllowed);
+        }
         let deactivated = match change.active {
             None => "deactivated_at",
             Some(true) => "NULL",
@@ -224,7 +236,8 @@ impl Users<'_> {
             return Ok(StaffOutcome::Missing);
         }
         let (admins,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'admin' AND deactivated_at IS NULL",
+            "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'admin' AND deactivated_at IS NULL \
+             AND password_hash <> ''",
         )
         .bind(org.to_string())
         .fetch_one(&mut *tx)
@@ -241,30 +254,34 @@ impl Users<'_> {
         Ok(StaffOutcome::Changed)
     }
 
-    /// A new setup code for a staff member of `org`, voiding the ones before it. `false` when
-    /// there is no such user.
+    /// A new setup code for a staff member of `org`, voiding the ones before it, for `admin`
+    /// (`None`: the operator's command). `Missing` when there is no such user.
     pub async fn renew_setup_code(
         &self,
         org: Uuid,
+        admin: Option<Uuid>,
         id: Uuid,
         code: &NewSetupCode,
         event: &NewAuditEvent,
         now: DateTime<Utc>,
-    ) -> sqlx::Result<bool> {
+    ) -> sqlx::Result<StaffOutcome> {
         let mut tx = self.0.pool.begin().await?;
+        if !lock_clinic_as_admin(&mut tx, org, admin).await? {
+            return Ok(StaffOutcome::NotAllowed);
+        }
         let found = sqlx::query("SELECT id FROM users WHERE org_id = $1 AND id = $2")
             .bind(org.to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
         if found.is_none() {
-            return Ok(false);
+            return Ok(StaffOutcome::Missing);
         }
         void_setup_codes(&mut tx, id, now).await?;
         insert_setup_code(&mut tx, id, code, now).await?;
         insert_event(&mut tx, self.0.dialect, event, now).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(StaffOutcome::Changed)
     }
 
     /// The account a setup code belongs to while it is unused and unexpired.
@@ -277,8 +294,10 @@ impl Users<'_> {
         sqlx::query(&sql).bind(code_hash).bind(ms(now)).fetch_optional(&self.0.pool).await?.map(user).transpose()
     }
 
-    /// Uses a setup code: sets the password of its account and opens a session, in one
-    /// transaction. `false` when the code was used, voided or expired meanwhile.
+    /// Uses a setup code: sets the password of its account, ends every session it had (a code
+    /// given to someone who forgot their password replaces it) and opens a new one, in one
+    /// transaction. `false` when the code was used, voided or expired meanwhile, or the account
+    /// was deactivated. The user's row is locked first, as deactivation locks it first.
     pub async fn set_password_with_code(
         &self,
         code_hash: &str,
@@ -289,6 +308,12 @@ impl Users<'_> {
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
         let mut tx = self.0.pool.begin().await?;
+        let active = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND deactivated_at IS NULL")
+            .bind(password_hash)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         let used = sqlx::query(
             "UPDATE setup_codes SET used_at = $1 WHERE code_hash = $2 AND user_id = $3 AND used_at IS NULL AND expires_at > $1",
         )
@@ -298,10 +323,10 @@ impl Users<'_> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if used == 0 {
+        if active == 0 || used == 0 {
             return Ok(false);
         }
-        set_password(&mut tx, user, password_hash).await?;
+        end_sessions(&mut tx, user, None).await?;
         insert_session(&mut tx, session.0, user, now, session.1).await?;
         insert_event(&mut tx, self.0.dialect, event, now).await?;
         tx.commit().await?;
@@ -431,6 +456,20 @@ pub async fn insert_setup_code(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// Locks the clinic's row (so staff changes in it run one at a time) and tells whether `admin`
+/// is still one of its active administrators (always, for `None`: the operator).
+async fn lock_clinic_as_admin(conn: &mut AnyConnection, org: Uuid, admin: Option<Uuid>) -> sqlx::Result<bool> {
+    sqlx::query("UPDATE orgs SET name = name WHERE id = $1").bind(org.to_string()).execute(&mut *conn).await?;
+    let Some(admin) = admin else { return Ok(true) };
+    let found =
+        sqlx::query("SELECT id FROM users WHERE id = $1 AND org_id = $2 AND role = 'admin' AND deactivated_at IS NULL")
+            .bind(admin.to_string())
+            .bind(org.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(found.is_some())
 }
 
 /// Marks every unused setup code of `user` used: none of them works any more.

@@ -6,7 +6,7 @@
 //! route, that every status it sees is documented (`scripts/lib/openapi_contract.py`).
 
 use super::files;
-use clinicdocs_core::api::{ErrorBody, SortKey, SortOrder, UrlVariant};
+use clinicdocs_core::api::{AuditFormat, ErrorBody, SortKey, SortOrder, UrlVariant};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Clinic Documents API", version = "1", description = "Patient documents for clinics: upload, find, view, annotate."),
     modifiers(&BearerAuth),
     // Types the parameters refer to by name.
-    components(schemas(ErrorBody, SortKey, SortOrder, UrlVariant)),
+    components(schemas(AuditFormat, ErrorBody, SortKey, SortOrder, UrlVariant)),
     // `/files/{key}` takes a key with slashes, so it is routed as `/files/{*key}` and
     // documented here.
     paths(files::signed_file)

@@ -210,9 +210,21 @@ pub async fn staff_are_added_changed_and_removed_and_the_last_admin_stays(b: Bac
     let hers = v["items"].as_array().expect("items").iter().filter(|e| e["actor_id"] == rosa_id.to_string()).count();
     assert!(hers >= 2, "her sign-ins stay in the log: {hers}");
     assert!(audit_actions(&admin).await.iter().any(|a| a == "staff_deactivated"));
+    // Her failed sign-in while deactivated is in the log of her clinic.
+    let v: Value = admin.get("/api/v1/audit?action=sign_in_failed&limit=50").await.json().await.expect("audit");
+    assert!(v["items"].as_array().expect("items").iter().any(|e| e["target_id"] == rosa_id.to_string()));
     // Restored, she signs in with her own password again.
     admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"active": true})).await;
-    s.session_from(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+    let forgetful = s.session_from(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+    // A code for someone who has a password resets it: using it ends every session they had.
+    let r = admin.post_json(&format!("/api/v1/users/{rosa_id}/setup-code"), &json!({})).await;
+    let reset = r.json::<Value>().await.expect("code")["code"].as_str().expect("code").to_string();
+    s.session_from(s.set_up(&reset, "a brand new orchard").await).await;
+    assert_eq!(forgetful.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED, "the reset ended her old session");
+    assert_eq!(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    s.session_from(s.sign_in("rosa@demo.clinic", "a brand new orchard").await).await;
+    let (st, _, msg) = error_code(admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({})).await).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "an empty change: {msg}");
 
     // The clinic always keeps an active administrator.
     let admin_id = admin.user.id;
@@ -222,7 +234,7 @@ pub async fn staff_are_added_changed_and_removed_and_the_last_admin_stays(b: Bac
         assert!(msg.contains("at least one active administrator"), "{msg}");
     }
     admin.patch_json(&format!("/api/v1/users/{rosa_id}"), &json!({"role": "admin"})).await;
-    let rosa = s.session_from(s.sign_in("rosa@demo.clinic", GOOD_PASSWORD).await).await;
+    let rosa = s.session_from(s.sign_in("rosa@demo.clinic", "a brand new orchard").await).await;
     // Two admins demoting each other at once: one of them stays an admin.
     let demote = json!({"role": "doctor"});
     let (rosa_path, admin_path) = (format!("/api/v1/users/{rosa_id}"), format!("/api/v1/users/{admin_id}"));
@@ -260,7 +272,9 @@ pub async fn a_password_change_ends_other_sessions_and_follows_the_rules(b: Back
     assert_eq!(s.sign_in("doctor@demo.clinic", "demo").await.status(), StatusCode::UNAUTHORIZED);
     s.session_from(s.sign_in("doctor@demo.clinic", GOOD_PASSWORD).await).await;
     let admin = s.login("admin@demo.clinic").await;
-    assert!(audit_actions(&admin).await.iter().any(|a| a == "password_changed"));
+    let actions = audit_actions(&admin).await;
+    assert!(actions.iter().any(|a| a == "password_changed"));
+    assert!(actions.iter().any(|a| a == "access_refused"), "the wrong current password is in the log: {actions:?}");
 }
 
 pub async fn an_idle_session_ends_after_the_time_the_clinic_chose(b: Backend) {
@@ -295,4 +309,106 @@ pub async fn an_idle_session_ends_after_the_time_the_clinic_chose(b: Backend) {
         }
     }
     assert_eq!(other.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+pub async fn the_audit_trail_is_filtered_worded_and_exported_as_csv(b: Backend) {
+    let s = TestServer::start(b.clone()).await;
+    let doctor = s.login("doctor@demo.clinic").await;
+    let maria = doctor.patients("Maria").await[0].id;
+    let john = doctor.patients("John").await[0].id;
+    let cbc = doctor.upload(&Upload::new(crate::fixtures::pdf(1, 0), maria, "lab", "CBC-Report-Apr2026")).await;
+    let formula =
+        doctor.upload(&Upload::new(crate::fixtures::pdf(1, 0), maria, "lab", "=SUM(A1) Lipids, fasting")).await;
+    let knee = doctor.upload(&Upload::new(crate::fixtures::jpeg(300, 200), john, "imaging", "Knee X-ray")).await;
+    let url = doctor.signed_url(cbc.id, "original").await;
+    assert_eq!(s.http.get(url).send().await.expect("download").status(), StatusCode::OK);
+    let reception = s.login("reception@demo.clinic").await;
+    let admin = s.login("admin@demo.clinic").await;
+    let page = |q: String| {
+        let admin = &admin;
+        async move {
+            let r = admin.get(&format!("/api/v1/audit?limit=1000{q}")).await;
+            assert_eq!(r.status(), StatusCode::OK, "{q}");
+            let v: Value = r.json().await.expect("page");
+            v["items"].as_array().expect("items").clone()
+        }
+    };
+    let summaries =
+        |items: &[Value]| items.iter().map(|e| e["summary"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+
+    // Each event in words, naming the document and its patient.
+    let all = page(String::new()).await;
+    let said = summaries(&all);
+    assert!(said.contains(&"Dr. Dana Doctor uploaded ‘CBC-Report-Apr2026’ of Maria Garcia".to_string()), "{said:?}");
+    assert!(said.contains(&"Dr. Dana Doctor opened ‘CBC-Report-Apr2026’ of Maria Garcia".to_string()), "{said:?}");
+    assert!(said.contains(&"Riley Reception signed in".to_string()), "{said:?}");
+    if !b.is_s3() {
+        assert!(said.contains(&"‘CBC-Report-Apr2026’ of Maria Garcia was downloaded through a signed link".to_string()));
+    }
+    // By person: only the doctor's events.
+    let theirs = page(format!("&user_id={}", doctor.user.id)).await;
+    assert!(!theirs.is_empty() && theirs.iter().all(|e| e["actor_id"] == doctor.user.id.to_string()));
+    // By patient: Maria's documents, never John's.
+    let hers = page(format!("&patient_id={maria}")).await;
+    assert!(hers.iter().all(|e| e["patient_id"] == maria.to_string()));
+    let titles: Vec<&str> = hers.iter().filter_map(|e| e["document_title"].as_str()).collect();
+    assert!(titles.contains(&"CBC-Report-Apr2026") && !titles.contains(&"Knee X-ray"), "{titles:?}");
+    // By document: its upload, its link and (on the local store) its download, nothing else.
+    let its = page(format!("&document_id={}", cbc.id)).await;
+    let mut actions: Vec<&str> = its.iter().filter_map(|e| e["action"].as_str()).collect();
+    actions.sort();
+    let mut expected = vec!["document_link_issued", "document_uploaded"];
+    if !b.is_s3() {
+        expected.insert(0, "document_downloaded");
+    }
+    assert_eq!(actions, expected);
+    // By action and person together.
+    let uploads = page(format!("&action=document_uploaded&user_id={}", doctor.user.id)).await;
+    assert_eq!(uploads.len(), 3);
+    assert_eq!(page(format!("&action=document_uploaded&user_id={}", reception.user.id)).await.len(), 0);
+    // By time: the days the events happened on hold them all; the day after the last and the
+    // day before the first, nothing.
+    let on =
+        |e: &Value| e["at"].as_str().expect("at").parse::<chrono::DateTime<chrono::Utc>>().expect("time").date_naive();
+    let (first, last) = (on(all.last().expect("events")), on(&all[0]));
+    let today = first;
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    assert_eq!(page(format!("&from={}&to={}", day(first), day(last))).await.len(), all.len());
+    assert!(page(format!("&from={}", day(last.succ_opt().expect("day")))).await.is_empty());
+    assert!(page(format!("&to={}", day(first.pred_opt().expect("day")))).await.is_empty());
+    let (st, _, msg) = error_code(admin.get("/api/v1/audit?from=yesterday").await).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{msg}");
+    let (st, _, msg) = error_code(
+        admin.get(&format!("/api/v1/audit?from={}&to={}", day(today), day(today.pred_opt().expect("day")))).await,
+    )
+    .await;
+    assert!(st == StatusCode::BAD_REQUEST && msg.contains("before its start"), "{msg}");
+    // Another clinic's admin filtering by this clinic's patient sees nothing of it.
+    let other = s.login("admin@other.clinic").await;
+    let v: Value = other.get(&format!("/api/v1/audit?patient_id={maria}")).await.json().await.expect("page");
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(doctor.get("/api/v1/audit?format=csv").await.status(), StatusCode::FORBIDDEN);
+
+    // The CSV: a header, one event per line, parsed back as written; formulas neutralised.
+    let r = admin.get(&format!("/api/v1/audit?format=csv&patient_id={maria}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().expect("ascii").starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"].to_str().expect("ascii").contains("audit-"));
+    let text = r.text().await.expect("csv");
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rd.headers().expect("header").iter().map(String::from).collect();
+    assert_eq!(header[..5], ["time (UTC)", "who", "email", "action", "what happened"]);
+    let rows: Vec<csv::StringRecord> = rd.records().collect::<Result<_, _>>().expect("every line parses");
+    assert_eq!(rows.len(), hers.len(), "one line per event");
+    let doc_col = header.iter().position(|h| h == "document").expect("document column");
+    let docs: Vec<&str> = rows.iter().map(|r| &r[doc_col]).collect();
+    assert!(docs.contains(&"'=SUM(A1) Lipids, fasting"), "the formula is neutralised: {docs:?}");
+    assert!(!docs.iter().any(|d| d.starts_with('=')));
+    assert!(rows.iter().any(|r| &r[4] == "Dr. Dana Doctor uploaded ‘=SUM(A1) Lipids, fasting’ of Maria Garcia"));
+    assert_eq!(knee.title, "Knee X-ray");
+    assert_eq!(formula.title, "=SUM(A1) Lipids, fasting");
+    // The export is in the trail itself.
+    let exported = page("&action=audit_exported".into()).await;
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0]["actor_id"], admin.user.id.to_string());
 }

@@ -72,6 +72,7 @@ on_both_backends!(clinic_setup:
     staff_are_added_changed_and_removed_and_the_last_admin_stays,
     a_password_change_ends_other_sessions_and_follows_the_rules,
     an_idle_session_ends_after_the_time_the_clinic_chose,
+    the_audit_trail_is_filtered_worded_and_exported_as_csv,
 );
 
 #[tokio::test]
