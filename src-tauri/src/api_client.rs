@@ -6,8 +6,8 @@ use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
     Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Document,
     DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation,
-    NewStaff, Org, PasswordChange, Patient, SetupCode, SetupRequest, SignedUrl, StaffAdded, StaffMember, StaffPatch,
-    StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
+    NewPatient, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch, Practitioner, SetupCode, SetupRequest,
+    SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -204,6 +204,29 @@ impl ApiClient {
 
     pub async fn patient(&self, id: Uuid) -> CommandResult<Patient> {
         self.json(self.request(Method::GET, &format!("/api/v1/patients/{id}"))).await
+    }
+
+    pub async fn register_patient(&self, new: &NewPatient) -> CommandResult<Patient> {
+        self.json(self.request(Method::POST, "/api/v1/patients").json(new)).await
+    }
+
+    /// Patients with exactly this name and date of birth (possible duplicates).
+    pub async fn namesakes(&self, name: &str, date_of_birth: &str) -> CommandResult<Vec<Patient>> {
+        let rb =
+            self.request(Method::GET, "/api/v1/patients").query(&[("name", name), ("date_of_birth", date_of_birth)]);
+        self.json(rb).await
+    }
+
+    pub async fn update_patient(&self, id: Uuid, patch: &PatientPatch) -> CommandResult<Patient> {
+        self.json(self.request(Method::PATCH, &format!("/api/v1/patients/{id}")).json(patch)).await
+    }
+
+    pub async fn practitioners(&self) -> CommandResult<Vec<Practitioner>> {
+        self.json(self.request(Method::GET, "/api/v1/practitioners")).await
+    }
+
+    pub async fn open_visit(&self, patient_id: Uuid, new: &NewVisit) -> CommandResult<Visit> {
+        self.json(self.request(Method::POST, &format!("/api/v1/patients/{patient_id}/encounters")).json(new)).await
     }
 
     /// A patient's visits (FHIR's "encounters" on the wire).

@@ -176,7 +176,8 @@ mod tests {
         let cfg = Config::default().with_large_int("number");
         let (body, declared) = decls!(&cfg;
             Category, Role, limits::Plan, limits::PlanLimits,
-            api::ErrorCode, api::User, api::Org, api::Me, api::Patient, api::Visit, api::Document,
+            api::ErrorCode, api::User, api::Org, api::Me, api::Patient, api::Sex, api::NewPatient, api::PatientPatch,
+            api::Practitioner, api::NewVisit, api::Visit, api::Document,
             api::SortKey, api::SortOrder, api::DocumentPatch, api::StorageUsage, api::StorageReport, api::CategoryUsage, api::PatientUsage, api::SignedUrl,
             annotation::Point, annotation::Shape, annotation::Style, api::Annotation, api::NewAnnotation,
             api::AnnotationUpdate, api::StaffMember, api::NewStaff, api::StaffPatch, api::SetupCode, api::StaffAdded,

@@ -1,11 +1,13 @@
-//! Finding a patient and opening their file. The recent patients' files are kept on this
+//! Finding a patient and opening their file; registering one at the desk (names checked by the
+//! shared rule first), changing their details, opening today's visit. The recent patients' files are kept on this
 //! computer, so that while the server cannot be reached they can still be found and opened
 //! and files queued for them; signing out forgets them.
 
 use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::settings::{KeptPatient, RecentPatient, Settings};
 use crate::state::AppState;
-use clinicdocs_core::api::{Patient, Visit};
+use clinicdocs_core::api::{NewPatient, NewVisit, Patient, PatientPatch, Practitioner, Visit};
+use clinicdocs_core::names::validate_person_name;
 use serde::Serialize;
 use ts_rs::TS;
 use uuid::Uuid;
@@ -20,6 +22,29 @@ pub struct PatientFile {
     pub visits: Vec<Visit>,
     /// The server could not be reached: this is the file as last opened on this computer.
     pub offline: bool,
+}
+
+pub async fn register_patient(state: &AppState, new: NewPatient) -> CommandResult<Patient> {
+    let new = NewPatient { name: validate_person_name(&new.name)?, ..new };
+    state.active().await?.client.register_patient(&new).await
+}
+
+/// Patients with exactly this name and date of birth: shown before registering another.
+pub async fn namesakes(state: &AppState, name: String, date_of_birth: String) -> CommandResult<Vec<Patient>> {
+    state.active().await?.client.namesakes(name.trim(), date_of_birth.trim()).await
+}
+
+pub async fn update_patient(state: &AppState, id: Uuid, patch: PatientPatch) -> CommandResult<Patient> {
+    let patch = PatientPatch { name: patch.name.as_deref().map(validate_person_name).transpose()?, ..patch };
+    state.active().await?.client.update_patient(id, &patch).await
+}
+
+pub async fn practitioners(state: &AppState) -> CommandResult<Vec<Practitioner>> {
+    state.active().await?.client.practitioners().await
+}
+
+pub async fn open_visit(state: &AppState, patient_id: Uuid, new: NewVisit) -> CommandResult<Visit> {
+    state.active().await?.client.open_visit(patient_id, &new).await
 }
 
 /// By part of the name, or a date of birth (`YYYY-MM-DD`, or `DD.MM.YYYY` / `DD/MM/YYYY` as
@@ -104,6 +129,10 @@ mod tests {
                 name: name.into(),
                 date_of_birth: dob.into(),
                 created_at: chrono::DateTime::UNIX_EPOCH,
+                sex: None,
+                phone: None,
+                email: None,
+                patient_number: None,
             };
             let recent = RecentPatient { id: patient.id, name: name.into(), date_of_birth: dob.into() };
             s.remember_patient(recent, Some(KeptPatient { patient, visits: vec![] }));

@@ -91,6 +91,10 @@ mod tests {
                 name: format!("P{n}"),
                 date_of_birth: "1980-01-01".into(),
                 created_at: chrono::DateTime::UNIX_EPOCH,
+                sex: None,
+                phone: None,
+                email: None,
+                patient_number: None,
             },
             visits: vec![],
         }

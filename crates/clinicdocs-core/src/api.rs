@@ -179,6 +179,43 @@ pub struct Patient {
     /// `YYYY-MM-DD`.
     pub date_of_birth: String,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub sex: Option<Sex>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The clinic's own number for the patient, unique within the clinic.
+    #[serde(default)]
+    pub patient_number: Option<String>,
+}
+
+/// A patient's sex as the clinic records it (FHIR's administrative gender).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+impl Sex {
+    pub const ALL: [Sex; 4] = [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sex> {
+        Sex::ALL.into_iter().find(|x| x.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -187,6 +224,35 @@ pub struct Patient {
 pub struct NewPatient {
     pub name: String,
     pub date_of_birth: String,
+    #[serde(default)]
+    pub sex: Option<Sex>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub patient_number: Option<String>,
+}
+
+/// Changes to a patient's details; absent fields stay, an empty text clears one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct PatientPatch {
+    pub name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub sex: Option<Sex>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub patient_number: Option<String>,
+}
+
+/// Someone a visit can be with: an active doctor or administrator of the clinic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Practitioner {
+    pub id: Uuid,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
@@ -196,6 +262,10 @@ pub struct PatientQuery {
     /// Part of the name, or a date of birth `YYYY-MM-DD`.
     pub q: Option<String>,
     pub limit: Option<i64>,
+    /// With `date_of_birth` instead of `q`: the patients with exactly this name (any case) and
+    /// date of birth — the possible duplicates of one about to be registered.
+    pub name: Option<String>,
+    pub date_of_birth: Option<String>,
 }
 
 /// A patient's visit to the clinic. (The wire keeps FHIR's word: a document's visit is its
@@ -209,6 +279,9 @@ pub struct Visit {
     pub date: String,
     pub reason: String,
     pub document_count: i64,
+    /// Who the patient sees.
+    #[serde(default)]
+    pub practitioner_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -217,6 +290,9 @@ pub struct Visit {
 pub struct NewVisit {
     pub date: String,
     pub reason: String,
+    /// Who the patient sees: a practitioner of the clinic (`GET /api/v1/practitioners`).
+    #[serde(default)]
+    pub practitioner_id: Option<Uuid>,
 }
 
 /// A document's metadata (FHIR DocumentReference-like). Bytes are fetched through signed URLs.

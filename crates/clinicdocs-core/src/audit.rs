@@ -17,6 +17,8 @@ pub enum AuditAction {
     /// An attempt the access policy refused, or on another clinic's (or no) record.
     AccessRefused,
     PatientCreated,
+    /// A patient's name, date of birth or other details changed.
+    PatientUpdated,
     VisitCreated,
     /// A patient's or practitioner's profile picture was set.
     ProfileImageSet,
@@ -55,11 +57,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::SignInSucceeded,
         AuditAction::SignInFailed,
         AuditAction::AccessRefused,
         AuditAction::PatientCreated,
+        AuditAction::PatientUpdated,
         AuditAction::VisitCreated,
         AuditAction::ProfileImageSet,
         AuditAction::DocumentUploaded,
@@ -90,6 +93,7 @@ impl AuditAction {
             AuditAction::SignInFailed => "sign_in_failed",
             AuditAction::AccessRefused => "access_refused",
             AuditAction::PatientCreated => "patient_created",
+            AuditAction::PatientUpdated => "patient_updated",
             AuditAction::VisitCreated => "visit_created",
             AuditAction::ProfileImageSet => "profile_image_set",
             AuditAction::DocumentUploaded => "document_uploaded",
@@ -128,6 +132,7 @@ impl AuditAction {
             A::SignInFailed => "failed to sign in",
             A::AccessRefused => "was refused access to",
             A::PatientCreated => "registered",
+            A::PatientUpdated => "changed the details of",
             A::VisitCreated => "opened a visit for",
             A::ProfileImageSet => "set the profile picture of",
             A::DocumentUploaded => "uploaded",

@@ -47,6 +47,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
                         name: pname.to_string(),
                         date_of_birth: dob.to_string(),
                         created_at: now,
+                        sex: None,
+                        phone: None,
+                        email: None,
+                        patient_number: None,
                     };
                     state.db.patients().create(id, &p).await?;
                     let visits = [("2026-11-20", "Check-up"), ("2026-11-22", "Follow-up")];
@@ -57,6 +61,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
                             date: date.to_string(),
                             reason: reason.to_string(),
                             document_count: 0,
+                            practitioner_id: None,
                         };
                         state.db.patients().create_visit(id, &v, now).await?;
                     }

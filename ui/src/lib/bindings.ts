@@ -30,13 +30,35 @@ export type Patient = { id: string, name: string,
 /**
  * `YYYY-MM-DD`.
  */
-date_of_birth: string, created_at: string, };
+date_of_birth: string, created_at: string, sex: Sex | null, phone: string | null, email: string | null, 
+/**
+ * The clinic's own number for the patient, unique within the clinic.
+ */
+patient_number: string | null, };
+
+export type Sex = "female" | "male" | "other" | "unknown";
+
+export type NewPatient = { name: string, date_of_birth: string, sex: Sex | null, phone: string | null, email: string | null, patient_number: string | null, };
+
+export type PatientPatch = { name: string | null, date_of_birth: string | null, sex: Sex | null, phone: string | null, email: string | null, patient_number: string | null, };
+
+export type Practitioner = { id: string, name: string, };
+
+export type NewVisit = { date: string, reason: string, 
+/**
+ * Who the patient sees: a practitioner of the clinic (`GET /api/v1/practitioners`).
+ */
+practitioner_id: string | null, };
 
 export type Visit = { id: string, patient_id: string, 
 /**
  * `YYYY-MM-DD`.
  */
-date: string, reason: string, document_count: number, };
+date: string, reason: string, document_count: number, 
+/**
+ * Who the patient sees.
+ */
+practitioner_id: string | null, };
 
 export type Document = { id: string, org_id: string, patient_id: string, encounter_id: string | null, title: string, category: Category, 
 /**
@@ -135,7 +157,7 @@ export type ClinicPatch = {
  */
 session_idle_minutes: number | null, };
 
-export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported";
+export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "patient_updated" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported";
 
 export type AuditTarget = "user" | "patient" | "visit" | "practitioner" | "document" | "object" | "annotation" | "audit" | "storage" | "clinic";
 
@@ -484,9 +506,12 @@ export type Commands = {
   mark_changes: [Record<string, never>, Array<MarkChange>];
   new_setup_code: [{ id: string }, SetupCode];
   open_patient: [{ patientId: string }, PatientFile];
+  open_visit: [{ patientId: string; new: NewVisit }, Visit];
+  patient_namesakes: [{ name: string; dateOfBirth: string }, Array<Patient>];
   pdf_page_count: [{ id: string }, number];
   pick_files: [Record<string, never>, Array<string>];
   pick_scanner_folder: [Record<string, never>, string | null];
+  practitioners: [Record<string, never>, Array<Practitioner>];
   queue_discard: [{ id: string }, null];
   queue_import: [{ importId: string; request: ImportRequest }, Array<QueueItem>];
   queue_items: [Record<string, never>, Array<QueueItem>];
@@ -494,6 +519,7 @@ export type Commands = {
   queue_scanned: [{ request: ScanRequest }, Array<QueueItem>];
   queue_upload: [{ request: UploadRequest }, QueueItem];
   recent_patients: [Record<string, never>, Array<RecentPatient>];
+  register_patient: [{ new: NewPatient }, Patient];
   restore_session: [Record<string, never>, SessionInfo | null];
   save_document: [{ id: string }, SavedFile | null];
   scanned_files: [Record<string, never>, ScannedInbox];
@@ -503,6 +529,7 @@ export type Commands = {
   storage_usage: [Record<string, never>, StorageUsage];
   update_annotation: [{ documentId: string; pageNumber: number; id: string; update: AnnotationUpdate }, SavedMark];
   update_document: [{ id: string; patch: DocumentPatch }, DocumentItem];
+  update_patient: [{ id: string; patch: PatientPatch }, Patient];
 };
 
 /** Every event the app sends the window, and its payload. */

@@ -36,7 +36,7 @@ describe('viewer stepping', () => {
 });
 
 describe('visit labels and kinds', () => {
-  const visits: Visit[] = [{ id: 'e1', patient_id: 'p', date: '2026-04-03', reason: 'Check-up', document_count: 1 }];
+  const visits: Visit[] = [{ id: 'e1', patient_id: 'p', date: '2026-04-03', reason: 'Check-up', document_count: 1, practitioner_id: null }];
   it('names the visit by date and reason', () => {
     expect(visitLabel('e1', visits, (d) => d)).toBe('2026-04-03 · Check-up');
     expect(visitLabel(null, visits, (d) => d)).toBe('');

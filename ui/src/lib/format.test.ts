@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BYTE_SAMPLES } from './bindings';
-import { formatBytes } from './format';
+import { formatBytes, localDay } from './format';
 import { gauge } from './gauge';
 
 describe('sizes as staff read them', () => {
@@ -41,5 +41,12 @@ describe('counts as staff read them', () => {
     expect(count(1, 'visit')).toBe('1 visit');
     expect(count(0, 'document')).toBe('0 documents');
     expect(count(3, 'visit')).toBe('3 visits');
+  });
+});
+
+describe('localDay', () => {
+  it('is the day on this computer, zero-padded', () => {
+    expect(localDay(new Date(2026, 0, 5, 23, 59))).toBe('2026-01-05');
+    expect(localDay(new Date(2026, 11, 31, 0, 1))).toBe('2026-12-31');
   });
 });

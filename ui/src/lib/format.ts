@@ -35,3 +35,9 @@ export function formatDate(iso: string, locale?: string): string {
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** A day of this computer's calendar as `YYYY-MM-DD` (not the UTC day `toISOString` gives). */
+export function localDay(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

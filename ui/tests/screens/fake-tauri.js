@@ -246,6 +246,28 @@
       return { patient, visits: encounters[patientId] ?? [], offline: false };
     },
     recent_patients: () => recent.slice(0, 6),
+    register_patient: ({ new: n }) => {
+      if (n.patient_number && patients.some((p) => p.patient_number === n.patient_number.trim())) {
+        return err('conflict', `The patient number ${n.patient_number} is already given to another patient of this clinic. Check the number, or find that patient.`);
+      }
+      const p = { id: `p-${patients.length + 1}`, created_at: iso(now), sex: null, phone: null, email: null, patient_number: null, ...n };
+      patients.push(p);
+      return p;
+    },
+    patient_namesakes: ({ name, dateOfBirth }) =>
+      patients.filter((p) => p.name.toLowerCase() === name.trim().toLowerCase() && p.date_of_birth === dateOfBirth),
+    update_patient: ({ id, patch }) => {
+      const p = patients.find((x) => x.id === id);
+      for (const [k, v] of Object.entries(patch)) if (v !== null) p[k] = v === '' ? null : v;
+      return p;
+    },
+    practitioners: () => [{ id: 'u-dana', name: 'Dr. Dana Doctor' }, { id: 'u-admin', name: 'Demo Admin' }],
+    open_visit: ({ patientId, new: v }) => {
+      if (!v.reason.trim()) return err('bad_request', 'Give the reason for the visit.');
+      const visit = { id: `e-${Date.now()}`, patient_id: patientId, date: v.date, reason: v.reason, document_count: 0, practitioner_id: v.practitioner_id };
+      (encounters[patientId] ??= []).unshift(visit);
+      return visit;
+    },
     list_documents: ({ filter }) => {
       if (window.__fake.offline) return err('server_unreachable', 'The clinic server at http://127.0.0.1:8080/ cannot be reached.');
       let r = documents.filter((d) => d.patient_id === filter.patient_id && mayTouch(d)).map(withRights);

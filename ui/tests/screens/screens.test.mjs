@@ -265,6 +265,67 @@ test('audit trail: an admin reads who did what, filters by person, action and pa
   }
 });
 
+test('front desk: no match offers to register the name typed; a namesake is pointed out first; today\'s visit is one step', async () => {
+  const { page, close, errors } = await app({ signedIn: true, role: 'receptionist' });
+  try {
+    const search = page.getByRole('combobox', { name: 'Find a patient' });
+    await search.fill('Ana Lima');
+    await page.getByRole('status').filter({ hasText: 'No patient matches “Ana Lima”' }).waitFor();
+    await page.getByTestId('register-patient').click();
+    const dialog = page.getByRole('dialog', { name: 'Register a patient' });
+    assert.equal(await dialog.getByLabel('Full name').inputValue(), 'Ana Lima', 'the name typed is kept');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'date', 'the date of birth is next');
+    await noSeriousViolations(page, 'the register-patient dialog');
+    await dialog.getByLabel('Date of birth').fill('1990-02-03');
+    await dialog.getByLabel('Sex').selectOption('female');
+    await dialog.getByLabel('Phone').fill('+351 912 345 678');
+    await dialog.getByLabel('Patient number').fill('P-1042');
+    await dialog.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Ana Lima' }).waitFor();
+    await page.getByText('no. P-1042').waitFor();
+    assert.deepEqual((await callsTo(page, 'register_patient')).at(-1).new, {
+      name: 'Ana Lima', date_of_birth: '1990-02-03', sex: 'female', phone: '+351 912 345 678', email: null, patient_number: 'P-1042',
+    });
+
+    // Today's visit, with a practitioner, in one step.
+    await page.getByTestId('open-visit').click();
+    const visit = page.getByRole('dialog', { name: 'Open a visit for Ana Lima' });
+    await visit.getByLabel('Practitioner').selectOption({ label: 'Dr. Dana Doctor' });
+    await noSeriousViolations(page, 'the open-visit dialog');
+    await visit.getByLabel('Reason').fill('Walk-in: cough');
+    await visit.getByLabel('Reason').press('Enter');
+    await page.getByTestId('import-notice').filter({ hasText: 'Visit opened: Walk-in: cough' }).waitFor();
+    await page.getByText('1 visit', { exact: false }).waitFor();
+    const opened = (await callsTo(page, 'open_visit')).at(-1);
+    const today = await page.evaluate(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; });
+    assert.deepEqual(opened.new, { date: today, reason: 'Walk-in: cough', practitioner_id: 'u-dana' });
+
+    // A second Maria Garcia born the same day: the one there is, is offered first.
+    await search.fill('Maria Garcia Lopez');
+    await page.getByTestId('register-patient').click();
+    const again = page.getByRole('dialog', { name: 'Register a patient' });
+    await again.getByLabel('Full name').fill('maria garcia');
+    await again.getByLabel('Date of birth').fill('1961-11-03');
+    await again.getByRole('button', { name: 'Register', exact: true }).click();
+    await again.getByTestId('namesakes').waitFor();
+    assert.equal((await callsTo(page, 'register_patient')).length, 1, 'nothing registered while a namesake is shown');
+    await noSeriousViolations(page, 'the register-patient dialog pointing out a namesake');
+    await again.getByRole('button', { name: /Open Maria Garcia, born/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Maria Garcia' }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  const billing = await app({ signedIn: true, role: 'billing' });
+  try {
+    await billing.page.getByRole('combobox', { name: 'Find a patient' }).fill('Nobody Here');
+    await billing.page.getByRole('status').filter({ hasText: 'No patient matches' }).waitFor();
+    assert.equal(await billing.page.getByTestId('register-patient').count(), 0, 'billing does not register patients');
+  } finally {
+    await billing.close();
+  }
+});
+
 test('password: the current one and the new one twice; a wrong current password or a common new one is refused with the reason', async () => {
   const { page, close, errors } = await app({ signedIn: true });
   try {

@@ -7,7 +7,7 @@ use super::columns::{select_list, Columns, Reader};
 use super::orgs::{OrgRow, StoredLimits, ORG_COLUMNS};
 use super::{ms, Db};
 use chrono::{DateTime, Utc};
-use clinicdocs_core::api::{StaffMember, User};
+use clinicdocs_core::api::{Practitioner, StaffMember, User};
 use clinicdocs_core::limits::Plan;
 use clinicdocs_core::Role;
 use sqlx::any::AnyRow;
@@ -166,6 +166,18 @@ impl Users<'_> {
             insert_event(&mut tx, self.0.dialect, e, now).await?;
         }
         tx.commit().await
+    }
+
+    /// The clinic's active doctors and administrators, by name: whom a visit can be with.
+    pub async fn practitioners(&self, org: Uuid) -> sqlx::Result<Vec<Practitioner>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, name FROM users WHERE org_id = $1 AND role IN ('doctor', 'admin') AND deactivated_at IS NULL \
+             ORDER BY role = 'admin', name",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.0.pool)
+        .await?;
+        rows.into_iter().map(|(id, name)| Ok(Practitioner { id: super::columns::parse_uuid(&id)?, name })).collect()
     }
 
     /// The clinic's staff, active first, by name.

@@ -10,10 +10,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use clinicdocs_core::api::{ErrorBody, NewPatient, NewVisit, Patient, PatientQuery, ProfileImage, Visit};
+use clinicdocs_core::api::{
+    ErrorBody, NewPatient, NewVisit, Patient, PatientPatch, PatientQuery, Practitioner, ProfileImage, Visit,
+};
 use uuid::Uuid;
 
-/// Find patients by part of the name or by date of birth (`YYYY-MM-DD`).
+/// Find patients by part of the name or by date of birth (`YYYY-MM-DD`); or, with `name` and
+/// `date_of_birth`, the patients who have exactly those (possible duplicates).
 #[utoipa::path(get, path = "/api/v1/patients", tag = "patients", security(("bearer" = [])), params(PatientQuery),
     responses((status = 200, body = Vec<Patient>)))]
 pub async fn list_patients(
@@ -25,7 +28,8 @@ pub async fn list_patients(
 }
 
 #[utoipa::path(post, path = "/api/v1/patients", tag = "patients", security(("bearer" = [])), request_body = NewPatient,
-    responses((status = 201, body = Patient), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Patient), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "the patient number is another patient's", body = ErrorBody)))]
 pub async fn create_patient(
     State(state): State<AppState>,
     caller: Caller,
@@ -42,6 +46,26 @@ pub async fn get_patient(
     PathParam(id): PathParam<Uuid>,
 ) -> ApiResult<Json<Patient>> {
     Ok(Json(patients::patient(&state, &caller, id).await?.patient))
+}
+
+/// Changes a patient's details; fields left out stay, an empty text clears one.
+#[utoipa::path(patch, path = "/api/v1/patients/{id}", tag = "patients", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = PatientPatch, responses((status = 200, body = Patient), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "the patient number is another patient's", body = ErrorBody)))]
+pub async fn patch_patient(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<Uuid>,
+    Body(patch): Body<PatientPatch>,
+) -> ApiResult<Json<Patient>> {
+    Ok(Json(patients::change(&state, &caller, id, &patch).await?))
+}
+
+/// The clinic's active doctors and administrators: whom a visit can be with.
+#[utoipa::path(get, path = "/api/v1/practitioners", tag = "patients", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Practitioner>)))]
+pub async fn list_practitioners(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Practitioner>>> {
+    Ok(Json(patients::practitioners(&state, &caller).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/patients/{id}/encounters", tag = "patients", security(("bearer" = [])), params(("id" = Uuid, Path)),

@@ -412,3 +412,106 @@ pub async fn the_audit_trail_is_filtered_worded_and_exported_as_csv(b: Backend) 
     assert_eq!(exported.len(), 1);
     assert_eq!(exported[0]["actor_id"], admin.user.id.to_string());
 }
+
+pub async fn the_front_desk_registers_a_patient_and_opens_todays_visit(b: Backend) {
+    let s = TestServer::start(b).await;
+    let desk = s.login("reception@demo.clinic").await;
+    let new = json!({"name": "Ana Lima", "date_of_birth": "1990-02-03", "sex": "female", "phone": "+351 912 345 678",
+        "email": "Ana.Lima@Example.org", "patient_number": "P-1042"});
+    let r = desk.post_json("/api/v1/patients", &new).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let ana: Value = r.json().await.expect("patient");
+    assert_eq!(
+        (ana["sex"].as_str(), ana["email"].as_str(), ana["patient_number"].as_str()),
+        (Some("female"), Some("ana.lima@example.org"), Some("P-1042"))
+    );
+    let ana_id: Uuid = ana["id"].as_str().expect("id").parse().expect("uuid");
+    // Before registering another Ana Lima born that day, the desk finds the one there is.
+    let same: Value =
+        desk.get("/api/v1/patients?name=ana%20LIMA&date_of_birth=1990-02-03").await.json().await.expect("namesakes");
+    assert_eq!(same.as_array().map(Vec::len), Some(1));
+    let none: Value =
+        desk.get("/api/v1/patients?name=Ana%20Lima&date_of_birth=1990-02-04").await.json().await.expect("namesakes");
+    assert_eq!(none.as_array().map(Vec::len), Some(0));
+    // The clinic's patient number is unique in the clinic, not across clinics.
+    let twin = json!({"name": "Bea Lima", "date_of_birth": "1992-05-06", "patient_number": " P-1042 "});
+    let (st, c, msg) = error_code(desk.post_json("/api/v1/patients", &twin).await).await;
+    assert_eq!((st, c.as_str()), (StatusCode::CONFLICT, "conflict"));
+    assert!(msg.contains("P-1042") && msg.contains("another patient"), "{msg}");
+    let other = s.login("reception@other.clinic").await;
+    assert_eq!(other.post_json("/api/v1/patients", &twin).await.status(), StatusCode::CREATED);
+    // Bad details are refused with what was wrong, and store nothing.
+    for (body, says) in [
+        (json!({"name": "C", "date_of_birth": "1990-02-30"}), "date"),
+        (json!({"name": "C", "date_of_birth": "1990-02-03", "phone": "call me"}), "phone"),
+        (json!({"name": "C", "date_of_birth": "1990-02-03", "email": "nope"}), "email"),
+        (json!({"name": "C", "date_of_birth": "1990-02-03", "sex": "robot"}), "sex"),
+        (json!({"name": "C", "date_of_birth": "1990-02-03", "patient_number": "a\nb"}), "one line"),
+    ] {
+        let (st, _, msg) = error_code(desk.post_json("/api/v1/patients", &body).await).await;
+        assert!(st.is_client_error() && msg.to_lowercase().contains(says), "{body}: {st} {msg}");
+    }
+    assert!(desk.patients("C").await.iter().all(|p| p.name != "C"));
+    assert_eq!(
+        s.login("billing@demo.clinic").await.post_json("/api/v1/patients", &new).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // Edited: a field given changes, one left out stays, an empty one is cleared.
+    let r = desk.patch_json(&format!("/api/v1/patients/{ana_id}"), &json!({"phone": "", "name": "Ana M. Lima"})).await;
+    let edited: Value = r.json().await.expect("edited");
+    assert_eq!(
+        (edited["name"].as_str(), edited["phone"].as_str(), edited["patient_number"].as_str()),
+        (Some("Ana M. Lima"), None, Some("P-1042"))
+    );
+    let bea = desk
+        .post_json(
+            "/api/v1/patients",
+            &json!({"name": "Bea Lima", "date_of_birth": "1992-05-06", "patient_number": "P-2000"}),
+        )
+        .await;
+    let bea_id = bea.json::<Value>().await.expect("bea")["id"].as_str().expect("id").to_string();
+    let (st, _, _) =
+        error_code(desk.patch_json(&format!("/api/v1/patients/{bea_id}"), &json!({"patient_number": "P-1042"})).await)
+            .await;
+    assert_eq!(st, StatusCode::CONFLICT, "a number taken by another patient");
+    let (st, _, _) =
+        error_code(other.patch_json(&format!("/api/v1/patients/{ana_id}"), &json!({"name": "X"})).await).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "another clinic's patient");
+
+    // Today's visit with a practitioner of the clinic; one of another clinic is refused.
+    let practitioners: Value = desk.get("/api/v1/practitioners").await.json().await.expect("practitioners");
+    let names: Vec<&str> = practitioners.as_array().expect("list").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["Dr. Dana Doctor", "Alex Admin"]);
+    let dana = practitioners[0]["id"].as_str().expect("id");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let r = desk
+        .post_json(
+            &format!("/api/v1/patients/{ana_id}/encounters"),
+            &json!({"date": today, "reason": "Walk-in: cough", "practitioner_id": dana}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let visit: Value = r.json().await.expect("visit");
+    assert_eq!(visit["practitioner_id"], dana);
+    let foreign: Value = other.get("/api/v1/practitioners").await.json().await.expect("practitioners");
+    let foreign = foreign[0]["id"].as_str().expect("id");
+    let r = desk
+        .post_json(
+            &format!("/api/v1/patients/{ana_id}/encounters"),
+            &json!({"date": today, "reason": "x", "practitioner_id": foreign}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // An upload linked to it counts against the visit.
+    let v_id: Uuid = visit["id"].as_str().expect("id").parse().expect("uuid");
+    let mut u = Upload::new(crate::fixtures::pdf(1, 0), ana_id, "insurance", "Insurance card");
+    u.encounter_id = Some(v_id);
+    desk.upload(&u).await;
+    let visits: Value = desk.get(&format!("/api/v1/patients/{ana_id}/encounters")).await.json().await.expect("visits");
+    assert_eq!(visits[0]["document_count"], 1);
+    let admin = s.login("admin@demo.clinic").await;
+    let actions = audit_actions(&admin).await;
+    for a in ["patient_created", "patient_updated", "visit_created"] {
+        assert!(actions.iter().any(|x| x == a), "{a}");
+    }
+}

@@ -73,6 +73,7 @@ on_both_backends!(clinic_setup:
     a_password_change_ends_other_sessions_and_follows_the_rules,
     an_idle_session_ends_after_the_time_the_clinic_chose,
     the_audit_trail_is_filtered_worded_and_exported_as_csv,
+    the_front_desk_registers_a_patient_and_opens_todays_visit,
 );
 
 #[tokio::test]
@@ -138,6 +139,7 @@ async fn openapi_document_lists_every_contract_path() {
         "/api/v1/patients",
         "/api/v1/patients/{id}",
         "/api/v1/patients/{id}/encounters",
+        "/api/v1/practitioners",
         "/api/v1/documents",
         "/api/v1/documents/batch",
         "/api/v1/documents/{id}",
