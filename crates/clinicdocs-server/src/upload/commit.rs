@@ -250,7 +250,7 @@ async fn store_one(
     let (id, key) = match &r.file.incoming.spool {
         Spool::Stored { id, key, .. } => (*id, key.clone()),
         spool => {
-            let id = Uuid::new_v4();
+            let id = super::ids::next_document_id();
             let key = document_key(caller.org_id(), patient, now, id, r.file.kind.ext());
             let disposition = disposition(&r.meta.title, r.file.kind);
             spool.store(&state.storage, &key, r.file.kind.mime(), Some(&disposition)).await?;

@@ -2,11 +2,12 @@
 //! ways in; [`receive`] reads a form's parts into a [`spool`] (or, announced, [`streamed`] into
 //! the store while they arrive) with an [`inspector`] on the bytes; [`check`] judges the bytes;
 //! [`commit`] stores objects and rows all or nothing; [`replay`] answers a retry under the same
-//! key. Routes only call [`single::upload`] and [`batch::upload`].
+//! key; [`ids`] gives new documents ids in the order they are sent. Routes only call [`single::upload`] and [`batch::upload`].
 
 pub mod batch;
 pub mod check;
 pub mod commit;
+pub mod ids;
 pub mod inspector;
 pub mod receive;
 pub mod replay;

@@ -280,7 +280,7 @@ async fn take_file(
     let org = caller.org_id();
     let (now, patient) = (state.now(), item.patient_id);
     let place = |kind: FileKind| {
-        let id = Uuid::new_v4();
+        let id = super::ids::next_document_id();
         let key = document_key(org, patient, now, id, kind.ext());
         *streamed = Some(key.clone());
         Placement { id, key, disposition: disposition(&title, kind) }

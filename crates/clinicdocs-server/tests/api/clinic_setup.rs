@@ -515,3 +515,36 @@ pub async fn the_front_desk_registers_a_patient_and_opens_todays_visit(b: Backen
         assert!(actions.iter().any(|x| x == a), "{a}");
     }
 }
+
+/// Regression: a dropped folder of `page 1`, `page 2` … `page 12`, stored in one batch (so at one
+/// moment), was listed oldest-first in a random order, since ties of the upload time fell to
+/// the documents' random ids. Ties follow the order the files were sent.
+pub async fn pages_sent_together_keep_their_order_in_the_listing(b: Backend) {
+    let s = TestServer::start(b).await;
+    let desk = s.login("reception@demo.clinic").await;
+    let patient = desk.patients("Li Wei").await[0].id;
+    let titles: Vec<String> = (1..=12).map(|n| format!("page {n}")).collect();
+    let items: Vec<Upload> =
+        titles.iter().map(|t| Upload::new(crate::fixtures::pdf(1, 0), patient, "insurance", t)).collect();
+    assert_eq!(desk.batch(&items).await.status(), StatusCode::CREATED);
+    for (order, expected) in [("asc", titles.clone()), ("desc", titles.iter().rev().cloned().collect())] {
+        let mut listed = Vec::new();
+        let mut cursor: Option<String> = None;
+        // In pages of 5, so the order holds across pages too.
+        loop {
+            let mut path = format!("/api/v1/documents?patient_id={patient}&sort=date&order={order}&limit=5");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page: Value = desk.get(&path).await.json().await.expect("page");
+            listed.extend(
+                page["items"].as_array().expect("items").iter().map(|d| d["title"].as_str().unwrap_or("").to_string()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(listed, expected, "sorted by date, {order}");
+    }
+}

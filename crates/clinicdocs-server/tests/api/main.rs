@@ -74,6 +74,7 @@ on_both_backends!(clinic_setup:
     an_idle_session_ends_after_the_time_the_clinic_chose,
     the_audit_trail_is_filtered_worded_and_exported_as_csv,
     the_front_desk_registers_a_patient_and_opens_todays_visit,
+    pages_sent_together_keep_their_order_in_the_listing,
 );
 
 #[tokio::test]
