@@ -33,10 +33,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option
     let now = state.now();
     let address = addr.clone().unwrap_or_default();
     let wait = guard.accounts.wait(&email, now).into_iter().chain(guard.addresses.wait(&address, now)).max();
-    if let Some(w) = wait {
-        let secs = (w.num_milliseconds() + 999) / 1000;
-        return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
-    }
+    paused(wait)?;
     // An account whose access ended, or without a password yet, is checked against the dummy
     // hash and refused alike: the answer and its timing say nothing about it.
     let account = if email.contains('@') { state.db.users().by_email(&email).await? } else { None };
@@ -56,16 +53,31 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, addr: Option
     let user = account.user;
     let (token, hash) = new_token();
     state.db.users().create_session(&hash, user.id, now, now + chrono::Duration::hours(SESSION_HOURS)).await?;
-    let event = NewAuditEvent {
+    let event = own_event(&user, AuditAction::SignInSucceeded, addr);
+    state.audit(event).await?;
+    Ok(LoginResponse { token, user })
+}
+
+/// While a pause lasts: refused with how long to wait, in whole seconds (at least one).
+fn paused(wait: Option<chrono::Duration>) -> ApiResult<()> {
+    match wait {
+        Some(w) => {
+            Err(ApiError::TooManyAttempts { retry_after_secs: ((w.num_milliseconds() + 999) / 1000).max(1) as u64 })
+        }
+        None => Ok(()),
+    }
+}
+
+/// An event of someone about their own account (signing in, choosing a password).
+fn own_event(user: &clinicdocs_core::api::User, action: AuditAction, addr: Option<String>) -> NewAuditEvent {
+    NewAuditEvent {
         org_id: Some(user.org_id),
         actor_id: Some(user.id),
         actor_email: Some(user.email.clone()),
         target_id: Some(user.id.to_string()),
         remote_addr: addr,
-        ..NewAuditEvent::new(AuditAction::SignInSucceeded, AuditTarget::User)
-    };
-    state.audit(event).await?;
-    Ok(LoginResponse { token, user })
+        ..NewAuditEvent::new(action, AuditTarget::User)
+    }
 }
 
 /// Counts a failed sign-in and audits it in the account's clinic (see [`sign_in`]).
@@ -111,10 +123,7 @@ pub async fn set_up(state: &AppState, code: &str, password: &str, addr: Option<S
     let guard = &state.sign_ins;
     let now = state.now();
     let address = addr.clone().unwrap_or_default();
-    if let Some(w) = guard.addresses.wait(&address, now) {
-        let secs = (w.num_milliseconds() + 999) / 1000;
-        return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
-    }
+    paused(guard.addresses.wait(&address, now))?;
     let code_hash = crate::staff::setup_code_hash(code);
     let account = state.db.users().by_setup_code(&code_hash, now).await?.filter(|a| a.active());
     let Some(account) = account else {
@@ -125,14 +134,7 @@ pub async fn set_up(state: &AppState, code: &str, password: &str, addr: Option<S
     check_new_password(password, &[&user.email, &user.name])?;
     let hash = hash_off_thread(password).await?;
     let (token, token_hash) = new_token();
-    let event = NewAuditEvent {
-        org_id: Some(user.org_id),
-        actor_id: Some(user.id),
-        actor_email: Some(user.email.clone()),
-        target_id: Some(user.id.to_string()),
-        remote_addr: addr,
-        ..NewAuditEvent::new(AuditAction::PasswordSet, AuditTarget::User)
-    };
+    let event = own_event(&user, AuditAction::PasswordSet, addr);
     let session = (token_hash.as_str(), now + chrono::Duration::hours(SESSION_HOURS));
     if !state.db.users().set_password_with_code(&code_hash, user.id, &hash, session, &event, now).await? {
         return Err(ApiError::SetupCodeInvalid);
@@ -144,10 +146,7 @@ pub async fn set_up(state: &AppState, code: &str, password: &str, addr: Option<S
 pub async fn change_password(state: &AppState, caller: &Caller, current: &str, new: &str) -> ApiResult<()> {
     let user = caller.user();
     let (guard, now) = (&state.sign_ins, state.now());
-    if let Some(w) = guard.accounts.wait(&user.email, now) {
-        let secs = (w.num_milliseconds() + 999) / 1000;
-        return Err(ApiError::TooManyAttempts { retry_after_secs: secs.max(1) as u64 });
-    }
+    paused(guard.accounts.wait(&user.email, now))?;
     let ok = current.len() <= MAX_PASSWORD_BYTES
         && guard.check(current.to_string(), caller.account.password_hash.clone()).await;
     if !ok {

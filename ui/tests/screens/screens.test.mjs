@@ -300,6 +300,18 @@ test('front desk: no match offers to register the name typed; a namesake is poin
     const today = await page.evaluate(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; });
     assert.deepEqual(opened.new, { date: today, reason: 'Walk-in: cough', practitioner_id: 'u-dana' });
 
+    // Her details change from her file: a field emptied is cleared.
+    await page.getByTestId('edit-patient').click();
+    const details = page.getByRole('dialog', { name: 'Details of Ana Lima' });
+    assert.equal(await details.getByLabel('Phone').inputValue(), '+351 912 345 678');
+    await details.getByLabel('Phone').fill('');
+    await details.getByLabel('Email').fill('ana@example.org');
+    await details.getByRole('button', { name: 'Save' }).click();
+    await details.waitFor({ state: 'detached' });
+    assert.deepEqual((await callsTo(page, 'update_patient')).at(-1).patch, {
+      name: 'Ana Lima', date_of_birth: '1990-02-03', sex: 'female', phone: '', email: 'ana@example.org', patient_number: 'P-1042',
+    });
+
     // A second Maria Garcia born the same day: the one there is, is offered first.
     await search.fill('Maria Garcia Lopez');
     await page.getByTestId('register-patient').click();
