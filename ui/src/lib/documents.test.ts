@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTypeFilter, countByCategory, kindOf, step, visitLabel } from './documents';
+import { applyTypeFilter, countByCategory, kindOf, step, todaysVisit, visitLabel } from './documents';
 import type { Category, DocumentItem, Visit } from './bindings';
 
 function doc(id: string, category: Category): DocumentItem {
@@ -45,5 +45,14 @@ describe('visit labels and kinds', () => {
     expect(kindOf('application/pdf')).toBe('pdf');
     expect(kindOf('image/jpeg')).toBe('image');
     expect(kindOf('application/dicom')).toBe('other');
+  });
+});
+
+describe('todaysVisit', () => {
+  const v = (id: string, date: string) => ({ id, patient_id: 'p', date, reason: 'r', document_count: 0, practitioner_id: null });
+  it('is the visit opened today, else none', () => {
+    expect(todaysVisit([v('a', '2026-12-01'), v('b', '2026-12-02')], '2026-12-02')).toBe('b');
+    expect(todaysVisit([v('a', '2026-12-01')], '2026-12-02')).toBe('');
+    expect(todaysVisit(undefined, '2026-12-02')).toBe('');
   });
 });

@@ -21,6 +21,12 @@ export function visitLabel(encounterId: string | null, visits: Visit[], fmt: (d:
   return e ? `${fmt(e.date)} · ${e.reason}` : 'another visit';
 }
 
+/** The visit of `today` (`YYYY-MM-DD`, this computer's day), to link new files to by default:
+ * the front desk opened it for the patient who is here. '' when there is none. */
+export function todaysVisit(visits: Visit[] | undefined, today: string): string {
+  return visits?.find((v) => v.date === today)?.id ?? '';
+}
+
 /** The index after moving `step` through a list of `length`, staying inside it. */
 export function step(index: number, stepBy: number, length: number): number {
   if (length === 0) return -1;

@@ -299,6 +299,12 @@ test('front desk: no match offers to register the name typed; a namesake is poin
     const opened = (await callsTo(page, 'open_visit')).at(-1);
     const today = await page.evaluate(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; });
     assert.deepEqual(opened.new, { date: today, reason: 'Walk-in: cough', practitioner_id: 'u-dana' });
+    // A file added now goes to today's visit unless changed.
+    await page.getByTestId('open-upload').click();
+    const form = page.getByRole('dialog', { name: /Upload/ });
+    await form.getByLabel('Visit').waitFor();
+    assert.match(await form.getByLabel('Visit').evaluate((s) => s.selectedOptions[0].textContent), /Walk-in: cough/);
+    await form.getByRole('button', { name: 'Cancel' }).click();
 
     // Her details change from her file: a field emptied is cleared.
     await page.getByTestId('edit-patient').click();
