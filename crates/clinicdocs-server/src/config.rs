@@ -105,13 +105,24 @@ pub struct ClinicSetupCodeArgs {
     pub email: String,
 }
 
-fn parse_plan(s: &str) -> Result<Plan, String> {
-    Plan::parse(&s.trim().to_lowercase()).ok_or_else(|| format!("unknown plan {s:?}: use professional or basic"))
+/// A command-line value that does not read as what it names.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgError {
+    #[error("unknown plan {0:?}: use professional or basic")]
+    Plan(String),
+    #[error("{0:?} is not a size: write it like 20GB, 25MB or 1048576")]
+    Size(String),
+    #[error("{0:?} is too large")]
+    SizeTooLarge(String),
+}
+
+fn parse_plan(s: &str) -> Result<Plan, ArgError> {
+    Plan::parse(&s.trim().to_lowercase()).ok_or_else(|| ArgError::Plan(s.to_string()))
 }
 
 /// A size as people write it: `20GB`, `25 MB`, `512KB`, or bytes (`1048576`). The units are
 /// the ones the app shows sizes in (1 GB = 1024 MB).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, ArgError> {
     let t = s.trim().to_uppercase().replace(' ', "");
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
@@ -121,10 +132,10 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "MB" | "M" | "MIB" => MIB,
         "GB" | "G" | "GIB" => GIB,
         "TB" | "T" | "TIB" => 1024 * GIB,
-        _ => return Err(format!("{s:?} is not a size: write it like 20GB, 25MB or 1048576")),
+        _ => return Err(ArgError::Size(s.to_string())),
     };
-    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size: write it like 20GB, 25MB or 1048576"))?;
-    n.checked_mul(unit).ok_or_else(|| format!("{s:?} is too large"))
+    let n: u64 = digits.parse().map_err(|_| ArgError::Size(s.to_string()))?;
+    n.checked_mul(unit).ok_or_else(|| ArgError::SizeTooLarge(s.to_string()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,5 +326,21 @@ impl CommonArgs {
 
     pub fn signed_url_ttl(&self) -> Duration {
         self.signed_url_ttl_secs.map(Duration::from_secs).unwrap_or(SIGNED_URL_TTL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_plans_read_as_people_write_them() {
+        assert_eq!(parse_size("20GB"), Ok(20 * GIB));
+        assert_eq!(parse_size(" 25 mb "), Ok(25 * MIB));
+        assert_eq!(parse_size("1048576"), Ok(MIB));
+        assert_eq!(parse_size("lots"), Err(ArgError::Size("lots".into())));
+        assert_eq!(parse_size("99999999999TB"), Err(ArgError::SizeTooLarge("99999999999TB".into())));
+        assert_eq!(parse_plan("Professional"), Ok(Plan::Professional));
+        assert_eq!(parse_plan("gold"), Err(ArgError::Plan("gold".into())));
     }
 }
