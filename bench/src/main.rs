@@ -179,14 +179,14 @@ async fn seed(a: &Args, org: &str, user: &str) -> Result<String> {
             let id = uuid::Uuid::new_v4().to_string();
             let p = &patients[i % patients.len()];
             sqlx::query(
-                "INSERT INTO documents (id, org_id, patient_id, title, title_lower, category, content_type, storage_key, file_size, sha256, uploaded_by, created_at, updated_at) \
+                "INSERT INTO documents (id, org_id, patient_id, title, title_key, category, content_type, storage_key, file_size, sha256, uploaded_by, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'application/pdf', $7, 1000, 'x', $8, $9, $9)",
             )
             .bind(&id)
             .bind(org)
             .bind(p)
             .bind(format!("Document {i}"))
-            .bind(format!("document {i}"))
+            .bind(clinicdocs_core::natural_order::sort_key(&format!("Document {i}")))
             .bind(cats[i % cats.len()])
             .bind(format!("{org}/{p}/documents/2026/01/{id}.pdf"))
             .bind(user)

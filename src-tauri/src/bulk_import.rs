@@ -11,6 +11,7 @@ use crate::previews::Previews;
 use crate::queue::{HandOff, NewItem};
 use clinicdocs_core::limits::{precheck, Pending, PlanLimits, MAX_BATCH_FILES};
 use clinicdocs_core::names::validate_title;
+use clinicdocs_core::natural_order;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -91,7 +92,7 @@ fn visit(path: &Path, depth: usize, out: &mut Walked) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
             Err(e) => return skip(out, path, CommandError::file(path, &e).message),
         };
-        entries.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+        entries.sort_by(|a, b| natural_order::cmp(&a.to_string_lossy(), &b.to_string_lossy()));
         for e in entries {
             visit(&e, depth + 1, out);
         }
@@ -102,36 +103,6 @@ fn visit(path: &Path, depth: usize, out: &mut Walked) {
     } else {
         out.files.push(path.to_path_buf());
     }
-}
-
-/// "page 2" before "page 10": numbers in names compare by value, as a scanner numbers pages.
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    fn chunks(s: &str) -> Vec<(bool, String)> {
-        let mut v: Vec<(bool, String)> = Vec::new();
-        for c in s.chars() {
-            let digit = c.is_ascii_digit();
-            match v.last_mut() {
-                Some((d, text)) if *d == digit => text.push(c),
-                _ => v.push((digit, c.to_string())),
-            }
-        }
-        v
-    }
-    let (ca, cb) = (chunks(a), chunks(b));
-    for (x, y) in ca.iter().zip(&cb) {
-        let ord = match (x.0, y.0) {
-            (true, true) => {
-                let (tx, ty) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
-                tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty))
-            }
-            _ => x.1.to_lowercase().cmp(&y.1.to_lowercase()),
-        };
-        if ord != std::cmp::Ordering::Equal {
-            return ord;
-        }
-    }
-    // Equal but for case or leading zeros: any fixed order will do.
-    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
 }
 
 /// Walks a drop and checks each file (blocking: call off the async runtime). This is what the
@@ -318,13 +289,6 @@ mod tests {
         assert!(w.files.is_empty());
         assert_eq!(w.skipped.len(), 1);
         assert!(w.skipped[0].reason.contains("no longer there"), "{}", w.skipped[0].reason);
-    }
-
-    #[test]
-    fn natural_order_compares_numbers_by_value() {
-        let mut v = vec!["scan10", "scan2", "Scan1", "scan02", "scan"];
-        v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(v, ["scan", "Scan1", "scan02", "scan2", "scan10"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod error_code;
 pub mod limits;
 pub mod media;
 pub mod names;
+pub mod natural_order;
 pub mod policy;
 pub mod role;
 pub mod storage_key;

@@ -3,7 +3,8 @@
 //! size and modification time and it is not empty: a scanner still writing it changes one of
 //! them. Hidden, system and temporary files, and folders, are not listed.
 
-use crate::bulk_import::{natural_cmp, skip_reason};
+use crate::bulk_import::skip_reason;
+use clinicdocs_core::natural_order;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -54,7 +55,7 @@ impl Inbox {
     pub fn ready(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> =
             self.seen.iter().filter(|(_, s)| s.unchanged >= 1 && s.size > 0).map(|(p, _)| p.clone()).collect();
-        v.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+        v.sort_by(|a, b| natural_order::cmp(&a.to_string_lossy(), &b.to_string_lossy()));
         v
     }
 

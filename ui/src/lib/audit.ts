@@ -9,6 +9,8 @@ export interface AuditFilter {
   from: string;
   to: string;
   patientOnly: boolean;
+  /** Only the events of the document the screen was opened for (its history). */
+  documentOnly: boolean;
 }
 
 /** The start of a local day `YYYY-MM-DD` as an RFC 3339 moment; `after` gives the next day's. */
@@ -17,14 +19,19 @@ export function dayStart(day: string, after = false): string {
   return new Date(y, m - 1, d + (after ? 1 : 0)).toISOString();
 }
 
-export function auditQuery(f: AuditFilter, patientId: string | null, before: number | null): AuditQuery {
+export function auditQuery(
+  f: AuditFilter,
+  patientId: string | null,
+  before: number | null,
+  documentId: string | null = null,
+): AuditQuery {
   return {
     limit: null,
     before,
     action: f.action || null,
     user_id: f.userId || null,
     patient_id: f.patientOnly && patientId ? patientId : null,
-    document_id: null,
+    document_id: f.documentOnly && documentId ? documentId : null,
     from: f.from ? dayStart(f.from) : null,
     to: f.to ? dayStart(f.to, true) : null,
     format: null,

@@ -119,6 +119,9 @@
     const action = ['document_downloaded', 'document_uploaded', 'sign_in_succeeded'][i % 3];
     const who = byDana ? 'Dr. Dana Doctor' : 'Riley Reception';
     const aboutMaria = action !== 'sign_in_succeeded';
+    // Half of what was done to Maria's documents was done to her blood panel (when she has one).
+    const panel = i % 2 === 1 ? documents.find((d) => d.title === 'Blood panel') : undefined;
+    const docTitle = panel ? panel.title : 'CBC-Report-Apr2026';
     return {
       id,
       at: iso(now - i * 3600e3),
@@ -130,12 +133,12 @@
       detail: null,
       remote_addr: '127.0.0.1',
       actor_name: who,
-      document_id: aboutMaria ? 'd-1' : null,
-      document_title: aboutMaria ? 'CBC-Report-Apr2026' : null,
+      document_id: aboutMaria ? (panel ? panel.id : 'd-cbc') : null,
+      document_title: aboutMaria ? docTitle : null,
       patient_id: aboutMaria ? 'p-maria' : null,
       patient_name: aboutMaria ? 'Maria Garcia' : null,
       staff_name: aboutMaria ? null : who,
-      summary: aboutMaria ? `${who} ${action === 'document_downloaded' ? 'downloaded' : 'uploaded'} ‘CBC-Report-Apr2026’ of Maria Garcia` : `${who} signed in`,
+      summary: aboutMaria ? `${who} ${action === 'document_downloaded' ? 'downloaded' : 'uploaded'} ‘${docTitle}’ of Maria Garcia` : `${who} signed in`,
     };
   });
   const staff = [
@@ -171,6 +174,7 @@
       if (filter.user_id) r = r.filter((e) => e.actor_id === filter.user_id);
       if (filter.action) r = r.filter((e) => e.action === filter.action);
       if (filter.patient_id) r = r.filter((e) => e.patient_id === filter.patient_id);
+      if (filter.document_id) r = r.filter((e) => e.document_id === filter.document_id);
       if (filter.from) r = r.filter((e) => e.at >= filter.from);
       if (filter.to) r = r.filter((e) => e.at < filter.to);
       if (filter.before != null) r = r.filter((e) => e.id < filter.before);

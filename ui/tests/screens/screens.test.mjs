@@ -252,14 +252,32 @@ test('audit trail: an admin reads who did what, filters by person, action and pa
     assert.equal(exported.filter.patient_id, 'p-maria', 'the CSV has what the screen shows');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+
+    // A document's history: the audit screen opened from its row shows only its events, and
+    // clearing the box widens it again.
+    await page.getByRole('button', { name: 'History of Blood panel' }).click();
+    await dialog.getByTestId('audit-row').first().waitFor();
+    assert.ok(await dialog.getByTestId('audit-document-only').isChecked());
+    const rows = await dialog.getByTestId('audit-row').allInnerTexts();
+    assert.ok(rows.length > 0 && rows.every((t) => t.includes('‘Blood panel’')), rows.slice(0, 3).join(' | '));
+    await noSeriousViolations(page, "a document's history");
+    await dialog.getByLabel('Only ‘Blood panel’').uncheck();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit-row]')].some((r) => r.textContent.includes('CBC-Report')));
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('open-audit').click();
+    await dialog.getByTestId('audit-row').first().waitFor();
+    assert.equal(await dialog.getByTestId('audit-document-only').count(), 0, 'the header button opens the whole trail');
+    await page.keyboard.press('Escape');
     assert.deepEqual(errors, []);
   } finally {
     await close();
   }
-  const doctor = await app({ signedIn: true, role: 'doctor' });
+  const doctor = await mariaOpen({ role: 'doctor' });
   try {
-    await doctor.page.getByText('Find a patient to see their documents.').waitFor();
+    await doctor.page.getByTestId('document').first().waitFor();
     assert.equal(await doctor.page.getByTestId('open-audit').count(), 0, 'no audit trail for a doctor');
+    assert.equal(await doctor.page.getByTestId('document-history').count(), 0, 'no document history for a doctor');
   } finally {
     await doctor.close();
   }

@@ -1,7 +1,7 @@
 //! Opening the database: the pool for the URL's dialect, its migrations (run as the owner role
 //! on PostgreSQL when one is given, which then grants the server's role what it needs, see
 //! [`super::roles`]), and on SQLite the sealing of audit events written before seals existed
-//! (see [`super::audit_seals`]).
+//! (see [`super::audit_seals`]); then the sort keys of documents from before natural name order.
 
 use super::{audit_seals, roles, Db, Dialect};
 use sqlx::any::AnyPoolOptions;
@@ -79,7 +79,12 @@ impl Db {
             }
         }
         let early = (f64::from(dialect.pool_size()) * super::upload_commit::EARLY_COMMIT_SHARE) as usize;
-        Ok(Db { pool, dialect, commit_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(early.max(1))) })
+        let db = Db { pool, dialect, commit_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(early.max(1))) };
+        let keyed = db.documents().fill_title_keys().await?;
+        if keyed > 0 {
+            tracing::info!(keyed, "gave the documents from before natural name order their sort keys");
+        }
+        Ok(db)
     }
 }
 

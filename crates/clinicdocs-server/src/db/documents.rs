@@ -9,7 +9,7 @@ use super::sql::Bind;
 use super::{ms, Db};
 use chrono::{DateTime, Utc};
 use clinicdocs_core::api::Document;
-use clinicdocs_core::Category;
+use clinicdocs_core::{natural_order, Category};
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ impl DocumentRow {
     }
 
     /// The table and columns a new row is inserted into, and its values in that order.
-    pub const INSERT_COLUMNS: &'static str = "documents (id, org_id, patient_id, encounter_id, title, title_lower, \
+    pub const INSERT_COLUMNS: &'static str = "documents (id, org_id, patient_id, encounter_id, title, title_key, \
         category, content_type, storage_key, thumb_key, file_size, sha256, page_count, notes, uploaded_by, \
         idempotency_key, created_at, updated_at)";
 
@@ -104,7 +104,7 @@ impl DocumentRow {
             Bind::S(d.patient_id.to_string()),
             Bind::OptS(d.encounter_id.map(|e| e.to_string())),
             Bind::S(d.title.clone()),
-            Bind::S(d.title.to_lowercase()),
+            Bind::S(natural_order::sort_key(&d.title)),
             Bind::S(d.category.as_str().to_string()),
             Bind::S(d.content_type.clone()),
             Bind::S(self.storage_key.clone()),
@@ -217,11 +217,11 @@ impl Documents<'_> {
         }
         // Only the document as it was read: a concurrent relink or delete is not overwritten.
         let updated = sqlx::query(
-            "UPDATE documents SET title = $1, title_lower = $2, category = $3, encounter_id = $4, notes = $5, updated_at = $6 \
+            "UPDATE documents SET title = $1, title_key = $2, category = $3, encounter_id = $4, notes = $5, updated_at = $6 \
              WHERE org_id = $7 AND id = $8 AND deleted_at IS NULL AND COALESCE(encounter_id, '') = $9",
         )
         .bind(e.title)
-        .bind(e.title.to_lowercase())
+        .bind(natural_order::sort_key(e.title))
         .bind(e.category.as_str())
         .bind(e.visit.map(|v| v.to_string()))
         .bind(e.notes.map(str::to_string))
@@ -304,6 +304,33 @@ impl Documents<'_> {
         .bind(limit)
         .fetch_all(&self.0.pool)
         .await
+    }
+
+    /// Gives every document without a natural-order sort key its key (rows from before keys
+    /// existed; see migration 0007), a batch at a time. Returns how many it filled.
+    pub async fn fill_title_keys(&self) -> sqlx::Result<u64> {
+        const BATCH: i64 = 500;
+        let mut filled = 0;
+        loop {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT id, title FROM documents WHERE title_key IS NULL LIMIT $1")
+                    .bind(BATCH)
+                    .fetch_all(&self.0.pool)
+                    .await?;
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            let mut tx = self.0.pool.begin().await?;
+            for (id, title) in &rows {
+                sqlx::query("UPDATE documents SET title_key = $1 WHERE id = $2")
+                    .bind(natural_order::sort_key(title))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            filled += rows.len() as u64;
+        }
     }
 
     /// Live document count of a clinic.

@@ -82,7 +82,7 @@ pub fn list_sql(dialect: Dialect, f: &ListFilter) -> Option<(String, Params)> {
     }
     let col = match f.sort {
         SortKey::Date => "d.created_at",
-        SortKey::Name => "d.title_lower",
+        SortKey::Name => "d.title_key",
         SortKey::Uploader => "u.name",
     };
     let (cmp, dir) = match f.order {
@@ -161,8 +161,8 @@ mod tests {
             assert_eq!(placeholders(&sql), (p.len(), true), "{dialect:?}: {sql}");
             assert!(sql.contains("d.category IN ('insurance')"), "{sql}");
             assert!(sql.contains("(d.category IN ('lab', 'imaging') AND d.uploaded_by = $2)"), "{sql}");
-            assert!(sql.contains("ORDER BY d.title_lower ASC, d.id ASC"), "{sql}");
-            assert!(sql.contains("(d.title_lower > $8 OR (d.title_lower = $8 AND d.id > $9))"), "{sql}");
+            assert!(sql.contains("ORDER BY d.title_key ASC, d.id ASC"), "{sql}");
+            assert!(sql.contains("(d.title_key > $8 OR (d.title_key = $8 AND d.id > $9))"), "{sql}");
         }
         let (sqlite, _) = list_sql(Dialect::Sqlite, &filter()).expect("visible");
         assert!(sqlite.starts_with("SELECT COALESCE(json_group_array(json_array(id, org_id,"), "{sqlite}");
@@ -181,13 +181,13 @@ mod tests {
         assert_eq!(placeholders(&sql), (p.len(), true));
     }
 
-    /// The SQLite statement runs on a real database with the migrations applied, and reads
-    /// back the rows in the sort and page asked for.
-    #[tokio::test]
-    async fn the_sqlite_page_reads_back_in_order() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let db = Db::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.expect("db");
-        let (org, user, patient) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    const ORG: Uuid = Uuid::from_u128(1);
+
+    /// A SQLite database file with the migrations applied, a clinic, a user and a patient, and
+    /// one lab document per title (inserted in that order, `title_key` as given).
+    async fn seeded(path: &std::path::Path, titles: &[(&str, Option<&str>)]) -> Db {
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("db");
+        let (org, user, patient) = (ORG, Uuid::from_u128(2), Uuid::from_u128(3));
         for sql in [
             format!("INSERT INTO orgs (id, name, domain, plan, used_bytes, created_at) VALUES ('{org}', 'C', 'c', 'professional', 0, 0)"),
             format!("INSERT INTO users (id, org_id, email, name, role, password_hash, created_at) VALUES ('{user}', '{org}', 'a@c', 'Ann', 'doctor', 'x', 0)"),
@@ -195,27 +195,42 @@ mod tests {
         ] {
             sqlx::query(&sql).execute(&db.pool).await.expect("seed");
         }
-        for (i, title) in ["b", "a", "c"].iter().enumerate() {
+        for (i, (title, key)) in titles.iter().enumerate() {
             let id = Uuid::from_u128(100 + i as u128);
             sqlx::query(&format!(
-                "INSERT INTO documents (id, org_id, patient_id, title, title_lower, category, content_type, storage_key, \
+                "INSERT INTO documents (id, org_id, patient_id, title, title_key, category, content_type, storage_key, \
                  file_size, sha256, uploaded_by, created_at, updated_at) VALUES ('{id}', '{org}', '{patient}', '{title}', \
-                 '{title}', 'lab', 'application/pdf', 'k{i}', 1, 's', '{user}', {i}, {i})"
+                 $1, 'lab', 'application/pdf', 'k{i}', 1, 's', '{user}', {i}, {i})"
             ))
+            .bind(key.map(str::to_string))
             .execute(&db.pool)
             .await
             .expect("doc");
         }
-        let f = ListFilter {
+        db
+    }
+
+    fn by_name(limit: i64) -> ListFilter {
+        ListFilter {
+            org: ORG,
             visible_all: Category::ALL.to_vec(),
             visible_own: vec![],
             visit: None,
             from: None,
             to: None,
-            limit: 2,
+            limit,
             after: None,
             ..filter()
-        };
+        }
+    }
+
+    /// The SQLite statement runs on a real database with the migrations applied, and reads
+    /// back the rows in the sort and page asked for.
+    #[tokio::test]
+    async fn the_sqlite_page_reads_back_in_order() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = seeded(&dir.path().join("t.db"), &[("b", Some("b")), ("a", Some("a")), ("c", Some("c"))]).await;
+        let f = by_name(2);
         let page = db.list_documents(&f).await.expect("list");
         let titles: Vec<&str> = page.iter().map(|r| r.doc.title.as_str()).collect();
         assert_eq!(titles, ["a", "b"]);
@@ -227,5 +242,20 @@ mod tests {
         let titles: Vec<String> =
             db.list_documents(&next).await.expect("list").into_iter().map(|r| r.doc.title).collect();
         assert_eq!(titles, ["c"]);
+    }
+
+    /// Documents stored before natural name order (no sort key) get theirs when the server
+    /// next opens the database, and then list "page 2" before "page 10".
+    #[tokio::test]
+    async fn documents_from_before_natural_order_sort_by_number_after_the_upgrade() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("t.db");
+        let titles = ["Page 10", "page 2", "page 1", "page 02b"];
+        let db = seeded(&path, &titles.map(|t| (t, None))).await;
+        db.pool.close().await;
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("reopen");
+        let listed: Vec<String> =
+            db.list_documents(&by_name(10)).await.expect("list").into_iter().map(|r| r.doc.title).collect();
+        assert_eq!(listed, ["page 1", "page 2", "page 02b", "Page 10"]);
     }
 }

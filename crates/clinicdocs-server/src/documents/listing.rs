@@ -91,7 +91,7 @@ pub async fn page(state: &AppState, caller: &Caller, q: &DocumentQuery) -> ApiRe
         let d = &last.doc;
         let v = match sort {
             SortKey::Date => CursorValue::Int(d.created_at.timestamp_millis()),
-            SortKey::Name => CursorValue::Text(d.title.to_lowercase()),
+            SortKey::Name => CursorValue::Text(clinicdocs_core::natural_order::sort_key(&d.title)),
             SortKey::Uploader => CursorValue::Text(d.uploaded_by_name.clone()),
         };
         encode_cursor(&Cursor { v, id: d.id.to_string() })

@@ -527,12 +527,15 @@ pub async fn pages_sent_together_keep_their_order_in_the_listing(b: Backend) {
     let items: Vec<Upload> =
         titles.iter().map(|t| Upload::new(crate::fixtures::pdf(1, 0), patient, "insurance", t)).collect();
     assert_eq!(desk.batch(&items).await.status(), StatusCode::CREATED);
-    for (order, expected) in [("asc", titles.clone()), ("desc", titles.iter().rev().cloned().collect())] {
+    // Sent in order, and numbered as a scanner numbers pages: by date they keep the order they
+    // were sent in (same upload time), by name "page 2" comes before "page 10".
+    let orders = [("asc", titles.clone()), ("desc", titles.iter().rev().cloned().collect())];
+    for ((order, expected), sort) in orders.iter().flat_map(|o| ["date", "name"].map(|s| (o, s))) {
         let mut listed = Vec::new();
         let mut cursor: Option<String> = None;
         // In pages of 5, so the order holds across pages too.
         loop {
-            let mut path = format!("/api/v1/documents?patient_id={patient}&sort=date&order={order}&limit=5");
+            let mut path = format!("/api/v1/documents?patient_id={patient}&sort={sort}&order={order}&limit=5");
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={c}"));
             }
@@ -545,6 +548,6 @@ pub async fn pages_sent_together_keep_their_order_in_the_listing(b: Backend) {
                 None => break,
             }
         }
-        assert_eq!(listed, expected, "sorted by date, {order}");
+        assert_eq!(&listed, expected, "sorted by {sort}, {order}");
     }
 }
