@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 
 require_rust
 ROOT=$(pwd)
-# chromium: the UI screen tests (playwright-core drives the Debian build).
-apt_ensure build-essential pkg-config libssl-dev openssl curl ca-certificates postgresql qpdf chromium
+# chromium: the UI screen tests (playwright-core drives the Debian build); systemd: its
+# systemd-analyze checks the unit in deploy/.
+apt_ensure build-essential pkg-config libssl-dev openssl curl ca-certificates postgresql qpdf chromium systemd
 prepare_desktop "$ROOT"
 TAURI_DRIVER=$(tauri_driver_bin)
 

@@ -1,12 +1,13 @@
 //! Who is calling: bearer session tokens (stored only as SHA-256 hashes), and the `Caller`
 //! extractor that every authenticated route takes, with its policy checks.
 
+use crate::client_addr::ClientAddr;
 use crate::db::audit::NewAuditEvent;
 use crate::db::orgs::OrgRow;
 use crate::db::users::UserRow;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
 use clinicdocs_core::api::User;
@@ -16,7 +17,6 @@ use clinicdocs_core::policy::{self, Action};
 use clinicdocs_core::{Category, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
 use uuid::Uuid;
 
 /// Session lifetime.
@@ -35,17 +35,6 @@ pub fn new_token() -> (String, String) {
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// The client's address, when the server knows it.
-#[derive(Debug, Clone, Default)]
-pub struct ClientAddr(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
-    }
 }
 
 /// The signed-in user behind a request, with their clinic and its plan limits.

@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use clinicdocs_core::limits::{Plan, PlanLimits, GIB, KIB, MIB, SIGNED_URL_TTL};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -180,6 +180,10 @@ pub struct ServeArgs {
     /// Seconds shutdown (SIGTERM, Ctrl-C) waits for requests in flight, e.g. uploads arriving.
     #[arg(long, env = "CLINICDOCS_SHUTDOWN_GRACE_SECS", default_value_t = 120)]
     pub shutdown_grace_secs: u64,
+    /// Reverse proxies (comma-separated addresses) whose `X-Forwarded-For` names the client:
+    /// sign-in pauses and the audit log then see each client's own address, not the proxy's.
+    #[arg(long, env = "CLINICDOCS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// The longest idle limit or shutdown grace taken (an hour); larger settings are cut to it.

@@ -5,8 +5,8 @@
 //! closed); on shutdown the server stops accepting, lets the requests in flight finish — an
 //! upload still arriving completes — for up to [`ConnectionLimits::grace`], then returns.
 
+use crate::client_addr::{ClientIp, TrustedProxies};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::Router;
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
@@ -48,6 +48,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    proxies: TrustedProxies,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let open = OpenConnections::default();
@@ -71,7 +72,9 @@ pub async fn serve(
         match open.take(addr.ip(), limits.per_address) {
             Some(slot) => {
                 let _ = stream.set_nodelay(true);
-                tracker.spawn(connection(stream, addr, router.clone(), limits.idle, stopping.clone(), slot));
+                let conn =
+                    connection(stream, addr, router.clone(), proxies.clone(), limits.idle, stopping.clone(), slot);
+                tracker.spawn(conn);
             }
             None => {
                 refused += 1;
@@ -111,13 +114,15 @@ async fn connection(
     stream: TcpStream,
     addr: SocketAddr,
     router: Router,
+    proxies: TrustedProxies,
     idle: Duration,
     mut stopping: watch::Receiver<bool>,
     _slot: Slot,
 ) {
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let mut req = req.map(|b| Body::new(IdleTimeoutBody::new(b, idle)));
-        req.extensions_mut().insert(ConnectInfo(addr));
+        let client = proxies.client_of(addr.ip(), req.headers());
+        req.extensions_mut().insert(ClientIp(client));
         router.clone().oneshot(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()

@@ -11,6 +11,7 @@ pub mod answers;
 pub mod audit_trail;
 pub mod audit_verify;
 pub mod auth;
+pub mod client_addr;
 pub mod clinic_cli;
 pub mod clinics;
 pub mod config;

@@ -90,7 +90,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("listening on http://{addr}");
     std::io::stdout().flush()?;
-    crate::connections::serve(listener, app(state), args.connection_limits(), shutdown()).await?;
+    let proxies = crate::client_addr::TrustedProxies::new(&args.trusted_proxies);
+    crate::connections::serve(listener, app(state), args.connection_limits(), proxies, shutdown()).await?;
     Ok(())
 }
 

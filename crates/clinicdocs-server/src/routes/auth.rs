@@ -1,6 +1,7 @@
 //! Sign in, sign out, who am I.
 
-use crate::auth::{Caller, ClientAddr};
+use crate::auth::Caller;
+use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::extract::Body;
 use crate::sessions;

@@ -1,7 +1,7 @@
 //! `/files/{key}?expires=&sig=`, the local store's signed downloads, over HTTP: the link is
 //! checked and audited by `crate::downloads`, then the object (or one byte range) is streamed.
 
-use crate::auth::ClientAddr;
+use crate::client_addr::ClientAddr;
 use crate::downloads::{self, Delivery};
 use crate::error::ApiResult;
 use crate::extract::{Params, PathParam};

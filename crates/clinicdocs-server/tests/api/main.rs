@@ -58,6 +58,7 @@ on_both_backends!(stories:
     every_refusal_is_the_error_body_and_every_answer_carries_its_headers,
     every_download_is_audited_whatever_its_range,
     password_guessing_is_slowed_without_telling_which_accounts_exist,
+    behind_a_trusted_proxy_each_client_is_paused_and_audited_by_its_own_address,
     anonymous_floods_keep_memory_and_the_database_small,
     big_batches_and_parallel_image_decodes_keep_memory_bounded,
     an_upload_whose_commit_answer_was_lost_keeps_its_bytes,

@@ -1397,6 +1397,55 @@ pub async fn password_guessing_is_slowed_without_telling_which_accounts_exist(b:
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "50 failures from one address pause it");
 }
 
+/// Behind a reverse proxy (named in `CLINICDOCS_TRUSTED_PROXIES`) each client is paused and
+/// audited by its own address, taken from `X-Forwarded-For` as the proxy wrote it: a guesser
+/// is paused without pausing the rest of the clinic, and what a client writes into the header
+/// itself changes nothing. Without a trusted proxy the header is ignored altogether.
+pub async fn behind_a_trusted_proxy_each_client_is_paused_and_audited_by_its_own_address(b: Backend) {
+    let sign_in_via = |s: &TestServer, forwarded: &str, email: &str, password: &str| {
+        let req = s
+            .http
+            .post(format!("{}/api/v1/auth/login", s.url))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"email": email, "password": password}));
+        async move { req.send().await.expect("login request").status() }
+    };
+    let env = vec![("CLINICDOCS_TRUSTED_PROXIES".to_string(), "127.0.0.1,::1".to_string())];
+    let s = TestServer::start_with(b.clone(), Opts { env, ..Default::default() }).await;
+    // The guesser forges a new leftmost address each time; the proxy appends the real one.
+    for i in 0..50 {
+        let status = sign_in_via(&s, &format!("10.9.{i}.1, 203.0.113.7"), &format!("guess{i}@demo.clinic"), "x").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    assert_eq!(
+        sign_in_via(&s, "203.0.113.7", "reception@demo.clinic", "demo").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser's own address is paused, whatever it wrote before it"
+    );
+    assert_eq!(
+        sign_in_via(&s, "198.51.100.2", "admin@demo.clinic", "demo").await,
+        StatusCode::OK,
+        "the clinic's other computers behind the same proxy still sign in"
+    );
+    let admin = s.login("admin@demo.clinic").await;
+    let v: Value = admin.get("/api/v1/audit?action=sign_in_succeeded&limit=100").await.json().await.expect("audit");
+    let addrs: Vec<&str> =
+        v["items"].as_array().expect("items").iter().filter_map(|e| e["remote_addr"].as_str()).collect();
+    assert!(addrs.contains(&"198.51.100.2"), "the audit log names the client, not the proxy: {addrs:?}");
+
+    // Without a trusted proxy the header is the client's word and is ignored: rotating it does
+    // not escape the pause, and the audit log names the connection's address.
+    let plain = TestServer::start(b).await;
+    for i in 0..50 {
+        let _ = sign_in_via(&plain, &format!("203.0.113.{i}"), &format!("guess{i}@demo.clinic"), "x").await;
+    }
+    assert_eq!(
+        sign_in_via(&plain, "198.51.100.2", "reception@demo.clinic", "demo").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged X-Forwarded-For does not make a new address"
+    );
+}
+
 /// Floods stay cheap: 300 sign-ins at once with random emails keep memory bounded (password
 /// checks run two at a time) and `/healthz` answering; hundreds of forged 30 KB links and
 /// sign-ins with megabyte-long emails write (next to) nothing into the database.
