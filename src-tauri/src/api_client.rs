@@ -6,8 +6,9 @@ use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
     Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Document,
     DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation,
-    NewPatient, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch, Practitioner, SetupCode, SetupRequest,
-    SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
+    NewPatient, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch, Practitioner, ProfileImage, SetupCode,
+    SetupRequest, SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse,
+    UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -219,6 +220,20 @@ impl ApiClient {
 
     pub async fn update_patient(&self, id: Uuid, patch: &PatientPatch) -> CommandResult<Patient> {
         self.json(self.request(Method::PATCH, &format!("/api/v1/patients/{id}")).json(patch)).await
+    }
+
+    /// Signed links to the patient's photo and avatar; `not_found` when none was set.
+    pub async fn patient_photo(&self, id: Uuid) -> CommandResult<ProfileImage> {
+        self.json(self.request(Method::GET, &format!("/api/v1/patients/{id}/photo"))).await
+    }
+
+    /// Replaces the patient's photo with `bytes` (a JPEG, PNG, TIFF or WebP picture).
+    pub async fn set_patient_photo(&self, id: Uuid, bytes: Vec<u8>, content_type: &str) -> CommandResult<ProfileImage> {
+        let rb = self
+            .request(Method::PUT, &format!("/api/v1/patients/{id}/photo"))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes);
+        self.json(rb).await
     }
 
     pub async fn practitioners(&self) -> CommandResult<Vec<Practitioner>> {

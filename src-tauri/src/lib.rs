@@ -22,6 +22,7 @@ pub mod events;
 pub mod file_check;
 pub mod media;
 pub mod patient_files;
+pub mod patient_photos;
 pub mod previews;
 pub mod private_files;
 pub mod queue;
@@ -110,6 +111,7 @@ macro_rules! handler_with {
             patients::update_patient,
             patients::practitioners,
             patients::open_visit,
+            patients::choose_patient_photo,
             documents::list_documents,
             documents::storage_usage,
             documents::storage_report,

@@ -2,8 +2,9 @@
 //! beside the commands). Paths:
 //! `thumb/{document id}`, `original/{document id}`, `page/{document id}/{page}?w={pixels}` and
 //! `preview/{preview id}` (a file chosen for upload, dropped or scanned, registered by id) and
-//! `queued/{queue item id}` (the queue's own copy of a file not yet sent). Nothing else on disk
-//! can be named through it.
+//! `queued/{queue item id}` (the queue's own copy of a file not yet sent) and
+//! `avatar/{patient id}` (the patient's photo, small). Nothing else on disk can be named
+//! through it.
 
 use crate::error::{CommandError, CommandErrorCode, LocalCode};
 use crate::media::source;
@@ -27,6 +28,7 @@ enum Route {
     Page(Uuid, u16, u32),
     Preview(Uuid),
     Queued(Uuid),
+    Avatar(Uuid),
 }
 
 fn parse(path: &str, query: Option<&str>) -> Option<Route> {
@@ -44,6 +46,7 @@ fn parse(path: &str, query: Option<&str>) -> Option<Route> {
         ["page", id, n] => Some(Route::Page(id.parse().ok()?, n.parse().ok().filter(|n| *n >= 1)?, width)),
         ["preview", id] => Some(Route::Preview(id.parse().ok()?)),
         ["queued", id] => Some(Route::Queued(id.parse().ok()?)),
+        ["avatar", id] => Some(Route::Avatar(id.parse().ok()?)),
         _ => None,
     }
 }
@@ -118,6 +121,7 @@ async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), Comm
                 _ => Err(CommandError::api(ErrorCode::NotFound, "This file is no longer here.")),
             }
         }
+        Route::Avatar(id) => crate::patient_photos::avatar(state, id).await.map(jpeg),
     }
 }
 
@@ -160,6 +164,7 @@ mod tests {
         assert_eq!(parse(&format!("/page/{id}/2"), Some("w=800")), Some(Route::Page(id, 2, 800)));
         assert_eq!(parse(&format!("/page%2F{id}%2F3"), None), Some(Route::Page(id, 3, 1200)));
         assert_eq!(parse(&format!("/queued/{id}"), None), Some(Route::Queued(id)));
+        assert_eq!(parse(&format!("/avatar/{id}"), Some("v=2")), Some(Route::Avatar(id)));
     }
 
     #[test]
@@ -169,5 +174,6 @@ mod tests {
         assert_eq!(parse(&format!("/page/{}/0", Uuid::nil()), None), None);
         assert_eq!(parse("/file/%2Fetc%2Fpasswd", None), None);
         assert_eq!(parse("/queued/..%2F..%2Fqueue.db", None), None);
+        assert_eq!(parse("/avatar/..%2Fsettings.json", None), None);
     }
 }

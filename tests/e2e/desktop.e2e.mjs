@@ -1,8 +1,8 @@
 // End to end: the built desktop app in a real window (run under Xvfb by run.sh), driven over
 // WebDriver by tauri-driver + WebKitWebDriver, against a real clinicdocs-server with demo data.
-// The story of issue 3: sign in; pick a patient; upload a PDF and a JPEG through the form; see
-// both thumbnails; filter by type; viewer to PDF page 2 and → to the next document; the gauge
-// moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
+// The story of issue 3: sign in; pick a patient; give them a photo from a file; upload a PDF
+// and a JPEG through the form; see both thumbnails; filter by type; viewer to PDF page 2 and →
+// to the next document; the gauge moves; a receptionist cannot see the doctor's X-ray; download all gives the right zip; an
 // admin deletes; a restart signs in again from the keyring; files queued while the server is
 // down are counted in the window title, make the close button ask first (sent as a window
 // manager sends it), survive closing and an offline start, and arrive once when it is back; a
@@ -148,6 +148,18 @@ try {
   await step('picks a patient from the keyboard', async () => {
     gaugeBefore = await gaugeText();
     await openPatient('Maria Garcia');
+  });
+
+  await step('the doctor adds the patient\'s photo from a file: the header shows the server\'s avatar; a PDF is named as not a photo', async () => {
+    await s.waitFor('[data-testid=patient-initials]', 'initials while there is no photo');
+    writeFileSync(pickList, pdfPath + '\n');
+    await s.click(await s.find('[data-testid=choose-photo]'));
+    await until(async () => (await s.exec('return document.querySelector("[role=alert]")?.textContent || ""')).includes('“CBC-Report-Apr2026.pdf” is not a photo'), 'the PDF named as not a photo');
+    writeFileSync(pickList, jpgPath + '\n');
+    await s.click(await s.find('[data-testid=choose-photo]'));
+    // The server resized the 1600×1200 picture to its 96-px avatar; that is what the header shows.
+    await until(async () => (await s.exec('const i = document.querySelector("[data-testid=patient-photo]"); return i && i.complete ? `${i.naturalWidth}x${i.naturalHeight}` : ""')) === '96x72', 'the avatar from the server');
+    await shot('02-patient-photo.png');
   });
 
   await step('uploads a PDF and a JPEG through the form; both thumbnails show', async () => {

@@ -55,3 +55,10 @@ pub async fn practitioners(state: State<'_, AppState>) -> CommandResult<Vec<Prac
 pub async fn open_visit(state: State<'_, AppState>, patient_id: Uuid, new: NewVisit) -> CommandResult<Visit> {
     crate::patient_files::open_visit(&state, patient_id, new).await
 }
+
+/// Asks for a picture (the native dialog) and makes it the patient's photo; `false` when the
+/// user cancelled. The header shows it as `clinicdocs://…/avatar/{patient id}`.
+#[tauri::command]
+pub async fn choose_patient_photo(state: State<'_, AppState>, patient_id: Uuid) -> CommandResult<bool> {
+    crate::patient_photos::choose(&state, patient_id).await
+}

@@ -489,6 +489,7 @@ export type Commands = {
   change_staff: [{ id: string; patch: StaffPatch }, StaffMember];
   check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
   check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: Array<number> }, ImportLimits];
+  choose_patient_photo: [{ patientId: string }, boolean];
   close_anyway: [Record<string, never>, null];
   create_annotation: [{ documentId: string; annotation: NewAnnotation }, SavedMark];
   delete_annotation: [{ documentId: string; pageNumber: number; id: string; version: number }, SavedMark];

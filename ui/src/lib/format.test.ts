@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BYTE_SAMPLES } from './bindings';
-import { formatBytes, localDay } from './format';
+import { formatBytes, initials, localDay } from './format';
 import { gauge } from './gauge';
 
 describe('sizes as staff read them', () => {
@@ -48,5 +48,15 @@ describe('localDay', () => {
   it('is the day on this computer, zero-padded', () => {
     expect(localDay(new Date(2026, 0, 5, 23, 59))).toBe('2026-01-05');
     expect(localDay(new Date(2026, 11, 31, 0, 1))).toBe('2026-12-31');
+  });
+});
+
+describe('initials', () => {
+  it('takes the first and last name, in capitals, whatever the script', () => {
+    expect(initials('Maria Garcia')).toBe('MG');
+    expect(initials('  josé  maría de la  cruz ')).toBe('JC');
+    expect(initials('Ødegård')).toBe('Ø');
+    expect(initials('Łukasz Żółć')).toBe('ŁŻ');
+    expect(initials('')).toBe('');
   });
 });

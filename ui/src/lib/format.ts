@@ -41,3 +41,10 @@ export function localDay(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
+
+/** Up to two initials of a name, for a face without a photo ("Maria Garcia" → "MG"). */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const picked = words.length > 1 ? [words[0], words[words.length - 1]] : words;
+  return picked.map((w) => Array.from(w)[0]?.toLocaleUpperCase() ?? '').join('');
+}

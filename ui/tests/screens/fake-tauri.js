@@ -265,6 +265,11 @@
       for (const [k, v] of Object.entries(patch)) if (v !== null) p[k] = v === '' ? null : v;
       return p;
     },
+    choose_patient_photo: () => {
+      const c = scenario.photoChoice ?? 'chosen';
+      if (c === 'refused') return err('unsupported_type', '“referral.pdf” is not a photo this app can use: choose a JPEG, PNG, TIFF or WebP picture.');
+      return c === 'chosen';
+    },
     practitioners: () => [{ id: 'u-dana', name: 'Dr. Dana Doctor' }, { id: 'u-admin', name: 'Demo Admin' }],
     open_visit: ({ patientId, new: v }) => {
       if (!v.reason.trim()) return err('bad_request', 'Give the reason for the visit.');

@@ -362,6 +362,46 @@ test('front desk: no match offers to register the name typed; a namesake is poin
   }
 });
 
+test('patient photo: initials until the desk adds one from a file, then the photo; a file that is not a picture is named; billing only sees it', async () => {
+  let hasPhoto = false;
+  const avatarFails = (url) => url.includes('/avatar/') && !hasPhoto;
+  const desk = await mariaOpen({ role: 'receptionist' }, { failMedia: avatarFails });
+  try {
+    const { page, media } = desk;
+    const header = page.locator('header.patient');
+    await header.getByRole('img', { name: 'No photo of Maria Garcia' }).waitFor();
+    assert.equal(await header.getByTestId('patient-initials').textContent(), 'MG');
+    assert.ok(media.some((m) => m.startsWith('avatar/p-maria')), 'the photo was asked for by patient id');
+    await noSeriousViolations(page, 'a patient without a photo');
+
+    hasPhoto = true;
+    await page.getByRole('button', { name: 'Add photo of Maria Garcia' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=patient-photo]')?.naturalWidth > 0);
+    assert.match(await header.getByRole('img', { name: 'Photo of Maria Garcia' }).getAttribute('src'), /\/avatar\/p-maria\?v=1$/, 'fetched again, not from the old answer');
+    assert.deepEqual(await callsTo(page, 'choose_patient_photo'), [{ patientId: 'p-maria' }]);
+    await noSeriousViolations(page, 'a patient with a photo');
+
+    await page.evaluate(() => { window.__scenario.photoChoice = 'refused'; });
+    await page.getByRole('button', { name: 'Change photo of Maria Garcia' }).click();
+    await page.getByRole('alert').filter({ hasText: '“referral.pdf” is not a photo this app can use' }).waitFor();
+    assert.equal(await header.getByTestId('patient-photo').count(), 1, 'the photo shown stays');
+
+    await page.evaluate(() => { window.__scenario.photoChoice = 'cancelled'; });
+    await page.getByRole('button', { name: 'Change photo of Maria Garcia' }).click();
+    await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === 'choose_patient_photo').length === 3);
+    assert.match(await header.getByTestId('patient-photo').getAttribute('src'), /\?v=1$/, 'a cancelled choice changes nothing');
+  } finally {
+    await desk.close();
+  }
+  const billing = await mariaOpen({ role: 'billing' });
+  try {
+    await billing.page.locator('header.patient').getByRole('img', { name: 'Photo of Maria Garcia' }).waitFor();
+    assert.equal(await billing.page.getByTestId('choose-photo').count(), 0, 'billing may not change it');
+  } finally {
+    await billing.close();
+  }
+});
+
 test('password: the current one and the new one twice; a wrong current password or a common new one is refused with the reason', async () => {
   const { page, close, errors } = await app({ signedIn: true });
   try {
