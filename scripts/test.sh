@@ -6,8 +6,9 @@
 # TypeScript bindings), and runs every test: Rust unit tests, the API suite on SQLite + local
 # files and on PostgreSQL + S3 (then the OpenAPI contract: the served document validated, and
 # every status the suite saw documented for its route), Vitest, every screen in Chromium with
-# the IPC mocked (with axe-core), and the desktop app end to end in a real window under Xvfb
-# over WebDriver. Services stop when it ends.
+# the IPC mocked (with axe-core), the desktop app end to end in a real window under Xvfb over
+# WebDriver, and the .deb from scripts/package.sh installed with dpkg and signed in. Services
+# stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
@@ -73,11 +74,21 @@ CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGE
 CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \
   tests/e2e/run.sh sh -c 'cargo test --workspace --locked --features clinicdocs-desktop/e2e --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs' \
   2>&1 | grep -v -e '^dbus-daemon' -e 'SpiRegistry' | tee "$SERVICES_DIR/e2e.log"
+log "desktop package (scripts/package.sh --debug: the .deb, installed with dpkg -i, its app signed in under Xvfb)"
+# The debug profile reuses the crates compiled above; the package is otherwise the one staff
+# install (same bundler, layout, dependencies and libpdfium). It is removed again afterwards.
+DEB=$(scripts/package.sh --debug)
+as_root dpkg -i "$DEB" >/dev/null
+CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" \
+E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" tests/e2e/run.sh node tests/e2e/package.e2e.mjs \
+  2>&1 | grep -v -e '^dbus-daemon' -e 'SpiRegistry' | tee "$SERVICES_DIR/package.log"
+as_root dpkg -r clinic-documents >/dev/null
 
 # One closing line for the whole run.
 rust=$(cat "$SERVICES_DIR/cargo-test.log" "$SERVICES_DIR/e2e.log" | awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }')
 ui=$(sed -n 's/.*Tests  *\([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/ui-test.log" | tail -n 1)
 screens=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$SERVICES_DIR/screens.log")
 e2e=$(sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/e2e.log")
+package=$(sed -n 's/^package: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/package.log")
 set -- $rust
-echo "tests: $(( $1 + ${ui:-0} + ${screens:-0} + ${e2e:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, screens ${screens:-0}, e2e ${e2e:-0})"
+echo "tests: $(( $1 + ${ui:-0} + ${screens:-0} + ${e2e:-0} + ${package:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, screens ${screens:-0}, e2e ${e2e:-0}, package ${package:-0})"

@@ -102,8 +102,12 @@ impl Spool {
         Ok(Spooled { path, size, sha256: hex::encode(hash.finalize()) })
     }
 
+    /// Makes the rename durable. Windows cannot open a folder as a file (and NTFS journals
+    /// renames itself), so there it is a no-op.
     fn sync_dir(&self) -> std::io::Result<()> {
-        File::open(&self.dir)?.sync_all()
+        #[cfg(unix)]
+        File::open(&self.dir)?.sync_all()?;
+        Ok(())
     }
 
     pub fn remove(&self, id: Uuid) {
