@@ -72,7 +72,7 @@ cargo test --workspace --locked --no-run --features clinicdocs-desktop/e2e
 TARGET="${CARGO_TARGET_DIR:-target}/debug"
 CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGET/clinicdocs-desktop" \
 CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \
-  tests/e2e/run.sh sh -c 'cargo test --workspace --locked --features clinicdocs-desktop/e2e --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs' \
+  tests/e2e/run.sh sh -c 'cargo test --workspace --locked --features clinicdocs-desktop/e2e --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs && node tests/e2e/clinic.e2e.mjs' \
   2>&1 | grep -v -e '^dbus-daemon' -e 'SpiRegistry' | tee "$SERVICES_DIR/e2e.log"
 log "desktop package (scripts/package.sh --debug: the .deb, installed with dpkg -i, its app signed in under Xvfb)"
 # The debug profile reuses the crates compiled above; the package is otherwise the one staff
@@ -88,7 +88,7 @@ as_root dpkg -r clinic-documents >/dev/null
 rust=$(cat "$SERVICES_DIR/cargo-test.log" "$SERVICES_DIR/e2e.log" | awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }')
 ui=$(sed -n 's/.*Tests  *\([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/ui-test.log" | tail -n 1)
 screens=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$SERVICES_DIR/screens.log")
-e2e=$(sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/e2e.log")
+e2e=$(sed -n 's/^\(clinic \)\{0,1\}e2e: \([0-9]*\) passed.*/\2/p' "$SERVICES_DIR/e2e.log" | awk '{ n += $1 } END { print n + 0 }')
 package=$(sed -n 's/^package: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/package.log")
 set -- $rust
 echo "tests: $(( $1 + ${ui:-0} + ${screens:-0} + ${e2e:-0} + ${package:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, screens ${screens:-0}, e2e ${e2e:-0}, package ${package:-0})"

@@ -22,11 +22,13 @@ export function freePort() {
 }
 
 /**
- * `clinicdocs-server serve --demo` on a free loopback port with its data in `dir`. Resolves to
- * `{ url, stop(), restart() }`: `restart` serves the same data on the same port again.
+ * `clinicdocs-server serve --demo` on a free loopback port with its data in `dir` (without
+ * demo data when `demo` is false). Resolves to `{ url, stop(), restart() }`: `restart` serves
+ * the same data on the same port again.
  */
-export async function startServer(bin, dir, port = 0) {
-  const child = spawn(bin, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'server')], {
+export async function startServer(bin, dir, port = 0, { demo = true } = {}) {
+  const args = ['serve', ...(demo ? ['--demo'] : []), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'server')];
+  const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -39,7 +41,7 @@ export async function startServer(bin, dir, port = 0) {
       child.once('exit', resolve);
       child.kill('SIGTERM');
     });
-  return { url, stop, restart: async () => (await stop(), startServer(bin, dir, Number(new URL(url).port))) };
+  return { url, stop, restart: async () => (await stop(), startServer(bin, dir, Number(new URL(url).port), { demo })) };
 }
 
 /** tauri-driver on free ports, with `env` for the app it will start; resolves to its URL. */

@@ -402,6 +402,27 @@ test('patient photo: initials until the desk adds one from a file, then the phot
   }
 });
 
+test('signing out clears what the screen said to the one who was signed in; the next sign-in starts clean', async () => {
+  const { page, close } = await mariaOpen({ role: 'receptionist' });
+  try {
+    await page.getByTestId('open-visit').click();
+    const visit = page.getByRole('dialog', { name: 'Open a visit for Maria Garcia' });
+    await visit.getByLabel('Reason').fill('Walk-in: cough');
+    await visit.getByLabel('Reason').press('Enter');
+    await page.getByTestId('import-notice').filter({ hasText: 'Visit opened: Walk-in: cough' }).waitFor();
+    await page.getByTestId('sign-out').click();
+    await page.getByRole('heading', { name: /Sign in/ }).waitFor();
+    await page.getByLabel('Email').fill('receptionist@demo.clinic');
+    await page.getByLabel('Password').fill('demo');
+    await page.getByLabel('Password').press('Enter');
+    await page.getByTestId('storage-gauge').waitFor();
+    await page.getByText('Find a patient to see their documents.').waitFor();
+    assert.equal(await page.getByTestId('import-notice').count(), 0, 'the next person does not see it');
+  } finally {
+    await close();
+  }
+});
+
 test('password: the current one and the new one twice; a wrong current password or a common new one is refused with the reason', async () => {
   const { page, close, errors } = await app({ signedIn: true });
   try {
