@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what is missing (apt
 # packages, npm packages, libpdfium, the s3s-fs S3 test server, tauri-driver, the OpenAPI
-# validator), starts PostgreSQL and s3s-fs on loopback, checks formatting, lints, module cycles
-# and types (rustfmt, clippy, scripts/lib/module_cycles.py, svelte-check, the generated
-# TypeScript bindings), and runs every test: Rust unit tests, the API suite on SQLite + local
-# files and on PostgreSQL + S3 (then the OpenAPI contract: the served document validated, and
-# every status the suite saw documented for its route), Vitest, every screen in Chromium with
-# the IPC mocked (with axe-core), the desktop app end to end in a real window under Xvfb over
-# WebDriver, and the .deb from scripts/package.sh installed with dpkg and signed in. Services
-# stop when it ends.
+# validator, pydicom for the DICOM corpus and its reference renders), starts PostgreSQL and
+# s3s-fs on loopback, checks formatting, lints, module cycles and types (rustfmt, clippy,
+# scripts/lib/module_cycles.py, svelte-check, the generated TypeScript bindings), and runs
+# every test: Rust unit tests, the DICOM corpus against its references, the API suite on
+# SQLite + local files and on PostgreSQL + S3 (then the OpenAPI contract: the served document
+# validated, and every status the suite saw documented for its route), Vitest, every screen in
+# Chromium with the IPC mocked (with axe-core), the desktop app end to end in a real window
+# under Xvfb over WebDriver, and the .deb from scripts/package.sh installed with dpkg and
+# signed in. Services stop when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
@@ -48,9 +49,11 @@ log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be curr
 # The suite's servers record every answer's route and status, and one test saves the served
 # OpenAPI document: the contract check after the tests compares the two.
 OPENAPI_PY=$(openapi_validator_path)
+DICOM_CORPUS=$(dicom_corpus_dir "$ROOT")
 CLINICDOCS_RECORD_ANSWERS="$SERVICES_DIR/answers.log" \
 CLINICDOCS_OPENAPI_OUT="$SERVICES_DIR/openapi.json" \
 CLINICDOCS_TEST_REQUIRE_ALL=1 \
+CLINICDOCS_DICOM_CORPUS="$DICOM_CORPUS" \
 CLINICDOCS_TEST_PG="$PG_URL" \
 CLINICDOCS_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
 CLINICDOCS_TEST_S3_ROOT="$S3_ROOT" \

@@ -185,3 +185,28 @@ tauri_driver_bin() {
   fi
   echo "$bin"
 }
+
+# The DICOM test corpus: pydicom's test files (from its PyPI wheel), files derived from them and
+# reference renders made with pydicom + numpy (tests/dicom/make_corpus.py). The Python packages
+# are installed once into the cache; the corpus is rebuilt when the script changes. Prints the
+# corpus folder.
+DICOM_PY_PACKAGES=(pydicom==3.0.2 numpy==2.4.6 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0)
+dicom_corpus_dir() {
+  local root="$1" py="$CLINICDOCS_TOOLS/py-dicom-3.0.2"
+  if [ ! -f "$py/.complete" ]; then
+    log "installing pydicom and its decoders (once; cached in $CLINICDOCS_TOOLS)"
+    rm -rf "$py"
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --only-binary=:all: \
+      --target "$py" "${DICOM_PY_PACKAGES[@]}" >&2 || die "could not install pydicom"
+    touch "$py/.complete"
+  fi
+  local stamp corpus
+  stamp=$(sha256sum "$root/tests/dicom/make_corpus.py" | cut -c1-12)
+  corpus="$CLINICDOCS_TOOLS/dicom-corpus-$stamp"
+  if [ ! -f "$corpus/manifest.json" ]; then
+    log "building the DICOM corpus and its reference renders"
+    rm -rf "$corpus"
+    PYTHONPATH="$py" python3 -W ignore "$root/tests/dicom/make_corpus.py" "$corpus" >&2 || die "could not build the DICOM corpus"
+  fi
+  echo "$corpus"
+}

@@ -196,6 +196,8 @@ mod tests {
             queue::marks::MarkChange, queue::mark_sync::SavedMark,
             events::QueueProgress, events::MarksSyncedPayload, events::Unsent, events::ZipProgress,
             clinicdocs_core::media::spacing::PixelSpacing, crate::media::scale::ImageScale,
+            clinicdocs_core::media::dicom::Window, clinicdocs_core::media::dicom::DicomDetails,
+            clinicdocs_core::media::dicom::SpacingSource, crate::media::dicom::DicomView, crate::media::dicom::DicomAt,
         );
         let commands = commands(&declared);
         let typed: BTreeSet<String> = commands.iter().map(|(n, _)| n.clone()).collect();

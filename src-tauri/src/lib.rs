@@ -118,6 +118,7 @@ macro_rules! handler_with {
             documents::update_document,
             documents::delete_document,
             documents::pdf_page_count,
+            documents::dicom_view,
             upload::pick_files,
             upload::check_file,
             queue_cmd::queue_upload,

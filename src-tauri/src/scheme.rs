@@ -3,15 +3,17 @@
 //! `thumb/{document id}`, `original/{document id}`, `page/{document id}/{page}?w={pixels}` and
 //! `preview/{preview id}` (a file chosen for upload, dropped or scanned, registered by id) and
 //! `queued/{queue item id}` (the queue's own copy of a file not yet sent) and
-//! `avatar/{patient id}` (the patient's photo, small). Nothing else on disk can be named
+//! `avatar/{patient id}` (the patient's photo, small) and `dicom/{document id}/{frame}?c=&w=`
+//! (a DICOM frame at a window, or the file's own). Nothing else on disk can be named
 //! through it.
 
 use crate::error::{CommandError, CommandErrorCode, LocalCode};
-use crate::media::source;
 use crate::media::thumbnail;
+use crate::media::{self, source};
 use crate::state::AppState;
 use clinicdocs_core::api::ErrorCode;
 use clinicdocs_core::limits::THUMBNAIL_EDGE;
+use clinicdocs_core::media::dicom::Window;
 use clinicdocs_core::media::FileKind;
 use tauri::http::{header, Request, Response, StatusCode};
 use uuid::Uuid;
@@ -29,17 +31,22 @@ enum Route {
     Preview(Uuid),
     Queued(Uuid),
     Avatar(Uuid),
+    /// Frame (0-based) at a window (centre, width), or the file's own display.
+    Dicom(Uuid, u32, Option<Window>),
 }
 
 fn parse(path: &str, query: Option<&str>) -> Option<Route> {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
     let parts: Vec<&str> = decoded.trim_matches('/').split('/').collect();
-    let width = query
-        .into_iter()
-        .flat_map(|q| q.split('&'))
-        .find_map(|kv| kv.strip_prefix("w="))
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(1200);
+    let param = |name: &str| {
+        query.into_iter().flat_map(|q| q.split('&')).find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    let width = param("w").and_then(|w| w.parse().ok()).unwrap_or(1200);
+    let number = |name: &str| param(name).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let window = match (number("c"), number("w")) {
+        (Some(center), Some(width)) if width > 0.0 => Some(Window { center, width }),
+        _ => None,
+    };
     match parts.as_slice() {
         ["thumb", id] => Some(Route::Thumb(id.parse().ok()?)),
         ["original", id] => Some(Route::Original(id.parse().ok()?)),
@@ -47,6 +54,7 @@ fn parse(path: &str, query: Option<&str>) -> Option<Route> {
         ["preview", id] => Some(Route::Preview(id.parse().ok()?)),
         ["queued", id] => Some(Route::Queued(id.parse().ok()?)),
         ["avatar", id] => Some(Route::Avatar(id.parse().ok()?)),
+        ["dicom", id, frame] => Some(Route::Dicom(id.parse().ok()?, frame.parse().ok()?, window)),
         _ => None,
     }
 }
@@ -122,6 +130,11 @@ async fn serve(state: &AppState, route: Route) -> Result<(String, Vec<u8>), Comm
             }
         }
         Route::Avatar(id) => crate::patient_photos::avatar(state, id).await.map(jpeg),
+        Route::Dicom(id, frame, window) => {
+            let doc = source::document(src, id).await?;
+            let bmp = media::dicom::frame(src, &state.dicom_frames, &doc, frame, window).await?;
+            Ok(("image/bmp".to_string(), bmp))
+        }
     }
 }
 
@@ -165,6 +178,11 @@ mod tests {
         assert_eq!(parse(&format!("/page%2F{id}%2F3"), None), Some(Route::Page(id, 3, 1200)));
         assert_eq!(parse(&format!("/queued/{id}"), None), Some(Route::Queued(id)));
         assert_eq!(parse(&format!("/avatar/{id}"), Some("v=2")), Some(Route::Avatar(id)));
+        let lung = Window { center: -600.0, width: 1500.0 };
+        assert_eq!(parse(&format!("/dicom/{id}/4"), Some("c=-600&w=1500")), Some(Route::Dicom(id, 4, Some(lung))));
+        assert_eq!(parse(&format!("/dicom/{id}/0"), None), Some(Route::Dicom(id, 0, None)), "the file's own window");
+        assert_eq!(parse(&format!("/dicom/{id}/0"), Some("c=40&w=0")), Some(Route::Dicom(id, 0, None)));
+        assert_eq!(parse(&format!("/dicom/{id}/0"), Some("c=NaN&w=inf")), Some(Route::Dicom(id, 0, None)));
     }
 
     #[test]
@@ -175,5 +193,6 @@ mod tests {
         assert_eq!(parse("/file/%2Fetc%2Fpasswd", None), None);
         assert_eq!(parse("/queued/..%2F..%2Fqueue.db", None), None);
         assert_eq!(parse("/avatar/..%2Fsettings.json", None), None);
+        assert_eq!(parse(&format!("/dicom/{}/-1", Uuid::nil()), None), None);
     }
 }

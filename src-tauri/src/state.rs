@@ -5,6 +5,7 @@
 
 use crate::error::{CommandError, CommandResult};
 use crate::file_check::FileCheck;
+use crate::media::dicom::DecodedFrames;
 use crate::media::source::{KnownDocuments, Source};
 use crate::media::MediaCache;
 use crate::previews::{ChosenFiles, Previews};
@@ -25,6 +26,8 @@ pub struct AppState {
     pub settings: Mutex<Settings>,
     pub config_dir: PathBuf,
     pub media: MediaCache,
+    /// The DICOM frame the viewer last decoded (redrawn at each window the doctor drags to).
+    pub dicom_frames: DecodedFrames,
     /// Document metadata last listed.
     pub documents: KnownDocuments,
     /// Files chosen for upload, dropped or scanned that the window may preview.
@@ -56,6 +59,7 @@ impl AppState {
             settings: Mutex::new(Settings::load(&config_dir)),
             config_dir,
             media: MediaCache::new(cache_dir),
+            dicom_frames: DecodedFrames::default(),
             documents: KnownDocuments::default(),
             previews: Previews::default(),
             chosen: ChosenFiles::default(),
@@ -130,5 +134,6 @@ impl AppState {
         self.imports.lock().unwrap_or_else(|p| p.into_inner()).clear();
         *self.scanner.lock().await = Default::default();
         self.media.clear();
+        self.dicom_frames.clear();
     }
 }

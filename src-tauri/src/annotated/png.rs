@@ -19,13 +19,20 @@ pub fn annotated_png(picture: &[u8], marks: &[Annotation]) -> Result<Vec<u8>, Ex
     if let Some(o) = jpeg_orientation(picture).and_then(image::metadata::Orientation::from_exif) {
         img.apply_orientation(o);
     }
-    let img = img.to_rgba8();
-    let (w, h) = img.dimensions();
+    let (w, h) = (img.width(), img.height());
     let scale = sniff(picture)
         .ok()
         .and_then(|k| image_scale(picture, k))
         .filter(|s| (s.width, s.height) == (f64::from(w), f64::from(h)))
         .unwrap_or(ImageScale { width: f64::from(w), height: f64::from(h), spacing: None });
+    paint_marks(img, &scale, marks)
+}
+
+/// A picture already drawn (e.g. a DICOM frame at the doctor's window) with its marks (page
+/// 1) painted on, as PNG; measures labelled through `scale`.
+pub fn paint_marks(img: image::DynamicImage, scale: &ImageScale, marks: &[Annotation]) -> Result<Vec<u8>, ExportError> {
+    let img = img.to_rgba8();
+    let (w, h) = img.dimensions();
     let mut data = img.into_raw();
     for px in data.chunks_exact_mut(4) {
         let a = u16::from(px[3]);
@@ -36,7 +43,7 @@ pub fn annotated_png(picture: &[u8], marks: &[Annotation]) -> Result<Vec<u8>, Ex
     let size = tiny_skia::IntSize::from_wh(w, h).ok_or_else(|| ExportError::Image("empty picture".into()))?;
     let mut pixmap = Pixmap::from_vec(data, size).ok_or_else(|| ExportError::Image("bad size".into()))?;
     let font = FontRef::try_from_slice(FONT).map_err(|e| ExportError::Image(e.to_string()))?;
-    for op in ops(marks, 1, w as f32, h as f32, &scale) {
+    for op in ops(marks, 1, w as f32, h as f32, scale) {
         paint(&mut pixmap, &font, &op);
     }
     let mut out = Vec::with_capacity(pixmap.data().len());

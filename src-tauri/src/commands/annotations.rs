@@ -87,7 +87,8 @@ pub async fn delete_annotation(
 pub async fn image_scale(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<ImageScale>> {
     let src = state.media().await;
     let doc = source::document(&src, id).await?;
-    let Some(kind) = FileKind::from_mime(&doc.content_type).filter(|k| k.is_decodable_image()) else {
+    let Some(kind) = FileKind::from_mime(&doc.content_type).filter(|k| k.is_decodable_image() || *k == FileKind::Dicom)
+    else {
         return Ok(None);
     };
     let bytes = source::original(&src, &doc).await?;

@@ -39,6 +39,14 @@ pub async fn delete_document(state: State<'_, AppState>, id: Uuid) -> CommandRes
     crate::document_list::delete_document(&state, id).await
 }
 
+/// What the viewer shows of a DICOM document: frames, window, values, what the file says.
+#[tauri::command]
+pub async fn dicom_view(state: State<'_, AppState>, id: Uuid) -> CommandResult<crate::media::dicom::DicomView> {
+    let src = state.media().await;
+    let doc = crate::media::source::document(&src, id).await?;
+    crate::media::dicom::view(&src, &doc).await
+}
+
 /// How many pages a PDF has, for the viewer's page control.
 #[tauri::command]
 pub async fn pdf_page_count(state: State<'_, AppState>, id: Uuid) -> CommandResult<u16> {

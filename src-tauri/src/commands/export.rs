@@ -5,6 +5,7 @@
 use crate::dialogs;
 use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::events::{self, ZipProgress, ZipProgressed};
+use crate::media::dicom::{drawn_for_export, DicomAt};
 use crate::media::source;
 use crate::state::AppState;
 use crate::zip_export::{UniqueNames, ZipBuilder};
@@ -41,15 +42,20 @@ pub async fn save_document(state: State<'_, AppState>, id: Uuid) -> CommandResul
 }
 
 /// Saves the document with its annotations drawn on: an image as PNG, a PDF with the marks
-/// on its pages. `None` when the dialog was cancelled.
+/// on its pages, a DICOM frame as PNG at the window the viewer shows (`dicom`). `None` when
+/// the dialog was cancelled.
 #[tauri::command]
-pub async fn export_annotated(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<SavedFile>> {
+pub async fn export_annotated(
+    state: State<'_, AppState>,
+    id: Uuid,
+    dicom: Option<DicomAt>,
+) -> CommandResult<Option<SavedFile>> {
     let src = state.media().await;
     let doc = source::document(&src, id).await?;
     let kind = FileKind::from_mime(&doc.content_type);
     let ext = match kind {
         Some(FileKind::Pdf) => "pdf",
-        Some(k) if k.is_decodable_image() => "png",
+        Some(k) if k.is_decodable_image() || k == FileKind::Dicom => "png",
         _ => {
             return Err(CommandError::api(
                 clinicdocs_core::api::ErrorCode::UnsupportedType,
@@ -63,8 +69,15 @@ pub async fn export_annotated(state: State<'_, AppState>, id: Uuid) -> CommandRe
     let suggested = download_file_name(&format!("{} - annotated", doc.title), ext);
     let Some(dest) = dialogs::save_file("Export with annotations", &suggested).await else { return Ok(None) };
     let bytes = source::original(&src, &doc).await?;
+    let is_dicom = kind == Some(FileKind::Dicom);
     let out = tokio::task::spawn_blocking(move || match ext {
         "pdf" => crate::annotated::pdf::annotated_pdf(&bytes, &marks).map_err(CommandError::from),
+        // At the frame and window the viewer shows (the file's own when it says nothing).
+        _ if is_dicom => {
+            let (image, scale) = drawn_for_export(&bytes, dicom.unwrap_or(DicomAt { frame: 0, window: None }))?;
+            crate::annotated::png::paint_marks(image, &scale, &marks)
+                .map_err(|e| CommandError::local(LocalCode::FileAccess, e.to_string()))
+        }
         _ => crate::annotated::png::annotated_png(&bytes, &marks)
             .map_err(|e| CommandError::local(LocalCode::FileAccess, e.to_string())),
     })

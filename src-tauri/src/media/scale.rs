@@ -4,6 +4,7 @@
 //! label measurements from this, whatever size the picture is drawn at.
 
 use super::exif::jpeg_orientation;
+use clinicdocs_core::media::dicom::DicomFile;
 use clinicdocs_core::media::image_file::inspect;
 use clinicdocs_core::media::spacing::{pixel_spacing, PixelSpacing};
 use clinicdocs_core::media::FileKind;
@@ -21,6 +22,15 @@ pub struct ImageScale {
 
 /// The scale of a picture; `None` for what is not a readable picture.
 pub fn image_scale(bytes: &[u8], kind: FileKind) -> Option<ImageScale> {
+    if kind == FileKind::Dicom {
+        // Pixel Spacing, else Imager Pixel Spacing (the viewer says which).
+        let facts = DicomFile::parse(bytes).ok()?.image?;
+        return Some(ImageScale {
+            width: f64::from(facts.width),
+            height: f64::from(facts.height),
+            spacing: facts.spacing.map(|(s, _)| s),
+        });
+    }
     if !kind.is_decodable_image() {
         return None;
     }

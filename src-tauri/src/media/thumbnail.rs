@@ -1,9 +1,11 @@
 //! Thumbnails made on the workstation. JPEGs are decoded at 1/2, 1/4 or 1/8 scale by
 //! libjpeg-turbo (DCT scale-on-decode) so a 12-megapixel photo is never fully decoded, then
 //! resized with a Lanczos3 filter and turned upright per EXIF. Other raster formats go through
-//! the shared crate's guarded decoder; PDFs through pdfium (first page).
+//! the shared crate's guarded decoder; PDFs through pdfium (first page); DICOM through the
+//! shared crate's display pipeline (middle frame, the file's window).
 
 use super::{exif, pdf};
+use clinicdocs_core::media::dicom::DicomFile;
 use clinicdocs_core::media::{image_file, FileKind, MediaError};
 use fast_image_resize as fr;
 use image::{DynamicImage, RgbImage};
@@ -33,6 +35,11 @@ pub fn thumbnail(bytes: &[u8], kind: FileKind, edge: u32) -> Result<Vec<u8>, Thu
         FileKind::Jpeg => jpeg_thumbnail(bytes, edge).or_else(|_| generic(bytes, kind, edge)),
         k if k.is_decodable_image() => generic(bytes, kind, edge),
         FileKind::Pdf => Ok(pdf::render_page(bytes, 0, pdf::Size::LongEdge(edge))?),
+        FileKind::Dicom => {
+            let file = DicomFile::parse(bytes)?;
+            let drawn = file.render(file.thumbnail_frame(), None).map_err(process)?;
+            Ok(image_file::thumbnail_jpeg(&drawn.image, edge)?)
+        }
         _ => Err(ThumbError::NoPreview),
     }
 }

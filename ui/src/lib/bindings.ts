@@ -478,6 +478,44 @@ width: number, height: number,
  */
 spacing: PixelSpacing | null, };
 
+export type Window = { center: number, width: number, };
+
+export type DicomDetails = { 
+/**
+ * As written, e.g. `GARCIA^MARIA`.
+ */
+patient_name: string | null, patient_id: string | null, 
+/**
+ * `YYYYMMDD` as written.
+ */
+study_date: string | null, modality: string | null, body_part: string | null, study_description: string | null, series_description: string | null, 
+/**
+ * The transfer syntax's name (how the image is encoded).
+ */
+encoding: string, };
+
+export type SpacingSource = "patient" | "detector";
+
+export type DicomView = { frames: number, width: number, height: number, colour: boolean, 
+/**
+ * The file's own window, if it states one (the window "Reset" returns to).
+ */
+window: Window | null, 
+/**
+ * The window the file's own display amounts to: its window, or the frame's whole range.
+ */
+start_window: Window | null, 
+/**
+ * Lowest and highest value of the middle frame (grey images).
+ */
+value_low: number | null, value_high: number | null, details: DicomDetails, spacing_source: SpacingSource | null, 
+/**
+ * Why the image cannot be drawn here, when it cannot (the file can still be downloaded).
+ */
+undisplayable: string | null, };
+
+export type DicomAt = { frame: number, window: Window | null, };
+
 /** Every command: the arguments the window passes (by name) and what it answers. */
 export type Commands = {
   add_staff: [{ new: NewStaff }, StaffAdded];
@@ -494,9 +532,10 @@ export type Commands = {
   create_annotation: [{ documentId: string; annotation: NewAnnotation }, SavedMark];
   delete_annotation: [{ documentId: string; pageNumber: number; id: string; version: number }, SavedMark];
   delete_document: [{ id: string }, null];
+  dicom_view: [{ id: string }, DicomView];
   discard_mark_change: [{ annotationId: string }, null];
   download_all: [{ ids: Array<string>; zipName: string }, SavedFile | null];
-  export_annotated: [{ id: string }, SavedFile | null];
+  export_annotated: [{ id: string; dicom: DicomAt | null }, SavedFile | null];
   export_audit: [{ filter: AuditQuery }, SavedFile | null];
   find_patients: [{ query: string }, Array<Patient>];
   first_sign_in: [{ serverUrl: string; code: string; password: string }, SessionInfo];

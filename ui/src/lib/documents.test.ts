@@ -44,7 +44,7 @@ describe('visit labels and kinds', () => {
   it('tells PDFs from images', () => {
     expect(kindOf('application/pdf')).toBe('pdf');
     expect(kindOf('image/jpeg')).toBe('image');
-    expect(kindOf('application/dicom')).toBe('other');
+    expect(kindOf('application/dicom')).toBe('dicom');
   });
 });
 

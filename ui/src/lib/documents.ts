@@ -33,8 +33,9 @@ export function step(index: number, stepBy: number, length: number): number {
   return Math.min(length - 1, Math.max(0, index + stepBy));
 }
 
-export function kindOf(contentType: string): 'pdf' | 'image' | 'other' {
+export function kindOf(contentType: string): 'pdf' | 'image' | 'dicom' | 'other' {
   if (contentType === 'application/pdf') return 'pdf';
+  if (contentType === 'application/dicom') return 'dicom';
   if (contentType.startsWith('image/')) return 'image';
   return 'other';
 }

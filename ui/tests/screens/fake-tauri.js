@@ -97,6 +97,8 @@
         doc('Knee X-ray', 'imaging', 'image/png'),
         doc('Referral to cardiology', 'referral', 'application/pdf'),
         doc('Insurance card', 'insurance', 'image/jpeg'),
+        // `scenario.dicom`: a CT from radiology as well.
+        ...(scenario.dicom ? [doc('CT head', 'imaging', 'application/dicom')] : []),
       ];
   let usage = scenario.usage ?? { used_bytes: 3.1 * 1024 ** 3, quota_bytes: 5 * 1024 ** 3, document_count: 412 };
   // `scenario.recent`: patients opened on this computer before (kept for working offline).
@@ -373,6 +375,29 @@
     queue_items: () => queue.map((q) => ({ ...q })),
     // `scenario.scale`: what the X-ray states of itself (its pixels and pixel spacing).
     image_scale: () => scenario.scale ?? null,
+    dicom_view: () => ({
+      frames: 3,
+      width: 512,
+      height: 512,
+      colour: false,
+      window: { center: 40, width: 400 },
+      start_window: { center: 40, width: 400 },
+      value_low: -1024,
+      value_high: 3071,
+      details: {
+        patient_name: 'GARCIA^MARIA',
+        patient_id: 'MRN-0042',
+        study_date: '20261130',
+        modality: 'CT',
+        body_part: 'HEAD',
+        study_description: null,
+        series_description: 'Axial 5 mm',
+        encoding: 'uncompressed',
+      },
+      spacing_source: 'patient',
+      undisplayable: null,
+      ...(scenario.dicomView ?? {}),
+    }),
     mark_changes: () => [
       ...pendingMarks.map((c) => ({ annotation_id: c.id, document_id: c.documentId, document_title: null, page_number: 1, op: c.op, body: null, base_version: null, state: 'waiting', attempts: 0, error_code: null, error_message: null, queued_at: Date.now() })),
       ...refusedMarks,

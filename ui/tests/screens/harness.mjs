@@ -96,6 +96,13 @@ export async function openApp(browser, base, scenario = {}, { failMedia = () => 
     media.push(url.replace('http://clinicdocs.localhost/', ''));
     if (failMedia(url)) return route.fulfill({ status: 502, body: 'bad gateway' });
     const wide = url.includes('/page/');
+    // A DICOM frame stands in as grey, brighter as the window's centre goes down (as on a CT).
+    const dicom = /\/dicom\/[^/]+\/\d+(\?c=(-?[\d.]+)&w=([\d.]+))?$/.exec(url);
+    if (dicom) {
+      const c = dicom[2] === undefined ? 40 : Number(dicom[2]);
+      const grey = Math.max(0, Math.min(255, Math.round(128 - (c - 40) / 4)));
+      return route.fulfill({ status: 200, contentType: 'image/png', headers: { 'access-control-allow-origin': '*' }, body: png(256, 256, [grey, grey, grey]) });
+    }
     return route.fulfill({ status: 200, contentType: 'image/png', body: png(wide ? 600 : 320, wide ? 800 : 240, [200, 210, 220]) });
   });
   await page.addInitScript((s) => {

@@ -1381,3 +1381,105 @@ test('annotations are read-only for a role that may not annotate', async () => {
     await close();
   }
 });
+
+/** The grey level at the middle of the picture the viewer shows (fetched again, decoded). */
+const middleGrey = (page) =>
+  page.evaluate(async () => {
+    const src = document.querySelector('[data-testid=viewer-image]').src;
+    const bitmap = await createImageBitmap(await (await fetch(src)).blob());
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = c.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    return g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data[0];
+  });
+
+const frameSrc = (page) => page.getByTestId('viewer-image').getAttribute('src');
+
+test('DICOM viewer: what the file says, frames, window presets, the window tool and reset, all keeping the zoom', async () => {
+  const { page, close, errors } = await mariaOpen({ dicom: true });
+  try {
+    await page.getByRole('button', { name: 'Open CT head' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.naturalWidth > 0);
+    assert.match(await frameSrc(page), /\/dicom\/d-6\/0$/, "first frame at the file's own window");
+    const details = await viewer.getByTestId('dicom-details').innerText();
+    assert.match(details, /File says: MARIA GARCIA \(GARCIA\^MARIA\) · ID MRN-0042 · CT · HEAD · 2026-11-30 · Axial 5 mm/);
+    assert.equal(await viewer.getByTestId('viewer-window').innerText(), 'W 400 · C 40');
+    await noSeriousViolations(page, 'the viewer on a DICOM CT');
+
+    // Frames step with Page Down / Page Up and the slider.
+    await page.keyboard.press('PageDown');
+    await viewer.getByTestId('viewer-frame').filter({ hasText: 'Frame 2 of 3' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.src.endsWith('/dicom/d-6/1'));
+    await viewer.getByRole('slider', { name: 'Frame' }).fill('3');
+    await viewer.getByTestId('viewer-frame').filter({ hasText: 'Frame 3 of 3' }).waitFor();
+    await viewer.getByRole('button', { name: 'Previous frame (Page Up)' }).click();
+    await viewer.getByTestId('viewer-frame').filter({ hasText: 'Frame 2 of 3' }).waitFor();
+
+    // Zoomed in, a preset redraws the frame at its window and keeps the zoom.
+    await viewer.getByTestId('viewer-image').waitFor();
+    await page.keyboard.press('+');
+    const zoomed = await viewer.getByText(/^\d+%$/).innerText();
+    const before = await middleGrey(page);
+    await viewer.getByRole('combobox', { name: 'Window preset' }).selectOption({ label: 'Lung (1500/-600)' });
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.src.endsWith('/dicom/d-6/1?c=-600.00&w=1500.00'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.complete);
+    assert.equal(await viewer.getByTestId('viewer-window').innerText(), 'W 1500 · C -600');
+    const lung = await middleGrey(page);
+    assert.ok(lung > before, `a lower centre shows the picture brighter: ${before} → ${lung}`);
+    assert.equal(await viewer.getByText(/^\d+%$/).innerText(), zoomed, 'the zoom stays');
+
+    // The window tool (W): dragging right widens, down raises the centre, by the image's range.
+    await page.keyboard.press('w');
+    assert.equal(await viewer.getByTestId('window-tool').getAttribute('aria-pressed'), 'true');
+    const box = await viewer.getByTestId('viewer-image').boundingBox();
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x + 50, y + 10, { steps: 5 });
+    await page.mouse.move(x + 100, y + 20, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /c=-43\d\.\d\d&w=23\d\d\.\d\d$/.test(document.querySelector('[data-testid=viewer-image]')?.src ?? ''));
+    const [, w, c] = /^W (\d+) · C (-?\d+)$/.exec(await viewer.getByTestId('viewer-window').innerText());
+    // The range is 4095 units: 8.19 per pixel.
+    assert.ok(Math.abs(Number(w) - 2319) <= 2 && Math.abs(Number(c) - -436) <= 2, `W ${w} C ${c}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.complete);
+    const dragged = await middleGrey(page);
+    assert.ok(dragged < lung, `a higher centre is darker: ${lung} → ${dragged}`);
+    assert.equal(await viewer.getByText(/^\d+%$/).innerText(), zoomed, 'the drag did not pan or zoom');
+    assert.equal(await viewer.getByRole('combobox', { name: 'Window preset' }).inputValue(), 'custom');
+
+    // Export draws the frame and window on screen.
+    await viewer.getByTestId('export-annotated').click();
+    const exports = await callsTo(page, 'export_annotated');
+    assert.equal(exports.at(-1).dicom.frame, 1);
+    assert.ok(Math.abs(exports.at(-1).dicom.window.center - -436) < 2, JSON.stringify(exports.at(-1)));
+
+    // Reset returns to the file's window, from the keyboard too.
+    await viewer.getByRole('button', { name: "Reset to the file's window" }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.src.endsWith('/dicom/d-6/1'));
+    assert.equal(await viewer.getByTestId('viewer-window').innerText(), 'W 400 · C 40');
+    assert.equal(await viewer.getByRole('combobox', { name: 'Window preset' }).inputValue(), '', "the preset says the file's window again");
+    await noSeriousViolations(page, 'the DICOM viewer with the window tool');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('DICOM viewer: an encoding that cannot be drawn says so and still offers Download', async () => {
+  const why = 'This X-ray is stored as JPEG extended (12-bit lossy), which this app cannot display yet. Download it to open it in a radiology viewer.';
+  const { page, close, media } = await mariaOpen({ dicom: true, dicomView: { undisplayable: why, value_low: null, value_high: null, start_window: null, window: null } });
+  try {
+    await page.getByRole('button', { name: 'Open CT head' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    assert.equal(await viewer.getByTestId('dicom-undisplayable').innerText(), why);
+    assert.ok(await viewer.getByRole('button', { name: 'Download…' }).isEnabled());
+    assert.equal(await viewer.getByTestId('window-tool').count(), 0, 'no window tool without a picture');
+    assert.ok(!media.some((m) => m.includes('dicom/')), `no frame asked for: ${media}`);
+    await noSeriousViolations(page, 'the viewer on an undisplayable DICOM');
+  } finally {
+    await close();
+  }
+});

@@ -1,7 +1,7 @@
 //! Every upload check on a file's bytes held in memory: what the server checks, run by the
 //! desktop app before sending so staff see a refusal before waiting for the network.
 
-use super::{image_file, pdf, sniff, FileKind, MediaError};
+use super::{dicom::DicomFile, image_file, pdf, sniff, FileKind, MediaError};
 
 /// What [`inspect_document`] learned about an acceptable file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,7 @@ pub fn inspect_document(bytes: &[u8]) -> Result<Inspected, MediaError> {
             out.page_count = facts.page_count;
         }
         k if k.is_decodable_image() => out.dimensions = Some(image_file::inspect(bytes, k)?),
+        FileKind::Dicom => out.dimensions = DicomFile::parse(bytes)?.image.map(|i| (i.width, i.height)),
         _ => {}
     }
     Ok(out)

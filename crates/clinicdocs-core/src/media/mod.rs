@@ -2,6 +2,7 @@
 //! and disguised or malformed files, checking PDFs for passwords, making thumbnails, and
 //! reading the pixel spacing an image states.
 
+pub mod dicom;
 pub mod error;
 pub mod ifd;
 pub mod image_file;

@@ -45,6 +45,12 @@ impl FileKind {
             .find(|k| k.mime() == m)
     }
 
+    /// Whether the upload checks read the whole file (to decode it, or parse it), rather than
+    /// only the bytes as they pass.
+    pub fn checked_whole(self) -> bool {
+        self.is_decodable_image() || self == FileKind::Dicom
+    }
+
     /// Raster formats this crate can decode into a thumbnail.
     pub fn is_decodable_image(self) -> bool {
         matches!(self, FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp)
@@ -85,6 +91,11 @@ pub fn sniff(head: &[u8]) -> Result<FileKind, MediaError> {
     if let Some((_, what)) = EXECUTABLES.iter().find(|(m, _)| head.starts_with(m)) {
         return Err(MediaError::Executable(what));
     }
+    // DICOM's magic sits after a 128-byte preamble that may be anything (often a TIFF header),
+    // so it wins over every other format; a program in the preamble was refused above.
+    if head.len() >= 132 && &head[128..132] == b"DICM" {
+        return Ok(FileKind::Dicom);
+    }
     if head.starts_with(b"%PDF-") {
         return Ok(FileKind::Pdf);
     }
@@ -107,9 +118,6 @@ pub fn sniff(head: &[u8]) -> Result<FileKind, MediaError> {
         }
         return Err(MediaError::Unsupported("a video or other media file"));
     }
-    if head.len() >= 132 && &head[128..132] == b"DICM" {
-        return Ok(FileKind::Dicom);
-    }
     if let Some((_, what)) = OTHER_KNOWN.iter().find(|(m, _)| head.starts_with(m)) {
         return Err(MediaError::Unsupported(what));
     }
@@ -129,6 +137,24 @@ mod tests {
         dicom.extend_from_slice(b"DICM\x02\0");
         assert_eq!(sniff(&dicom), Ok(FileKind::Dicom));
         assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Ok(FileKind::Heic));
+    }
+
+    #[test]
+    fn dicom_whose_preamble_is_a_tiff_header_is_dicom() {
+        // Dual-personality files (dcmtk, several vendors) start with a TIFF header.
+        let mut file = b"II*\0\x08\0\0\0".to_vec();
+        file.resize(128, 0);
+        file.extend_from_slice(b"DICM\x02\0");
+        assert_eq!(sniff(&file), Ok(FileKind::Dicom));
+    }
+
+    #[test]
+    fn dicom_whose_preamble_is_a_program_is_refused() {
+        // A Windows program in the preamble runs when the file is renamed (CVE-2019-11687).
+        let mut file = b"MZ\x90\0".to_vec();
+        file.resize(128, 0);
+        file.extend_from_slice(b"DICM\x02\0");
+        assert!(matches!(sniff(&file), Err(MediaError::Executable(_))));
     }
 
     #[test]

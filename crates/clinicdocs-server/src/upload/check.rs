@@ -1,10 +1,11 @@
 //! The checks on a received file's bytes: its type decided from them, executables and
-//! disguised files refused, PDFs that need a password or end early refused, images decoded
-//! within the pixel budget and given a thumbnail.
+//! disguised files refused, PDFs that need a password or end early refused, images and DICOM
+//! decoded within the pixel budget and given a thumbnail (DICOM that does not parse refused).
 
 use super::inspector::Incoming;
 use crate::error::ApiResult;
 use clinicdocs_core::limits::{DECODES_AT_ONCE, THUMBNAIL_EDGE};
+use clinicdocs_core::media::dicom::DicomFile;
 use clinicdocs_core::media::{self, image_file, sniff, FileKind, MediaError};
 use tokio::sync::Semaphore;
 
@@ -25,7 +26,15 @@ pub async fn decode_in_budget<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
 ) -> ApiResult<T> {
     let _slot = DECODES.acquire().await.map_err(anyhow::Error::from)?;
-    Ok(tokio::task::spawn_blocking(f).await.map_err(anyhow::Error::from)??)
+    match tokio::task::spawn_blocking(f).await {
+        Ok(done) => Ok(done?),
+        // A decoder that panics on a hostile file refuses that file, like any damaged one.
+        Err(e) if e.is_panic() => {
+            tracing::warn!("a decoder panicked on an upload: refused as damaged");
+            Err(MediaError::Corrupt("it could not be read".into()).into())
+        }
+        Err(e) => Err(anyhow::Error::from(e).into()),
+    }
 }
 
 /// Decides the type from the bytes and checks the content.
@@ -47,6 +56,10 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
             })
             .await?;
             thumbnail = Some(thumb);
+        }
+        FileKind::Dicom => {
+            let bytes = incoming.spool.read_all().await?;
+            thumbnail = decode_in_budget(move || DicomFile::parse(&bytes)?.thumbnail_jpeg(THUMBNAIL_EDGE)).await?;
         }
         _ => {}
     }

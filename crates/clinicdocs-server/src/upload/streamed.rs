@@ -68,7 +68,7 @@ pub async fn begin_into_store<'f>(
     let kind = sniff(&seen.head)?;
     let placement = place(kind);
     let mut put = storage.start_put(&placement.key, declared, kind.mime(), Some(&placement.disposition)).await?;
-    let mut kept = kind.is_decodable_image().then(|| BytesMut::with_capacity(declared as usize));
+    let mut kept = kind.checked_whole().then(|| BytesMut::with_capacity(declared as usize));
     for chunk in pending {
         if let Err(e) = put.send(chunk.clone()).await {
             put.abort().await;

@@ -154,3 +154,17 @@ pub fn png_solid(w: u32, h: u32) -> Vec<u8> {
     image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png).expect("png");
     out.into_inner()
 }
+
+/// A file of the DICOM corpus (`tests/dicom/make_corpus.py`, built by scripts/test.sh), or
+/// `None` when the corpus is not there (outside the full test command, which requires it).
+pub fn dicom_file(name: &str) -> Option<Vec<u8>> {
+    let Some(dir) = std::env::var_os("CLINICDOCS_DICOM_CORPUS") else {
+        assert!(
+            std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").map_or(true, |v| v != "1"),
+            "CLINICDOCS_DICOM_CORPUS is not set: scripts/test.sh builds the corpus"
+        );
+        eprintln!("skipped: set CLINICDOCS_DICOM_CORPUS (scripts/test.sh builds it)");
+        return None;
+    };
+    Some(std::fs::read(std::path::Path::new(&dir).join(name)).expect("a corpus file"))
+}

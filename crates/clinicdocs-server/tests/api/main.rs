@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 mod clinic_setup;
 mod fixtures;
 mod harness;
+mod imaging;
 mod stories;
 
 /// Runs a story on both backends.
@@ -66,6 +67,10 @@ on_both_backends!(stories:
     the_audit_log_cannot_be_rewritten_unnoticed,
     slow_clients_are_cut_off_and_cannot_crowd_out_others,
     shutdown_lets_an_upload_in_flight_finish,
+);
+
+on_both_backends!(imaging:
+    dicom_is_checked_on_arrival_and_given_a_server_thumbnail,
 );
 
 on_both_backends!(clinic_setup:

@@ -1,0 +1,67 @@
+//! Imaging stories: DICOM checked on arrival (fake and truncated files refused, storing
+//! nothing) and given its thumbnail by the server, whichever way the upload arrives.
+
+use crate::fixtures::*;
+use crate::harness::*;
+use reqwest::StatusCode;
+
+/// Downloads a document's server thumbnail and decodes it.
+async fn thumbnail(s: &TestServer, who: &Session, id: uuid::Uuid) -> image::DynamicImage {
+    let t = s.http.get(who.signed_url(id, "thumbnail").await).send().await.expect("get thumb");
+    assert_eq!(t.status(), StatusCode::OK);
+    image::load_from_memory(&t.bytes().await.expect("bytes")).expect("thumbnail decodes")
+}
+
+/// How much the thumbnail's grey levels vary: a blank or flat tile is near 0.
+fn spread(img: &image::DynamicImage) -> f64 {
+    let g = img.to_luma8();
+    let n = g.len() as f64;
+    let mean = g.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    (g.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
+pub async fn dicom_is_checked_on_arrival_and_given_a_server_thumbnail(b: Backend) {
+    let Some(ct) = dicom_file("CT_small.dcm") else { return };
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+
+    // A dual-personality file (its preamble is a TIFF header) is DICOM, not a damaged TIFF.
+    let d = doc.upload(&Upload::new(ct.clone(), patient, "imaging", "CT head")).await;
+    assert_eq!(d.content_type, "application/dicom");
+    assert!(d.has_thumbnail, "the server draws DICOM tiles");
+    let t = thumbnail(&s, &doc, d.id).await;
+    assert_eq!((t.width(), t.height()), (128, 128), "a small image is not enlarged");
+    assert!(spread(&t) > 20.0, "the tile shows the image, not a flat square");
+
+    // Stored while it arrives (size announced first): the bytes are kept for the thumbnail.
+    let cine = dicom_file("examples_ybr_color.dcm").expect("corpus");
+    let c = doc.upload(&Upload::new(cine, patient, "imaging", "Echo loop").streamed()).await;
+    assert!(c.has_thumbnail);
+    let t = thumbnail(&s, &doc, c.id).await;
+    assert_eq!((t.width(), t.height()), (256, 192));
+    let rgb = t.to_rgb8();
+    assert!(rgb.pixels().any(|p| p[0].abs_diff(p[2]) > 30), "a colour image stays in colour");
+
+    // An encoding the server cannot decode is kept (it can be downloaded), without a tile.
+    let lossy12 = dicom_file("JPEG-lossy.dcm").expect("corpus");
+    let l = doc.upload(&Upload::new(lossy12.clone(), patient, "imaging", "Knee")).await;
+    assert!(!l.has_thumbnail);
+    let orig = s.http.get(doc.signed_url(l.id, "original").await).send().await.expect("get");
+    assert_eq!(orig.bytes().await.expect("bytes").as_ref(), lossy12.as_slice());
+
+    // Fake and truncated DICOM are refused, either way they arrive, and store nothing.
+    let before = s.stored_objects();
+    for name in ["fake.dcm", "MR_truncated.dcm", "MR_small_cut.dcm"] {
+        let bytes = dicom_file(name).expect("corpus");
+        for u in [
+            Upload::new(bytes.clone(), patient, "imaging", name),
+            Upload::new(bytes, patient, "imaging", name).streamed(),
+        ] {
+            let (status, code, message) = error_code(doc.upload_raw(&u, None).await).await;
+            assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"), "{name}");
+            assert!(message.contains("damaged"), "{name}: {message}");
+        }
+    }
+    assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");
+}
