@@ -127,11 +127,13 @@ fn image_facts(obj: &DefaultDicomObject, ts: &str) -> Result<DicomImageFacts, Me
     let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
     if NATIVE.contains(&ts) {
         let bits = u64::try_from(bits_allocated).unwrap_or(0);
-        let mut samples = u64::from(width) * u64::from(height) * u64::from(samples_per_pixel) * u64::from(frames);
+        // Saturating: a hostile header's frame count or bit depth must not overflow.
+        let mut samples =
+            (u64::from(width) * u64::from(height) * u64::from(samples_per_pixel)).saturating_mul(u64::from(frames));
         if photometric == "YBR_FULL_422" {
-            samples = samples * 2 / 3;
+            samples = samples / 3 * 2;
         }
-        let needed = (samples * bits).div_ceil(8);
+        let needed = samples.saturating_mul(bits).div_ceil(8);
         let have = obj.get(tags::PIXEL_DATA).and_then(|e| e.value().primitive().map(|p| p.calculate_byte_len()));
         if have.is_some_and(|h| (h as u64) < needed) {
             return Err(corrupt("the image data ends early"));
