@@ -50,10 +50,12 @@ log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be curr
 # OpenAPI document: the contract check after the tests compares the two.
 OPENAPI_PY=$(openapi_validator_path)
 DICOM_CORPUS=$(dicom_corpus_dir "$ROOT")
+PDF_ENCRYPTION_CORPUS=$(pdf_encryption_corpus_dir)
 CLINICDOCS_RECORD_ANSWERS="$SERVICES_DIR/answers.log" \
 CLINICDOCS_OPENAPI_OUT="$SERVICES_DIR/openapi.json" \
 CLINICDOCS_TEST_REQUIRE_ALL=1 \
 CLINICDOCS_DICOM_CORPUS="$DICOM_CORPUS" \
+CLINICDOCS_PDF_ENCRYPTION_CORPUS="$PDF_ENCRYPTION_CORPUS" \
 CLINICDOCS_TEST_PG="$PG_URL" \
 CLINICDOCS_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
 CLINICDOCS_TEST_S3_ROOT="$S3_ROOT" \

@@ -186,6 +186,28 @@ tauri_driver_bin() {
   echo "$bin"
 }
 
+# The encrypted-PDF test set: `resources/encryption/` of pypdf's source release on PyPI (files
+# made by qpdf with and without user and owner passwords), checked against its published
+# SHA-256 and unpacked once into the cache. Prints the folder.
+PYPDF_VERSION=5.1.0
+PYPDF_SDIST_SHA256=425a129abb1614183fd1aca6982f650b47f8026867c0ce7c4b9f281c443d2740
+pdf_encryption_corpus_dir() {
+  local dir="$CLINICDOCS_TOOLS/pdf-encryption-pypdf-$PYPDF_VERSION" sdist="pypdf-$PYPDF_VERSION.tar.gz" tmp
+  if [ ! -f "$dir/.complete" ]; then
+    log "fetching the encrypted-PDF test set from $sdist (once; cached in $CLINICDOCS_TOOLS)"
+    tmp=$(mktemp -d)
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary=:all: \
+      -d "$tmp" "pypdf==$PYPDF_VERSION" >&2 || die "could not download $sdist"
+    echo "$PYPDF_SDIST_SHA256  $tmp/$sdist" | sha256sum -c --quiet >&2 || die "$sdist does not match its SHA-256"
+    rm -rf "$dir" && mkdir -p "$dir"
+    tar -xzf "$tmp/$sdist" -C "$dir" --strip-components=3 --wildcards '*/resources/encryption/*.pdf' >&2 \
+      || die "could not unpack $sdist"
+    rm -rf "$tmp"
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
 # The DICOM test corpus: pydicom's test files (from its PyPI wheel), files derived from them and
 # reference renders made with pydicom + numpy (tests/dicom/make_corpus.py). The Python packages
 # are installed once into the cache; the corpus is rebuilt when the script changes. Prints the

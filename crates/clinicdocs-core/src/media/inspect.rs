@@ -13,9 +13,11 @@ pub struct Inspected {
     pub page_count: Option<i64>,
 }
 
-/// Refuses PDFs that nobody could open later: password-protected or cut short.
+/// Refuses PDFs that nobody could open later: needing a password to open, or cut short. An
+/// encrypted PDF that opens without one (only an owner password restricting printing or
+/// editing) is accepted.
 pub fn check_pdf_facts(facts: &pdf::PdfFacts) -> Result<(), MediaError> {
-    if facts.encrypted {
+    if facts.needs_password {
         return Err(MediaError::PasswordProtectedPdf);
     }
     if !facts.complete {

@@ -158,13 +158,24 @@ pub fn png_solid(w: u32, h: u32) -> Vec<u8> {
 /// A file of the DICOM corpus (`tests/dicom/make_corpus.py`, built by scripts/test.sh), or
 /// `None` when the corpus is not there (outside the full test command, which requires it).
 pub fn dicom_file(name: &str) -> Option<Vec<u8>> {
-    let Some(dir) = std::env::var_os("CLINICDOCS_DICOM_CORPUS") else {
+    test_set_file("CLINICDOCS_DICOM_CORPUS", name)
+}
+
+/// A file of pypdf's encrypted-PDF test set (fetched by scripts/test.sh), or `None` when it is
+/// not there (outside the full test command, which requires it).
+pub fn encryption_pdf(name: &str) -> Option<Vec<u8>> {
+    test_set_file("CLINICDOCS_PDF_ENCRYPTION_CORPUS", name)
+}
+
+/// A file of the test set in the folder `var` names, which scripts/test.sh prepares.
+fn test_set_file(var: &str, name: &str) -> Option<Vec<u8>> {
+    let Some(dir) = std::env::var_os(var) else {
         assert!(
             std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").map_or(true, |v| v != "1"),
-            "CLINICDOCS_DICOM_CORPUS is not set: scripts/test.sh builds the corpus"
+            "{var} is not set: scripts/test.sh prepares it"
         );
-        eprintln!("skipped: set CLINICDOCS_DICOM_CORPUS (scripts/test.sh builds it)");
+        eprintln!("skipped: set {var} (scripts/test.sh prepares it)");
         return None;
     };
-    Some(std::fs::read(std::path::Path::new(&dir).join(name)).expect("a corpus file"))
+    Some(std::fs::read(std::path::Path::new(&dir).join(name)).expect("a test-set file"))
 }

@@ -1,5 +1,6 @@
 //! Imaging stories: DICOM checked on arrival (fake and truncated files refused, storing
-//! nothing) and given its thumbnail by the server, whichever way the upload arrives.
+//! nothing) and given its thumbnail by the server, whichever way the upload arrives; encrypted
+//! PDFs accepted when they open without a password.
 
 use crate::fixtures::*;
 use crate::harness::*;
@@ -61,6 +62,41 @@ pub async fn dicom_is_checked_on_arrival_and_given_a_server_thumbnail(b: Backend
             let (status, code, message) = error_code(doc.upload_raw(&u, None).await).await;
             assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"), "{name}");
             assert!(message.contains("damaged"), "{name}: {message}");
+        }
+    }
+    assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");
+}
+
+pub async fn pdfs_that_open_without_a_password_are_stored_and_those_that_need_one_refused(b: Backend) {
+    if encryption_pdf("unencrypted.pdf").is_none() {
+        return;
+    }
+    let s = TestServer::start(b).await;
+    let desk = s.login("reception@demo.clinic").await;
+    let patient = desk.a_patient().await;
+
+    // Only an owner password (printing or editing restricted): it opens anywhere, so it is
+    // kept, either way it arrives, and downloads as sent.
+    for (name, streamed) in
+        [("r6-owner-password.pdf", false), ("r4-owner-password.pdf", true), ("r2-empty-password.pdf", false)]
+    {
+        let bytes = encryption_pdf(name).expect("test set");
+        let u = Upload::new(bytes.clone(), patient, "lab", name);
+        let d = desk.upload(&if streamed { u.streamed() } else { u }).await;
+        assert_eq!(d.content_type, "application/pdf", "{name}");
+        let got = s.http.get(desk.signed_url(d.id, "original").await).send().await.expect("get");
+        assert_eq!(got.bytes().await.expect("bytes").as_ref(), bytes.as_slice(), "{name}");
+    }
+
+    // A password needed to open it (RC4 or AES, any revision): refused, nothing stored.
+    let before = s.stored_objects();
+    for name in ["r2-user-password.pdf", "r4-aes-user-password.pdf", "r6-user-password.pdf", "r6-both-passwords.pdf"] {
+        let bytes = encryption_pdf(name).expect("test set");
+        for u in [Upload::new(bytes.clone(), patient, "lab", name), Upload::new(bytes, patient, "lab", name).streamed()]
+        {
+            let (status, code, message) = error_code(desk.upload_raw(&u, None).await).await;
+            assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "password_protected_pdf"), "{name}");
+            assert!(message.contains("password"), "{name}: {message}");
         }
     }
     assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");

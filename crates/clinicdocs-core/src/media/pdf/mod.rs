@@ -1,25 +1,36 @@
 //! A streaming scan of a PDF's bytes for what the server must know without a PDF engine:
-//! whether it is encrypted (password-protected) and, when its page objects are not compressed,
-//! how many pages it has. Memory stays constant whatever the file size.
+//! whether it is encrypted and, if so, whether it opens without a password; and, when its page
+//! objects are not compressed, how many pages it has. Memory stays constant whatever the file
+//! size.
 
+mod capture;
+mod objects;
+mod standard_security;
+
+use capture::{Captured, Captures, Watch};
 use memchr::memmem;
+use objects::{is_delimiter, is_space, parse_at, Dict, Object};
 use std::sync::OnceLock;
 
 /// Bytes carried over between chunks so a token split across them is still seen.
 const OVERLAP: usize = 64;
 
-#[derive(Debug, Default)]
 pub struct PdfScan {
     carry: Vec<u8>,
     encrypted: bool,
     pages: u64,
     saw_eof_marker: bool,
+    /// Around the encryption dictionary (`/Standard`), the trailer's `/Encrypt` and `/ID`.
+    captures: Captures,
 }
 
 /// What the scan found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PdfFacts {
     pub encrypted: bool,
+    /// Encrypted so that it does not open without a password (a user password, a certificate,
+    /// or an encryption this scan cannot read). Files with only an owner password open.
+    pub needs_password: bool,
     /// `None` when no uncompressed page object was seen (object streams hide them).
     pub page_count: Option<i64>,
     /// Whether `%%EOF` appeared (a file cut short usually lacks it).
@@ -47,6 +58,27 @@ fn is_delimiter_or_space(b: u8) -> bool {
     )
 }
 
+/// How much is kept around the tokens that find the encryption dictionary.
+const DICT_BEFORE: usize = 2048;
+const DICT_AFTER: usize = 2048;
+const ID_AFTER: usize = 256;
+
+impl Default for PdfScan {
+    fn default() -> Self {
+        PdfScan {
+            carry: Vec::new(),
+            encrypted: false,
+            pages: 0,
+            saw_eof_marker: false,
+            captures: Captures::new(vec![
+                Watch::first(b"/Standard", DICT_BEFORE, DICT_AFTER, 8),
+                Watch::last(b"/Encrypt", 0, DICT_AFTER, 4),
+                Watch::last(b"/ID", 0, ID_AFTER, 4),
+            ]),
+        }
+    }
+}
+
 impl PdfScan {
     pub fn new() -> Self {
         Self::default()
@@ -55,6 +87,7 @@ impl PdfScan {
     /// Feeds the next chunk of the file. A long chunk is scanned where it lies; only the
     /// seam with the previous chunk is copied.
     pub fn update(&mut self, chunk: &[u8]) {
+        self.captures.update(chunk);
         if chunk.len() <= OVERLAP {
             let mut buf = std::mem::take(&mut self.carry);
             buf.extend_from_slice(chunk);
@@ -79,8 +112,10 @@ impl PdfScan {
     pub fn finish(mut self) -> PdfFacts {
         let buf = std::mem::take(&mut self.carry);
         self.scan(&buf, buf.len());
+        let needs_password = self.encrypted && needs_password(self.captures.finish());
         PdfFacts {
             encrypted: self.encrypted,
+            needs_password,
             page_count: (self.pages > 0).then_some(self.pages as i64),
             complete: self.saw_eof_marker,
         }
@@ -111,6 +146,60 @@ impl PdfScan {
             }
         }
     }
+}
+
+/// Whether an encrypted file needs a password to open: its encryption dictionary (the one the
+/// last trailer's `/Encrypt` names, inline or by reference) is tried with the empty password.
+/// A dictionary that cannot be found or read counts as needing one.
+fn needs_password(captures: Vec<Vec<Captured>>) -> bool {
+    let [standard, encrypt, ids]: [Vec<Captured>; 3] = match captures.try_into() {
+        Ok(c) => c,
+        Err(_) => return true,
+    };
+    let target = encrypt.iter().rev().find_map(|c| {
+        let after = c.at + b"/Encrypt".len();
+        c.bytes.get(after).filter(|&&b| is_space(b) || is_delimiter(b))?;
+        match parse_at(&c.bytes, after)?.0 {
+            o @ (Object::Ref(_) | Object::Dict(_)) => Some(o),
+            _ => None,
+        }
+    });
+    let dict = match target {
+        Some(Object::Dict(d)) => d,
+        Some(Object::Ref(n)) => match standard.iter().find_map(|c| object_around(c).filter(|(num, _)| *num == n)) {
+            Some((_, d)) => d,
+            None => return true,
+        },
+        _ => return true,
+    };
+    let first_id = ids.iter().rev().find_map(|c| match parse_at(&c.bytes, c.at + b"/ID".len())?.0 {
+        Object::Array(a) => match a.into_iter().next() {
+            Some(Object::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    });
+    !standard_security::opens_without_password(&dict, first_id.as_deref())
+}
+
+/// The indirect object whose dictionary holds the capture's token: its number and dictionary.
+fn object_around(c: &Captured) -> Option<(u32, Dict)> {
+    let finder = memmem::FinderRev::new(b"obj");
+    finder.rfind_iter(&c.bytes[..c.at]).take(4).find_map(|obj| {
+        let (Object::Dict(d), end) = parse_at(&c.bytes, obj + 3)? else {
+            return None;
+        };
+        if end <= c.at || d.name("Filter") != Some(b"Standard") {
+            return None;
+        }
+        // `N G obj`: the number before the generation.
+        let before = &c.bytes[..obj];
+        let words: Vec<&[u8]> = before.rsplit(|&b| is_space(b)).filter(|w| !w.is_empty()).take(2).collect();
+        match words[..] {
+            [gen, num] if gen.iter().all(u8::is_ascii_digit) => Some((std::str::from_utf8(num).ok()?.parse().ok()?, d)),
+            _ => None,
+        }
+    })
 }
 
 /// The tokens the scan looks for, each with its own searcher.
@@ -147,7 +236,7 @@ mod tests {
     #[test]
     fn counts_pages_and_sees_no_password() {
         let f = scan_bytes(PLAIN);
-        assert_eq!(f, PdfFacts { encrypted: false, page_count: Some(2), complete: true });
+        assert_eq!(f, PdfFacts { encrypted: false, needs_password: false, page_count: Some(2), complete: true });
     }
 
     #[test]
@@ -160,6 +249,7 @@ mod tests {
             s.update(&doc[split..]);
             let f = s.finish();
             assert!(f.encrypted, "split at {split}");
+            assert!(f.needs_password, "no readable encryption dictionary: split at {split}");
             assert_eq!(f.page_count, Some(2), "split at {split}");
         }
     }
@@ -173,7 +263,7 @@ mod tests {
             doc.extend(format!("{i} 0 obj<</Type /Page/Resources<</Font/F{i}>>>>{filler}endobj\n%c\n").as_bytes());
         }
         doc.extend(b"trailer<</Encrypt 9 0 R>>\n%%EOF\n");
-        let expected = PdfFacts { encrypted: true, page_count: Some(40), complete: true };
+        let expected = PdfFacts { encrypted: true, needs_password: true, page_count: Some(40), complete: true };
         let mut whole = PdfScan::new();
         whole.update(&doc);
         assert_eq!(whole.finish(), expected);

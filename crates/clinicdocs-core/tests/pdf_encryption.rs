@@ -1,0 +1,78 @@
+//! Encrypted PDFs from pypdf's test set (`resources/encryption/` of its source release, fetched
+//! by scripts/test.sh; each made by qpdf with a user and an owner password, named for which
+//! ones are set): those that open without a password are accepted, whatever the revision
+//! (RC4 40/128-bit, AES-128, AES-256 R5 and R6); those that need one are refused. The scan
+//! gives the same answer however the file is cut into chunks, as an upload streams it.
+
+use clinicdocs_core::media::pdf::{scan_bytes, PdfScan};
+use clinicdocs_core::media::{inspect_document, MediaError};
+use std::path::PathBuf;
+
+/// The corpus folder, or `None` (skipped) outside the full test command.
+fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("CLINICDOCS_PDF_ENCRYPTION_CORPUS") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") => {
+            panic!("CLINICDOCS_PDF_ENCRYPTION_CORPUS is not set: scripts/test.sh fetches it")
+        }
+        None => {
+            eprintln!("skipped: set CLINICDOCS_PDF_ENCRYPTION_CORPUS (scripts/test.sh fetches it)");
+            None
+        }
+    }
+}
+
+/// Each file and whether it opens without a password (qpdf's `--encrypt USER OWNER`, per
+/// pypdf's tests/test_encryption.py).
+const FILES: &[(&str, bool)] = &[
+    ("unencrypted.pdf", true),
+    ("r2-empty-password.pdf", true),
+    ("r2-owner-password.pdf", true),
+    ("r2-user-password.pdf", false),
+    ("r3-empty-password.pdf", true),
+    ("r3-user-password.pdf", false),
+    ("r4-owner-password.pdf", true),
+    ("r4-user-password.pdf", false),
+    ("r4-aes-user-password.pdf", false),
+    ("r5-empty-password.pdf", true),
+    ("r5-owner-password.pdf", true),
+    ("r5-user-password.pdf", false),
+    ("r6-empty-password.pdf", true),
+    ("r6-owner-password.pdf", true),
+    ("r6-user-password.pdf", false),
+    ("r6-both-passwords.pdf", false),
+];
+
+#[test]
+fn pdfs_that_open_without_a_password_are_accepted_and_the_others_refused() {
+    let Some(dir) = corpus() else { return };
+    for &(name, opens) in FILES {
+        let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let facts = scan_bytes(&bytes);
+        assert_eq!(facts.encrypted, name != "unencrypted.pdf", "{name}");
+        assert_eq!(facts.needs_password, !opens, "{name}");
+        match inspect_document(&bytes) {
+            Ok(_) => assert!(opens, "{name} was accepted but needs a password"),
+            Err(MediaError::PasswordProtectedPdf) => assert!(!opens, "{name} was refused but opens"),
+            Err(e) => panic!("{name}: {e}"),
+        }
+        for size in [1, 7, 64, 65, 1000, 4096] {
+            let mut scan = PdfScan::new();
+            bytes.chunks(size).for_each(|c| scan.update(c));
+            assert_eq!(scan.finish(), facts, "{name} in chunks of {size}");
+        }
+    }
+}
+
+#[test]
+fn a_file_whose_encryption_dictionary_is_named_but_missing_needs_a_password() {
+    let Some(dir) = corpus() else { return };
+    // The owner-only file with its encryption dictionary's object renumbered: the trailer's
+    // `/Encrypt 15 0 R` now names nothing the scan saw, so it fails closed.
+    let bytes = std::fs::read(dir.join("r4-owner-password.pdf")).expect("corpus file");
+    let at = bytes.windows(8).rposition(|w| w == b"15 0 obj").expect("the encryption dictionary's object");
+    let mut changed = bytes.clone();
+    changed[at..at + 2].copy_from_slice(b"16");
+    assert!(!scan_bytes(&bytes).needs_password);
+    assert!(scan_bytes(&changed).needs_password);
+}
