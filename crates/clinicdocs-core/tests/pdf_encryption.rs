@@ -76,3 +76,53 @@ fn a_file_whose_encryption_dictionary_is_named_but_missing_needs_a_password() {
     assert!(!scan_bytes(&bytes).needs_password);
     assert!(scan_bytes(&changed).needs_password);
 }
+
+/// `bytes` with `extra` inserted before the encryption dictionary's object (`15 0 obj`).
+fn with_before_encryption_object(bytes: &[u8], extra: &[u8]) -> Vec<u8> {
+    let at = bytes.windows(8).rposition(|w| w == b"15 0 obj").expect("the encryption dictionary's object");
+    [&bytes[..at], extra, &bytes[at..]].concat()
+}
+
+#[test]
+fn other_names_that_start_like_the_tokens_do_not_hide_them() {
+    let Some(dir) = corpus() else { return };
+    let bytes = std::fs::read(dir.join("r4-owner-password.pdf")).expect("corpus file");
+    // Type 1 fonts with /StandardEncoding (ten, far apart, and one just before the dictionary),
+    // an /IDTree and an /EncryptMetadata near the trailer's tokens.
+    let mut fonts = Vec::new();
+    for i in 0..10 {
+        fonts.extend(
+            format!("{} 0 obj <</Type/Font/Subtype/Type1/Encoding/StandardEncoding>> endobj\n", 100 + i).as_bytes(),
+        );
+        fonts.extend(b"%".repeat(3000));
+        fonts.push(b'\n');
+    }
+    fonts.extend(b"120 0 obj <</Encoding /StandardEncoding /IDTree 3 0 R /EncryptMetadata true>> endobj\n");
+    let changed = with_before_encryption_object(&bytes, &fonts);
+    assert!(!scan_bytes(&changed).needs_password);
+    let mut tail = changed.clone();
+    let trailer = tail.windows(7).rposition(|w| w == b"trailer").expect("trailer");
+    tail.splice(trailer..trailer, b"%/IDTree /EncryptMetadata\n".iter().copied());
+    assert!(!scan_bytes(&tail).needs_password);
+}
+
+#[test]
+fn a_decoy_encryption_dictionary_makes_it_ambiguous_so_it_needs_a_password() {
+    let Some(dir) = corpus() else { return };
+    let user = std::fs::read(dir.join("r2-user-password.pdf")).expect("corpus file");
+    let empty = std::fs::read(dir.join("r2-empty-password.pdf")).expect("corpus file");
+    // The empty-password file's dictionary, inline after the end in a comment, and as an
+    // earlier object with the same number: neither lets the user-password file in.
+    let start = empty.windows(8).rposition(|w| w == b"15 0 obj").expect("object");
+    let end = start + empty[start..].windows(6).position(|w| w == b"endobj").expect("endobj") + 7;
+    let dict = &empty[start + 8..end - 7];
+    let mut comment = user.clone();
+    comment.extend(b"% /Encrypt ");
+    comment.extend(dict);
+    comment.extend(b"\n%%EOF\n");
+    assert!(scan_bytes(&comment).needs_password);
+    let earlier = with_before_encryption_object(&user, &empty[start..end]);
+    assert!(scan_bytes(&earlier).needs_password);
+    // The same objects with the empty-password file as the real one open.
+    assert!(!scan_bytes(&with_before_encryption_object(&empty, &empty[start..end])).needs_password);
+}

@@ -2,6 +2,7 @@
 //! trailer `/ID` can be read at the end without holding or re-reading the file. Memory is
 //! bounded (a few captures of a few KB each) and each byte is copied at most once per token.
 
+use super::objects::{is_delimiter, is_space};
 use memchr::memmem;
 
 /// A token to keep the surroundings of.
@@ -29,11 +30,28 @@ impl Watch {
     }
 }
 
-/// Bytes around one occurrence of a token; the token starts at `bytes[at]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Bytes around one occurrence of a token; the token starts at `bytes[at]`, and again at each
+/// offset in `also` (later occurrences that fell inside this capture).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Captured {
     pub bytes: Vec<u8>,
     pub at: usize,
+    pub also: Vec<usize>,
+}
+
+impl Captured {
+    /// Every offset the token starts at, in order.
+    pub fn offsets(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(self.at).chain(self.also.iter().copied())
+    }
+}
+
+/// What one watch saw: its captures in file order, and whether some occurrence was not kept
+/// (more than it keeps, or one cut by the end of the capture it fell in).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Watched {
+    pub captures: Vec<Captured>,
+    pub missed: bool,
 }
 
 struct Open {
@@ -47,7 +65,7 @@ struct Open {
 
 pub struct Captures {
     watches: Vec<Watch>,
-    done: Vec<Vec<Captured>>,
+    done: Vec<Watched>,
     open: Vec<Open>,
     /// The file's last bytes before the current chunk: enough for every watch's `before` ahead
     /// of a token that starts in them and ends in the chunk.
@@ -63,7 +81,7 @@ impl Captures {
     pub fn new(watches: Vec<Watch>) -> Captures {
         let recent_len = watches.iter().map(|w| w.before + w.needle_len()).max().unwrap_or(0);
         Captures {
-            done: watches.iter().map(|_| Vec::new()).collect(),
+            done: watches.iter().map(|_| Watched::default()).collect(),
             covered: vec![0; watches.len()],
             watches,
             open: Vec::new(),
@@ -90,6 +108,14 @@ impl Captures {
             let mut hits: Vec<usize> = self.watches[w].finder.find_iter(&seam).map(|i| base + i).collect();
             hits.extend(self.watches[w].finder.find_iter(chunk).map(|i| self.recent.len() + i));
             for at in hits {
+                // `/StandardEncoding`, `/EncryptMetadata`, `/IDTree`: another name, not the
+                // token (a token at the very end of the chunk is kept, to be safe).
+                let next = at + n;
+                let r = self.recent.len();
+                let after = if next < r { self.recent.get(next) } else { chunk.get(next - r) };
+                if after.is_some_and(|&b| !is_space(b) && !is_delimiter(b)) {
+                    continue;
+                }
                 self.capture(w, at, chunk);
             }
         }
@@ -116,11 +142,25 @@ impl Captures {
         }
     }
 
-    /// Starts a capture of watch `w` at offset `at` of `recent ++ chunk`.
+    /// Starts a capture of watch `w` at offset `at` of `recent ++ chunk`; an occurrence inside
+    /// the watch's latest capture is noted there instead.
     fn capture(&mut self, w: usize, at: usize, chunk: &[u8]) {
         let watch = &self.watches[w];
+        let n = watch.needle_len() as u64;
         let file_at = (self.seen + at as u64).saturating_sub(self.recent.len() as u64);
-        if file_at < self.covered[w] || (!watch.keep_last && self.done[w].len() + self.open_of(w) >= watch.keep) {
+        if file_at < self.covered[w] {
+            let latest = self.open.iter_mut().rev().find(|o| o.watch == w);
+            match latest {
+                Some(o) if file_at + n <= o.ends => {
+                    let start = o.ends - o.want as u64;
+                    o.captured.also.push((file_at - start) as usize);
+                }
+                _ => self.done[w].missed = true,
+            }
+            return;
+        }
+        if !watch.keep_last && self.done[w].captures.len() + self.open_of(w) >= watch.keep {
+            self.done[w].missed = true;
             return;
         }
         let start = at.saturating_sub(watch.before);
@@ -137,7 +177,7 @@ impl Captures {
         let ends = file_at + watch.after as u64;
         self.covered[w] = ends;
         // Complete or not, it joins the open ones, which are kept in file order.
-        self.open.push(Open { watch: w, captured: Captured { bytes, at: at - start }, want, ends });
+        self.open.push(Open { watch: w, captured: Captured { bytes, at: at - start, also: Vec::new() }, want, ends });
     }
 
     fn open_of(&self, w: usize) -> usize {
@@ -146,15 +186,16 @@ impl Captures {
 
     fn keep(&mut self, w: usize, c: Captured) {
         let watch = &self.watches[w];
-        let list = &mut self.done[w];
+        let list = &mut self.done[w].captures;
         list.push(c);
         if watch.keep_last && list.len() > watch.keep {
             list.remove(0);
+            self.done[w].missed = true;
         }
     }
 
     /// Every watch's captures in file order; captures cut short by the file's end included.
-    pub fn finish(mut self) -> Vec<Vec<Captured>> {
+    pub fn finish(mut self) -> Vec<Watched> {
         let mut open = std::mem::take(&mut self.open);
         open.sort_by_key(|o| o.ends);
         for o in open {
@@ -169,6 +210,10 @@ mod tests {
     use super::*;
 
     fn run(file: &[u8], chunk: usize, watches: Vec<Watch>) -> Vec<Vec<Captured>> {
+        run_watched(file, chunk, watches).into_iter().map(|w| w.captures).collect()
+    }
+
+    fn run_watched(file: &[u8], chunk: usize, watches: Vec<Watch>) -> Vec<Watched> {
         let mut c = Captures::new(watches);
         file.chunks(chunk).for_each(|piece| c.update(piece));
         c.finish()
@@ -185,7 +230,11 @@ mod tests {
         // 5 bytes before the token (the file's start), 30 from it.
         assert_eq!(whole[0][0].bytes, b"junk /Standard early xxxxxxxxxxxxxx");
         assert_eq!(&whole[0][1].bytes[whole[0][1].at..][..9], b"/Standard");
-        assert_eq!(whole[1], vec![Captured { bytes: b"/ID [<03>] e".to_vec(), at: 0 }], "the last /ID kept");
+        assert_eq!(
+            whole[1],
+            vec![Captured { bytes: b"/ID [<03>] e".to_vec(), at: 0, also: vec![] }],
+            "the last /ID kept"
+        );
         for size in [1, 2, 3, 8, 9, 10, 17, 64, 100] {
             assert_eq!(run(&file, size, watches()), whole, "chunks of {size}");
         }
@@ -204,6 +253,25 @@ mod tests {
     #[test]
     fn a_capture_cut_by_the_end_of_the_file_is_kept() {
         let got = run(b"abc /Encrypt 1", 5, vec![Watch::last(b"/Encrypt", 2, 100, 2)]);
-        assert_eq!(got[0], vec![Captured { bytes: b"c /Encrypt 1".to_vec(), at: 2 }]);
+        assert_eq!(got[0], vec![Captured { bytes: b"c /Encrypt 1".to_vec(), at: 2, also: vec![] }]);
+    }
+
+    #[test]
+    fn an_occurrence_inside_a_capture_is_noted_and_one_past_what_is_kept_is_missed() {
+        let file = b"/E 1 /E 2 ........ /E 3 /E 4";
+        for size in [1, 2, 3, 5, 7, file.len()] {
+            let got = run_watched(file, size, vec![Watch::first(b"/E", 0, 9, 2)]);
+            assert_eq!(
+                got[0].captures[0],
+                Captured { bytes: b"/E 1 /E 2".to_vec(), at: 0, also: vec![5] },
+                "chunks of {size}"
+            );
+            assert_eq!(got[0].captures.len(), 2);
+            assert!(!got[0].missed, "chunks of {size}");
+            let got = run_watched(file, size, vec![Watch::first(b"/E", 0, 9, 1)]);
+            assert!(got[0].missed, "the third is past what is kept, chunks of {size}");
+            let got = run_watched(file, size, vec![Watch::first(b"/E", 0, 6, 3)]);
+            assert!(got[0].missed, "`/E 2` is cut by the first capture's end, chunks of {size}");
+        }
     }
 }

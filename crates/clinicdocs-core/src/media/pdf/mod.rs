@@ -7,7 +7,7 @@ mod capture;
 mod objects;
 mod standard_security;
 
-use capture::{Captured, Captures, Watch};
+use capture::{Captured, Captures, Watch, Watched};
 use memchr::memmem;
 use objects::{is_delimiter, is_space, parse_at, Dict, Object};
 use std::sync::OnceLock;
@@ -71,8 +71,8 @@ impl Default for PdfScan {
             pages: 0,
             saw_eof_marker: false,
             captures: Captures::new(vec![
-                Watch::first(b"/Standard", DICT_BEFORE, DICT_AFTER, 8),
-                Watch::last(b"/Encrypt", 0, DICT_AFTER, 4),
+                Watch::first(b"/Standard", DICT_BEFORE, DICT_AFTER, 16),
+                Watch::first(b"/Encrypt", 0, DICT_AFTER, 16),
                 Watch::last(b"/ID", 0, ID_AFTER, 4),
             ]),
         }
@@ -149,47 +149,71 @@ impl PdfScan {
 }
 
 /// Whether an encrypted file needs a password to open: its encryption dictionary (the one the
-/// last trailer's `/Encrypt` names, inline or by reference) is tried with the empty password.
-/// A dictionary that cannot be found or read counts as needing one.
-fn needs_password(captures: Vec<Vec<Captured>>) -> bool {
-    let [standard, encrypt, ids]: [Vec<Captured>; 3] = match captures.try_into() {
-        Ok(c) => c,
+/// trailers' `/Encrypt` names, inline or by reference) is tried with the empty password.
+/// Anything unclear counts as needing one: a dictionary that cannot be found or read, two
+/// `/Encrypt` naming different things (a decoy in a comment, an update that changed it), an
+/// occurrence the scan could not keep, or an object of that number that does not open.
+fn needs_password(watched: Vec<Watched>) -> bool {
+    let [standard, encrypt, ids]: [Watched; 3] = match watched.try_into() {
+        Ok(w) => w,
         Err(_) => return true,
     };
-    let target = encrypt.iter().rev().find_map(|c| {
-        let after = c.at + b"/Encrypt".len();
-        c.bytes.get(after).filter(|&&b| is_space(b) || is_delimiter(b))?;
-        match parse_at(&c.bytes, after)?.0 {
-            o @ (Object::Ref(_) | Object::Dict(_)) => Some(o),
-            _ => None,
+    if standard.missed || encrypt.missed {
+        return true;
+    }
+    let mut targets: Vec<Object> = Vec::new();
+    for (c, at) in tokens(&encrypt, b"/Encrypt") {
+        match parse_at(&c.bytes, at + b"/Encrypt".len()) {
+            Some((o @ (Object::Ref(_) | Object::Dict(_)), _)) => {
+                if !targets.contains(&o) {
+                    targets.push(o);
+                }
+            }
+            _ => return true,
         }
-    });
-    let dict = match target {
-        Some(Object::Dict(d)) => d,
-        Some(Object::Ref(n)) => match standard.iter().find_map(|c| object_around(c).filter(|(num, _)| *num == n)) {
-            Some((_, d)) => d,
+    }
+    let mut objects = Vec::new();
+    for (c, at) in tokens(&standard, b"/Standard") {
+        match object_around(c, at) {
+            Some(o) => objects.push(o),
             None => return true,
-        },
+        }
+    }
+    let dicts: Vec<Dict> = match targets.as_slice() {
+        [Object::Dict(d)] => vec![d.clone()],
+        // Every object of that number the scan saw must open (an update may have replaced one).
+        [Object::Ref(n)] => objects.into_iter().filter(|(num, _)| num == n).map(|(_, d)| d).collect(),
         _ => return true,
     };
-    let first_id = ids.iter().rev().find_map(|c| match parse_at(&c.bytes, c.at + b"/ID".len())?.0 {
+    let first_id = ids.captures.iter().rev().find_map(|c| match parse_at(&c.bytes, c.at + b"/ID".len())?.0 {
         Object::Array(a) => match a.into_iter().next() {
             Some(Object::String(s)) => Some(s),
             _ => None,
         },
         _ => None,
     });
-    !standard_security::opens_without_password(&dict, first_id.as_deref())
+    dicts.is_empty() || !dicts.iter().all(|d| standard_security::opens_without_password(d, first_id.as_deref()))
 }
 
-/// The indirect object whose dictionary holds the capture's token: its number and dictionary.
-fn object_around(c: &Captured) -> Option<(u32, Dict)> {
+/// Each place a watch's token starts that is the token itself and not the start of a longer
+/// name (`/StandardEncoding`, `/EncryptMetadata`): the capture and the offset in it.
+fn tokens<'a>(w: &'a Watched, token: &'a [u8]) -> impl Iterator<Item = (&'a Captured, usize)> + 'a {
+    w.captures.iter().flat_map(move |c| {
+        c.offsets()
+            .filter(move |&at| c.bytes.get(at + token.len()).is_none_or(|&b| is_space(b) || is_delimiter(b)))
+            .map(move |at| (c, at))
+    })
+}
+
+/// The indirect object whose dictionary holds the token at `c.bytes[at]`: its number and
+/// dictionary.
+fn object_around(c: &Captured, at: usize) -> Option<(u32, Dict)> {
     let finder = memmem::FinderRev::new(b"obj");
-    finder.rfind_iter(&c.bytes[..c.at]).take(4).find_map(|obj| {
+    finder.rfind_iter(&c.bytes[..at]).take(4).find_map(|obj| {
         let (Object::Dict(d), end) = parse_at(&c.bytes, obj + 3)? else {
             return None;
         };
-        if end <= c.at || d.name("Filter") != Some(b"Standard") {
+        if end <= at || d.name("Filter") != Some(b"Standard") {
             return None;
         }
         // `N G obj`: the number before the generation.

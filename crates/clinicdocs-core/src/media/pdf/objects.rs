@@ -21,8 +21,9 @@ pub enum Object {
 pub struct Dict(pub Vec<(Vec<u8>, Object)>);
 
 impl Dict {
+    /// The value of `key`; of a key given twice, the last (as PDF readers take it).
     pub fn get(&self, key: &str) -> Option<&Object> {
-        self.0.iter().find(|(k, _)| k == key.as_bytes()).map(|(_, v)| v)
+        self.0.iter().rev().find(|(k, _)| k == key.as_bytes()).map(|(_, v)| v)
     }
 
     pub fn int(&self, key: &str) -> Option<i64> {

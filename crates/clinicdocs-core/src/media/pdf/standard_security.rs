@@ -42,7 +42,19 @@ fn rc4_revisions(dict: &Dict, r: i64, u: &[u8], first_id: &[u8]) -> bool {
     if o.len() < 32 || u.len() < 32 {
         return false;
     }
-    let key_len = if r == 2 { 5 } else { (dict.int("Length").unwrap_or(128) / 8).clamp(5, 16) as usize };
+    // The key length in bits (40 unless stated, ISO 32000-1 table 20), from the crypt filter
+    // for version 4; some writers give it in bytes.
+    let v = dict.int("V").unwrap_or(0);
+    let filter_length = match (dict.get("CF"), v) {
+        (Some(Object::Dict(cf)), 4) => match cf.get("StdCF") {
+            Some(Object::Dict(std_cf)) => std_cf.int("Length"),
+            _ => None,
+        },
+        _ => None,
+    };
+    let stated = dict.int("Length").or(filter_length).unwrap_or(if v >= 4 { 128 } else { 40 });
+    let bits = if stated <= 16 { stated * 8 } else { stated };
+    let key_len = if r == 2 { 5 } else { (bits / 8).clamp(5, 16) as usize };
     let mut md5 = Md5::new();
     md5.update(PAD);
     md5.update(&o[..32]);
