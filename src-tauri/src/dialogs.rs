@@ -17,7 +17,7 @@ pub async fn pick_files() -> Vec<PathBuf> {
     }
     rfd::AsyncFileDialog::new()
         .set_title("Choose documents to upload")
-        .add_filter("Documents", &["pdf", "jpg", "jpeg", "png", "tif", "tiff", "webp", "heic", "dcm"])
+        .add_filter("Documents", &["pdf", "jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp", "heic", "dcm"])
         .add_filter("All files", &["*"])
         .pick_files()
         .await
@@ -62,7 +62,7 @@ pub async fn pick_photo() -> Option<PathBuf> {
     }
     rfd::AsyncFileDialog::new()
         .set_title("Choose the patient's photo")
-        .add_filter("Pictures", &["jpg", "jpeg", "png", "tif", "tiff", "webp"])
+        .add_filter("Pictures", &["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp"])
         .add_filter("All files", &["*"])
         .pick_file()
         .await

@@ -55,7 +55,7 @@ pub fn turned(page: &Page) -> Result<(Vec<u8>, FileKind), AssembleError> {
             let out = turbojpeg::transform(&t, page.bytes).map_err(|e| unreadable(page.name, e))?;
             Ok((out.to_vec(), FileKind::Jpeg))
         }
-        FileKind::Png | FileKind::Tiff | FileKind::Webp => {
+        FileKind::Png | FileKind::Tiff | FileKind::Webp | FileKind::Bmp => {
             let img = image::load_from_memory(page.bytes).map_err(|e| unreadable(page.name, e))?;
             let img = match turns {
                 1 => img.rotate90(),
@@ -90,7 +90,7 @@ fn pdf_image(page: &Page) -> Result<PdfImage, AssembleError> {
             }
             _ => {} // CMYK and YCCK: written again as RGB below
         }
-    } else if !matches!(page.kind, FileKind::Png | FileKind::Tiff | FileKind::Webp) {
+    } else if !matches!(page.kind, FileKind::Png | FileKind::Tiff | FileKind::Webp | FileKind::Bmp) {
         return Err(AssembleError::NotAPicture(page.name.to_string()));
     }
     let img = image::load_from_memory(page.bytes).map_err(|e| unreadable(page.name, e))?;

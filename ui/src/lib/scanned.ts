@@ -23,5 +23,5 @@ export function move(order: string[], path: string, by: number): string[] {
 
 /** Whether the file is a picture that can be turned and made a page of a PDF. */
 export function isPicture(f: FileCheck): boolean {
-  return ['image/jpeg', 'image/png', 'image/tiff', 'image/webp'].includes(f.content_type ?? '');
+  return ['image/jpeg', 'image/png', 'image/tiff', 'image/webp', 'image/bmp'].includes(f.content_type ?? '');
 }

@@ -10,7 +10,7 @@ pub enum MediaError {
     Empty,
     #[error("This file is a program ({0}), not a document, and was not uploaded.")]
     Executable(&'static str),
-    #[error("This type of file ({0}) is not accepted. Upload a PDF, JPEG or PNG (or TIFF, WebP, HEIC, DICOM).")]
+    #[error("This type of file ({0}) is not accepted. Upload a PDF, JPEG or PNG (or TIFF, WebP, BMP, HEIC, DICOM).")]
     Unsupported(&'static str),
     #[error("This PDF is password-protected, so nobody could open it later. Save or print it again without a password, then upload it.")]
     PasswordProtectedPdf,

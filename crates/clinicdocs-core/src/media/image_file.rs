@@ -15,8 +15,21 @@ fn format(kind: FileKind) -> Option<ImageFormat> {
         FileKind::Png => Some(ImageFormat::Png),
         FileKind::Tiff => Some(ImageFormat::Tiff),
         FileKind::Webp => Some(ImageFormat::WebP),
+        FileKind::Bmp => Some(ImageFormat::Bmp),
         _ => None,
     }
+}
+
+/// Refuses a BMP shorter than its header says (the size it states, or where its pixels start);
+/// a stated size of 0, which some writers leave, is not held against it.
+pub fn check_bmp_structure(bytes: &[u8]) -> Result<(), MediaError> {
+    let word = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let ends_early = || MediaError::Corrupt("the BMP ends early".into());
+    let (size, pixels) = (word(2).ok_or_else(ends_early)?, word(10).ok_or_else(ends_early)?);
+    if size > bytes.len() || pixels >= bytes.len() {
+        return Err(ends_early());
+    }
+    Ok(())
 }
 
 /// Walks a PNG's chunks: refuses a file cut short and one with bytes after `IEND`
@@ -66,6 +79,7 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
     match kind {
         FileKind::Png => check_png_structure(bytes)?,
         FileKind::Jpeg => check_jpeg_structure(bytes)?,
+        FileKind::Bmp => check_bmp_structure(bytes)?,
         _ => {}
     }
     let Some(fmt) = format(kind) else {

@@ -10,6 +10,8 @@ pub enum FileKind {
     Png,
     Tiff,
     Webp,
+    /// Windows bitmaps, which scanners still write.
+    Bmp,
     Heic,
     Dicom,
 }
@@ -22,6 +24,7 @@ impl FileKind {
             FileKind::Png => "image/png",
             FileKind::Tiff => "image/tiff",
             FileKind::Webp => "image/webp",
+            FileKind::Bmp => "image/bmp",
             FileKind::Heic => "image/heic",
             FileKind::Dicom => "application/dicom",
         }
@@ -34,15 +37,25 @@ impl FileKind {
             FileKind::Png => "png",
             FileKind::Tiff => "tif",
             FileKind::Webp => "webp",
+            FileKind::Bmp => "bmp",
             FileKind::Heic => "heic",
             FileKind::Dicom => "dcm",
         }
     }
 
     pub fn from_mime(m: &str) -> Option<FileKind> {
-        [FileKind::Pdf, FileKind::Jpeg, FileKind::Png, FileKind::Tiff, FileKind::Webp, FileKind::Heic, FileKind::Dicom]
-            .into_iter()
-            .find(|k| k.mime() == m)
+        [
+            FileKind::Pdf,
+            FileKind::Jpeg,
+            FileKind::Png,
+            FileKind::Tiff,
+            FileKind::Webp,
+            FileKind::Bmp,
+            FileKind::Heic,
+            FileKind::Dicom,
+        ]
+        .into_iter()
+        .find(|k| k.mime() == m)
     }
 
     /// Whether the upload checks read the whole file (to decode it, or parse it), rather than
@@ -53,7 +66,7 @@ impl FileKind {
 
     /// Raster formats this crate can decode into a thumbnail.
     pub fn is_decodable_image(self) -> bool {
-        matches!(self, FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp)
+        matches!(self, FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp | FileKind::Bmp)
     }
 }
 
@@ -76,7 +89,6 @@ const OTHER_KNOWN: &[(&[u8], &str)] = &[
     (b"PK\x03\x04", "a ZIP archive or Office file"),
     (b"\xd0\xcf\x11\xe0", "an old Office file"),
     (b"GIF8", "a GIF image"),
-    (b"BM", "a BMP image"),
     (b"Rar!", "a RAR archive"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
@@ -118,6 +130,15 @@ pub fn sniff(head: &[u8]) -> Result<FileKind, MediaError> {
         }
         return Err(MediaError::Unsupported("a video or other media file"));
     }
+    // "BM", the file's size, four reserved bytes, then where the pixels start (past the
+    // 14-byte file header and a DIB header of at least 12 bytes): two letters alone are text.
+    if head.len() >= 26 && head.starts_with(b"BM") {
+        let offset = u32::from_le_bytes([head[10], head[11], head[12], head[13]]);
+        let dib = u32::from_le_bytes([head[14], head[15], head[16], head[17]]);
+        if matches!(dib, 12 | 40 | 52 | 56 | 64 | 108 | 124) && offset >= 14 + dib {
+            return Ok(FileKind::Bmp);
+        }
+    }
     if let Some((_, what)) = OTHER_KNOWN.iter().find(|(m, _)| head.starts_with(m)) {
         return Err(MediaError::Unsupported(what));
     }
@@ -127,6 +148,26 @@ pub fn sniff(head: &[u8]) -> Result<FileKind, MediaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scanners_bmp_is_a_picture_and_two_letters_of_text_are_not() {
+        let img = image::RgbImage::from_pixel(3, 2, image::Rgb([10, 20, 30]));
+        let mut bmp = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img).write_to(&mut bmp, image::ImageFormat::Bmp).expect("bmp");
+        let bmp = bmp.into_inner();
+        assert_eq!(sniff(&bmp), Ok(FileKind::Bmp));
+        assert_eq!(crate::media::inspect_document(&bmp).map(|i| i.dimensions), Ok(Some((3, 2))));
+        assert_eq!(
+            sniff(b"BM is how the minutes of the board meeting begin, in plain text."),
+            Err(MediaError::Unsupported("unknown"))
+        );
+        let mut big = image::RgbImage::new(200, 100);
+        big.pixels_mut().enumerate().for_each(|(i, p)| *p = image::Rgb([i as u8, 7, 9]));
+        let mut cut = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(big).write_to(&mut cut, image::ImageFormat::Bmp).expect("bmp");
+        let cut = &cut.into_inner()[..30_000];
+        assert!(crate::media::inspect_document(cut).is_err(), "a BMP cut short is refused");
+    }
 
     #[test]
     fn documents_are_recognised_by_their_bytes() {

@@ -155,6 +155,14 @@ pub fn png_solid(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A BMP as scanners write it (24-bit, bottom-up rows), with a gradient so its tile is not flat.
+pub fn bmp(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Bmp).expect("bmp");
+    out.into_inner()
+}
+
 /// A file of the DICOM corpus (`tests/dicom/make_corpus.py`, built by scripts/test.sh), or
 /// `None` when the corpus is not there (outside the full test command, which requires it).
 pub fn dicom_file(name: &str) -> Option<Vec<u8>> {

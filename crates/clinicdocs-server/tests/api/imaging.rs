@@ -1,6 +1,6 @@
 //! Imaging stories: DICOM checked on arrival (fake and truncated files refused, storing
 //! nothing) and given its thumbnail by the server, whichever way the upload arrives; encrypted
-//! PDFs accepted when they open without a password.
+//! PDFs accepted when they open without a password; scanners' BMPs accepted.
 
 use crate::fixtures::*;
 use crate::harness::*;
@@ -99,5 +99,31 @@ pub async fn pdfs_that_open_without_a_password_are_stored_and_those_that_need_on
             assert!(message.contains("password"), "{name}: {message}");
         }
     }
+    assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");
+}
+
+pub async fn a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_refused(b: Backend) {
+    let s = TestServer::start(b).await;
+    let desk = s.login("reception@demo.clinic").await;
+    let patient = desk.a_patient().await;
+    let scan = bmp(640, 400);
+    for u in [
+        Upload::new(scan.clone(), patient, "referral", "Referral scan"),
+        Upload::new(scan.clone(), patient, "referral", "Referral scan 2").streamed(),
+    ] {
+        let d = desk.upload(&u).await;
+        assert_eq!(d.content_type, "image/bmp");
+        assert!(d.has_thumbnail, "the server draws BMP tiles");
+        let t = thumbnail(&s, &desk, d.id).await;
+        assert_eq!((t.width(), t.height()), (256, 160), "scaled to the tile, proportions kept");
+        assert!(spread(&t) > 20.0, "the tile shows the picture");
+        let got = s.http.get(desk.signed_url(d.id, "original").await).send().await.expect("get");
+        assert_eq!(got.bytes().await.expect("bytes").as_ref(), scan.as_slice(), "downloads as sent");
+    }
+    let before = s.stored_objects();
+    let cut = scan[..scan.len() / 2].to_vec();
+    let (status, code, message) =
+        error_code(desk.upload_raw(&Upload::new(cut, patient, "referral", "Cut"), None).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"), "{message}");
     assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");
 }

@@ -72,6 +72,7 @@ on_both_backends!(stories:
 on_both_backends!(imaging:
     dicom_is_checked_on_arrival_and_given_a_server_thumbnail,
     pdfs_that_open_without_a_password_are_stored_and_those_that_need_one_refused,
+    a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_refused,
 );
 
 on_both_backends!(clinic_setup:
