@@ -42,6 +42,13 @@ pub enum Shape {
         from: Point,
         to: Point,
     },
+    /// An angle measurement: two arms meeting at `vertex`, read in degrees in the picture's real
+    /// proportions (its pixels' shape and spacing, not page fractions).
+    Angle {
+        from: Point,
+        vertex: Point,
+        to: Point,
+    },
 }
 
 /// Colour and stroke width.
@@ -69,6 +76,8 @@ pub enum AnnotationError {
     BadColor,
     #[error("The stroke width must be between 0 and 0.1 of the page width.")]
     BadWidth,
+    #[error("An angle needs two arms of some length: its ends must not lie on its vertex.")]
+    EmptyArm,
     #[error("Page numbers start at 1.")]
     BadPage,
     #[error("The annotation text is too long (keep it under {MAX_ANNOTATION_TEXT} characters).")]
@@ -97,6 +106,7 @@ impl Shape {
             Shape::Highlight { .. } => "highlight",
             Shape::Arrow { .. } => "arrow",
             Shape::Measure { .. } => "measure",
+            Shape::Angle { .. } => "angle",
         }
     }
 
@@ -121,6 +131,15 @@ impl Shape {
             Shape::Arrow { from, to } | Shape::Measure { from, to } => {
                 point(from)?;
                 point(to)
+            }
+            Shape::Angle { from, vertex, to } => {
+                point(from)?;
+                point(vertex)?;
+                point(to)?;
+                if from == vertex || to == vertex {
+                    return Err(AnnotationError::EmptyArm);
+                }
+                Ok(())
             }
         }
     }
@@ -172,6 +191,21 @@ mod tests {
         assert!(s.validate().is_err());
         let s = Shape::Drawing { points: vec![Point { x: 0.1, y: f64::NAN }, Point { x: 0.2, y: 0.2 }] };
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn an_angle_is_three_points_on_the_page_with_arms_of_some_length() {
+        let s: Shape = serde_json::from_str(
+            r#"{"kind":"angle","geometry":{"from":{"x":0.1,"y":0.2},"vertex":{"x":0.5,"y":0.5},"to":{"x":0.9,"y":0.2}}}"#,
+        )
+        .expect("parse");
+        assert_eq!(s.kind(), "angle");
+        assert_eq!(s.validate(), Ok(()));
+        let v = Point { x: 0.5, y: 0.5 };
+        let on_vertex = Shape::Angle { from: v, vertex: v, to: Point { x: 0.9, y: 0.2 } };
+        assert_eq!(on_vertex.validate(), Err(AnnotationError::EmptyArm));
+        let off_page = Shape::Angle { from: Point { x: 0.1, y: 0.2 }, vertex: Point { x: 0.5, y: -0.1 }, to: v };
+        assert_eq!(off_page.validate(), Err(AnnotationError::OutOfPage(-0.1)));
     }
 
     #[test]

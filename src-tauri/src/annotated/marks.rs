@@ -1,7 +1,7 @@
 //! How each kind of mark is drawn, as operations in page pixels (origin top-left): strokes,
 //! fills, dots and text. Sizes follow the page, so an export at any resolution looks the same.
 
-use crate::media::scale::{length_label, ImageScale};
+use crate::media::scale::{angle_label, length_label, ImageScale};
 use clinicdocs_core::annotation::{Point, Shape};
 use clinicdocs_core::api::Annotation;
 
@@ -118,6 +118,18 @@ pub fn ops(marks: &[Annotation], page: i64, w: f32, h: f32, scale: &ImageScale) 
                     at: mid,
                     size: text_size,
                     text: length_label(to.x - from.x, to.y - from.y, scale),
+                    color,
+                    centered: false,
+                });
+            }
+            Shape::Angle { from, vertex, to } => {
+                let (f, v, t) = (at(from), at(vertex), at(to));
+                out.push(Op::Stroke { points: vec![f, v, t], color, width });
+                let xy = |p: &Point| (p.x, p.y);
+                out.push(Op::Text {
+                    at: (v.0 + 10.0, v.1 - 10.0),
+                    size: text_size,
+                    text: angle_label(xy(from), xy(vertex), xy(to), scale),
                     color,
                     centered: false,
                 });

@@ -129,6 +129,32 @@ mod tests {
         assert_eq!(plain.spacing, None, "no stated spacing: pixels only");
     }
 
+    #[test]
+    fn an_angle_is_exported_as_two_arms_labelled_in_degrees_at_its_vertex() {
+        let photo = white(400, 200, image::ImageFormat::Png);
+        // Arms from (200, 150) to (100, 50) and to (300, 50): a right angle in the picture's pixels.
+        let m = [mark(
+            1,
+            Shape::Angle { from: pt(0.25, 0.25), vertex: pt(0.5, 0.75), to: pt(0.75, 0.25) },
+            "#0000ff",
+            0.01,
+            None,
+        )];
+        let scale = crate::media::scale::image_scale(&photo, FileKind::Png).expect("a picture");
+        let ops = marks::ops(&m, 1, 400.0, 200.0, &scale);
+        assert!(ops.iter().any(|op| matches!(op, marks::Op::Text { text, .. } if text == "90.0°")), "{ops:?}");
+        let out = png::annotated_png(&photo, &m).expect("export");
+        let img = image::load_from_memory(&out).expect("a PNG").to_rgba8();
+        for (x, y) in [(150, 100), (250, 100), (105, 55)] {
+            assert!(
+                img.get_pixel(x, y)[2] > 150 && img.get_pixel(x, y)[0] < 100,
+                "an arm passes ({x}, {y}): {:?}",
+                img.get_pixel(x, y)
+            );
+        }
+        assert!(is(img.get_pixel(200, 60), [255, 255, 255]), "nothing between the arms");
+    }
+
     /// Skips when libpdfium is not installed, unless the whole suite must run.
     fn pdf_or_skip(r: &Result<Vec<u8>, PdfError>) -> bool {
         if let Err(PdfError::EngineMissing(e)) = r {

@@ -60,6 +60,17 @@ pub fn length_label(dx: f64, dy: f64, scale: &ImageScale) -> String {
     }
 }
 
+/// "37.5°": the angle at `vertex` between the arms to `from` and `to` (page fractions), in the
+/// picture's real proportions: its pixels across and down, each as wide as its spacing says.
+/// The viewer's `angleLabel` says the same.
+pub fn angle_label(from: (f64, f64), vertex: (f64, f64), to: (f64, f64), scale: &ImageScale) -> String {
+    let (sx, sy) = scale.spacing.map_or((1.0, 1.0), |s| (s.x, s.y));
+    let arm = |p: (f64, f64)| ((p.0 - vertex.0) * scale.width * sx, (p.1 - vertex.1) * scale.height * sy);
+    let (a, b) = (arm(from), arm(to));
+    let degrees = (a.0 * b.1 - a.1 * b.0).abs().atan2(a.0 * b.0 + a.1 * b.1).to_degrees();
+    format!("{degrees:.1}°")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +81,18 @@ mod tests {
         // 0.3 of 1000 px across, 0.8 of 500 px down: 300 × 400 px = 500 px = 50 mm.
         assert_eq!(length_label(0.3, 0.8, &s), "50.0 mm (500 px)");
         assert_eq!(length_label(0.3, 0.8, &ImageScale { spacing: None, ..s }), "500 px");
+    }
+
+    #[test]
+    fn an_angle_is_read_in_the_pictures_real_proportions() {
+        // Arms along the page's diagonals of a 2:1 page: 0.5 across is 1000 px, 0.5 down 500 px.
+        let s = ImageScale { width: 2000.0, height: 1000.0, spacing: None };
+        let (f, v, t) = ((0.0, 0.0), (0.5, 0.5), (1.0, 0.0));
+        // Arms (-1000, -500) and (1000, -500): 2 × atan(1000 / 500) = 126.9°.
+        assert_eq!(angle_label(f, v, t, &s), "126.9°");
+        // Pixels twice as tall as wide make the same arms (-1000, -1000) and (1000, -1000): 90°.
+        let tall = ImageScale { spacing: Some(PixelSpacing { x: 0.1, y: 0.2 }), ..s };
+        assert_eq!(angle_label(f, v, t, &tall), "90.0°");
+        assert_eq!(angle_label((0.1, 0.5), (0.5, 0.5), (0.9, 0.5), &s), "180.0°");
     }
 }

@@ -92,7 +92,7 @@ export type SignedUrl = { url: string, expires_at: string, };
 
 export type Point = { x: number, y: number, };
 
-export type Shape = { "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } };
+export type Shape = { "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } } | { "kind": "angle", "geometry": { from: Point, vertex: Point, to: Point, } };
 
 export type Style = { 
 /**
@@ -112,7 +112,7 @@ page_number: number, style: Style, text: string | null, created_by: string, crea
 /**
  * Increases with every change; send it back on update to detect conflicting edits.
  */
-version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } } | { "kind": "angle", "geometry": { from: Point, vertex: Point, to: Point, } });
 
 export type NewAnnotation = { 
 /**
@@ -121,13 +121,13 @@ export type NewAnnotation = {
  * the same person answers the stored mark; an id used otherwise answers 409. Made by the
  * server when absent.
  */
-id?: string, page_number: number, style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+id?: string, page_number: number, style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } } | { "kind": "angle", "geometry": { from: Point, vertex: Point, to: Point, } });
 
 export type AnnotationUpdate = { style: Style, text: string | null, 
 /**
  * The version the edit was based on; a different current version answers 409.
  */
-version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+version: number, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } } | { "kind": "angle", "geometry": { from: Point, vertex: Point, to: Point, } });
 
 export type StaffMember = { id: string, name: string, email: string, role: Role, 
 /**
@@ -424,7 +424,7 @@ export type MarkOp = "create" | "update" | "delete";
 
 export type MarkChangeState = "waiting" | "sending" | "refused";
 
-export type MarkBody = { style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } });
+export type MarkBody = { style: Style, text: string | null, } & ({ "kind": "marker", "geometry": Point } | { "kind": "drawing", "geometry": { points: Array<Point>, } } | { "kind": "text", "geometry": Point } | { "kind": "highlight", "geometry": { x: number, y: number, w: number, h: number, } } | { "kind": "arrow", "geometry": { from: Point, to: Point, } } | { "kind": "measure", "geometry": { from: Point, to: Point, } } | { "kind": "angle", "geometry": { from: Point, vertex: Point, to: Point, } });
 
 export type MarkChange = { annotation_id: string, document_id: string, 
 /**

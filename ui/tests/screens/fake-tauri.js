@@ -599,7 +599,7 @@
     let r = 12345;
     const rnd = () => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648);
     const P = () => ({ x: 0.05 + rnd() * 0.9, y: 0.05 + rnd() * 0.9 });
-    const kinds = ['marker', 'drawing', 'text', 'highlight', 'arrow', 'measure'];
+    const kinds = ['marker', 'drawing', 'text', 'highlight', 'arrow', 'measure', 'angle'];
     for (let i = 0; i < scenario.marks.count; i += 1) {
       const kind = kinds[i % kinds.length];
       const a = P();
@@ -607,6 +607,7 @@
         kind === 'marker' || kind === 'text' ? a
         : kind === 'drawing' ? { points: Array.from({ length: 24 }, (_, k) => ({ x: Math.min(0.99, a.x + k * 0.002), y: Math.min(0.99, a.y + Math.sin(k / 3) * 0.01 + 0.011) })) }
         : kind === 'highlight' ? { x: Math.min(a.x, 0.9), y: Math.min(a.y, 0.9), w: 0.05, h: 0.03 }
+        : kind === 'angle' ? { from: a, vertex: P(), to: P() }
         : { from: a, to: P() };
       annotations.push({
         id: `a-${++annSeq}`, document_id: scenario.marks.doc, page_number: 1, kind, geometry,

@@ -1339,6 +1339,88 @@ test('a length on a picture that states its pixel spacing reads in millimetres a
   }
 });
 
+test('an angle: a drag draws its first arm, a click ends the second; it stays on its page spots at any zoom, reads in the picture\'s real proportions, and Esc drops a half-drawn one', async () => {
+  // Pixels twice as tall as wide (0.1 × 0.2 mm): page fractions alone would read the angle wrong.
+  const scale = { width: 2000, height: 1500, spacing: { x: 0.1, y: 0.2 } };
+  const { page, close } = await mariaOpen({ role: 'doctor', scale });
+  try {
+    const { viewer, P } = await openXray(page);
+    const tools = viewer.getByRole('toolbar', { name: 'Annotation tools' });
+    await tools.getByRole('button', { name: 'Angle' }).click();
+    const [s0, s1, s2] = [P(0.2, 0.25), P(0.5, 0.7), P(0.85, 0.35)];
+    // A half-drawn angle: Esc drops it and leaves the viewer open.
+    await drag(page, s0, s1);
+    await viewer.getByTestId('angle-hint').waitFor();
+    await page.keyboard.press('Escape');
+    await viewer.getByTestId('angle-hint').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.draft').count(), 0, 'nothing half-drawn is left');
+    assert.ok(await viewer.isVisible(), 'Esc dropped the angle, not the viewer');
+
+    await page.keyboard.press('n');
+    await drag(page, s0, s1);
+    await page.mouse.move(s2.x, s2.y, { steps: 4 });
+    assert.equal(await page.locator('.draft polyline').count(), 1, 'the second arm follows the pointer');
+    await noSeriousViolations(page, 'an angle waiting for its second arm');
+    await page.mouse.click(s2.x, s2.y);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=mark][data-kind=angle]').length === 1);
+    await viewer.getByTestId('annotation-status').filter({ hasText: 'Saved' }).waitFor();
+    const [made] = await callsTo(page, 'create_annotation');
+    assert.equal(made.annotation.kind, 'angle');
+
+    // The degrees, computed here in millimetres from where the mouse really was on the page.
+    const [f, v, t] = [await pageAt(page, s0), await pageAt(page, s1), await pageAt(page, s2)];
+    const mm = (p) => ({ x: (p.x - v.x) * scale.width * scale.spacing.x, y: (p.y - v.y) * scale.height * scale.spacing.y });
+    const [a, b] = [mm(f), mm(t)];
+    const want = (Math.acos((a.x * b.x + a.y * b.y) / (Math.hypot(a.x, a.y) * Math.hypot(b.x, b.y))) * 180) / Math.PI;
+    const label = await page.locator('[data-testid=mark][data-kind=angle] text').textContent();
+    const m = /^(\d+\.\d)°$/.exec(label);
+    assert.ok(m, `labelled in degrees: ${label}`);
+    assert.ok(Math.abs(Number(m[1]) - want) <= 0.3, `${label} vs ${want.toFixed(2)}° in millimetres`);
+    const flat = (Math.acos(((f.x - v.x) * (t.x - v.x) + (f.y - v.y) * (t.y - v.y)) / (Math.hypot(f.x - v.x, f.y - v.y) * Math.hypot(t.x - v.x, t.y - v.y))) * 180) / Math.PI;
+    assert.ok(Math.abs(flat - want) > 5, `the test tells real proportions from page fractions (${flat.toFixed(1)}° vs ${want.toFixed(1)}°)`);
+
+    const corners = () =>
+      page.evaluate(() => {
+        const l = document.querySelector('[data-testid=mark][data-kind=angle] polyline');
+        const box = document.querySelector('[data-testid=annotation-layer]').getBoundingClientRect();
+        const m = l.getScreenCTM();
+        return l.getAttribute('points').trim().split(/\s+/).map((xy) => {
+          const [x, y] = xy.split(',').map(Number);
+          const p = new DOMPoint(x, y).matrixTransform(m);
+          return { x: p.x - box.left, y: p.y - box.top };
+        });
+      });
+    await page.keyboard.press('h');
+    const zooms = new Set();
+    for (const zoomKeys of [[], ['+', '+'], ['+', '+', '+'], ['-', '-', '-', '-', '-', '-'], ['0']]) {
+      for (const k of zoomKeys) await page.keyboard.press(k);
+      await page.waitForTimeout(50);
+      zooms.add(await viewer.locator('.tools [aria-live=polite]').textContent());
+      const got = await corners();
+      for (const [i, p] of [f, v, t].entries()) {
+        const e = await expectedOnScreen(page, p);
+        assert.ok(Math.abs(got[i].x - e.x) <= 1 && Math.abs(got[i].y - e.y) <= 1, `after ${zoomKeys.join('') || 'nothing'}, point ${i}: ${JSON.stringify(got[i])} vs ${JSON.stringify(e)}`);
+      }
+    }
+    assert.ok(zooms.size >= 4, `the keys really zoomed: ${[...zooms]}`);
+
+    // The vertex moved by its handle: saved as an update, the degrees read again.
+    await page.keyboard.press('v');
+    const vs = (await corners())[1];
+    const box = await viewer.getByTestId('annotation-layer').boundingBox();
+    const at = { x: box.x + vs.x, y: box.y + vs.y };
+    await page.mouse.click(at.x, at.y);
+    await drag(page, at, { x: at.x, y: at.y - 60 });
+    await viewer.getByTestId('annotation-status').filter({ hasText: 'Saved' }).waitFor();
+    const moved = await callsTo(page, 'update_annotation');
+    assert.equal(moved.length, 1, 'the moved vertex is saved once');
+    const after = await page.locator('[data-testid=mark][data-kind=angle] text').textContent();
+    assert.notEqual(after, label, 'the degrees follow the vertex');
+  } finally {
+    await close();
+  }
+});
+
 test('a text note is typed as soon as it is placed; Esc leaves the note box, not the viewer; Enter edits a chosen mark\'s comment', async () => {
   const { page, close } = await mariaOpen({ role: 'doctor' });
   try {

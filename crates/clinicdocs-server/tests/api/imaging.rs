@@ -1,10 +1,13 @@
 //! Imaging stories: DICOM checked on arrival (fake and truncated files refused, storing
 //! nothing) and given its thumbnail by the server, whichever way the upload arrives; encrypted
-//! PDFs accepted when they open without a password; scanners' BMPs accepted.
+//! PDFs accepted when they open without a password; scanners' BMPs accepted; the angle mark
+//! stored and validated like the other kinds.
 
 use crate::fixtures::*;
 use crate::harness::*;
+use clinicdocs_core::api::Annotation;
 use reqwest::StatusCode;
+use serde_json::json;
 
 /// Downloads a document's server thumbnail and decodes it.
 async fn thumbnail(s: &TestServer, who: &Session, id: uuid::Uuid) -> image::DynamicImage {
@@ -126,4 +129,58 @@ pub async fn a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_re
         error_code(desk.upload_raw(&Upload::new(cut, patient, "referral", "Cut"), None).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"), "{message}");
     assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");
+}
+
+pub async fn an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refused(b: Backend) {
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let xray = doc.upload(&Upload::new(jpeg(800, 600), patient, "imaging", "Knee")).await;
+    let base = format!("/api/v1/documents/{}/annotations", xray.id);
+    let style = json!({"color": "#43a047", "width": 0.004});
+    let geometry = json!({"from": {"x": 0.2, "y": 0.3}, "vertex": {"x": 0.5, "y": 0.6}, "to": {"x": 0.8, "y": 0.3}});
+    let r = doc
+        .post_json(
+            &base,
+            &json!({"page_number": 1, "kind": "angle", "geometry": geometry, "style": style, "text": "valgus"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let a: Annotation = r.json().await.expect("ann");
+    let listed: Vec<serde_json::Value> = doc.get(&base).await.json().await.expect("list");
+    assert_eq!((listed[0]["kind"].as_str(), &listed[0]["geometry"]), (Some("angle"), &geometry), "read back as sent");
+    let moved = json!({"from": {"x": 0.2, "y": 0.3}, "vertex": {"x": 0.5, "y": 0.7}, "to": {"x": 0.8, "y": 0.3}});
+    let r = doc
+        .put_json(
+            &format!("/api/v1/annotations/{}", a.id),
+            &json!({"kind": "angle", "geometry": moved, "style": style, "text": null, "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let before: Vec<serde_json::Value> = doc.get(&base).await.json().await.expect("list");
+    assert_eq!(before[0]["geometry"], moved);
+    for (what, geometry, says) in [
+        (
+            "a vertex off the page",
+            json!({"from": {"x": 0.2, "y": 0.3}, "vertex": {"x": 0.5, "y": 1.4}, "to": {"x": 0.8, "y": 0.3}}),
+            "between 0 and 1",
+        ),
+        (
+            "an arm of no length",
+            json!({"from": {"x": 0.5, "y": 0.6}, "vertex": {"x": 0.5, "y": 0.6}, "to": {"x": 0.8, "y": 0.3}}),
+            "two arms",
+        ),
+        ("no vertex", json!({"from": {"x": 0.2, "y": 0.3}, "to": {"x": 0.8, "y": 0.3}}), "vertex"),
+        ("a measure's geometry", json!({"x": 0.2, "y": 0.3}), "from"),
+    ] {
+        let (status, code, message) = error_code(
+            doc.post_json(&base, &json!({"page_number": 1, "kind": "angle", "geometry": geometry, "style": style}))
+                .await,
+        )
+        .await;
+        assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "bad_request"), "{what}: {message}");
+        assert!(message.contains(says), "{what}: {message}");
+    }
+    let after: Vec<serde_json::Value> = doc.get(&base).await.json().await.expect("list");
+    assert_eq!(after, before, "a refused mark stores nothing and leaves the stored one as it was");
 }

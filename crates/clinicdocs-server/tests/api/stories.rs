@@ -1242,7 +1242,7 @@ pub async fn every_refusal_is_the_error_body_and_every_answer_carries_its_header
             doc.post_json(&format!("/api/v1/documents/{}/annotations", d.id), &json!({"page_number": 1, "kind": "circle", "geometry": {"x": 0.5, "y": 0.5}, "style": {"color": "#ff0000", "width": 0.01}})).await,
             StatusCode::BAD_REQUEST,
             "bad_request",
-            "'circle' is not accepted here; use one of: marker, drawing, text, highlight, arrow, measure",
+            "'circle' is not accepted here; use one of: marker, drawing, text, highlight, arrow, measure, angle",
         ),
         ("a bad id", doc.get("/api/v1/documents/not-a-uuid").await, StatusCode::BAD_REQUEST, "bad_request", "An id is not valid"),
         ("a bad query value", doc.get(&format!("/api/v1/documents?patient_id={patient}&sort=sideways")).await, StatusCode::BAD_REQUEST, "bad_request", "'sideways' is not accepted here; use one of: date, name, uploader"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bounds, hitTest, lengthLabel, measuredLength, moveHandle, rect, toPage, toScreen, translate, type PageView } from './geometry';
+import { bounds, degreesLabel, hitTest, lengthLabel, measuredAngle, measuredLength, moveHandle, rect, toPage, toScreen, translate, type PageView } from './geometry';
 import { zoomAt } from '../viewer';
 import type { Point, Shape } from '../bindings';
 
@@ -101,5 +101,32 @@ describe('measurements', () => {
     expect(lengthLabel(mm)).toBe('50.0 mm (500 px)');
     // Not square pixels: each axis is scaled by its own spacing.
     expect(measuredLength({ x: 0, y: 0 }, { x: 0, y: 1 }, { width: 10, height: 10 }, { x: 1, y: 2 }).mm).toBe(20);
+  });
+});
+
+describe('angles', () => {
+  const from = { x: 0, y: 0 };
+  const vertex = { x: 0.5, y: 0.5 };
+  const to = { x: 1, y: 0 };
+  it('are read in the picture\'s real proportions, not page fractions', () => {
+    // A 2:1 picture: the arms are (-1000, -500) and (1000, -500) pixels, 2 × atan(2).
+    expect(degreesLabel(measuredAngle(from, vertex, to, { width: 2000, height: 1000 }))).toBe('126.9°');
+    // Pixels twice as tall as wide: the same arms are (-100, -100) and (100, -100) mm.
+    expect(measuredAngle(from, vertex, to, { width: 2000, height: 1000 }, { x: 0.1, y: 0.2 })).toBeCloseTo(90, 9);
+    expect(measuredAngle({ x: 0.1, y: 0.5 }, vertex, { x: 0.9, y: 0.5 }, { width: 10, height: 10 })).toBeCloseTo(180, 9);
+  });
+  it('move by any of their three handles and as a whole, kept on the page', () => {
+    const a: Shape = { kind: 'angle', geometry: { from, vertex, to } };
+    expect(moveHandle(a, 1, { x: 0.5, y: 1.4 })).toEqual({ kind: 'angle', geometry: { from, vertex: { x: 0.5, y: 1 }, to } });
+    expect(moveHandle(a, 2, { x: 0.9, y: 0.1 })).toEqual({ kind: 'angle', geometry: { from, vertex, to: { x: 0.9, y: 0.1 } } });
+    const moved = translate(a, -0.2, 0.3);
+    expect(moved).toEqual({ kind: 'angle', geometry: { from: { x: 0, y: 0.3 }, vertex: { x: 0.5, y: 0.8 }, to: { x: 1, y: 0.3 } } });
+    expect(bounds(moved)).toEqual({ x: 0, y: 0.3, w: 1, h: 0.5 });
+  });
+  it('are hit along either arm, not between them', () => {
+    const a: Shape = { kind: 'angle', geometry: { from, vertex, to } };
+    expect(hitTest([a], toScreen({ x: 0.75, y: 0.25 }, view), view)).toBe(a);
+    expect(hitTest([a], toScreen({ x: 0.25, y: 0.25 }, view), view)).toBe(a);
+    expect(hitTest([a], toScreen({ x: 0.5, y: 0.2 }, view), view)).toBeNull();
   });
 });

@@ -42,6 +42,8 @@ export function handles(shape: Shape): Point[] {
     case 'arrow':
     case 'measure':
       return [shape.geometry.from, shape.geometry.to];
+    case 'angle':
+      return [shape.geometry.from, shape.geometry.vertex, shape.geometry.to];
   }
 }
 
@@ -85,6 +87,10 @@ export function hits(shape: Shape, s: ScreenPoint, v: PageView, tolerance = 6): 
     case 'arrow':
     case 'measure':
       return distToSegment(s, sp(shape.geometry.from), sp(shape.geometry.to)) <= tolerance;
+    case 'angle': {
+      const v = sp(shape.geometry.vertex);
+      return Math.min(distToSegment(s, sp(shape.geometry.from), v), distToSegment(s, v, sp(shape.geometry.to))) <= tolerance;
+    }
   }
 }
 
@@ -111,12 +117,14 @@ export function translate(shape: Shape, dx: number, dy: number): Shape {
     case 'arrow':
     case 'measure':
       return { kind: shape.kind, geometry: { from: m(shape.geometry.from), to: m(shape.geometry.to) } };
+    case 'angle':
+      return { kind: 'angle', geometry: { from: m(shape.geometry.from), vertex: m(shape.geometry.vertex), to: m(shape.geometry.to) } };
   }
 }
 
 /**
  * The shape with handle `index` (see `handles`) moved to `to`: an end of an arrow or a
- * measurement, a corner of a highlight (the rectangle is normalised so its size stays positive).
+ * measurement, an arm's end or the vertex of an angle, a corner of a highlight (the rectangle is normalised so its size stays positive).
  */
 export function moveHandle(shape: Shape, index: number, to: Point): Shape {
   const p = { x: clamp01(to.x), y: clamp01(to.y) };
@@ -136,6 +144,10 @@ export function moveHandle(shape: Shape, index: number, to: Point): Shape {
       return index === 0
         ? { kind: shape.kind, geometry: { from: p, to: shape.geometry.to } }
         : { kind: shape.kind, geometry: { from: shape.geometry.from, to: p } };
+    case 'angle': {
+      const [from, vertex, to] = handles(shape).map((h, i) => (i === index ? p : h));
+      return { kind: 'angle', geometry: { from, vertex, to } };
+    }
   }
 }
 
@@ -166,4 +178,28 @@ export function measuredLength(
 export function lengthLabel(l: { px: number; mm: number | null }): string {
   const px = `${Math.round(l.px)} px`;
   return l.mm === null ? px : `${l.mm.toFixed(1)} mm (${px})`;
+}
+
+/**
+ * The angle at `vertex` between the arms to `from` and `to`, in degrees (0–180), in the image's
+ * real proportions: its own pixels across and down, each as wide as `spacing` says (mm per pixel
+ * across and down), not page fractions, which a picture that is not square would skew.
+ */
+export function measuredAngle(
+  from: Point,
+  vertex: Point,
+  to: Point,
+  imagePixels: { width: number; height: number },
+  spacing?: { x: number; y: number },
+): number {
+  const sx = imagePixels.width * (spacing?.x ?? 1);
+  const sy = imagePixels.height * (spacing?.y ?? 1);
+  const a = { x: (from.x - vertex.x) * sx, y: (from.y - vertex.y) * sy };
+  const b = { x: (to.x - vertex.x) * sx, y: (to.y - vertex.y) * sy };
+  return (Math.atan2(Math.abs(a.x * b.y - a.y * b.x), a.x * b.x + a.y * b.y) * 180) / Math.PI;
+}
+
+/** "37.5°": how an angle is labelled (the export's `angle_label` says the same). */
+export function degreesLabel(degrees: number): string {
+  return `${degrees.toFixed(1)}°`;
 }

@@ -1,6 +1,6 @@
 // The annotation tools, their keyboard shortcuts, and the colours and stroke widths offered.
 
-export type Tool = 'pan' | 'select' | 'marker' | 'drawing' | 'text' | 'highlight' | 'arrow' | 'measure';
+export type Tool = 'pan' | 'select' | 'marker' | 'drawing' | 'text' | 'highlight' | 'arrow' | 'measure' | 'angle';
 
 export const TOOLS: { id: Tool; label: string; key: string }[] = [
   { id: 'pan', label: 'Pan', key: 'h' },
@@ -11,6 +11,7 @@ export const TOOLS: { id: Tool; label: string; key: string }[] = [
   { id: 'highlight', label: 'Highlight', key: 'g' },
   { id: 'arrow', label: 'Arrow', key: 'a' },
   { id: 'measure', label: 'Measure', key: 'l' },
+  { id: 'angle', label: 'Angle', key: 'n' },
 ];
 
 export const COLORS = ['#e53935', '#fdd835', '#43a047', '#1e88e5', '#000000', '#ffffff'];
