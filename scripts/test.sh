@@ -77,6 +77,7 @@ cargo test --workspace --locked --no-run --features clinicdocs-desktop/e2e
 TARGET="${CARGO_TARGET_DIR:-target}/debug"
 CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGET/clinicdocs-desktop" \
 CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \
+CLINICDOCS_DICOM_CORPUS="$DICOM_CORPUS" \
   tests/e2e/run.sh sh -c 'cargo test --workspace --locked --features clinicdocs-desktop/e2e --lib -- --ignored token_store && node tests/e2e/desktop.e2e.mjs && node tests/e2e/clinic.e2e.mjs' \
   2>&1 | grep -v -e '^dbus-daemon' -e 'SpiRegistry' | tee "$SERVICES_DIR/e2e.log"
 log "desktop package (scripts/package.sh --debug: the .deb, installed with dpkg -i, its app signed in under Xvfb)"

@@ -8,10 +8,11 @@
 // manager sends it), survive closing and an offline start, and arrive once when it is back; a
 // dropped folder with bad files is reviewed, nothing half-sent, and the good files arrive as one
 // batch; scans from the scanner folder are turned, combined into one PDF and leave the folder; a
-// mark drawn while the server is down waits on this computer and arrives once. Screenshots go
-// to $E2E_OUT.
+// mark drawn while the server is down waits on this computer and arrives once; a DICOM X-ray
+// gets its tile, is viewed at another window, measured in millimetres and degrees, exported at
+// that window, and keeps its marks over a restart. Screenshots go to $E2E_OUT.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -327,6 +328,88 @@ try {
     console.log(`     screenshots before/after the restart differ in ${rx} (X-ray) and ${rp} (PDF page 2) pixels; the same page moved 5×3 px: ${control}`);
     assert.ok(control > 2000, `the comparison sees a few pixels' move (${control})`);
     assert.ok(rx < 500 && rp < 500, `the pictures match: ${rx}, ${rp} pixels differ`);
+  });
+
+  await step('a DICOM CT: its tile from the server, viewed at the lung window, a length in mm and an angle in degrees, exported at the window shown; after a restart the marks read the same', async () => {
+    const corpus = need('CLINICDOCS_DICOM_CORPUS');
+    const ct = join(files, 'Head CT.dcm');
+    copyFileSync(join(corpus, 'CT_small.dcm'), ct); // 128 × 128 pixels of 0.661468 mm
+    await openPatient('Aisha Khan');
+    await upload(ct, 'imaging');
+    const tile = '[data-testid=document][data-title="Head CT"]';
+    await until(() => s.exec(`const i = document.querySelector('${tile} img'); return !!i && i.complete && i.naturalWidth > 0`), 'the DICOM tile drawn');
+    const frameShown = () => until(() => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return !!i && i.complete && i.naturalWidth > 0 && i.src.includes("dicom/")'), 'the DICOM frame drawn');
+    const openCt = async () => {
+      await s.click(await s.waitFor(`${tile} button.open`));
+      await s.waitFor('[data-testid=annotation-layer]', 'the annotation layer');
+      await frameShown();
+    };
+    await openCt();
+    const fileWindow = await s.text(await s.waitFor('[data-testid=viewer-window]'));
+    await s.select('[data-testid=window-preset]', 'Lung');
+    await until(async () => (await s.text(await s.find('[data-testid=viewer-window]'))) !== fileWindow, 'the window label to change');
+    await frameShown();
+    const lungWindow = await s.text(await s.find('[data-testid=viewer-window]'));
+    assert.match(lungWindow, /1500/, `the lung window shown: ${lungWindow}`);
+    const r = await s.exec('const b = document.querySelector("[data-testid=viewer-image]").getBoundingClientRect(); return { x: b.left, y: b.top, w: b.width, h: b.height };');
+    const at = (fx, fy) => ({ x: r.x + fx * r.w, y: r.y + fy * r.h });
+    const saved = (n) => until(async () => (await s.findAll('[data-testid=mark]')).length === n && (await s.text(await s.find('[data-testid=annotation-status]'))) === 'Saved', `${n} marks saved`);
+    await s.keys('l');
+    await s.pointerDrag(at(0.2, 0.8), at(0.7, 0.8));
+    await saved(1);
+    await s.keys('n');
+    const [f, v, t] = [at(0.25, 0.3), at(0.5, 0.6), at(0.85, 0.35)];
+    await s.pointerDrag(f, v);
+    await s.waitFor('[data-testid=angle-hint]', 'the angle waiting for its second arm');
+    await s.pointerDrag(t, t, 1);
+    await saved(2);
+    await s.keys('h');
+    await shot('04f-dicom-measured.png');
+    const labels = () => s.exec('return Object.fromEntries([...document.querySelectorAll("[data-testid=mark]")].map((g) => [g.dataset.kind, g.querySelector("text")?.textContent]))');
+    const before = await labels();
+    const mm = /^(\d+\.\d) mm \((\d+) px\)$/.exec(before.measure);
+    assert.ok(mm, `the length in millimetres: ${before.measure}`);
+    assert.ok(Math.abs(Number(mm[2]) - 64) <= 2, `half of 128 pixels across: ${before.measure}`);
+    assert.ok(Math.abs(Number(mm[1]) / Number(mm[2]) - 0.661468) < 0.01, `0.66 mm per pixel: ${before.measure}`);
+    // Square pixels: the degrees are those between the pointer's own moves on the screen.
+    const arm = (p) => ({ x: p.x - v.x, y: p.y - v.y });
+    const [a, b] = [arm(f), arm(t)];
+    const want = (Math.acos((a.x * b.x + a.y * b.y) / (Math.hypot(a.x, a.y) * Math.hypot(b.x, b.y))) * 180) / Math.PI;
+    assert.ok(Math.abs(Number(before.angle.replace('°', '')) - want) < 1.5, `the angle: ${before.angle} vs ${want.toFixed(1)}°`);
+
+    // Exported at the window shown: the lung window's picture, then the file's own, differ.
+    const exported = join(saveDir, 'Head CT - annotated.png');
+    const exportNow = async (name) => {
+      await s.click(await s.find('[data-testid=export-annotated]'));
+      await until(async () => (await s.text(await s.find('[data-testid=export-status]'))).startsWith('Saved with its marks'), 'the export');
+      copyFileSync(exported, join(OUT, name));
+      return join(OUT, name);
+    };
+    const lungPng = await exportNow('04g-dicom-export-lung.png');
+    await s.select('[data-testid=window-preset]', '');
+    await until(async () => (await s.text(await s.find('[data-testid=viewer-window]'))) === fileWindow, "the file's window again");
+    await frameShown();
+    const ownPng = await exportNow('04h-dicom-export-own-window.png');
+    const im = (file, format) => execFileSync('convert', [file, '-format', format, 'info:'], { encoding: 'utf8' }).trim();
+    assert.equal(im(lungPng, '%wx%h'), '128x128', 'the frame at its own size');
+    // Pixels near the marks' red made white, every other black: the count of red pixels.
+    const red = Number(execFileSync('convert', [lungPng, '-fuzz', '15%', '-fill', 'black', '+opaque', '#e53935', '-fill', 'white', '-opaque', '#e53935', '-format', '%[fx:mean*w*h]', 'info:'], { encoding: 'utf8' }));
+    assert.ok(red > 30, `the marks are burned in: ${red} pixels of their red`);
+    const [lungMean, ownMean] = [Number(im(lungPng, '%[fx:mean]')), Number(im(ownPng, '%[fx:mean]'))];
+    console.log(`     DICOM export mean grey: lung window ${lungMean.toFixed(3)}, the file's window ${ownMean.toFixed(3)}`);
+    assert.ok(Math.abs(lungMean - ownMean) > 0.05, `each export is at the window shown: ${lungMean} vs ${ownMean}`);
+    await s.keys(KEY.Escape);
+
+    await s.end();
+    s = await Session.start(driver, APP_BIN);
+    await s.waitFor('[data-testid=storage-gauge]', 'the window signed in again');
+    await openPatient('Aisha Khan');
+    await openCt();
+    await saved(2);
+    assert.deepEqual(await labels(), before, 'the marks read the same after a restart');
+    await shot('04i-dicom-after-restart.png');
+    await s.keys(KEY.Escape);
+    await openPatient('Maria Garcia');
   });
 
   await step('a mark drawn while the server is down is kept on this computer, counted in the title, and reaches the server once when it is back', async () => {

@@ -125,6 +125,7 @@ pub fn ops(marks: &[Annotation], page: i64, w: f32, h: f32, scale: &ImageScale) 
             Shape::Angle { from, vertex, to } => {
                 let (f, v, t) = (at(from), at(vertex), at(to));
                 out.push(Op::Stroke { points: vec![f, v, t], color, width });
+                out.push(Op::Stroke { points: arc(f, v, t), color, width });
                 let xy = |p: &Point| (p.x, p.y);
                 out.push(Op::Text {
                     at: (v.0 + 10.0, v.1 - 10.0),
@@ -136,12 +137,62 @@ pub fn ops(marks: &[Annotation], page: i64, w: f32, h: f32, scale: &ImageScale) 
             }
         }
     }
-    out
+    out.into_iter().map(|op| inside(op, w, h)).collect()
+}
+
+/// The arc between an angle's arms, a quarter of the shorter arm out from the vertex, the short
+/// way round (as the viewer draws it).
+fn arc(f: (f32, f32), v: (f32, f32), t: (f32, f32)) -> Vec<(f32, f32)> {
+    let (a0, a1) = ((f.1 - v.1).atan2(f.0 - v.0), (t.1 - v.1).atan2(t.0 - v.0));
+    let r = 0.25 * (f.0 - v.0).hypot(f.1 - v.1).min((t.0 - v.0).hypot(t.1 - v.1));
+    let mut d = a1 - a0;
+    while d > std::f32::consts::PI {
+        d -= std::f32::consts::TAU;
+    }
+    while d < -std::f32::consts::PI {
+        d += std::f32::consts::TAU;
+    }
+    (0..=24).map(|i| a0 + d * i as f32 / 24.0).map(|a| (v.0 + r * a.cos(), v.1 + r * a.sin())).collect()
+}
+
+/// A label moved back onto the picture when it would run off its edge (a length near the
+/// right side of a small X-ray), judged by a generous width per character.
+fn inside(op: Op, w: f32, h: f32) -> Op {
+    match op {
+        Op::Text { at, size, text, color, centered: false } => {
+            let width = 0.62 * size * text.chars().count() as f32;
+            let x = at.0.min(w - width - 2.0).max(2.0);
+            let y = at.1.min(h - 2.0).max(size);
+            Op::Text { at: (x, y), size, text, color, centered: false }
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_near_the_edge_of_a_small_picture_stays_on_it() {
+        let label = |op: Op| match op {
+            Op::Text { at, size, text, .. } => (at, 0.62 * size * text.chars().count() as f32),
+            _ => panic!("a label"),
+        };
+        let (at, width) = label(inside(
+            Op::Text {
+                at: (100.0, 5.0),
+                size: 11.0,
+                text: "42.3 mm (64 px)".into(),
+                color: Rgba(0, 0, 0, 255),
+                centered: false,
+            },
+            128.0,
+            128.0,
+        ));
+        assert!(at.0 >= 2.0 && at.0 + width <= 126.0, "inside across: {at:?}");
+        assert_eq!(at.1, 11.0, "its top inside too");
+    }
 
     #[test]
     fn colours_parse_with_and_without_alpha() {
