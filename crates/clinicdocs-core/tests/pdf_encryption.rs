@@ -126,3 +126,29 @@ fn a_decoy_encryption_dictionary_makes_it_ambiguous_so_it_needs_a_password() {
     // The same objects with the empty-password file as the real one open.
     assert!(!scan_bytes(&with_before_encryption_object(&empty, &empty[start..end])).needs_password);
 }
+
+#[test]
+fn an_encryption_entry_spelled_with_name_escapes_is_still_seen() {
+    let Some(dir) = corpus() else { return };
+    let user = std::fs::read(dir.join("r2-user-password.pdf")).expect("corpus file");
+    let at = user.windows(9).rposition(|w| w == b"/Encrypt ").expect("the trailer's /Encrypt");
+    // `#79` is `y`, `#45` is `E`: PDF readers take both names as /Encrypt.
+    for spelled in [&b"/Encr#79pt"[..], b"/#45ncrypt", b"/#45#6e#63#72#79#70#74"] {
+        let changed = [&user[..at], spelled, &user[at + 8..]].concat();
+        for size in [1, 2, 5, 7, 13, 64, 65, 1000, 4096, changed.len()] {
+            let mut s = PdfScan::new();
+            changed.chunks(size).for_each(|c| s.update(c));
+            let facts = s.finish();
+            assert!(
+                facts.encrypted && facts.needs_password,
+                "{} in chunks of {size}",
+                String::from_utf8_lossy(spelled)
+            );
+        }
+    }
+    // Escapes in other names change nothing: an unencrypted file stays open.
+    let plain = std::fs::read(dir.join("unencrypted.pdf")).expect("corpus file");
+    let trailer = plain.windows(7).rposition(|w| w == b"trailer").expect("trailer");
+    let with_names = [&plain[..trailer], b"%/Encr#79p /Encrypted#20x /A#23B\n", &plain[trailer..]].concat();
+    assert!(!scan_bytes(&with_names).encrypted);
+}

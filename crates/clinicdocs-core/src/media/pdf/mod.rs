@@ -22,6 +22,8 @@ pub struct PdfScan {
     saw_eof_marker: bool,
     /// Around the encryption dictionary (`/Standard`), the trailer's `/Encrypt` and `/ID`.
     captures: Captures,
+    /// The file's last bytes before the current chunk, for names with `#xx` escapes.
+    name_tail: Vec<u8>,
 }
 
 /// What the scan found.
@@ -58,6 +60,9 @@ fn is_delimiter_or_space(b: u8) -> bool {
     )
 }
 
+/// The longest escaped spelling of a name worth decoding: `Encrypt` with every letter as `#xx`.
+const ESCAPED_NAME_MAX: usize = 3 * b"Encrypt".len();
+
 /// How much is kept around the tokens that find the encryption dictionary.
 const DICT_BEFORE: usize = 2048;
 const DICT_AFTER: usize = 2048;
@@ -70,6 +75,7 @@ impl Default for PdfScan {
             encrypted: false,
             pages: 0,
             saw_eof_marker: false,
+            name_tail: Vec::new(),
             captures: Captures::new(vec![
                 Watch::first(b"/Standard", DICT_BEFORE, DICT_AFTER, 16),
                 Watch::first(b"/Encrypt", 0, DICT_AFTER, 16),
@@ -88,6 +94,7 @@ impl PdfScan {
     /// seam with the previous chunk is copied.
     pub fn update(&mut self, chunk: &[u8]) {
         self.captures.update(chunk);
+        self.escaped_names(chunk, false);
         if chunk.len() <= OVERLAP {
             let mut buf = std::mem::take(&mut self.carry);
             buf.extend_from_slice(chunk);
@@ -110,6 +117,7 @@ impl PdfScan {
 
     /// Ends the scan.
     pub fn finish(mut self) -> PdfFacts {
+        self.escaped_names(&[], true);
         let buf = std::mem::take(&mut self.carry);
         self.scan(&buf, buf.len());
         let needs_password = self.encrypted && needs_password(self.captures.finish());
@@ -119,6 +127,43 @@ impl PdfScan {
             page_count: (self.pages > 0).then_some(self.pages as i64),
             complete: self.saw_eof_marker,
         }
+    }
+
+    /// Names written with `#xx` escapes (`/Encr#79pt`), which readers take as the name they
+    /// spell: one that spells `Encrypt` makes the file encrypted (and, as no `/Encrypt` names
+    /// its dictionary, needing a password). Only a name near a `#` is looked at, in the last
+    /// bytes before the chunk and the chunk; a name running past the end waits for the next.
+    fn escaped_names(&mut self, chunk: &[u8], at_end: bool) {
+        if self.encrypted || (chunk.is_empty() && !at_end) {
+            return;
+        }
+        let mut view = std::mem::take(&mut self.name_tail);
+        view.extend_from_slice(chunk);
+        for hash in memchr::memchr_iter(b'#', &view) {
+            let Some(start) = view[hash.saturating_sub(ESCAPED_NAME_MAX)..hash]
+                .iter()
+                .rposition(|&b| b == b'/' || is_space(b) || is_delimiter(b))
+                .map(|i| hash.saturating_sub(ESCAPED_NAME_MAX) + i)
+                .filter(|&i| view[i] == b'/')
+            else {
+                continue;
+            };
+            let rest = &view[start + 1..];
+            let end = rest.iter().take(ESCAPED_NAME_MAX + 1).position(|&b| is_space(b) || is_delimiter(b));
+            let name = match end {
+                Some(e) => &rest[..e],
+                None if at_end && rest.len() <= ESCAPED_NAME_MAX => rest,
+                None => continue,
+            };
+            let spelled = parse_at(&view[start..start + 1 + name.len()], 0).map(|(o, _)| o);
+            if spelled == Some(Object::Name(b"Encrypt".to_vec())) {
+                self.encrypted = true;
+                break;
+            }
+        }
+        let keep = view.len().saturating_sub(2 * ESCAPED_NAME_MAX + 2);
+        view.drain(..keep);
+        self.name_tail = view;
     }
 
     /// Looks at tokens starting before `limit` (those after it are seen again with the next
