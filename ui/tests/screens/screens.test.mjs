@@ -1147,6 +1147,21 @@ async function pageAt(page, screen) {
   }, screen);
 }
 
+/**
+ * Zooms in, further in, out and back to fit from the keyboard, calling `check` (with the keys
+ * just pressed) after each step; the zoom shown must really have changed.
+ */
+async function atEveryZoom(page, viewer, check) {
+  const zooms = new Set();
+  for (const zoomKeys of [[], ['+', '+'], ['+', '+', '+'], ['-', '-', '-', '-', '-', '-'], ['0']]) {
+    for (const k of zoomKeys) await page.keyboard.press(k);
+    await page.waitForTimeout(50);
+    zooms.add(await viewer.locator('.tools [aria-live=polite]').textContent());
+    await check(zoomKeys.join('') || 'nothing');
+  }
+  assert.ok(zooms.size >= 4, `the keys really zoomed: ${[...zooms]}`);
+}
+
 async function drag(page, from, to, steps = 6) {
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
@@ -1209,22 +1224,17 @@ test('annotations: each kind drawn with the mouse stays within 1 px of its page 
       });
     const pinAt = await pageAt(page, P(0.8, 0.2));
     await page.keyboard.press('h'); // pan tool: the wheel and keys move the page
-    const zooms = new Set();
-    for (const zoomKeys of [[], ['+', '+'], ['+', '+', '+'], ['-', '-', '-', '-', '-', '-'], ['0']]) {
-      for (const k of zoomKeys) await page.keyboard.press(k);
-      await page.waitForTimeout(50);
-      zooms.add(await viewer.locator('.tools [aria-live=polite]').textContent());
+    await atEveryZoom(page, viewer, async (after) => {
       const ends = await arrowEnds();
       const e0 = await expectedOnScreen(page, from);
       const e1 = await expectedOnScreen(page, to);
       for (const [got, want] of [[ends.x1, e0.x], [ends.y1, e0.y], [ends.x2, e1.x], [ends.y2, e1.y]]) {
-        assert.ok(Math.abs(got - want) <= 1, `after ${zoomKeys.join('') || 'nothing'}: ${got} vs ${want}`);
+        assert.ok(Math.abs(got - want) <= 1, `after ${after}: ${got} vs ${want}`);
       }
       const c = await pin();
       const cw = await expectedOnScreen(page, pinAt);
       assert.ok(Math.abs(c.x - cw.x) <= 1 && Math.abs(c.y - cw.y) <= 1, `pin ${JSON.stringify(c)} vs ${JSON.stringify(cw)}`);
-    }
-    assert.ok(zooms.size >= 4, `the keys really zoomed: ${[...zooms]}`);
+    });
     await page.keyboard.down('Shift');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.up('Shift');
@@ -1391,18 +1401,13 @@ test('an angle: a drag draws its first arm, a click ends the second; it stays on
         });
       });
     await page.keyboard.press('h');
-    const zooms = new Set();
-    for (const zoomKeys of [[], ['+', '+'], ['+', '+', '+'], ['-', '-', '-', '-', '-', '-'], ['0']]) {
-      for (const k of zoomKeys) await page.keyboard.press(k);
-      await page.waitForTimeout(50);
-      zooms.add(await viewer.locator('.tools [aria-live=polite]').textContent());
+    await atEveryZoom(page, viewer, async (after) => {
       const got = await corners();
       for (const [i, p] of [f, v, t].entries()) {
         const e = await expectedOnScreen(page, p);
-        assert.ok(Math.abs(got[i].x - e.x) <= 1 && Math.abs(got[i].y - e.y) <= 1, `after ${zoomKeys.join('') || 'nothing'}, point ${i}: ${JSON.stringify(got[i])} vs ${JSON.stringify(e)}`);
+        assert.ok(Math.abs(got[i].x - e.x) <= 1 && Math.abs(got[i].y - e.y) <= 1, `after ${after}, point ${i}: ${JSON.stringify(got[i])} vs ${JSON.stringify(e)}`);
       }
-    }
-    assert.ok(zooms.size >= 4, `the keys really zoomed: ${[...zooms]}`);
+    });
 
     // The vertex moved by its handle: saved as an update, the degrees read again.
     await page.keyboard.press('v');
