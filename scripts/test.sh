@@ -18,7 +18,7 @@ require_rust
 ROOT=$(pwd)
 # chromium: the UI screen tests (playwright-core drives the Debian build); systemd: its
 # systemd-analyze checks the unit in deploy/.
-apt_ensure build-essential pkg-config libssl-dev openssl curl ca-certificates postgresql qpdf chromium systemd
+apt_ensure build-essential pkg-config libssl-dev openssl curl ca-certificates postgresql qpdf chromium systemd python3-aiosmtpd
 prepare_desktop "$ROOT"
 TAURI_DRIVER=$(tauri_driver_bin)
 

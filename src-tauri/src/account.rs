@@ -71,6 +71,8 @@ pub struct Permissions {
     pub manage_patients: bool,
     /// Add and remove staff, change the clinic's settings.
     pub manage_staff: bool,
+    /// Share documents with contacts and patients; manage contacts.
+    pub share: bool,
     /// Limits of the clinic's plan, for checks before sending.
     pub max_file_bytes: f64,
     pub max_files_per_visit: u32,
@@ -93,6 +95,7 @@ impl Permissions {
             storage_report: any(Action::StorageReport),
             manage_patients: any(Action::ManagePatients),
             manage_staff: any(Action::ManageStaff),
+            share: any(Action::Share),
             max_file_bytes: limits.max_file_bytes as f64,
             max_files_per_visit: limits.max_files_per_visit,
             documents_enabled: limits.documents_enabled && me.org.documents_enabled,

@@ -4,11 +4,11 @@
 
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
-    Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Document,
-    DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewAnnotation,
-    NewPatient, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch, Practitioner, ProfileImage, SetupCode,
-    SetupRequest, SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse,
-    UrlVariant, Visit,
+    Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Contact,
+    Document, DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me,
+    NewAnnotation, NewContact, NewPatient, NewShare, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch,
+    Practitioner, ProfileImage, SetupCode, SetupRequest, Share, ShareQuery, SignedUrl, StaffAdded, StaffMember,
+    StaffPatch, StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -361,6 +361,31 @@ impl ApiClient {
 
     pub async fn delete_document(&self, id: Uuid) -> CommandResult<()> {
         self.send(self.request(Method::DELETE, &format!("/api/v1/documents/{id}"))).await.map(drop)
+    }
+
+    pub async fn contacts(&self) -> CommandResult<Vec<Contact>> {
+        self.json(self.request(Method::GET, "/api/v1/contacts")).await
+    }
+
+    pub async fn add_contact(&self, new: &NewContact) -> CommandResult<Contact> {
+        self.json(self.request(Method::POST, "/api/v1/contacts").json(new)).await
+    }
+
+    /// Shares documents; the server emails the link (the answer never holds it).
+    pub async fn share(&self, new: &NewShare) -> CommandResult<Share> {
+        self.json(self.request(Method::POST, "/api/v1/shares").json(new)).await
+    }
+
+    pub async fn shares(&self, q: &ShareQuery) -> CommandResult<Vec<Share>> {
+        self.json(self.request(Method::GET, "/api/v1/shares").query(q)).await
+    }
+
+    pub async fn revoke_share(&self, id: Uuid) -> CommandResult<()> {
+        self.send(self.request(Method::DELETE, &format!("/api/v1/shares/{id}"))).await.map(drop)
+    }
+
+    pub async fn resend_share(&self, id: Uuid) -> CommandResult<Share> {
+        self.json(self.request(Method::POST, &format!("/api/v1/shares/{id}/resend"))).await
     }
 
     pub async fn document_url(&self, id: Uuid, variant: UrlVariant) -> CommandResult<SignedUrl> {

@@ -30,6 +30,7 @@ pub mod scanner;
 pub mod scheme;
 pub mod session;
 pub mod settings;
+pub mod sharing;
 pub mod staff;
 pub mod state;
 pub mod token_store;
@@ -38,7 +39,7 @@ pub mod zip_export;
 
 use commands::{
     annotations, bulk_import as import_cmd, documents, export, patients, queue as queue_cmd, scanner as scanner_cmd,
-    session as session_cmd, staff as staff_cmd, upload,
+    session as session_cmd, sharing as sharing_cmd, staff as staff_cmd, upload,
 };
 use state::AppState;
 use tauri::Manager;
@@ -142,6 +143,12 @@ macro_rules! handler_with {
             export::save_document,
             export::download_all,
             export::export_annotated,
+            sharing_cmd::list_contacts,
+            sharing_cmd::add_contact,
+            sharing_cmd::share_documents,
+            sharing_cmd::document_shares,
+            sharing_cmd::resend_share,
+            sharing_cmd::revoke_share,
             $($extra,)*
         ]
     };

@@ -12,12 +12,12 @@
 // gets its tile, is viewed at another window, measured in millimetres and degrees, exported at
 // that window, and keeps its marks over a restart. Screenshots go to $E2E_OUT.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Session, KEY, ELEMENT, until, pdf } from './webdriver.mjs';
-import { startServer, startDriver } from './processes.mjs';
+import { startServer, startDriver, startSmtpSink } from './processes.mjs';
 
 const need = (k) => process.env[k] || (console.error(`set ${k}`), process.exit(2));
 const SERVER_BIN = need('CLINICDOCS_SERVER_BIN');
@@ -56,7 +56,12 @@ async function step(name, f) {
   }
 }
 
-let serverProc = await startServer(SERVER_BIN, work);
+const mailDir = join(work, 'mail');
+mkdirSync(mailDir);
+const smtpUrl = await startSmtpSink(mailDir);
+let serverProc = await startServer(SERVER_BIN, work, 0, {
+  env: { CLINICDOCS_SMTP_URL: smtpUrl, CLINICDOCS_MAIL_FROM: 'documents@demo.clinic' },
+});
 const server = serverProc.url;
 const files = join(work, 'files');
 mkdirSync(files);
@@ -437,6 +442,47 @@ try {
     assert.deepEqual(stored.map((a) => a.kind).sort(), ['arrow', 'marker'], `on the server: ${JSON.stringify(stored)}`);
     assert.equal(stored.find((a) => a.kind === 'marker').id, markId, 'the mark drawn offline, with its own id, once');
     await s.keys(KEY.Escape);
+  });
+
+  await step('a doctor shares the X-ray and the PDF with a new contact; the email arrives, its link opens the portal, and the Share dialog then says opened', async () => {
+    const mails = () => readdirSync(mailDir).filter((f) => f.endsWith('.json')).sort();
+    const shareFrom = async (title) => {
+      await s.click(await s.find(`[data-testid=document][data-title="${title}"] button[aria-label="Share ${title}"]`));
+      await s.waitFor('dialog[open] select, dialog[open] input[type=email]', 'the share dialog');
+    };
+    await shareFrom('chest xray');
+    // The first time there is no contact yet: the new-contact form is open.
+    await s.type(await s.find('dialog[open] input[name=contact-name]'), 'Dr. Lee');
+    await s.type(await s.find('dialog[open] input[name=contact-email]'), 'lee@ortho.example');
+    await s.click(await s.waitFor('dialog[open] button.primary', 'Add contact'));
+    await s.waitFor('dialog[open] select', 'the contact chosen');
+    await s.click(await s.find('dialog[open] button.primary'));
+    await until(async () => (await s.exec('return document.querySelector("dialog[open] [role=status]")?.textContent || ""')).includes('Sent to Dr. Lee'), 'the share sent');
+    await shot('23-share-dialog.png');
+    await s.keys(KEY.Escape);
+    await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the share dialog to close');
+    await shareFrom('CBC-Report-Apr2026');
+    await s.click(await s.find('dialog[open] button.primary'));
+    await until(async () => (await s.exec('return document.querySelector("dialog[open] [role=status]")?.textContent || ""')).includes('Sent to Dr. Lee'), 'the second share sent');
+    await until(() => mails().length === 2, 'two emails delivered');
+    const first = JSON.parse(readFileSync(join(mailDir, mails()[0]), 'utf8'));
+    assert.deepEqual(first.envelope_to, ['lee@ortho.example']);
+    const link = first.text.match(/https?:\/\/\S+/)[0];
+    assert.ok(link.startsWith(`${server}/share/`), link);
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.ok(html.includes('chest xray') && html.includes('Dr. Dana Doctor'), 'the portal names the X-ray and who sent it');
+    const original = html.match(/href="(\/share\/[^"]+\/original)"/)[1];
+    const bytes = Buffer.from(await (await fetch(`${server}${original}`)).arrayBuffer());
+    assert.ok(bytes.equals(readFileSync(jpgPath)), 'the X-ray downloads byte for byte');
+    await s.keys(KEY.Escape);
+    await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the share dialog to close');
+    await shareFrom('chest xray');
+    await until(async () => (await s.exec('return document.querySelector("dialog[open] [data-testid=share]")?.textContent || ""')).includes('Opened'), 'the X-ray\'s share shown opened');
+    await shot('24-share-opened.png');
+    await s.keys(KEY.Escape);
+    await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the share dialog to close');
   });
 
   await step('download all gives one zip with both files', async () => {

@@ -54,10 +54,27 @@ pub enum AuditAction {
     ClinicChanged,
     /// The audit trail was exported (as CSV).
     AuditExported,
+    /// An external contact was added to the clinic's contacts.
+    ContactCreated,
+    ContactUpdated,
+    /// A contact was removed (the shares sent to them stay listed).
+    ContactDeleted,
+    /// Documents were shared with a contact or the patient (a link made, its email next).
+    ShareCreated,
+    /// The email with the portal link reached the mail server (a resend: a new link).
+    ShareEmailSent,
+    /// The email with the portal link could not be sent; the message says why.
+    ShareEmailFailed,
+    /// The recipient opened the portal (first, then at most once an hour).
+    ShareOpened,
+    /// A shared document's bytes went to the recipient through the portal.
+    ShareDownloaded,
+    /// The clinic withdrew a share: its link stopped working.
+    ShareRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::SignInSucceeded,
         AuditAction::SignInFailed,
         AuditAction::AccessRefused,
@@ -84,6 +101,15 @@ impl AuditAction {
         AuditAction::ClinicCreated,
         AuditAction::ClinicChanged,
         AuditAction::AuditExported,
+        AuditAction::ContactCreated,
+        AuditAction::ContactUpdated,
+        AuditAction::ContactDeleted,
+        AuditAction::ShareCreated,
+        AuditAction::ShareEmailSent,
+        AuditAction::ShareEmailFailed,
+        AuditAction::ShareOpened,
+        AuditAction::ShareDownloaded,
+        AuditAction::ShareRevoked,
     ];
 
     /// The wire and database spelling.
@@ -115,6 +141,15 @@ impl AuditAction {
             AuditAction::ClinicCreated => "clinic_created",
             AuditAction::ClinicChanged => "clinic_changed",
             AuditAction::AuditExported => "audit_exported",
+            AuditAction::ContactCreated => "contact_created",
+            AuditAction::ContactUpdated => "contact_updated",
+            AuditAction::ContactDeleted => "contact_deleted",
+            AuditAction::ShareCreated => "share_created",
+            AuditAction::ShareEmailSent => "share_email_sent",
+            AuditAction::ShareEmailFailed => "share_email_failed",
+            AuditAction::ShareOpened => "share_opened",
+            AuditAction::ShareDownloaded => "share_downloaded",
+            AuditAction::ShareRevoked => "share_revoked",
         }
     }
 
@@ -154,6 +189,15 @@ impl AuditAction {
             A::ClinicCreated => "created the clinic",
             A::ClinicChanged => "changed the clinic's plan or settings",
             A::AuditExported => "exported the audit trail",
+            A::ContactCreated => "added a contact",
+            A::ContactUpdated => "changed a contact",
+            A::ContactDeleted => "removed a contact",
+            A::ShareCreated => "shared",
+            A::ShareEmailSent => "sent the share link for",
+            A::ShareEmailFailed => "could not send the share link for",
+            A::ShareOpened => "opened",
+            A::ShareDownloaded => "received",
+            A::ShareRevoked => "revoked the share of",
         }
     }
 
@@ -180,6 +224,8 @@ pub struct Named<'a> {
 /// one: the link's issue, just before, does).
 pub fn summary(action: AuditAction, target: AuditTarget, named: Named<'_>) -> String {
     let object = match (named.document, named.patient, named.staff) {
+        (None, Some(p), _) if target == AuditTarget::Share => format!("documents of {p}"),
+        (None, None, _) if target == AuditTarget::Share => "documents".to_string(),
         (Some(d), Some(p), _) => format!("‘{d}’ of {p}"),
         (Some(d), None, _) => format!("‘{d}’"),
         (None, Some(p), _) => p.to_string(),
@@ -190,11 +236,21 @@ pub fn summary(action: AuditAction, target: AuditTarget, named: Named<'_>) -> St
     match (actor, action) {
         (None, AuditAction::DocumentDownloaded) => return format!("{object} was downloaded through a signed link"),
         (None, AuditAction::DownloadRefused) => return "A download link was refused".to_string(),
+        (None, AuditAction::ShareOpened) => return format!("The recipient opened {object}"),
+        (None, AuditAction::ShareDownloaded) => return format!("{object} was received through a share"),
         _ => {}
     }
     let who = actor.unwrap_or("The operator");
     let alone = action.is_about_oneself()
-        || matches!(action, AuditAction::ClinicCreated | AuditAction::ClinicChanged | AuditAction::AuditExported);
+        || matches!(
+            action,
+            AuditAction::ClinicCreated
+                | AuditAction::ClinicChanged
+                | AuditAction::AuditExported
+                | AuditAction::ContactCreated
+                | AuditAction::ContactUpdated
+                | AuditAction::ContactDeleted
+        );
     if alone {
         format!("{who} {}", action.verb())
     } else {
@@ -216,6 +272,8 @@ impl AuditTarget {
             AuditTarget::Audit => "audit trail",
             AuditTarget::Storage => "storage report",
             AuditTarget::Clinic => "clinic",
+            AuditTarget::Contact => "contact",
+            AuditTarget::Share => "share",
         }
     }
 }
@@ -243,10 +301,14 @@ pub enum AuditTarget {
     Storage,
     /// The clinic itself (its plan, limits and settings).
     Clinic,
+    /// An external contact.
+    Contact,
+    /// A share (documents sent to a contact or the patient).
+    Share,
 }
 
 impl AuditTarget {
-    pub const ALL: [AuditTarget; 10] = [
+    pub const ALL: [AuditTarget; 12] = [
         AuditTarget::User,
         AuditTarget::Patient,
         AuditTarget::Visit,
@@ -257,6 +319,8 @@ impl AuditTarget {
         AuditTarget::Audit,
         AuditTarget::Storage,
         AuditTarget::Clinic,
+        AuditTarget::Contact,
+        AuditTarget::Share,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -271,6 +335,8 @@ impl AuditTarget {
             AuditTarget::Audit => "audit",
             AuditTarget::Storage => "storage",
             AuditTarget::Clinic => "clinic",
+            AuditTarget::Contact => "contact",
+            AuditTarget::Share => "share",
         }
     }
 
@@ -319,6 +385,27 @@ mod tests {
     }
 
     #[test]
+    fn share_events_name_the_patient_whose_documents_went_out() {
+        let doctor = Named { actor: Some("Dr. Dana Doctor"), patient: Some("John Smith"), ..Named::default() };
+        assert_eq!(
+            summary(AuditAction::ShareCreated, AuditTarget::Share, doctor),
+            "Dr. Dana Doctor shared documents of John Smith"
+        );
+        let recipient = Named { patient: Some("John Smith"), ..Named::default() };
+        assert_eq!(
+            summary(AuditAction::ShareOpened, AuditTarget::Share, recipient),
+            "The recipient opened documents of John Smith"
+        );
+        let file = Named { document: Some("Knee X-ray"), patient: Some("John Smith"), ..Named::default() };
+        assert_eq!(
+            summary(AuditAction::ShareDownloaded, AuditTarget::Document, file),
+            "‘Knee X-ray’ of John Smith was received through a share"
+        );
+        let admin = Named { actor: Some("Alex Admin"), ..Named::default() };
+        assert_eq!(summary(AuditAction::ContactCreated, AuditTarget::Contact, admin), "Alex Admin added a contact");
+    }
+
+    #[test]
     fn every_action_is_the_thing_then_what_happened_and_round_trips() {
         for a in AuditAction::ALL {
             let s = a.as_str();
@@ -326,7 +413,7 @@ mod tests {
             assert_eq!(serde_json::to_string(&a).expect("json"), format!("\"{s}\""));
             let verb = s.rsplit('_').next().unwrap_or_default();
             assert!(
-                verb.ends_with("ed") || ["set"].contains(&verb),
+                verb.ends_with("ed") || ["set", "sent"].contains(&verb),
                 "{s}: an action ends with what happened, in the past tense"
             );
         }

@@ -43,5 +43,9 @@ pub enum ErrorCode {
     SetupCodeInvalid,
     /// The change would leave the clinic without an active administrator.
     LastAdmin,
+    /// This server cannot send what is asked (no mail server or SMS gateway configured).
+    NotConfigured,
+    /// The mail server (or SMS gateway) refused or could not be reached; nothing was shared.
+    SendFailed,
     Internal,
 }

@@ -13,6 +13,10 @@ pub const GIB: u64 = 1024 * MIB;
 pub const SIGNED_URL_TTL: Duration = Duration::from_secs(5 * 60);
 /// A share link expires if not opened within this time.
 pub const SHARE_LINK_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// The most documents one share sends.
+pub const MAX_SHARE_DOCUMENTS: usize = 20;
+/// The longest organisation name of a contact, in characters.
+pub const MAX_ORGANISATION_CHARS: usize = 200;
 /// Longest edge of a thumbnail, in pixels.
 pub const THUMBNAIL_EDGE: u32 = 256;
 /// Longest edge of a profile image, in pixels, and of its avatar thumbnail.

@@ -15,7 +15,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Stamps the answer and logs one line for the request, with its id.
 pub async fn stamp(req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %logged_path(req.uri().path()));
     let started = std::time::Instant::now();
     let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
     let method = req.method().clone();
@@ -36,6 +36,17 @@ pub async fn stamp(req: Request, next: Next) -> Response {
         record(method.as_str(), &route, status);
     }
     resp
+}
+
+/// The path as logged: a share link's token (a secret) is left out.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/share/") {
+        Some(rest) => {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("/share/…{after}").into()
+        }
+        None => path.into(),
+    }
 }
 
 /// Appends `METHOD ROUTE STATUS` to the file `CLINICDOCS_RECORD_ANSWERS` names (debug builds

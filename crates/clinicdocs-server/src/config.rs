@@ -1,7 +1,7 @@
 //! All configuration, from command-line flags and environment variables, in one place.
 
 use clap::{Args, Parser, Subcommand};
-use clinicdocs_core::limits::{Plan, PlanLimits, GIB, KIB, MIB, SIGNED_URL_TTL};
+use clinicdocs_core::limits::{Plan, PlanLimits, GIB, KIB, MIB, SHARE_LINK_TTL, SIGNED_URL_TTL};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -184,6 +184,46 @@ pub struct ServeArgs {
     /// sign-in pauses and the audit log then see each client's own address, not the proxy's.
     #[arg(long, env = "CLINICDOCS_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// The mail server share emails go through: `smtp://host:25`, `smtp://host:587?tls=required`
+    /// or `smtps://user:password@host`. Without it nothing can be shared.
+    #[arg(long, env = "CLINICDOCS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The address share emails come from (they carry the clinic's name).
+    #[arg(long, env = "CLINICDOCS_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Seconds a share link works if nobody opens it (once opened, it works until revoked).
+    #[arg(long, env = "CLINICDOCS_SHARE_UNUSED_TTL_SECS", default_value_t = SHARE_LINK_TTL.as_secs())]
+    pub share_unused_ttl_secs: u64,
+}
+
+/// How shares reach their recipients.
+#[derive(Clone)]
+pub struct SharingConfig {
+    /// `None`: this server sends no email, so nothing can be shared.
+    pub mailer: Option<crate::mail::Mailer>,
+    /// The base URL portal links start with (the server's public URL).
+    pub portal_base: String,
+    /// How long a link works unopened.
+    pub unused_ttl: Duration,
+}
+
+impl SharingConfig {
+    /// No mail server: nothing can be shared.
+    pub fn none(portal_base: String) -> SharingConfig {
+        SharingConfig { mailer: None, portal_base, unused_ttl: SHARE_LINK_TTL }
+    }
+}
+
+impl ServeArgs {
+    /// The sharing settings, with portal links under `portal_base`.
+    pub fn sharing(&self, portal_base: String) -> Result<SharingConfig, crate::mail::MailConfigError> {
+        let mailer = match self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Some(crate::mail::Mailer::new(url, self.mail_from.as_deref())?),
+            None => None,
+        };
+        let unused_ttl = Duration::from_secs(self.share_unused_ttl_secs.clamp(1, 30 * 24 * 3600));
+        Ok(SharingConfig { mailer, portal_base: portal_base.trim_end_matches('/').to_string(), unused_ttl })
+    }
 }
 
 /// The longest idle limit or shutdown grace taken (an hour); larger settings are cut to it.

@@ -67,6 +67,12 @@ pub enum ApiError {
     SetupCodeInvalid,
     #[error("The clinic needs at least one active administrator. Make someone else an administrator first.")]
     LastAdmin,
+    /// This server is not set up to send what is asked (mail server, SMS gateway).
+    #[error("{0}")]
+    NotConfigured(String),
+    /// The mail server or SMS gateway refused or could not be reached.
+    #[error("{0}")]
+    SendFailed(String),
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -128,6 +134,8 @@ impl ApiError {
             E::Email(_) => ErrorCode::BadRequest,
             E::SetupCodeInvalid => ErrorCode::SetupCodeInvalid,
             E::LastAdmin => ErrorCode::LastAdmin,
+            E::NotConfigured(_) => ErrorCode::NotConfigured,
+            E::SendFailed(_) => ErrorCode::SendFailed,
             E::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -152,6 +160,8 @@ impl ApiError {
             E::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             E::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             E::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            E::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            E::SendFailed(_) => StatusCode::BAD_GATEWAY,
             E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

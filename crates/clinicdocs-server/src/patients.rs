@@ -50,11 +50,12 @@ const MAX_PATIENT_NUMBER_CHARS: usize = 64;
 const MAX_PHONE_CHARS: usize = 32;
 
 /// A typed detail trimmed, `None` when empty.
-fn detail(raw: Option<&str>) -> Option<String> {
+pub(crate) fn detail(raw: Option<&str>) -> Option<String> {
     raw.map(str::trim).filter(|v| !v.is_empty()).map(String::from)
 }
 
-fn phone(raw: Option<&str>) -> ApiResult<Option<String>> {
+/// A phone number as typed (trimmed; `None` when empty), or why it is not one.
+pub(crate) fn phone(raw: Option<&str>) -> ApiResult<Option<String>> {
     let Some(p) = detail(raw) else { return Ok(None) };
     let ok = p.chars().count() <= MAX_PHONE_CHARS
         && p.chars().filter(char::is_ascii_digit).count() >= 3

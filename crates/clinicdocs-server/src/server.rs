@@ -30,6 +30,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         StorageConfig::Local { .. } => signing_key(&common.data_dir)?,
         _ => Vec::new(),
     };
+    let sharing = std::sync::Arc::new(crate::config::SharingConfig::none(base_url.clone()));
     let storage = Storage::open(&storage_cfg, secret, base_url)?;
     let spool_dir = common.data_dir.join("spool");
     std::fs::create_dir_all(&spool_dir)?;
@@ -43,6 +44,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         clock: Clock::from_env(),
         list_cache: Default::default(),
         sign_ins: std::sync::Arc::new(crate::sign_ins::SignIns::new(common.signin_pause())),
+        sharing,
     })
 }
 
@@ -65,7 +67,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let state = open(&args.common, base_url).await?;
+    let sharing = args.sharing(base_url.clone())?;
+    let mut state = open(&args.common, base_url).await?;
+    if sharing.mailer.is_none() {
+        tracing::info!("no mail server (CLINICDOCS_SMTP_URL): documents cannot be shared until one is set");
+    }
+    state.sharing = std::sync::Arc::new(sharing);
     if state.db.dialect == crate::db::Dialect::Postgres {
         let p = crate::db::roles::audit_protection(&state.db.pool).await?;
         for h in &p.holes {

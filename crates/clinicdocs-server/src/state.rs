@@ -57,6 +57,8 @@ pub struct AppState {
     pub sessions: crate::session_reads::SessionReads,
     /// Failed sign-ins counted, and password checks a few at a time.
     pub sign_ins: Arc<crate::sign_ins::SignIns>,
+    /// How shares reach their recipients (mail server, portal links).
+    pub sharing: Arc<crate::config::SharingConfig>,
 }
 
 impl AppState {

@@ -9,5 +9,6 @@ pub mod patients;
 pub mod queue;
 pub mod scanner;
 pub mod session;
+pub mod sharing;
 pub mod staff;
 pub mod upload;

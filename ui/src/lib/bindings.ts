@@ -9,7 +9,7 @@ export type Plan = "professional" | "basic";
 
 export type PlanLimits = { documents_enabled: boolean, pool_bytes: number, max_file_bytes: number, max_files_per_visit: number, };
 
-export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "too_many_attempts" | "method_not_allowed" | "too_large" | "weak_password" | "setup_code_invalid" | "last_admin" | "internal";
+export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "too_many_attempts" | "method_not_allowed" | "too_large" | "weak_password" | "setup_code_invalid" | "last_admin" | "not_configured" | "send_failed" | "internal";
 
 export type User = { id: string, name: string, email: string, role: Role, org_id: string, };
 
@@ -157,9 +157,9 @@ export type ClinicPatch = {
  */
 session_idle_minutes: number | null, };
 
-export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "patient_updated" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported";
+export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "patient_updated" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported" | "contact_created" | "contact_updated" | "contact_deleted" | "share_created" | "share_email_sent" | "share_email_failed" | "share_opened" | "share_downloaded" | "share_revoked";
 
-export type AuditTarget = "user" | "patient" | "visit" | "practitioner" | "document" | "object" | "annotation" | "audit" | "storage" | "clinic";
+export type AuditTarget = "user" | "patient" | "visit" | "practitioner" | "document" | "object" | "annotation" | "audit" | "storage" | "clinic" | "contact" | "share";
 
 export type AuditEvent = { id: number, at: string, actor_id: string | null, actor_email: string | null, action: AuditAction, target_type: AuditTarget, target_id: string | null, detail: string | null, remote_addr: string | null, 
 /**
@@ -217,6 +217,36 @@ to: string | null,
  */
 format: AuditFormat | null, };
 
+export type Contact = { id: string, name: string, organisation: string | null, email: string, 
+/**
+ * A mobile number, for the SMS code when the clinic asks for one.
+ */
+phone: string | null, created_at: string, };
+
+export type NewContact = { name: string, organisation: string | null, email: string, phone: string | null, };
+
+export type NewShare = { document_ids: Array<string>, contact_id: string | null, patient_id: string | null, };
+
+export type Share = { id: string, patient_id: string, recipient_kind: RecipientKind, 
+/**
+ * The contact's or the patient's id.
+ */
+recipient_id: string, 
+/**
+ * Name and address as they were when it was sent.
+ */
+recipient_name: string, recipient_email: string, documents: Array<SharedDocument>, created_by: string, created_by_name: string, created_at: string, sent_at: string | null, 
+/**
+ * Unless opened before then, the link stops working at this moment.
+ */
+expires_unused_at: string, opened_at: string | null, revoked_at: string | null, state: ShareState, };
+
+export type ShareState = "not_sent" | "waiting" | "opened" | "expired" | "revoked";
+
+export type RecipientKind = "contact" | "patient";
+
+export type SharedDocument = { id: string, title: string, };
+
 export type LocalCode = "not_signed_in" | "server_unreachable" | "invalid_server_url" | "keyring" | "file_access" | "pdf_unavailable" | "bad_response";
 
 export type CommandErrorCode = ErrorCode | LocalCode;
@@ -264,6 +294,10 @@ export type Permissions = { upload: Array<Category>, annotate: boolean, delete: 
  * Add and remove staff, change the clinic's settings.
  */
 manage_staff: boolean, 
+/**
+ * Share documents with contacts and patients; manage contacts.
+ */
+share: boolean, 
 /**
  * Limits of the clinic's plan, for checks before sending.
  */
@@ -518,6 +552,7 @@ export type DicomAt = { frame: number, window: Window | null, };
 
 /** Every command: the arguments the window passes (by name) and what it answers. */
 export type Commands = {
+  add_contact: [{ new: NewContact }, Contact];
   add_staff: [{ new: NewStaff }, StaffAdded];
   app_info: [Record<string, never>, AppInfo];
   audit_page: [{ filter: AuditQuery }, AuditPage];
@@ -534,6 +569,7 @@ export type Commands = {
   delete_document: [{ id: string }, null];
   dicom_view: [{ id: string }, DicomView];
   discard_mark_change: [{ annotationId: string }, null];
+  document_shares: [{ documentId: string }, Array<Share>];
   download_all: [{ ids: Array<string>; zipName: string }, SavedFile | null];
   export_annotated: [{ id: string; dicom: DicomAt | null }, SavedFile | null];
   export_audit: [{ filter: AuditQuery }, SavedFile | null];
@@ -541,6 +577,7 @@ export type Commands = {
   first_sign_in: [{ serverUrl: string; code: string; password: string }, SessionInfo];
   image_scale: [{ id: string }, ImageScale | null];
   list_annotations: [{ documentId: string }, Array<Annotation>];
+  list_contacts: [Record<string, never>, Array<Contact>];
   list_documents: [{ filter: DocumentFilter }, Array<DocumentItem>];
   list_staff: [Record<string, never>, Array<StaffMember>];
   mark_changes: [Record<string, never>, Array<MarkChange>];
@@ -560,9 +597,12 @@ export type Commands = {
   queue_upload: [{ request: UploadRequest }, QueueItem];
   recent_patients: [Record<string, never>, Array<RecentPatient>];
   register_patient: [{ new: NewPatient }, Patient];
+  resend_share: [{ id: string }, Share];
   restore_session: [Record<string, never>, SessionInfo | null];
+  revoke_share: [{ id: string }, null];
   save_document: [{ id: string }, SavedFile | null];
   scanned_files: [Record<string, never>, ScannedInbox];
+  share_documents: [{ new: NewShare }, Share];
   sign_in: [{ serverUrl: string; email: string; password: string }, SessionInfo];
   sign_out: [Record<string, never>, null];
   storage_report: [Record<string, never>, StorageReport];

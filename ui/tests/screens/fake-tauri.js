@@ -44,6 +44,7 @@
       storage_report: role === 'admin',
       manage_patients: role !== 'billing',
       manage_staff: role === 'admin',
+      share: role === 'admin' || role === 'doctor',
       max_file_bytes: limits.max_file_bytes,
       max_files_per_visit: limits.max_files_per_visit,
       documents_enabled: org.documents_enabled,
@@ -149,6 +150,8 @@
     { id: 'u-dana', name: 'Dr. Dana Doctor', email: 'dana@demo.clinic', role: 'doctor', active: true, password_set: true, created_at: iso(now - 200 * DAY) },
     { id: 'u-left', name: 'Lee Leaver', email: 'lee@demo.clinic', role: 'receptionist', active: false, password_set: true, created_at: iso(now - 100 * DAY) },
   ];
+  const contacts = [...(scenario.contacts ?? [])];
+  const shares = [];
   const pickQueue = [...(scenario.picks ?? [])];
   const files = scenario.files ?? {};
 
@@ -201,6 +204,51 @@
     change_password: ({ current, new: next }) => {
       if (current !== 'demo') return err('forbidden', 'Your current password is not right.');
       if (next.toLowerCase() === 'password123') return err('weak_password', 'That password is among the most common ones, which are guessed first. Choose another.');
+      return null;
+    },
+    // Sharing, as the server answers: a contact needs a real email; a share to a contact goes
+    // out at once and waits to be opened for 24 hours.
+    list_contacts: () => contacts.map((c) => ({ ...c })),
+    add_contact: ({ new: n }) => {
+      if (!n.name.trim()) return err('invalid_name', 'Type a name.');
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(n.email.trim())) return err('bad_request', "Enter the person's email address, like name@clinic.org.");
+      const c = { id: `c-${contacts.length + 1}`, name: n.name.trim(), organisation: n.organisation, email: n.email.trim().toLowerCase(), phone: n.phone, created_at: iso(now) };
+      contacts.push(c);
+      return c;
+    },
+    share_documents: ({ new: n }) => {
+      const c = contacts.find((x) => x.id === n.contact_id);
+      const p = patients.find((x) => x.id === n.patient_id);
+      if (!c && !p) return err('not_found', 'Contact not found.');
+      seq += 1;
+      const s = {
+        id: `s-${seq}`,
+        patient_id: 'p-maria',
+        recipient_kind: c ? 'contact' : 'patient',
+        recipient_id: (c ?? p).id,
+        recipient_name: (c ?? p).name,
+        recipient_email: c ? c.email : 'maria@example.org',
+        documents: n.document_ids.map((id) => ({ id, title: documents.find((d) => d.id === id)?.title ?? id })),
+        created_by: user.id,
+        created_by_name: user.name,
+        created_at: iso(now),
+        sent_at: iso(now),
+        expires_unused_at: iso(now + DAY),
+        opened_at: null,
+        revoked_at: null,
+        state: 'waiting',
+      };
+      shares.unshift(s);
+      return { ...s };
+    },
+    document_shares: ({ documentId }) => shares.filter((s) => s.documents.some((d) => d.id === documentId)).map((s) => ({ ...s })),
+    resend_share: ({ id }) => {
+      const s = shares.find((x) => x.id === id);
+      Object.assign(s, { state: 'waiting', sent_at: iso(now), opened_at: null, expires_unused_at: iso(now + DAY) });
+      return { ...s };
+    },
+    revoke_share: ({ id }) => {
+      Object.assign(shares.find((x) => x.id === id), { state: 'revoked', revoked_at: iso(now) });
       return null;
     },
     list_staff: () => staff.map((m) => ({ ...m })),

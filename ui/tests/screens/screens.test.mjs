@@ -864,7 +864,7 @@ test('keyboard: Tab reaches every action of a document with a visible focus ring
     await page.getByTestId('document').first().waitFor();
     await page.getByRole('button', { name: 'Open Chest X-ray PA' }).focus();
     const seen = [];
-    for (let i = 0; i < 4; i += 1) {
+    for (let i = 0; i < 5; i += 1) {
       const f = await page.evaluate(() => {
         const el = document.activeElement;
         const s = getComputedStyle(el);
@@ -874,7 +874,7 @@ test('keyboard: Tab reaches every action of a document with a visible focus ring
       seen.push(f.label);
       await page.keyboard.press('Tab');
     }
-    assert.deepEqual(seen, ['Open Chest X-ray PA', 'Edit Chest X-ray PA', 'History of Chest X-ray PA', 'Delete Chest X-ray PA'], 'the one that cannot be undone comes last');
+    assert.deepEqual(seen, ['Open Chest X-ray PA', 'Edit Chest X-ray PA', 'Share Chest X-ray PA', 'History of Chest X-ray PA', 'Delete Chest X-ray PA'], 'the one that cannot be undone comes last');
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Open Blood panel', 'then the next document');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
@@ -1568,5 +1568,63 @@ test('DICOM viewer: an encoding that cannot be drawn says so and still offers Do
     await noSeriousViolations(page, 'the viewer on an undisplayable DICOM');
   } finally {
     await close();
+  }
+});
+
+test('sharing: a doctor adds a contact and shares the X-ray from the viewer; it is listed, sent again and revoked; a failed email says why; a receptionist is not offered it', async () => {
+  const { page, close } = await mariaOpen();
+  try {
+    const { viewer } = await openXray(page);
+    await viewer.getByRole('button', { name: 'Share…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share “Knee X-ray”' });
+    await dialog.waitFor();
+    await dialog.getByText('Not shared with anyone yet.').waitFor();
+    // No contacts yet: the new-contact form is open; a bad email is named and nothing is added.
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Dr. Lee');
+    await dialog.getByRole('textbox', { name: 'Organisation (optional)' }).fill('Riverside Orthopaedics');
+    await dialog.getByRole('textbox', { name: 'Email' }).fill('lee@ortho');
+    await dialog.getByRole('textbox', { name: 'Email' }).press('Enter');
+    await dialog.getByRole('alert').filter({ hasText: "Enter the person's email address, like name@clinic.org." }).waitFor();
+    assert.equal(await dialog.getByRole('combobox', { name: 'Contact' }).count(), 0, 'nothing was added');
+    await dialog.getByRole('textbox', { name: 'Email' }).fill('lee@ortho.example');
+    await dialog.getByRole('button', { name: 'Add contact' }).click();
+    await dialog.getByRole('combobox', { name: 'Contact' }).waitFor();
+    assert.match(await dialog.getByRole('combobox', { name: 'Contact' }).innerText(), /Dr\. Lee, Riverside Orthopaedics \(lee@ortho\.example\)/);
+    const patientChoice = dialog.getByRole('radio', { name: /The patient, Maria Garcia/ });
+    assert.equal(await patientChoice.isDisabled(), true, 'a patient without an email cannot be chosen');
+    await noSeriousViolations(page, 'the share dialog');
+
+    // The mail server refuses: the doctor reads why, and can try again with the same choice.
+    await page.evaluate(() => window.__fake.failNext('share_documents', 'send_failed', 'The email to Dr. Lee could not be sent: the mail server could not be reached. Nothing was shared; try again.'));
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The email to Dr. Lee could not be sent' }).waitFor();
+    assert.equal(await dialog.getByTestId('share').count(), 0);
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Sent to Dr. Lee (lee@ortho.example)' }).waitFor();
+    const row = dialog.getByTestId('share');
+    await row.filter({ hasText: /Not opened yet · the link works until/ }).waitFor();
+    const sent = await callsTo(page, 'share_documents');
+    assert.deepEqual(sent.at(-1).new.document_ids, ['d-3']);
+    await noSeriousViolations(page, 'the share dialog with a share');
+
+    await dialog.getByRole('button', { name: 'Send again to Dr. Lee' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'the earlier one no longer works' }).waitFor();
+    await dialog.getByRole('button', { name: 'Revoke the link to Dr. Lee' }).click();
+    await row.filter({ hasText: /^Dr\. Lee.*Revoked/s }).waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Revoke the link to Dr. Lee' }).count(), 0, 'a revoked link is done with');
+
+    // Esc closes the share dialog only; the viewer is still there.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await viewer.isVisible(), true);
+  } finally {
+    await close();
+  }
+  const desk = await mariaOpen({ role: 'receptionist' });
+  try {
+    await desk.page.getByTestId('document').first().waitFor();
+    assert.equal(await desk.page.getByRole('button', { name: /^Share/ }).count(), 0, 'the desk does not share');
+  } finally {
+    await desk.close();
   }
 });

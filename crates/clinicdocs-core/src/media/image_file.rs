@@ -127,10 +127,15 @@ fn short(s: &str) -> String {
 
 /// A JPEG no larger than `edge` on its longest side, aspect ratio kept.
 pub fn thumbnail_jpeg(img: &DynamicImage, edge: u32) -> Result<Vec<u8>, MediaError> {
+    fitted_jpeg(img, edge, THUMBNAIL_JPEG_QUALITY)
+}
+
+/// A JPEG no larger than `edge` on its longest side at `quality` (1–100), aspect ratio kept.
+pub fn fitted_jpeg(img: &DynamicImage, edge: u32, quality: u8) -> Result<Vec<u8>, MediaError> {
     let small = if img.width() > edge || img.height() > edge { img.thumbnail(edge, edge) } else { img.clone() };
     let rgb = DynamicImage::ImageRgb8(small.to_rgb8());
     let mut out = Vec::new();
-    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, THUMBNAIL_JPEG_QUALITY);
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
     rgb.write_with_encoder(enc).map_err(|e| MediaError::Corrupt(short(&e.to_string())))?;
     Ok(out)
 }

@@ -6,6 +6,7 @@ pub mod dicom;
 pub mod error;
 pub mod ifd;
 pub mod image_file;
+pub mod image_pdf;
 pub mod inspect;
 pub mod pdf;
 pub mod sniff;

@@ -81,14 +81,15 @@ const EVENT_COLUMNS: [&str; 15] = [
 ];
 
 /// What an event points at, each within the event's clinic: its actor; the document (directly,
-/// or through a mark); the patient (directly, or through the document or a visit); the staff
+/// or through a mark); the patient (directly, or through the document, a visit or a share); the staff
 /// member.
 const EVENT_JOINS: &str = "LEFT JOIN users au ON au.id = e.actor_id AND au.org_id = e.org_id \
      LEFT JOIN annotations an ON e.target_type = 'annotation' AND an.id = e.target_id AND an.org_id = e.org_id \
      LEFT JOIN documents d ON d.org_id = e.org_id AND d.id = (CASE WHEN e.target_type = 'document' THEN e.target_id \
          WHEN e.target_type = 'annotation' THEN an.document_id END) \
      LEFT JOIN visits v ON e.target_type = 'visit' AND v.id = e.target_id AND v.org_id = e.org_id \
-     LEFT JOIN patients p ON p.org_id = e.org_id AND p.id = COALESCE(d.patient_id, v.patient_id, \
+     LEFT JOIN shares sh ON e.target_type = 'share' AND sh.id = e.target_id AND sh.org_id = e.org_id \
+     LEFT JOIN patients p ON p.org_id = e.org_id AND p.id = COALESCE(d.patient_id, v.patient_id, sh.patient_id, \
          CASE WHEN e.target_type = 'patient' THEN e.target_id END) \
      LEFT JOIN users tu ON e.target_type = 'user' AND tu.id = e.target_id AND tu.org_id = e.org_id";
 

@@ -2,7 +2,7 @@
 //! with one migrations folder per dialect, and one type per concern over it — [`Db::orgs`],
 //! [`Db::users`] (and their sessions), [`Db::patients`] (and their visits),
 //! [`Db::documents`] (listing and the upload's commit beside it), [`Db::annotations`],
-//! [`Db::audit`]. Every query that reads clinic data filters by `org_id`. Queries use `$n`
+//! [`Db::contacts`], [`Db::shares`], [`Db::audit`]. Every query that reads clinic data filters by `org_id`. Queries use `$n`
 //! placeholders, which both dialects accept.
 
 pub mod annotations;
@@ -10,12 +10,14 @@ pub mod audit;
 pub mod audit_seals;
 pub mod columns;
 mod connect;
+pub mod contacts;
 pub mod documents;
 pub mod listing;
 pub mod orgs;
 pub mod patients;
 mod photos;
 pub mod roles;
+pub mod shares;
 pub mod sql;
 pub mod upload_commit;
 pub mod users;

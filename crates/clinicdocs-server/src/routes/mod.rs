@@ -5,11 +5,13 @@
 pub mod admin;
 pub mod annotations;
 pub mod auth;
+pub mod contacts;
 pub mod documents;
 pub mod files;
 pub mod health;
 pub mod openapi;
 pub mod patients;
+pub mod portal;
 pub mod staff;
 
 use crate::state::AppState;
@@ -68,6 +70,14 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(staff::change_staff))
         .routes(routes!(staff::new_setup_code))
         .routes(routes!(staff::change_clinic))
+        .routes(routes!(contacts::list_contacts, contacts::add_contact))
+        .routes(routes!(contacts::change_contact, contacts::remove_contact))
+        .routes(routes!(contacts::sharing_settings, contacts::change_sharing_settings))
+        .routes(routes!(contacts::create_share, contacts::list_shares))
+        .routes(routes!(contacts::revoke_share))
+        .routes(routes!(contacts::resend_share))
+        .routes(routes!(portal::share_page))
+        .routes(routes!(portal::shared_document))
         .split_for_parts();
     let api = Arc::new(openapi::complete(api));
     router

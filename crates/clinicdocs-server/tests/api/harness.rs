@@ -74,6 +74,8 @@ pub struct Opts {
     pub cut_after_commit: bool,
     /// The server's clock can be moved forward ([`TestServer::advance_clock`]).
     pub movable_clock: bool,
+    /// Share emails go to a real SMTP server on loopback ([`TestServer::mail`]).
+    pub mail: bool,
 }
 
 pub struct TestServer {
@@ -86,6 +88,8 @@ pub struct TestServer {
     pub objects_dir: PathBuf,
     pub database_url: String,
     pub http: reqwest::Client,
+    /// The SMTP server share emails went to (with `Opts { mail: true }`).
+    pub mail: Option<crate::mail::SmtpSink>,
 }
 
 pub fn server_bin() -> &'static str {
@@ -165,8 +169,13 @@ impl TestServer {
             env.retain(|(k, _)| k != "RUST_LOG");
             env.push(("RUST_LOG".into(), "clinicdocs_server=info".into()));
         }
+        let mail = if opts.mail { Some(crate::mail::SmtpSink::start().await) } else { None };
+        if let Some(m) = &mail {
+            env.push(("CLINICDOCS_SMTP_URL".into(), m.url()));
+            env.push(("CLINICDOCS_MAIL_FROM".into(), "documents@clinic.test".into()));
+        }
         let (child, url) = spawn(data_dir.path(), &env, opts.log).await;
-        TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new() }
+        TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new(), mail }
     }
 
     /// `clinicdocs-server <args…>` on this server's data folder, database and store.

@@ -8,6 +8,8 @@ mod clinic_setup;
 mod fixtures;
 mod harness;
 mod imaging;
+mod mail;
+mod sharing;
 mod stories;
 
 /// Runs a story on both backends.
@@ -74,6 +76,14 @@ on_both_backends!(imaging:
     pdfs_that_open_without_a_password_are_stored_and_those_that_need_one_refused,
     a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_refused,
     an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refused,
+);
+
+on_both_backends!(sharing:
+    a_contact_receives_the_link_by_email_and_opens_views_and_downloads_the_documents,
+    an_unopened_link_expires_after_a_day_and_a_resend_replaces_it,
+    a_patient_is_sent_only_their_own_documents,
+    sharing_is_refused_to_other_roles_clinics_and_bad_requests_and_stores_nothing,
+    contacts_are_checked_changed_and_removed_without_losing_their_shares,
 );
 
 on_both_backends!(clinic_setup:
@@ -160,6 +170,13 @@ async fn openapi_document_lists_every_contract_path() {
         "/api/v1/audit",
         "/files/{key}",
         "/healthz",
+        "/api/v1/contacts",
+        "/api/v1/contacts/{id}",
+        "/api/v1/sharing/settings",
+        "/api/v1/shares",
+        "/api/v1/shares/{id}",
+        "/api/v1/shares/{id}/resend",
+        "/share/{token}",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

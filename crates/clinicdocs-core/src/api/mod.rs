@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+mod sharing;
+pub use sharing::*;
+
 /// Secrets (passwords, setup codes, session tokens) never reach a log through `{:?}`.
 macro_rules! redacted_debug {
     ($($t:ident { $($shown:ident),* }),* $(,)?) => {$(

@@ -1,0 +1,217 @@
+//! The sharing portal's rules: a link's token names a share (by its hash), which works once
+//! its email went out, until revoked, and — unless opened — only until it expires unused. A
+//! wrong, tampered, unsent or revoked link is refused the same way, whatever the reason; an
+//! expired one says so. Each document of the share is offered as the original, as a picture
+//! the browser can show (DICOM, TIFF and BMP drawn by the server) and, for pictures, as a PDF;
+//! every delivery is audited in the share's clinic.
+
+mod error;
+mod page;
+mod render;
+
+pub use error::PortalError;
+pub use page::{refusal_page, Refusal, CSP};
+
+use crate::auth::token_hash;
+use crate::db::audit::NewAuditEvent;
+use crate::db::documents::DocumentRow;
+use crate::db::shares::ShareRow;
+use crate::state::AppState;
+use bytes::Bytes;
+use clinicdocs_core::audit::{AuditAction, AuditTarget};
+use clinicdocs_core::media::FileKind;
+use clinicdocs_core::names::download_file_name;
+use page::{share_page, Inline, PortalDocument};
+use render::Shown;
+use uuid::Uuid;
+
+/// A share's link tokens are 43 URL-safe base64 characters (32 random bytes).
+fn plausible(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An open share: its row, its clinic's name, and its live documents.
+pub struct Opened {
+    pub share: ShareRow,
+    pub clinic: String,
+    pub documents: Vec<DocumentRow>,
+}
+
+/// Checks a link and notes the open (audited the first time, then at most once an hour).
+pub async fn open(state: &AppState, token: &str, addr: Option<String>) -> Result<Opened, PortalError> {
+    if !plausible(token) {
+        return Err(PortalError::NotFound);
+    }
+    let share = state.db.shares().by_token_hash(&token_hash(token)).await?.ok_or(PortalError::NotFound)?;
+    if share.revoked_at.is_some() || share.sent_at.is_none() {
+        return Err(PortalError::NotFound);
+    }
+    let now = state.now();
+    if share.opened_at.is_none() && now >= share.expires_unused_at {
+        return Err(PortalError::Expired);
+    }
+    if state.db.shares().note_open(share.id, now).await? {
+        state
+            .audit(NewAuditEvent {
+                org_id: Some(share.org_id),
+                target_id: Some(share.id.to_string()),
+                detail: Some(format!("by {}", share.recipient_email)),
+                remote_addr: addr,
+                ..NewAuditEvent::new(AuditAction::ShareOpened, AuditTarget::Share)
+            })
+            .await?;
+    }
+    let clinic = state.db.orgs().get(share.org_id).await?.map(|o| o.name).unwrap_or_default();
+    let mut documents = Vec::new();
+    for d in state.db.shares().documents(share.id, true).await? {
+        if let Some(row) = state.db.documents().get(share.org_id, d.id).await? {
+            documents.push(row);
+        }
+    }
+    Ok(Opened { share, clinic, documents })
+}
+
+/// What a document is delivered as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The file as stored, to save.
+    Original,
+    /// Something the browser shows inline: the picture (drawn by the server where needed) or
+    /// the PDF.
+    View,
+    /// A picture as a one-page PDF.
+    Pdf,
+}
+
+impl Variant {
+    pub fn parse(s: &str) -> Option<Variant> {
+        match s {
+            "original" => Some(Variant::Original),
+            "view" => Some(Variant::View),
+            "pdf" => Some(Variant::Pdf),
+            _ => None,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Variant::Original => "original",
+            Variant::View => "view",
+            Variant::Pdf => "as PDF",
+        }
+    }
+}
+
+/// A delivery: its bytes (or the stored object to stream) and how to name them to the browser.
+pub struct Delivery {
+    pub content_type: String,
+    pub disposition: String,
+    pub body: Body,
+}
+
+pub enum Body {
+    Bytes(Bytes),
+    /// The stored object under this key, `size` bytes.
+    Object {
+        key: String,
+        size: u64,
+    },
+}
+
+/// Delivers one document of a share; audited as received by the recipient.
+pub async fn deliver(
+    state: &AppState,
+    token: &str,
+    document: Uuid,
+    variant: Variant,
+    addr: Option<String>,
+) -> Result<Delivery, PortalError> {
+    let opened = open(state, token, addr.clone()).await?;
+    let doc = opened.documents.into_iter().find(|d| d.doc.id == document).ok_or(PortalError::NotFound)?;
+    let kind = FileKind::from_mime(&doc.doc.content_type);
+    let name = |ext: &str| download_file_name(&doc.doc.title, ext);
+    let stored = |disposition: &str| Delivery {
+        content_type: doc.doc.content_type.clone(),
+        disposition: format!("{disposition}; filename=\"{}\"", name(kind.map_or("bin", FileKind::ext))),
+        body: Body::Object { key: doc.storage_key.clone(), size: doc.doc.file_size as u64 },
+    };
+    let delivery = match (variant, render::shown(kind)) {
+        (Variant::Original, _) => stored("attachment"),
+        (Variant::View, Shown::AsStored) => stored("inline"),
+        (Variant::View, Shown::Drawn(k)) => Delivery {
+            content_type: "image/jpeg".into(),
+            disposition: format!("inline; filename=\"{}\"", name("jpg")),
+            body: Body::Bytes(render::picture(state, &doc, k).await?.jpeg.into()),
+        },
+        (Variant::View | Variant::Pdf, Shown::Not(why)) => return Err(PortalError::NotShown(why.into())),
+        (Variant::Pdf, Shown::AsStored | Shown::Drawn(_)) => match kind {
+            Some(k) if k != FileKind::Pdf => Delivery {
+                content_type: "application/pdf".into(),
+                disposition: format!("attachment; filename=\"{}\"", name("pdf")),
+                body: Body::Bytes(render::picture(state, &doc, k).await?.pdf().into()),
+            },
+            // A PDF is its own PDF: the original.
+            _ => stored("attachment"),
+        },
+    };
+    state
+        .audit(NewAuditEvent {
+            org_id: Some(opened.share.org_id),
+            target_id: Some(doc.doc.id.to_string()),
+            detail: Some(format!(
+                "{} to {} (share {})",
+                variant.as_str(),
+                opened.share.recipient_email,
+                opened.share.id
+            )),
+            remote_addr: addr,
+            ..NewAuditEvent::new(AuditAction::ShareDownloaded, AuditTarget::Document)
+        })
+        .await?;
+    Ok(delivery)
+}
+
+/// What a file is, in the recipient's words.
+fn kind_label(kind: Option<FileKind>) -> &'static str {
+    match kind {
+        Some(FileKind::Pdf) => "PDF",
+        Some(FileKind::Jpeg) => "JPEG picture",
+        Some(FileKind::Png) => "PNG picture",
+        Some(FileKind::Tiff) => "TIFF picture",
+        Some(FileKind::Webp) => "WebP picture",
+        Some(FileKind::Bmp) => "BMP picture",
+        Some(FileKind::Heic) => "HEIC photo",
+        Some(FileKind::Dicom) => "DICOM image",
+        None => "file",
+    }
+}
+
+/// The share page of an open share reached through `token`.
+pub fn page(opened: &Opened, token: &str) -> String {
+    let docs: Vec<PortalDocument> = opened
+        .documents
+        .iter()
+        .map(|d| {
+            let base = format!("/share/{token}/documents/{}", d.doc.id);
+            let kind = FileKind::from_mime(&d.doc.content_type);
+            let shown = render::shown(kind);
+            let inline = match shown {
+                Shown::AsStored if kind == Some(FileKind::Pdf) => Inline::Pdf(format!("{base}/view")),
+                Shown::AsStored | Shown::Drawn(_) => Inline::Picture(format!("{base}/view")),
+                Shown::Not(why) => Inline::Not(why.to_string()),
+            };
+            let picture = !matches!(shown, Shown::Not(_)) && kind != Some(FileKind::Pdf);
+            PortalDocument {
+                title: d.doc.title.clone(),
+                category: d.doc.category.label(),
+                kind: kind_label(kind),
+                size: d.doc.file_size as u64,
+                pages: d.doc.page_count,
+                inline,
+                original: format!("{base}/original"),
+                as_pdf: picture.then(|| format!("{base}/pdf")),
+            }
+        })
+        .collect();
+    let shared_on = opened.share.sent_at.unwrap_or(opened.share.created_at).format("%-d %B %Y").to_string();
+    share_page(&opened.clinic, &opened.share.created_by_name, &shared_on, &docs)
+}

@@ -1,0 +1,176 @@
+//! The portal's HTML: the share page (the clinic, who sent it, each document shown inline with
+//! its downloads) and the refusal pages. No script and no outside asset: one inline style
+//! sheet, allowed by its hash in the page's Content-Security-Policy, with a print style that
+//! prints the documents and none of the page around them. Every text from the clinic is
+//! escaped.
+
+use crate::html::escape;
+use base64::Engine;
+use clinicdocs_core::limits::format_bytes;
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
+
+const STYLE: &str = "\
+:root { color-scheme: light; --ink: #1b1f24; --muted: #4a5360; --line: #d5dae1; --accent: #0b5cad; }\
+* { box-sizing: border-box; }\
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: var(--ink); background: #f4f6f8; }\
+header, main, footer { max-width: 60rem; margin: 0 auto; padding: 1rem; }\
+header { padding-top: 1.5rem; }\
+.clinic { margin: 0; font-weight: 600; color: var(--accent); }\
+h1 { margin: .25rem 0; font-size: 1.6rem; }\
+h2 { margin: 0 0 .25rem; font-size: 1.25rem; overflow-wrap: anywhere; }\
+nav ol { margin: 0; padding-left: 1.25rem; }\
+.doc { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; }\
+.meta, .note, footer { color: var(--muted); }\
+.meta { margin: 0 0 .75rem; }\
+figure { margin: 0 0 .75rem; }\
+figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; background: #000; }\
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0; }\
+.button { display: inline-block; padding: .6rem 1rem; border-radius: 6px; border: 1px solid var(--accent); color: var(--accent); text-decoration: none; font-weight: 600; }\
+.button.primary { background: var(--accent); color: #fff; }\
+a:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }\
+@media print { body { background: #fff; } .chrome { display: none !important; } header, main { max-width: none; padding: 0; }\
+ .doc { border: 0; padding: 0; break-after: page; } figure img { max-height: 92vh; width: auto; background: none; } }";
+
+/// The Content-Security-Policy of every portal page: nothing but its own style and pictures.
+pub static CSP: LazyLock<String> = LazyLock::new(|| {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
+    format!(
+        "default-src 'none'; img-src 'self'; style-src 'sha256-{hash}'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors 'none'"
+    )
+});
+
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><meta name=\"robots\" content=\"noindex\">\
+         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        escape(title)
+    )
+}
+
+/// How a document appears on the page.
+pub enum Inline {
+    /// A picture at this address.
+    Picture(String),
+    /// A PDF the browser opens at this address.
+    Pdf(String),
+    /// Not shown; the sentence says why.
+    Not(String),
+}
+
+/// One document of the share page.
+pub struct PortalDocument {
+    pub title: String,
+    pub category: &'static str,
+    pub kind: &'static str,
+    pub size: u64,
+    pub pages: Option<i64>,
+    pub inline: Inline,
+    pub original: String,
+    /// "Download as PDF", for pictures.
+    pub as_pdf: Option<String>,
+}
+
+/// The share page.
+pub fn share_page(clinic: &str, sender: &str, shared_on: &str, docs: &[PortalDocument]) -> String {
+    let e = escape;
+    let what = if docs.len() == 1 { "a document".to_string() } else { format!("{} documents", docs.len()) };
+    let mut body = format!(
+        "<header><p class=\"clinic\">{clinic}</p><h1>Documents shared with you</h1>\
+         <p>{sender} shared {what} with you on {shared_on}.</p></header><main>",
+        clinic = e(clinic),
+        sender = e(sender),
+        shared_on = e(shared_on),
+    );
+    if docs.is_empty() {
+        body.push_str(
+            "<p class=\"doc\">The clinic has since removed these documents. Ask the clinic if you still need them.</p>",
+        );
+    }
+    if docs.len() > 1 {
+        body.push_str("<nav class=\"chrome\" aria-label=\"Documents\"><ol>");
+        for (i, d) in docs.iter().enumerate() {
+            body.push_str(&format!("<li><a href=\"#doc-{n}\">{}</a></li>", e(&d.title), n = i + 1));
+        }
+        body.push_str("</ol></nav>");
+    }
+    for (i, d) in docs.iter().enumerate() {
+        let n = i + 1;
+        let pages = match d.pages {
+            Some(p) if p > 1 => format!(" · {p} pages"),
+            _ => String::new(),
+        };
+        body.push_str(&format!(
+            "<article class=\"doc\" id=\"doc-{n}\" aria-labelledby=\"doc-{n}-title\">\
+             <h2 id=\"doc-{n}-title\">{title}</h2><p class=\"meta\">{category} · {kind} · {size}{pages}</p>",
+            title = e(&d.title),
+            category = e(d.category),
+            kind = e(d.kind),
+            size = e(&format_bytes(d.size)),
+        ));
+        match &d.inline {
+            Inline::Picture(src) => body.push_str(&format!(
+                "<figure><img src=\"{}\" alt=\"{}\"></figure>",
+                e(src),
+                e(&format!("{} ({})", d.title, d.category))
+            )),
+            Inline::Pdf(href) => body.push_str(&format!(
+                "<p class=\"chrome\"><a class=\"button primary\" href=\"{}\">Open the PDF</a></p>",
+                e(href)
+            )),
+            Inline::Not(why) => body.push_str(&format!("<p class=\"note\">{}</p>", e(why))),
+        }
+        body.push_str(&format!(
+            "<p class=\"actions chrome\"><a class=\"button\" href=\"{}\" download>Download the original</a>",
+            e(&d.original)
+        ));
+        if let Some(pdf) = &d.as_pdf {
+            body.push_str(&format!("<a class=\"button\" href=\"{}\" download>Download as PDF</a>", e(pdf)));
+        }
+        body.push_str("</p></article>");
+    }
+    body.push_str(&format!(
+        "</main><footer class=\"chrome\"><p>To print, use your browser's Print command (Ctrl+P; on a phone, Share → \
+         Print): only the documents are printed.</p><p>This page is for you alone: anyone with its address can see \
+         these documents, so do not forward it. The link keeps working until {} withdraws it.</p></footer>",
+        e(clinic)
+    ));
+    document(&format!("Documents from {clinic}"), &body)
+}
+
+/// Why a page is refused, in the words the recipient sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotFound,
+    Expired,
+    NotShown,
+    Failed,
+}
+
+/// The page for a refused link (the same for every reason a link does not work).
+pub fn refusal_page(r: Refusal, detail: Option<&str>) -> String {
+    let (title, text) = match r {
+        Refusal::NotFound => (
+            "This link does not work",
+            "The link may be incomplete, or the clinic may have withdrawn it. If you expected documents, ask the \
+             clinic that sent it for a new link.",
+        ),
+        Refusal::Expired => (
+            "This link has expired — ask the clinic to send it again",
+            "A link that is not opened in time stops working, to keep patient documents safe. The clinic can send \
+             you a new one.",
+        ),
+        Refusal::NotShown => {
+            ("This document cannot be shown here", detail.unwrap_or("Download the original to open it."))
+        }
+        Refusal::Failed => (
+            "Something went wrong",
+            "The documents could not be shown just now. Try again in a few minutes; if it keeps happening, tell the \
+             clinic that sent the link.",
+        ),
+    };
+    document(title, &format!("<main><h1>{}</h1><p>{}</p></main>", escape(title), escape(text)))
+}

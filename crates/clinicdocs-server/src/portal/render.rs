@@ -1,0 +1,73 @@
+//! Documents drawn for a browser: which types a browser shows as they are (JPEG, PNG, WebP,
+//! PDF), which the server draws as a JPEG (DICOM at the file's own window, TIFF, BMP), and
+//! which it cannot show yet (HEIC). Drawing runs within the server's decode budget.
+
+use super::error::PortalError;
+use crate::db::documents::DocumentRow;
+use crate::state::AppState;
+use crate::upload::check::decode_in_budget;
+use clinicdocs_core::media::dicom::DicomFile;
+use clinicdocs_core::media::{image_file, image_pdf, FileKind};
+
+/// The longest side of a drawn picture: sharp on a screen and on A4 paper.
+const VIEW_EDGE: u32 = 2400;
+const VIEW_JPEG_QUALITY: u8 = 88;
+
+/// How a browser gets to see a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The stored file itself.
+    AsStored,
+    /// Drawn by the server as a JPEG.
+    Drawn(FileKind),
+    /// Not at all (yet); the sentence says what to do instead.
+    Not(&'static str),
+}
+
+pub fn shown(kind: Option<FileKind>) -> Shown {
+    match kind {
+        Some(FileKind::Jpeg | FileKind::Png | FileKind::Webp | FileKind::Pdf) => Shown::AsStored,
+        Some(k @ (FileKind::Tiff | FileKind::Bmp | FileKind::Dicom)) => Shown::Drawn(k),
+        Some(FileKind::Heic) => Shown::Not(
+            "This photo is in HEIC format, which cannot be shown here yet. Download the original to open it.",
+        ),
+        None => Shown::Not("This file cannot be shown here. Download the original to open it."),
+    }
+}
+
+/// A drawn picture.
+pub struct Picture {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Picture {
+    /// The picture on a printable A4 page.
+    pub fn pdf(&self) -> Vec<u8> {
+        image_pdf::jpeg_on_a4(&self.jpeg, self.width, self.height)
+    }
+}
+
+/// Draws a stored picture (or a DICOM image at the file's own window; the middle frame of a
+/// multi-frame one) as a JPEG.
+pub async fn picture(state: &AppState, doc: &DocumentRow, kind: FileKind) -> Result<Picture, PortalError> {
+    let got = state.storage.get(&doc.storage_key, None).await.map_err(crate::error::ApiError::from)?;
+    let bytes = got.bytes().await.map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+    let drawn = decode_in_budget(move || {
+        let img = if kind == FileKind::Dicom {
+            let file = DicomFile::parse(&bytes)?;
+            match file.render(file.thumbnail_frame(), None) {
+                Ok(r) => r.image,
+                Err(e) => return Ok(Err(e.to_string())),
+            }
+        } else {
+            image_file::decode(&bytes, kind)?
+        };
+        let jpeg = image_file::fitted_jpeg(&img, VIEW_EDGE, VIEW_JPEG_QUALITY)?;
+        let (w, h) = image_file::inspect(&jpeg, FileKind::Jpeg)?;
+        Ok(Ok(Picture { jpeg, width: w, height: h }))
+    })
+    .await?;
+    drawn.map_err(PortalError::NotShown)
+}

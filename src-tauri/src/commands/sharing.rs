@@ -1,0 +1,39 @@
+//! The commands over `crate::sharing` (admins and doctors).
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+use clinicdocs_core::api::{Contact, NewContact, NewShare, Share};
+use tauri::State;
+use uuid::Uuid;
+
+#[tauri::command]
+pub async fn list_contacts(state: State<'_, AppState>) -> CommandResult<Vec<Contact>> {
+    crate::sharing::contacts(&state).await
+}
+
+#[tauri::command]
+pub async fn add_contact(state: State<'_, AppState>, new: NewContact) -> CommandResult<Contact> {
+    crate::sharing::add_contact(&state, new).await
+}
+
+/// Shares documents of one patient; the server emails the link to the recipient.
+#[tauri::command]
+pub async fn share_documents(state: State<'_, AppState>, new: NewShare) -> CommandResult<Share> {
+    crate::sharing::share(&state, new).await
+}
+
+#[tauri::command]
+pub async fn document_shares(state: State<'_, AppState>, document_id: Uuid) -> CommandResult<Vec<Share>> {
+    crate::sharing::shares_of(&state, document_id).await
+}
+
+/// Emails a new link; the earlier one stops working.
+#[tauri::command]
+pub async fn resend_share(state: State<'_, AppState>, id: Uuid) -> CommandResult<Share> {
+    crate::sharing::resend(&state, id).await
+}
+
+#[tauri::command]
+pub async fn revoke_share(state: State<'_, AppState>, id: Uuid) -> CommandResult<()> {
+    crate::sharing::revoke(&state, id).await
+}

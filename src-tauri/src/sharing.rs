@@ -1,0 +1,44 @@
+//! Sharing documents with a contact or the patient, for the roles that may share: the clinic's
+//! contacts (a new one's name and email checked by the shared rules before it is sent), a
+//! share of documents of one patient (the server emails the link; the app never sees it),
+//! the shares of a document, a resend and a revoke.
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+use clinicdocs_core::api::{Contact, NewContact, NewShare, Share, ShareQuery};
+use clinicdocs_core::credentials::normalise_email;
+use clinicdocs_core::names::validate_person_name;
+use uuid::Uuid;
+
+pub async fn contacts(state: &AppState) -> CommandResult<Vec<Contact>> {
+    state.active().await?.client.contacts().await
+}
+
+pub async fn add_contact(state: &AppState, new: NewContact) -> CommandResult<Contact> {
+    let blank = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let new = NewContact {
+        name: validate_person_name(&new.name)?,
+        email: normalise_email(&new.email)?,
+        organisation: blank(new.organisation),
+        phone: blank(new.phone),
+    };
+    state.active().await?.client.add_contact(&new).await
+}
+
+pub async fn share(state: &AppState, new: NewShare) -> CommandResult<Share> {
+    state.active().await?.client.share(&new).await
+}
+
+/// The shares holding a document, newest first.
+pub async fn shares_of(state: &AppState, document_id: Uuid) -> CommandResult<Vec<Share>> {
+    let q = ShareQuery { document_id: Some(document_id), patient_id: None };
+    state.active().await?.client.shares(&q).await
+}
+
+pub async fn resend(state: &AppState, id: Uuid) -> CommandResult<Share> {
+    state.active().await?.client.resend_share(id).await
+}
+
+pub async fn revoke(state: &AppState, id: Uuid) -> CommandResult<()> {
+    state.active().await?.client.revoke_share(id).await
+}
