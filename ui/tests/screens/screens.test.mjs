@@ -862,6 +862,17 @@ test('keyboard: Tab reaches every action of a document with a visible focus ring
   const { page, close } = await mariaOpen({ role: 'admin' });
   try {
     await page.getByTestId('document').first().waitFor();
+    // Five actions for an admin, and each stays on its own card (found in the real window: the
+    // added Share pushed Delete under the next card, where a click could not reach it).
+    const spilled = await page.getByTestId('document').evaluateAll((cards) =>
+      cards.flatMap((c) => {
+        const b = c.getBoundingClientRect();
+        return [...c.querySelectorAll('button')]
+          .filter((x) => { const r = x.getBoundingClientRect(); return r.right > b.right + 0.5 || r.bottom > b.bottom + 0.5; })
+          .map((x) => x.getAttribute('aria-label'));
+      }),
+    );
+    assert.deepEqual(spilled, [], 'every action stays on its card');
     await page.getByRole('button', { name: 'Open Chest X-ray PA' }).focus();
     const seen = [];
     for (let i = 0; i < 5; i += 1) {

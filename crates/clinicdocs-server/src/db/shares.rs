@@ -176,13 +176,24 @@ impl Shares<'_> {
         tx.commit().await
     }
 
-    /// Gives a share a new link (the old one stops working at once), not yet sent.
-    pub async fn renew_link(&self, org: Uuid, id: Uuid, token_hash: &str) -> sqlx::Result<bool> {
+    /// Gives a share a new link (the old one stops working at once), not yet sent, to the
+    /// recipient's name and address as they are now.
+    pub async fn renew_link(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        token_hash: &str,
+        to: (&str, &str, Option<&str>),
+    ) -> sqlx::Result<bool> {
         let r = sqlx::query(
-            "UPDATE shares SET token_hash = $1, sent_at = NULL, opened_at = NULL, last_opened_at = NULL \
-             WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
+            "UPDATE shares SET token_hash = $1, sent_at = NULL, opened_at = NULL, last_opened_at = NULL, \
+             recipient_name = $2, recipient_email = $3, recipient_phone = $4 \
+             WHERE org_id = $5 AND id = $6 AND revoked_at IS NULL",
         )
         .bind(token_hash)
+        .bind(to.0)
+        .bind(to.1)
+        .bind(to.2.map(String::from))
         .bind(org.to_string())
         .bind(id.to_string())
         .execute(&self.0.pool)
@@ -226,12 +237,27 @@ impl Shares<'_> {
         sqlx::query(&sql).bind(token_hash).fetch_optional(&self.0.pool).await?.map(share).transpose()
     }
 
-    /// Notes that the recipient opened the portal; `true` when this open should be audited (the
-    /// first, then at most one an hour).
-    pub async fn note_open(&self, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    /// Lets the link `token_hash` of share `id` in, in one step with every check: still this
+    /// share's link (not replaced by a resend), sent, not revoked, and opened before or within
+    /// its time; the first open is noted. `false`: it does not work (any more).
+    pub async fn admit(&self, id: Uuid, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
         let r = sqlx::query(
-            "UPDATE shares SET opened_at = COALESCE(opened_at, $1), last_opened_at = $1 \
-             WHERE id = $2 AND (last_opened_at IS NULL OR last_opened_at <= $3)",
+            "UPDATE shares SET opened_at = COALESCE(opened_at, $1) WHERE id = $2 AND token_hash = $3 \
+             AND revoked_at IS NULL AND sent_at IS NOT NULL AND (opened_at IS NOT NULL OR expires_unused_at > $1)",
+        )
+        .bind(ms(now))
+        .bind(id.to_string())
+        .bind(token_hash)
+        .execute(&self.0.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Notes that the recipient came by; `true` when this visit should be audited (the first,
+    /// then at most one an hour).
+    pub async fn note_visit(&self, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let r = sqlx::query(
+            "UPDATE shares SET last_opened_at = $1 WHERE id = $2 AND (last_opened_at IS NULL OR last_opened_at <= $3)",
         )
         .bind(ms(now))
         .bind(id.to_string())

@@ -14,6 +14,9 @@ pub enum PortalError {
     /// The document cannot be shown in that form (the original can still be downloaded).
     #[error("{0}")]
     NotShown(String),
+    /// Too many pictures are being drawn for recipients right now.
+    #[error("The server is busy.")]
+    Busy,
     #[error(transparent)]
     Api(#[from] ApiError),
 }

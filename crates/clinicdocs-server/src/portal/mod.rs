@@ -42,7 +42,8 @@ pub async fn open(state: &AppState, token: &str, addr: Option<String>) -> Result
     if !plausible(token) {
         return Err(PortalError::NotFound);
     }
-    let share = state.db.shares().by_token_hash(&token_hash(token)).await?.ok_or(PortalError::NotFound)?;
+    let hash = token_hash(token);
+    let share = state.db.shares().by_token_hash(&hash).await?.ok_or(PortalError::NotFound)?;
     if share.revoked_at.is_some() || share.sent_at.is_none() {
         return Err(PortalError::NotFound);
     }
@@ -50,7 +51,17 @@ pub async fn open(state: &AppState, token: &str, addr: Option<String>) -> Result
     if share.opened_at.is_none() && now >= share.expires_unused_at {
         return Err(PortalError::Expired);
     }
-    if state.db.shares().note_open(share.id, now).await? {
+    // A clinic gone, or no longer on a plan with documents, shares nothing.
+    let org = state.db.orgs().get(share.org_id).await?.ok_or(PortalError::NotFound)?;
+    if !state.limits(&org).documents_enabled {
+        return Err(PortalError::NotFound);
+    }
+    // The checks again, in one step with noting the open: a resend or a revoke since the
+    // read above wins.
+    if !state.db.shares().admit(share.id, &hash, now).await? {
+        return Err(PortalError::NotFound);
+    }
+    if state.db.shares().note_visit(share.id, now).await? {
         state
             .audit(NewAuditEvent {
                 org_id: Some(share.org_id),
@@ -61,7 +72,7 @@ pub async fn open(state: &AppState, token: &str, addr: Option<String>) -> Result
             })
             .await?;
     }
-    let clinic = state.db.orgs().get(share.org_id).await?.map(|o| o.name).unwrap_or_default();
+    let clinic = org.name;
     let mut documents = Vec::new();
     for d in state.db.shares().documents(share.id, true).await? {
         if let Some(row) = state.db.documents().get(share.org_id, d.id).await? {

@@ -147,6 +147,7 @@ pub enum Refusal {
     NotFound,
     Expired,
     NotShown,
+    Busy,
     Failed,
 }
 
@@ -166,6 +167,10 @@ pub fn refusal_page(r: Refusal, detail: Option<&str>) -> String {
         Refusal::NotShown => {
             ("This document cannot be shown here", detail.unwrap_or("Download the original to open it."))
         }
+        Refusal::Busy => (
+            "The server is busy",
+            "Many documents are being prepared right now. Wait a few seconds and reload the page.",
+        ),
         Refusal::Failed => (
             "Something went wrong",
             "The documents could not be shown just now. Try again in a few minutes; if it keeps happening, tell the \

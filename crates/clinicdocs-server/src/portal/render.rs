@@ -13,6 +13,11 @@ use clinicdocs_core::media::{image_file, image_pdf, FileKind};
 const VIEW_EDGE: u32 = 2400;
 const VIEW_JPEG_QUALITY: u8 = 88;
 
+/// Pictures drawn for recipients at once (each holds its file and its decode), and how long a
+/// request waits for a turn before it is told the server is busy.
+static DRAWS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+const DRAW_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How a browser gets to see a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shown {
@@ -52,6 +57,11 @@ impl Picture {
 /// Draws a stored picture (or a DICOM image at the file's own window; the middle frame of a
 /// multi-frame one) as a JPEG.
 pub async fn picture(state: &AppState, doc: &DocumentRow, kind: FileKind) -> Result<Picture, PortalError> {
+    // A slot first, then the file: recipients waiting to have a picture drawn hold no copy.
+    let _slot = tokio::time::timeout(DRAW_WAIT, DRAWS.acquire())
+        .await
+        .map_err(|_| PortalError::Busy)?
+        .map_err(|e| crate::error::ApiError::Internal(e.into()))?;
     let got = state.storage.get(&doc.storage_key, None).await.map_err(crate::error::ApiError::from)?;
     let bytes = got.bytes().await.map_err(|e| crate::error::ApiError::Internal(e.into()))?;
     let drawn = decode_in_budget(move || {
@@ -68,6 +78,13 @@ pub async fn picture(state: &AppState, doc: &DocumentRow, kind: FileKind) -> Res
         let (w, h) = image_file::inspect(&jpeg, FileKind::Jpeg)?;
         Ok(Ok(Picture { jpeg, width: w, height: h }))
     })
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // A file that does not draw is the recipient's to download, not a server fault.
+        crate::error::ApiError::Media(m) => {
+            PortalError::NotShown(format!("This file could not be drawn here ({m}). Download the original to open it."))
+        }
+        other => other.into(),
+    })?;
     drawn.map_err(PortalError::NotShown)
 }

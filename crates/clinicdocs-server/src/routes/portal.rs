@@ -41,6 +41,11 @@ fn refused(e: PortalError) -> Response {
         PortalError::NotShown(why) => {
             html(StatusCode::UNPROCESSABLE_ENTITY, refusal_page(Refusal::NotShown, Some(&why)))
         }
+        PortalError::Busy => {
+            let mut r = html(StatusCode::SERVICE_UNAVAILABLE, refusal_page(Refusal::Busy, None));
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            r
+        }
         PortalError::Api(e) => {
             tracing::error!(error = ?e, "the portal could not answer");
             html(StatusCode::INTERNAL_SERVER_ERROR, refusal_page(Refusal::Failed, None))
@@ -67,7 +72,8 @@ pub async fn share_page(State(state): State<AppState>, Path(token): Path<String>
     responses((status = 200, description = "the document's bytes"),
         (status = 404, description = "no such link or document", content_type = "text/html"),
         (status = 410, description = "the link expired unopened", content_type = "text/html"),
-        (status = 422, description = "this document cannot be shown so; the original can be downloaded", content_type = "text/html")))]
+        (status = 422, description = "this document cannot be shown so; the original can be downloaded", content_type = "text/html"),
+        (status = 503, description = "too many pictures being drawn; retry after `Retry-After`", content_type = "text/html")))]
 pub async fn shared_document(
     State(state): State<AppState>,
     Path((token, id, variant)): Path<(String, String, String)>,

@@ -150,6 +150,12 @@ async fn send_link(state: &AppState, caller: &Caller, s: &ShareRow, token: &str,
 pub async fn create(state: &AppState, caller: &Caller, new: &NewShare) -> ApiResult<Share> {
     may_share(state, caller, None).await?;
     mailer(state)?;
+    if new.document_ids.len() > MAX_SHARE_DOCUMENTS {
+        return Err(ApiError::BadRequest(format!(
+            "One share sends at most {MAX_SHARE_DOCUMENTS} documents; this one has {}. Share them in parts.",
+            new.document_ids.len()
+        )));
+    }
     let mut ids: Vec<Uuid> = Vec::new();
     for id in &new.document_ids {
         if !ids.contains(id) {
@@ -158,12 +164,6 @@ pub async fn create(state: &AppState, caller: &Caller, new: &NewShare) -> ApiRes
     }
     if ids.is_empty() {
         return Err(ApiError::BadRequest("Choose at least one document to share.".into()));
-    }
-    if ids.len() > MAX_SHARE_DOCUMENTS {
-        return Err(ApiError::BadRequest(format!(
-            "One share sends at most {MAX_SHARE_DOCUMENTS} documents; this one has {}. Share them in parts.",
-            ids.len()
-        )));
     }
     let mut patient = None;
     for id in &ids {
@@ -249,10 +249,19 @@ pub async fn resend(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Sh
             "Every document of this share has been deleted: there is nothing to send.".into(),
         ));
     }
+    // To the recipient's address as it is now: "it never arrived" is often a mistyped address,
+    // corrected in the contact or the patient's details before sending again.
+    let ask = NewShare {
+        document_ids: Vec::new(),
+        contact_id: (row.recipient_kind == RecipientKind::Contact).then_some(row.recipient_id),
+        patient_id: (row.recipient_kind == RecipientKind::Patient).then_some(row.recipient_id),
+    };
+    let to = recipient(state, caller, &ask, row.patient_id).await?;
     let (token, hash) = new_token();
-    if !state.db.shares().renew_link(caller.org_id(), id, &hash).await? {
+    if !state.db.shares().renew_link(caller.org_id(), id, &hash, (&to.name, &to.email, to.phone.as_deref())).await? {
         return Err(ApiError::Conflict("This share was revoked. To send the documents again, share them anew.".into()));
     }
+    let row = ShareRow { recipient_name: to.name, recipient_email: to.email, recipient_phone: to.phone, ..row };
     if let Err(e) = send_link(state, caller, &row, &token, documents).await {
         let mut failed = caller.event(AuditAction::ShareEmailFailed, AuditTarget::Share, Some(id.to_string()));
         failed.detail = Some(format!("{e}"));
@@ -270,7 +279,8 @@ pub async fn resend(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Sh
 
 /// Revokes a share: the portal refuses its link from now on. Revoking twice is no error.
 pub async fn revoke(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<()> {
-    may_share(state, caller, Some(id)).await?;
+    // Not behind the plan check: a clinic that left the plan can still withdraw its links.
+    caller.check(state, Action::Share, None, false, (AuditTarget::Share, Some(id.to_string()))).await?;
     share(state, caller, id).await?;
     let event = caller.event(AuditAction::ShareRevoked, AuditTarget::Share, Some(id.to_string()));
     state.db.shares().revoke(caller.org_id(), id, &event, state.now()).await?;

@@ -207,11 +207,18 @@ pub async fn an_unopened_link_expires_after_a_day_and_a_resend_replaces_it(b: Ba
     let doctor = s.login("doctor@demo.clinic").await;
     assert_eq!(shares_of(&doctor, "").await[0].state, ShareState::Expired);
 
+    // The address was mistyped: corrected in the contact, the resend goes to the new one
+    // (regression: it went to the address of the first email).
+    let r =
+        doctor.patch_json(&format!("/api/v1/contacts/{}", lee.id), &json!({"email": "lee@riverside.example"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
     // Resend: a new email with a new link; the old one is dead, the new one opens.
     let r = doctor.post_json(&format!("/api/v1/shares/{}/resend", first.id), &json!({})).await;
     assert_eq!(r.status(), StatusCode::OK);
     let again: Share = r.json().await.expect("share");
     assert_eq!((again.id, again.state), (first.id, ShareState::Waiting));
+    assert_eq!(again.recipient_email, "lee@riverside.example");
+    assert_eq!(s.mail.as_ref().expect("mail").messages()[1].envelope_to, vec!["lee@riverside.example".to_string()]);
     let (new_link, _) = nth_link(&s, 2);
     assert_ne!(new_link, old_link);
     assert_eq!(get(&s, &old_link).await.0, StatusCode::NOT_FOUND);
@@ -271,6 +278,13 @@ pub async fn a_patient_is_sent_only_their_own_documents(b: Backend) {
     let (status, _, body) = get(&s, &link).await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&body).contains("CBC-Report-Apr2026"));
+
+    // The clinic leaves the plan with documents: its links stop at once, and it can still
+    // revoke them (regression: the portal did not look at the plan; revoking was refused).
+    let (ok, out) = s.clinic(&["set-plan", "demo.clinic", "basic"]).await;
+    assert!(ok, "{out}");
+    assert_eq!(get(&s, &link).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(doctor.delete(&format!("/api/v1/shares/{}", made.id)).await.status(), StatusCode::NO_CONTENT);
 }
 
 pub async fn sharing_is_refused_to_other_roles_clinics_and_bad_requests_and_stores_nothing(b: Backend) {
