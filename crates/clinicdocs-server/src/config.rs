@@ -196,6 +196,22 @@ pub struct ServeArgs {
     pub share_unused_ttl_secs: u64,
 }
 
+/// Whether emailed links under `base` keep their secret off the wire: `https://`, or plain
+/// `http://` to this machine only.
+fn safe_for_links(base: &str) -> bool {
+    let Ok(u) = url::Url::parse(base) else { return false };
+    match u.scheme() {
+        "https" => true,
+        "http" => match u.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 /// How shares reach their recipients.
 #[derive(Clone)]
 pub struct SharingConfig {
@@ -221,6 +237,9 @@ impl ServeArgs {
             Some(url) => Some(crate::mail::Mailer::new(url, self.mail_from.as_deref())?),
             None => None,
         };
+        if mailer.is_some() && !safe_for_links(&portal_base) {
+            return Err(crate::mail::MailConfigError::PlainLinks(portal_base));
+        }
         let unused_ttl = Duration::from_secs(self.share_unused_ttl_secs.clamp(1, 30 * 24 * 3600));
         Ok(SharingConfig { mailer, portal_base: portal_base.trim_end_matches('/').to_string(), unused_ttl })
     }
@@ -386,5 +405,17 @@ mod tests {
         assert_eq!(parse_size("99999999999TB"), Err(ArgError::SizeTooLarge("99999999999TB".into())));
         assert_eq!(parse_plan("Professional"), Ok(Plan::Professional));
         assert_eq!(parse_plan("gold"), Err(ArgError::Plan("gold".into())));
+    }
+
+    #[test]
+    fn emailed_links_go_out_over_https_unless_they_stay_on_this_machine() {
+        for ok in
+            ["https://docs.example-clinic.org", "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:9"]
+        {
+            assert!(safe_for_links(ok), "{ok}");
+        }
+        for bad in ["http://docs.example-clinic.org", "http://192.168.1.20:8080", "ftp://x", "not a url"] {
+            assert!(!safe_for_links(bad), "{bad}");
+        }
     }
 }

@@ -56,6 +56,8 @@ pub enum MailConfigError {
     From(String),
     #[error("CLINICDOCS_SMTP_URL is set but CLINICDOCS_MAIL_FROM is not: set the address share emails come from")]
     NoFrom,
+    #[error("share links would go out as {0}/share/…, which carries each link's secret unencrypted: set CLINICDOCS_PUBLIC_URL to the server's https:// address")]
+    PlainLinks(String),
 }
 
 /// The mail server connection pool and the address mail comes from.
