@@ -121,7 +121,12 @@ pub struct Delivery {
 
 pub enum Body {
     Bytes(Bytes),
-    /// The stored object under this key, `size` bytes.
+    /// The stored object, opened (its bytes still to be streamed), `size` bytes.
+    Stored {
+        got: object_store::GetResult,
+        size: u64,
+    },
+    /// The stored object under this key, not yet opened.
     Object {
         key: String,
         size: u64,
@@ -163,6 +168,14 @@ pub async fn deliver(
             // A PDF is its own PDF: the original.
             _ => stored("attachment"),
         },
+    };
+    // Opened before the delivery is audited: a store that fails delivers nothing.
+    let delivery = match delivery.body {
+        Body::Object { key, size } => {
+            let got = state.storage.get(&key, None).await.map_err(crate::error::ApiError::from)?;
+            Delivery { body: Body::Stored { got, size }, ..delivery }
+        }
+        _ => delivery,
     };
     state
         .audit(NewAuditEvent {

@@ -91,10 +91,9 @@ pub async fn shared_document(
             let n = b.len() as u64;
             (Body::from(b), n)
         }
-        Delivered::Object { key, size } => match state.storage.get(&key, None).await {
-            Ok(got) => (Body::from_stream(got.into_stream()), size),
-            Err(e) => return refused(PortalError::Api(e.into())),
-        },
+        Delivered::Stored { got, size } => (Body::from_stream(got.into_stream()), size),
+        // `deliver` opens every stored object it answers with.
+        Delivered::Object { .. } => return refused(PortalError::NotFound),
     };
     let mut resp = Response::new(body);
     let h = resp.headers_mut();
