@@ -69,12 +69,16 @@ pub enum AuditAction {
     ShareOpened,
     /// A shared document's bytes went to the recipient through the portal.
     ShareDownloaded,
+    /// A one-time code for the portal was texted to the recipient's mobile.
+    ShareCodeSent,
+    /// A code could not be sent, or a wrong one was entered (the detail says which).
+    ShareCodeFailed,
     /// The clinic withdrew a share: its link stopped working.
     ShareRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::SignInSucceeded,
         AuditAction::SignInFailed,
         AuditAction::AccessRefused,
@@ -109,6 +113,8 @@ impl AuditAction {
         AuditAction::ShareEmailFailed,
         AuditAction::ShareOpened,
         AuditAction::ShareDownloaded,
+        AuditAction::ShareCodeSent,
+        AuditAction::ShareCodeFailed,
         AuditAction::ShareRevoked,
     ];
 
@@ -149,6 +155,8 @@ impl AuditAction {
             AuditAction::ShareEmailFailed => "share_email_failed",
             AuditAction::ShareOpened => "share_opened",
             AuditAction::ShareDownloaded => "share_downloaded",
+            AuditAction::ShareCodeSent => "share_code_sent",
+            AuditAction::ShareCodeFailed => "share_code_failed",
             AuditAction::ShareRevoked => "share_revoked",
         }
     }
@@ -197,6 +205,8 @@ impl AuditAction {
             A::ShareEmailFailed => "could not send the share link for",
             A::ShareOpened => "opened",
             A::ShareDownloaded => "received",
+            A::ShareCodeSent => "was texted a code for",
+            A::ShareCodeFailed => "failed a code for",
             A::ShareRevoked => "revoked the share of",
         }
     }
@@ -238,6 +248,8 @@ pub fn summary(action: AuditAction, target: AuditTarget, named: Named<'_>) -> St
         (None, AuditAction::DownloadRefused) => return "A download link was refused".to_string(),
         (None, AuditAction::ShareOpened) => return format!("The recipient opened {object}"),
         (None, AuditAction::ShareDownloaded) => return format!("{object} was received through a share"),
+        (None, AuditAction::ShareCodeSent) => return format!("The recipient was texted a code for {object}"),
+        (None, AuditAction::ShareCodeFailed) => return format!("A code for {object} failed"),
         _ => {}
     }
     let who = actor.unwrap_or("The operator");
@@ -400,6 +412,14 @@ mod tests {
         assert_eq!(
             summary(AuditAction::ShareDownloaded, AuditTarget::Document, file),
             "‘Knee X-ray’ of John Smith was received through a share"
+        );
+        assert_eq!(
+            summary(AuditAction::ShareCodeSent, AuditTarget::Share, recipient),
+            "The recipient was texted a code for documents of John Smith"
+        );
+        assert_eq!(
+            summary(AuditAction::ShareCodeFailed, AuditTarget::Share, recipient),
+            "A code for documents of John Smith failed"
         );
         let admin = Named { actor: Some("Alex Admin"), ..Named::default() };
         assert_eq!(summary(AuditAction::ContactCreated, AuditTarget::Contact, admin), "Alex Admin added a contact");

@@ -13,6 +13,14 @@ pub const GIB: u64 = 1024 * MIB;
 pub const SIGNED_URL_TTL: Duration = Duration::from_secs(5 * 60);
 /// A share link expires if not opened within this time.
 pub const SHARE_LINK_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// A one-time portal code works this long after it is texted.
+pub const SHARE_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+/// The most codes one share's recipient can have texted in an hour.
+pub const SHARE_CODE_SENDS_PER_HOUR: usize = 3;
+/// Wrong tries that void a code.
+pub const SHARE_CODE_TRIES: i64 = 5;
+/// A browser that passed the code sees the share this long without another.
+pub const SHARE_PASS_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// The most documents one share sends.
 pub const MAX_SHARE_DOCUMENTS: usize = 20;
 /// The longest organisation name of a contact, in characters.

@@ -194,12 +194,26 @@ pub struct ServeArgs {
     /// Seconds a share link works if nobody opens it (once opened, it works until revoked).
     #[arg(long, env = "CLINICDOCS_SHARE_UNUSED_TTL_SECS", default_value_t = SHARE_LINK_TTL.as_secs())]
     pub share_unused_ttl_secs: u64,
+    /// An SMS gateway for the portal's one-time codes: this URL is sent JSON `{to, text}` per
+    /// message (https, or http to this machine). With it (or `--sms-file`) a clinic can ask
+    /// recipients for a code.
+    #[arg(long, env = "CLINICDOCS_SMS_WEBHOOK", hide_env_values = true)]
+    pub sms_webhook: Option<String>,
+    /// Instead of a gateway, write each text message as a JSON file `{to, text}` into this
+    /// folder (for tests and evaluation).
+    #[arg(long, env = "CLINICDOCS_SMS_FILE")]
+    pub sms_file: Option<PathBuf>,
 }
 
 /// Whether emailed links under `base` keep their secret off the wire: `https://`, or plain
 /// `http://` to this machine only.
 fn safe_for_links(base: &str) -> bool {
-    let Ok(u) = url::Url::parse(base) else { return false };
+    url::Url::parse(base).is_ok_and(|u| safe_for_secrets(&u))
+}
+
+/// Whether a secret sent to `u` stays off the wire: `https://`, or plain `http://` to this
+/// machine only.
+pub fn safe_for_secrets(u: &url::Url) -> bool {
     match u.scheme() {
         "https" => true,
         "http" => match u.host() {
@@ -221,28 +235,70 @@ pub struct SharingConfig {
     pub portal_base: String,
     /// How long a link works unopened.
     pub unused_ttl: Duration,
+    /// `None`: no SMS gateway, so clinics cannot ask recipients for a code.
+    pub sms: Option<std::sync::Arc<dyn crate::sms::SmsGateway>>,
+}
+
+/// Why the sharing settings cannot be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SharingConfigError {
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailConfigError),
+    #[error(transparent)]
+    Sms(#[from] crate::sms::SmsConfigError),
+}
+
+impl SharingConfig {
+    /// Whether the portal's pass cookies need `Secure`: everywhere but plain http on loopback.
+    pub fn secure_cookies(&self) -> bool {
+        !self.portal_base.starts_with("http://")
+    }
 }
 
 impl SharingConfig {
     /// No mail server: nothing can be shared.
     pub fn none(portal_base: String) -> SharingConfig {
-        SharingConfig { mailer: None, portal_base, unused_ttl: SHARE_LINK_TTL }
+        SharingConfig { mailer: None, portal_base, unused_ttl: SHARE_LINK_TTL, sms: None }
     }
 }
 
 impl ServeArgs {
     /// The sharing settings, with portal links under `portal_base`.
-    pub fn sharing(&self, portal_base: String) -> Result<SharingConfig, crate::mail::MailConfigError> {
+    pub fn sharing(&self, portal_base: String) -> Result<SharingConfig, SharingConfigError> {
         let mailer = match self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => Some(crate::mail::Mailer::new(url, self.mail_from.as_deref())?),
             None => None,
         };
         if mailer.is_some() && !safe_for_links(&portal_base) {
-            return Err(crate::mail::MailConfigError::PlainLinks(portal_base));
+            return Err(crate::mail::MailConfigError::PlainLinks(portal_base).into());
         }
+        let sms = sms_gateway(self.sms_webhook.as_deref(), self.sms_file.as_deref())?;
         let unused_ttl = Duration::from_secs(self.share_unused_ttl_secs.clamp(1, 30 * 24 * 3600));
-        Ok(SharingConfig { mailer, portal_base: portal_base.trim_end_matches('/').to_string(), unused_ttl })
+        Ok(SharingConfig { mailer, portal_base: portal_base.trim_end_matches('/').to_string(), unused_ttl, sms })
     }
+}
+
+/// The SMS gateway the settings name, if any.
+fn sms_gateway(
+    webhook: Option<&str>,
+    folder: Option<&std::path::Path>,
+) -> Result<Option<std::sync::Arc<dyn crate::sms::SmsGateway>>, crate::sms::SmsConfigError> {
+    use crate::sms::{FileSink, SmsConfigError, Webhook};
+    let webhook = webhook.map(str::trim).filter(|w| !w.is_empty());
+    let folder = folder.filter(|f| !f.as_os_str().is_empty());
+    Ok(match (webhook, folder) {
+        (Some(_), Some(_)) => return Err(SmsConfigError::Both),
+        (Some(w), None) => {
+            // The error names the fault, not the URL (it may carry a key).
+            let url = url::Url::parse(w).map_err(|e| SmsConfigError::Webhook(e.to_string()))?;
+            if !safe_for_secrets(&url) {
+                return Err(SmsConfigError::Webhook(format!("this one is {}:// to another machine", url.scheme())));
+            }
+            Some(std::sync::Arc::new(Webhook::new(url)?))
+        }
+        (None, Some(f)) => Some(std::sync::Arc::new(FileSink::new(f.to_path_buf())?)),
+        (None, None) => None,
+    })
 }
 
 /// The longest idle limit or shutdown grace taken (an hour); larger settings are cut to it.
@@ -417,5 +473,17 @@ mod tests {
         for bad in ["http://docs.example-clinic.org", "http://192.168.1.20:8080", "ftp://x", "not a url"] {
             assert!(!safe_for_links(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_sms_webhook_must_keep_codes_off_the_wire_unless_it_is_on_this_machine() {
+        use crate::sms::SmsConfigError;
+        assert!(matches!(sms_gateway(Some("https://sms.example.org/send?key=k"), None), Ok(Some(_))));
+        assert!(matches!(sms_gateway(Some("http://127.0.0.1:9000/sms"), None), Ok(Some(_))));
+        assert!(matches!(sms_gateway(Some("http://sms.example.org/send"), None), Err(SmsConfigError::Webhook(_))));
+        assert!(matches!(sms_gateway(Some("not a url"), None), Err(SmsConfigError::Webhook(_))));
+        let dir = tempfile::tempdir().expect("dir");
+        assert!(matches!(sms_gateway(Some("https://sms.example.org"), Some(dir.path())), Err(SmsConfigError::Both)));
+        assert!(matches!(sms_gateway(Some("  "), None), Ok(None)));
     }
 }

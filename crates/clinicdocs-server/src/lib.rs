@@ -39,6 +39,7 @@ pub mod session_reads;
 pub mod sessions;
 pub mod shares;
 pub mod sign_ins;
+pub mod sms;
 pub mod staff;
 pub mod state;
 pub mod storage;

@@ -157,7 +157,7 @@ export type ClinicPatch = {
  */
 session_idle_minutes: number | null, };
 
-export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "patient_updated" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported" | "contact_created" | "contact_updated" | "contact_deleted" | "share_created" | "share_email_sent" | "share_email_failed" | "share_opened" | "share_downloaded" | "share_revoked";
+export type AuditAction = "sign_in_succeeded" | "sign_in_failed" | "access_refused" | "patient_created" | "patient_updated" | "visit_created" | "profile_image_set" | "document_uploaded" | "document_updated" | "document_deleted" | "document_link_issued" | "document_downloaded" | "download_refused" | "annotation_created" | "annotation_updated" | "annotation_deleted" | "staff_added" | "staff_updated" | "staff_deactivated" | "staff_reactivated" | "setup_code_issued" | "password_set" | "password_changed" | "clinic_created" | "clinic_changed" | "audit_exported" | "contact_created" | "contact_updated" | "contact_deleted" | "share_created" | "share_email_sent" | "share_email_failed" | "share_opened" | "share_downloaded" | "share_code_sent" | "share_code_failed" | "share_revoked";
 
 export type AuditTarget = "user" | "patient" | "visit" | "practitioner" | "document" | "object" | "annotation" | "audit" | "storage" | "clinic" | "contact" | "share";
 

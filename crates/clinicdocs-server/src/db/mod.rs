@@ -2,7 +2,7 @@
 //! with one migrations folder per dialect, and one type per concern over it — [`Db::orgs`],
 //! [`Db::users`] (and their sessions), [`Db::patients`] (and their visits),
 //! [`Db::documents`] (listing and the upload's commit beside it), [`Db::annotations`],
-//! [`Db::contacts`], [`Db::shares`], [`Db::audit`]. Every query that reads clinic data filters by `org_id`. Queries use `$n`
+//! [`Db::contacts`], [`Db::shares`] (and their codes, [`Db::share_codes`]), [`Db::audit`]. Every query that reads clinic data filters by `org_id`. Queries use `$n`
 //! placeholders, which both dialects accept.
 
 pub mod annotations;
@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod patients;
 mod photos;
 pub mod roles;
+pub mod share_codes;
 pub mod shares;
 pub mod sql;
 pub mod upload_commit;

@@ -1,6 +1,7 @@
 //! Why the portal refuses a request: the link does not work (one answer for every reason), it
-//! expired unopened, the document cannot be shown in the form asked, or the server failed.
+//! expired unopened, a texted code is needed first, the document cannot be shown in the form asked, or the server failed.
 
+use super::page::CodeAsk;
 use crate::error::ApiError;
 
 /// Why the portal refuses a request.
@@ -14,6 +15,9 @@ pub enum PortalError {
     /// The document cannot be shown in that form (the original can still be downloaded).
     #[error("{0}")]
     NotShown(String),
+    /// The clinic asks for a texted code first; the page asks for it (or says why it cannot).
+    #[error("A code is needed.")]
+    Code(Box<CodeAsk>),
     /// Too many pictures are being drawn for recipients right now.
     #[error("The server is busy.")]
     Busy,

@@ -3,16 +3,19 @@
 //! wrong, tampered, unsent or revoked link is refused the same way, whatever the reason; an
 //! expired one says so. Each document of the share is offered as the original, as a picture
 //! the browser can show (DICOM, TIFF and BMP drawn by the server) and, for pictures, as a PDF;
-//! every delivery is audited in the share's clinic.
+//! every delivery is audited in the share's clinic. A clinic may also ask for a code texted to
+//! the recipient first (`code`).
 
+mod code;
 mod error;
+mod link;
 mod page;
 mod render;
 
+pub use code::{send as send_code, verify as verify_code, Pass};
 pub use error::PortalError;
-pub use page::{refusal_page, Refusal, CSP};
+pub use page::{code_page, refusal_page, reload_page, CodeAsk, CodeStep, Refusal, CSP};
 
-use crate::auth::token_hash;
 use crate::db::audit::NewAuditEvent;
 use crate::db::documents::DocumentRow;
 use crate::db::shares::ShareRow;
@@ -25,11 +28,6 @@ use page::{share_page, Inline, PortalDocument};
 use render::Shown;
 use uuid::Uuid;
 
-/// A share's link tokens are 43 URL-safe base64 characters (32 random bytes).
-fn plausible(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// An open share: its row, its clinic's name, and its live documents.
 pub struct Opened {
     pub share: ShareRow,
@@ -37,25 +35,20 @@ pub struct Opened {
     pub documents: Vec<DocumentRow>,
 }
 
-/// Checks a link and notes the open (audited the first time, then at most once an hour).
-pub async fn open(state: &AppState, token: &str, addr: Option<String>) -> Result<Opened, PortalError> {
-    if !plausible(token) {
-        return Err(PortalError::NotFound);
+/// Checks a link (and, where the clinic asks for one, the browser's pass from the SMS code)
+/// and notes the open (audited the first time, then at most once an hour).
+pub async fn open(
+    state: &AppState,
+    token: &str,
+    pass: Option<&str>,
+    addr: Option<String>,
+) -> Result<Opened, PortalError> {
+    let checked = link::check(state, token).await?;
+    if code::required(state, checked.org.id).await? && !code::passed(state, &checked, pass).await? {
+        return Err(code::ask(state, &checked, CodeStep::Ask).await?);
     }
-    let hash = token_hash(token);
-    let share = state.db.shares().by_token_hash(&hash).await?.ok_or(PortalError::NotFound)?;
-    if share.revoked_at.is_some() || share.sent_at.is_none() {
-        return Err(PortalError::NotFound);
-    }
+    let link::Checked { share, org, hash } = checked;
     let now = state.now();
-    if share.opened_at.is_none() && now >= share.expires_unused_at {
-        return Err(PortalError::Expired);
-    }
-    // A clinic gone, or no longer on a plan with documents, shares nothing.
-    let org = state.db.orgs().get(share.org_id).await?.ok_or(PortalError::NotFound)?;
-    if !state.limits(&org).documents_enabled {
-        return Err(PortalError::NotFound);
-    }
     // The checks again, in one step with noting the open: a resend or a revoke since the
     // read above wins.
     if !state.db.shares().admit(share.id, &hash, now).await? {
@@ -139,9 +132,10 @@ pub async fn deliver(
     token: &str,
     document: Uuid,
     variant: Variant,
+    pass: Option<&str>,
     addr: Option<String>,
 ) -> Result<Delivery, PortalError> {
-    let opened = open(state, token, addr.clone()).await?;
+    let opened = open(state, token, pass, addr.clone()).await?;
     let doc = opened.documents.into_iter().find(|d| d.doc.id == document).ok_or(PortalError::NotFound)?;
     let kind = FileKind::from_mime(&doc.doc.content_type);
     let name = |ext: &str| download_file_name(&doc.doc.title, ext);

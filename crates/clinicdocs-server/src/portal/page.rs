@@ -6,7 +6,7 @@
 
 use crate::html::escape;
 use base64::Engine;
-use clinicdocs_core::limits::format_bytes;
+use clinicdocs_core::limits::{format_bytes, SHARE_CODE_TTL};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -28,7 +28,15 @@ figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; back
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0; }\
 .button { display: inline-block; padding: .6rem 1rem; border-radius: 6px; border: 1px solid var(--accent); color: var(--accent); text-decoration: none; font-weight: 600; }\
 .button.primary { background: var(--accent); color: #fff; }\
-a:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }\
+a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }\
+form { margin: 0 0 1rem; }\
+label { display: block; font-weight: 600; margin: 0 0 .25rem; }\
+input { font: inherit; font-size: 1.4rem; letter-spacing: .2em; width: 9em; max-width: 100%; padding: .4rem .6rem; border: 1px solid var(--muted); border-radius: 6px; }\
+button { font: inherit; font-weight: 600; padding: .6rem 1rem; border-radius: 6px; border: 1px solid var(--accent); background: #fff; color: var(--accent); cursor: pointer; }\
+button.primary { background: var(--accent); color: #fff; }\
+.row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; }\
+.notice { padding: .75rem 1rem; border-radius: 6px; background: #e8f1fb; border: 1px solid #9cc3ea; }\
+.notice.bad { background: #fdecea; border-color: #e5a29b; }\
 @media print { body { background: #fff; } .chrome { display: none !important; } header, main { max-width: none; padding: 0; }\
  .doc { border: 0; padding: 0; break-after: page; } figure img { max-height: 92vh; width: auto; background: none; } }";
 
@@ -141,6 +149,168 @@ pub fn share_page(clinic: &str, sender: &str, shared_on: &str, docs: &[PortalDoc
     document(&format!("Documents from {clinic}"), &body)
 }
 
+/// Where the recipient stands with the texted code, as the code page says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeStep {
+    /// Asked for (none sent yet, or one is live).
+    Ask,
+    /// The entry was not 6 digits.
+    Malformed,
+    /// Wrong; this many tries left.
+    Wrong(i64),
+    /// Wrong, and the code is now void.
+    Voided,
+    /// No code can be entered now (none sent, expired, used or voided).
+    NoCode,
+    /// Three codes were sent in the last hour.
+    TooMany,
+    /// The gateway failed; the sentence says how.
+    SendFailed(String),
+    /// The clinic has no mobile number for the recipient.
+    NoPhone,
+    /// This server has no SMS gateway (any more).
+    NoGateway,
+}
+
+/// What the code page shows.
+#[derive(Debug, Clone)]
+pub struct CodeAsk {
+    pub clinic: String,
+    /// The end of the number codes go to ("••• 23").
+    pub hint: Option<String>,
+    /// A code was sent and can still be entered.
+    pub live: bool,
+    /// The last code was voided by wrong tries.
+    pub voided: bool,
+    /// Minutes until another code can be sent, if not now.
+    pub wait_minutes: Option<i64>,
+    pub step: CodeStep,
+}
+
+impl CodeAsk {
+    /// The HTTP status the page is answered with.
+    pub fn status(&self) -> u16 {
+        match self.step {
+            CodeStep::Ask => 200,
+            CodeStep::Malformed | CodeStep::Wrong(_) | CodeStep::Voided | CodeStep::NoCode => 400,
+            CodeStep::TooMany => 429,
+            CodeStep::SendFailed(_) => 502,
+            CodeStep::NoPhone => 403,
+            CodeStep::NoGateway => 503,
+        }
+    }
+}
+
+/// The page asking for the texted code: who asks, where the code goes, the entry form once a
+/// code is live, and the button that texts one.
+pub fn code_page(a: &CodeAsk, token: &str) -> String {
+    let e = escape;
+    let mut body = format!(
+        "<header><p class=\"clinic\">{clinic}</p><h1>Enter the code sent to your mobile</h1></header><main>",
+        clinic = e(&a.clinic)
+    );
+    let ttl = SHARE_CODE_TTL.as_secs() / 60;
+    let phone = a.hint.as_deref().map(|h| format!("your mobile number ending {h}")).unwrap_or_default();
+    let (notice, bad): (Option<String>, bool) = match &a.step {
+        CodeStep::Ask if a.live => {
+            (Some(format!("We texted a 6-digit code to {phone}. It works for {ttl} minutes.")), false)
+        }
+        CodeStep::Ask if a.voided => (Some("The last code was entered wrong too often. Send a new code.".into()), true),
+        CodeStep::Ask => (None, false),
+        CodeStep::Malformed => (Some("The code is the 6 digits in the text message. Type them again.".into()), true),
+        CodeStep::Wrong(left) => (
+            Some(format!(
+                "That code is not right. {left} {} left before it stops working.",
+                if *left == 1 { "try" } else { "tries" }
+            )),
+            true,
+        ),
+        CodeStep::Voided => {
+            (Some("That code is not right either, so it no longer works. Send a new code.".into()), true)
+        }
+        CodeStep::NoCode => {
+            (Some(format!("This code no longer works: codes work once, for {ttl} minutes. Send a new code.")), true)
+        }
+        CodeStep::TooMany => (
+            Some(format!(
+                "Three codes were sent in the last hour, the most we send. You can ask for a new one in {}; the last \
+                 code still works if it is less than {ttl} minutes old.",
+                match a.wait_minutes {
+                    Some(1) | None => "a minute".to_string(),
+                    Some(m) => format!("{m} minutes"),
+                }
+            )),
+            true,
+        ),
+        CodeStep::SendFailed(why) => {
+            (Some(format!("The code could not be sent: {why}. Try again in a few minutes.")), true)
+        }
+        CodeStep::NoPhone => (
+            Some(format!(
+                "{} asks for a code sent by text message before showing these documents, but has no mobile number \
+                 for you. Ask the clinic to add it and send the link again.",
+                a.clinic
+            )),
+            true,
+        ),
+        CodeStep::NoGateway => (
+            Some(
+                "Codes cannot be sent by text message just now, so the documents cannot be shown. Try again later, or \
+                 ask the clinic that sent the link."
+                    .into(),
+            ),
+            true,
+        ),
+    };
+    let can_send = !matches!(a.step, CodeStep::NoPhone | CodeStep::NoGateway);
+    if can_send {
+        body.push_str(&format!(
+            "<p>To keep patient documents safe, {} sends a code by text message to {phone} before showing \
+                 them.</p>",
+            e(&a.clinic),
+            phone = e(if phone.is_empty() { "your mobile" } else { &phone })
+        ));
+    }
+    if let Some(n) = notice {
+        let class = if bad { "notice bad" } else { "notice" };
+        body.push_str(&format!("<p class=\"{class}\" role=\"{}\">{}</p>", if bad { "alert" } else { "status" }, e(&n)));
+    }
+    if a.live && can_send {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/share/{t}/verify\"><label for=\"code\">Code from the text message</label>\
+             <p class=\"row\"><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" \
+             pattern=\"[0-9 -]*\" maxlength=\"12\" required autofocus>\
+             <button class=\"primary\" type=\"submit\">Show the documents</button></p></form>",
+            t = e(token)
+        ));
+    }
+    if can_send {
+        let label = if a.live { "Send a new code" } else { "Text me a code" };
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/share/{t}/code\"><button{primary} type=\"submit\">{label}</button></form>",
+            t = e(token),
+            primary = if a.live { "" } else { " class=\"primary\"" }
+        ));
+    }
+    body.push_str("</main>");
+    document(&format!("Enter your code — {}", a.clinic), &body)
+}
+
+/// A page that reloads itself at once: a browser arriving from a link in an email withholds
+/// its `SameSite=Strict` pass, and sends it when the page reloads from this site.
+pub fn reload_page(clinic: &str) -> String {
+    let body = format!(
+        "<main><p class=\"clinic\">{}</p><p>Opening the documents… If nothing happens, \
+         <a href=\"\">continue</a>.</p></main>",
+        escape(clinic)
+    );
+    document(&format!("Documents from {clinic}"), &body).replacen(
+        "<meta charset=\"utf-8\">",
+        "<meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0\">",
+        1,
+    )
+}
+
 /// Why a page is refused, in the words the recipient sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -149,6 +319,10 @@ pub enum Refusal {
     NotShown,
     Busy,
     Failed,
+    /// A document asked for before the texted code was entered.
+    CodeFirst,
+    /// A form posted from another site.
+    CrossSite,
 }
 
 /// The page for a refused link (the same for every reason a link does not work).
@@ -170,6 +344,15 @@ pub fn refusal_page(r: Refusal, detail: Option<&str>) -> String {
         Refusal::Busy => (
             "The server is busy",
             "Many documents are being prepared right now. Wait a few seconds and reload the page.",
+        ),
+        Refusal::CodeFirst => (
+            "Enter your code first",
+            "The clinic asks for a code sent to your mobile before showing documents. Open the link from the email \
+             again and enter the code.",
+        ),
+        Refusal::CrossSite => (
+            "That request came from another site",
+            "Nothing was done. Open the link from the email and use the buttons on its page.",
         ),
         Refusal::Failed => (
             "Something went wrong",

@@ -78,6 +78,8 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(contacts::resend_share))
         .routes(routes!(portal::share_page))
         .routes(routes!(portal::shared_document))
+        .routes(routes!(portal::send_code))
+        .routes(routes!(portal::verify_code))
         .split_for_parts();
     let api = Arc::new(openapi::complete(api));
     router

@@ -2,7 +2,8 @@
 //! documents they may view, all of one patient, to a contact of the clinic or to that patient
 //! themself; the link (256 random bits, kept only as a hash) goes out by email and nowhere
 //! else. A share whose first email fails is forgotten (nothing is half-shared); a resend makes
-//! a new link and kills the old one; a revoke kills it at once. Also the clinic's sharing
+//! a new link and kills the old one; a revoke kills it at once. Where the clinic asks for a
+//! texted code, a share needs a recipient with a mobile number. Also the clinic's sharing
 //! settings.
 
 mod letter;
@@ -15,6 +16,7 @@ use crate::db::shares::{ShareFilter, ShareRow};
 use crate::documents::access::visible_document;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Mailer;
+use crate::sms::sms_number;
 use crate::state::AppState;
 use crate::{contacts, patients};
 use chrono::{DateTime, Utc};
@@ -128,6 +130,33 @@ async fn recipient(state: &AppState, caller: &Caller, new: &NewShare, patient_id
     }
 }
 
+/// Where the clinic asks recipients for a texted code: that a gateway can send it, and that
+/// the recipient has a mobile number to send it to.
+async fn reachable_by_text(state: &AppState, caller: &Caller, to: &Recipient) -> ApiResult<()> {
+    if state.db.shares().security(caller.org_id()).await? != ShareSecurity::Sms {
+        return Ok(());
+    }
+    if state.sharing.sms.is_none() {
+        return Err(ApiError::NotConfigured(
+            "This clinic asks recipients for a code by text message, but this server has no SMS gateway to send it. \
+             Ask whoever runs the server to set one up, or an admin to switch the clinic to link-only sharing."
+                .into(),
+        ));
+    }
+    if to.phone.as_deref().and_then(sms_number).is_none() {
+        let whose = match to.kind {
+            RecipientKind::Contact => "to the contact",
+            RecipientKind::Patient => "to the patient's details",
+        };
+        return Err(ApiError::BadRequest(format!(
+            "This clinic asks recipients for a code by text message, and {} has no mobile number. Add one {whose}, \
+             then share again.",
+            to.name
+        )));
+    }
+    Ok(())
+}
+
 /// Sends a share's link by email; the error names the recipient and says why.
 async fn send_link(state: &AppState, caller: &Caller, s: &ShareRow, token: &str, documents: usize) -> ApiResult<()> {
     let link = portal_link(&state.sharing, token);
@@ -190,6 +219,7 @@ pub async fn create(state: &AppState, caller: &Caller, new: &NewShare) -> ApiRes
     }
     let patient_id = patient.ok_or_else(|| ApiError::BadRequest("Choose at least one document to share.".into()))?;
     let to = recipient(state, caller, new, patient_id).await?;
+    reachable_by_text(state, caller, &to).await?;
     let now = state.now();
     let row = ShareRow {
         id: Uuid::new_v4(),
@@ -257,6 +287,7 @@ pub async fn resend(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Sh
         patient_id: (row.recipient_kind == RecipientKind::Patient).then_some(row.recipient_id),
     };
     let to = recipient(state, caller, &ask, row.patient_id).await?;
+    reachable_by_text(state, caller, &to).await?;
     let (token, hash) = new_token();
     if !state.db.shares().renew_link(caller.org_id(), id, &hash, (&to.name, &to.email, to.phone.as_deref())).await? {
         return Err(ApiError::Conflict("This share was revoked. To send the documents again, share them anew.".into()));
@@ -306,7 +337,11 @@ pub async fn list(state: &AppState, caller: &Caller, q: &ShareQuery) -> ApiResul
 }
 
 fn settings_of(state: &AppState, security: ShareSecurity) -> SharingSettings {
-    SharingSettings { security, email_available: state.sharing.mailer.is_some(), sms_available: false }
+    SharingSettings {
+        security,
+        email_available: state.sharing.mailer.is_some(),
+        sms_available: state.sharing.sms.is_some(),
+    }
 }
 
 pub async fn settings(state: &AppState, caller: &Caller) -> ApiResult<SharingSettings> {

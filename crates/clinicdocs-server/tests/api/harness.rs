@@ -76,6 +76,8 @@ pub struct Opts {
     pub movable_clock: bool,
     /// Share emails go to a real SMTP server on loopback ([`TestServer::mail`]).
     pub mail: bool,
+    /// Text messages go to the server's file sink ([`TestServer::texts`]).
+    pub sms: bool,
 }
 
 pub struct TestServer {
@@ -173,6 +175,9 @@ impl TestServer {
         if let Some(m) = &mail {
             env.push(("CLINICDOCS_SMTP_URL".into(), m.url()));
             env.push(("CLINICDOCS_MAIL_FROM".into(), "documents@clinic.test".into()));
+        }
+        if opts.sms {
+            env.push(("CLINICDOCS_SMS_FILE".into(), data_dir.path().join("sms").display().to_string()));
         }
         let (child, url) = spawn(data_dir.path(), &env, opts.log).await;
         TestServer { url, _child: child, data_dir, env, objects_dir, database_url, http: reqwest::Client::new(), mail }
@@ -314,6 +319,18 @@ impl TestServer {
     }
 
     /// What the server has logged so far (started with `Opts { log: true }`).
+    /// The text messages the server sent (with `Opts { sms: true }`), oldest first, as JSON
+    /// `{to, text}`.
+    pub fn texts(&self) -> Vec<serde_json::Value> {
+        let Ok(dir) = std::fs::read_dir(self.data_dir.path().join("sms")) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = dir
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files.iter().map(|f| serde_json::from_slice(&std::fs::read(f).expect("sms file")).expect("sms json")).collect()
+    }
+
     pub fn server_log(&self) -> String {
         std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
     }

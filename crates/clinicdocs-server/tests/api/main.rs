@@ -9,6 +9,7 @@ mod fixtures;
 mod harness;
 mod imaging;
 mod mail;
+mod share_codes;
 mod sharing;
 mod stories;
 
@@ -84,6 +85,11 @@ on_both_backends!(sharing:
     a_patient_is_sent_only_their_own_documents,
     sharing_is_refused_to_other_roles_clinics_and_bad_requests_and_stores_nothing,
     contacts_are_checked_changed_and_removed_without_losing_their_shares,
+);
+
+on_both_backends!(share_codes:
+    with_sms_codes_on_nothing_shows_until_the_texted_code_is_entered,
+    a_pass_opens_only_the_link_it_was_given_for,
 );
 
 on_both_backends!(clinic_setup:
@@ -177,6 +183,8 @@ async fn openapi_document_lists_every_contract_path() {
         "/api/v1/shares/{id}",
         "/api/v1/shares/{id}/resend",
         "/share/{token}",
+        "/share/{token}/code",
+        "/share/{token}/verify",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }
