@@ -7,7 +7,8 @@
 # every test: Rust unit tests, the DICOM corpus against its references, the API suite on
 # SQLite + local files and on PostgreSQL + S3 (then the OpenAPI contract: the served document
 # validated, and every status the suite saw documented for its route), Vitest, every screen in
-# Chromium with the IPC mocked (with axe-core), the desktop app end to end in a real window
+# Chromium with the IPC mocked (with axe-core), the sharing portal in Chromium against a real
+# server (tests/portal), the desktop app end to end in a real window
 # under Xvfb over WebDriver, and the .deb from scripts/package.sh installed with dpkg and
 # signed in. Services stop when it ends.
 set -euo pipefail
@@ -68,13 +69,17 @@ if [ -s "$SERVICES_DIR/openapi.json" ]; then
 elif [ $# -eq 0 ]; then
   die "the API suite did not save the OpenAPI document"
 fi
+log "sharing portal in Chromium (real server, SMTP and SMS sinks; playwright-core, axe-core)"
+TARGET="${CARGO_TARGET_DIR:-target}/debug"
+CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" PORTAL_OUT="${PORTAL_OUT:-$ROOT/tests/portal/out}" \
+  node --test --test-reporter=tap tests/portal/ | grep -v -e '^ *duration_ms' -e '^ *\.\.\.$' -e '^ *---$' \
+  | tee "$SERVICES_DIR/portal.log"
 log "desktop app end to end (Xvfb, tauri-driver + WebKitWebDriver, real server)"
 # The app under test is the build for the end-to-end tests (its dialogs answered from files,
 # the drop's seam); `cargo test` above checked that the staff build carries none of that.
 # Built as `cargo test` above built everything (same packages, same dependency features), so
 # only the desktop crate is compiled again, not its hundreds of dependencies.
 cargo test --workspace --locked --no-run --features clinicdocs-desktop/e2e
-TARGET="${CARGO_TARGET_DIR:-target}/debug"
 CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGET/clinicdocs-desktop" \
 CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \
 CLINICDOCS_DICOM_CORPUS="$DICOM_CORPUS" \
@@ -94,7 +99,8 @@ as_root dpkg -r clinic-documents >/dev/null
 rust=$(cat "$SERVICES_DIR/cargo-test.log" "$SERVICES_DIR/e2e.log" | awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }')
 ui=$(sed -n 's/.*Tests  *\([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/ui-test.log" | tail -n 1)
 screens=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$SERVICES_DIR/screens.log")
+portal=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$SERVICES_DIR/portal.log")
 e2e=$(sed -n 's/^\(clinic \)\{0,1\}e2e: \([0-9]*\) passed.*/\2/p' "$SERVICES_DIR/e2e.log" | awk '{ n += $1 } END { print n + 0 }')
 package=$(sed -n 's/^package: \([0-9]*\) passed.*/\1/p' "$SERVICES_DIR/package.log")
 set -- $rust
-echo "tests: $(( $1 + ${ui:-0} + ${screens:-0} + ${e2e:-0} + ${package:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, screens ${screens:-0}, e2e ${e2e:-0}, package ${package:-0})"
+echo "tests: $(( $1 + ${ui:-0} + ${screens:-0} + ${portal:-0} + ${e2e:-0} + ${package:-0} )) passed, $2 failed (rust $1, vitest ${ui:-0}, screens ${screens:-0}, portal ${portal:-0}, e2e ${e2e:-0}, package ${package:-0})"

@@ -19,6 +19,7 @@ header { padding-top: 1.5rem; }\
 .clinic { margin: 0; font-weight: 600; color: var(--accent); }\
 h1 { margin: .25rem 0; font-size: 1.6rem; }\
 h2 { margin: 0 0 .25rem; font-size: 1.25rem; overflow-wrap: anywhere; }\
+nav { margin: 0 0 1rem; }\
 nav ol { margin: 0; padding-left: 1.25rem; }\
 .doc { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; }\
 .meta, .note, footer { color: var(--muted); }\
