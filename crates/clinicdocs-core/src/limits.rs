@@ -19,6 +19,10 @@ pub const SHARE_CODE_TTL: Duration = Duration::from_secs(10 * 60);
 pub const SHARE_CODE_SENDS_PER_HOUR: usize = 3;
 /// Wrong tries that void a code.
 pub const SHARE_CODE_TRIES: i64 = 5;
+/// Wrong tries, over all its codes, that lock a link until the clinic sends it again (three
+/// voided codes): someone holding the link gets this many guesses at a 6-digit code, not a
+/// few hundred a day.
+pub const SHARE_CODE_LINK_TRIES: i64 = 3 * SHARE_CODE_TRIES;
 /// A browser that passed the code sees the share this long without another.
 pub const SHARE_PASS_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// The most documents one share sends.

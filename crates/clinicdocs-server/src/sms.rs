@@ -71,7 +71,8 @@ impl SmsGateway for Webhook {
                     Err(SmsError::Refused(r.status().as_u16().to_string()))
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "the SMS webhook could not be reached");
+                    // Without the URL: it may carry the gateway's key.
+                    tracing::warn!(error = %e.without_url(), "the SMS webhook could not be reached");
                     Err(SmsError::Unreachable)
                 }
             }

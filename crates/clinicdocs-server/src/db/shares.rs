@@ -177,7 +177,8 @@ impl Shares<'_> {
     }
 
     /// Gives a share a new link (the old one stops working at once), not yet sent, to the
-    /// recipient's name and address as they are now.
+    /// recipient's name and address as they are now. Its SMS code, tries, sends and passes
+    /// start afresh (a code texted to an old number must not open the new link).
     pub async fn renew_link(
         &self,
         org: Uuid,
@@ -185,9 +186,11 @@ impl Shares<'_> {
         token_hash: &str,
         to: (&str, &str, Option<&str>),
     ) -> sqlx::Result<bool> {
+        let mut tx = self.0.pool.begin().await?;
         let r = sqlx::query(
             "UPDATE shares SET token_hash = $1, sent_at = NULL, opened_at = NULL, last_opened_at = NULL, \
-             recipient_name = $2, recipient_email = $3, recipient_phone = $4 \
+             recipient_name = $2, recipient_email = $3, recipient_phone = $4, code_hash = NULL, code_expires_at = NULL, \
+             code_failures = 0, code_wrong_total = 0, code_sent_1 = NULL, code_sent_2 = NULL, code_sent_3 = NULL \
              WHERE org_id = $5 AND id = $6 AND revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -196,8 +199,10 @@ impl Shares<'_> {
         .bind(to.2.map(String::from))
         .bind(org.to_string())
         .bind(id.to_string())
-        .execute(&self.0.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM share_passes WHERE share_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 

@@ -1,7 +1,7 @@
 //! The SMS step, for a clinic whose share security is `sms`: before anything is shown, the
 //! recipient has a 6-digit code texted to the mobile number the clinic holds for them
 //! (valid 10 minutes, single use, stored hashed, at most 3 an hour) and enters it; 5 wrong
-//! tries void it. A browser that entered it gets a pass (an HTTP-only cookie for that link
+//! tries void it, 15 over all of a link's codes lock the link until the clinic sends it again. A browser that entered it gets a pass (an HTTP-only cookie for that link
 //! only, kept hashed on the server); another browser must pass the code again. Every code
 //! sent, failed to send, or entered wrong is audited in the share's clinic.
 
@@ -16,7 +16,7 @@ use crate::sms::{number_hint, sms_number};
 use crate::state::AppState;
 use clinicdocs_core::api::ShareSecurity;
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
-use clinicdocs_core::limits::{SHARE_CODE_TTL, SHARE_PASS_TTL};
+use clinicdocs_core::limits::{SHARE_CODE_LINK_TRIES, SHARE_CODE_TTL, SHARE_PASS_TTL};
 use rand::Rng;
 use uuid::Uuid;
 
@@ -44,13 +44,14 @@ fn code_hash(share: &ShareRow, code: &str) -> String {
 /// The code page's content for the share at `step`.
 pub async fn ask(state: &AppState, c: &Checked, step: CodeStep) -> Result<PortalError, PortalError> {
     let number = c.share.recipient_phone.as_deref().and_then(sms_number);
+    let now = state.now();
+    let status = state.db.share_codes().status(c.share.id, now).await?;
     let step = match (&number, &state.sharing.sms) {
         (None, _) => CodeStep::NoPhone,
         (_, None) => CodeStep::NoGateway,
+        _ if status.locked => CodeStep::Locked,
         _ => step,
     };
-    let now = state.now();
-    let status = state.db.share_codes().status(c.share.id, now).await?;
     Ok(PortalError::Code(Box::new(CodeAsk {
         clinic: c.org.name.clone(),
         hint: number.as_deref().map(number_hint),
@@ -85,6 +86,7 @@ pub async fn send(state: &AppState, token: &str, addr: Option<String>) -> Result
     let hash = code_hash(&c.share, &code);
     let now = state.now();
     if !state.db.share_codes().renew(c.share.id, &hash, now, now + SHARE_CODE_TTL).await? {
+        // Three sent this hour, or the link is locked (which `ask` says instead).
         return Err(ask(state, &c, CodeStep::TooMany).await?);
     }
     let text = format!(
@@ -102,7 +104,7 @@ pub async fn send(state: &AppState, token: &str, addr: Option<String>) -> Result
         Err(e) => {
             state.db.share_codes().forget(c.share.id, &hash).await?;
             state.audit(event(&c, AuditAction::ShareCodeFailed, format!("could not be sent {to}: {e}"), addr)).await?;
-            Err(ask(state, &c, CodeStep::SendFailed(e.to_string())).await?)
+            Err(ask(state, &c, CodeStep::SendFailed).await?)
         }
     }
 }
@@ -127,6 +129,10 @@ pub async fn verify(
     let wrong = |detail: String| event(&c, AuditAction::ShareCodeFailed, detail, addr.clone());
     match state.db.share_codes().try_code(c.share.id, &code_hash(&c.share, &code), now).await? {
         CodeTry::Right => {
+            // Opened from now (so the link cannot expire unused between the code and the page).
+            if !state.db.shares().admit(c.share.id, &c.hash, now).await? {
+                return Err(PortalError::NotFound);
+            }
             let (value, hash) = new_token();
             state.db.share_codes().add_pass(c.share.id, &c.hash, &hash, now, now + SHARE_PASS_TTL).await?;
             Ok(Some(Pass { value, max_age_secs: SHARE_PASS_TTL.as_secs() }))
@@ -139,6 +145,15 @@ pub async fn verify(
             state.audit(wrong("a wrong code was entered; too many wrong tries voided the code".into())).await?;
             Err(ask(state, &c, CodeStep::Voided).await?)
         }
-        CodeTry::NoCode { .. } => Err(ask(state, &c, CodeStep::NoCode).await?),
+        CodeTry::LockedNow => {
+            let detail = format!(
+                "a wrong code was entered; after {SHARE_CODE_LINK_TRIES} wrong codes the link is locked until the clinic \
+                 sends it again"
+            );
+            state.audit(wrong(detail)).await?;
+            Err(ask(state, &c, CodeStep::Locked).await?)
+        }
+        CodeTry::NoCode => Err(ask(state, &c, CodeStep::NoCode).await?),
+        CodeTry::Locked => Err(ask(state, &c, CodeStep::Locked).await?),
     }
 }

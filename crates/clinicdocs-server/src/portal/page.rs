@@ -165,8 +165,10 @@ pub enum CodeStep {
     NoCode,
     /// Three codes were sent in the last hour.
     TooMany,
-    /// The gateway failed; the sentence says how.
-    SendFailed(String),
+    /// The gateway failed (the audit log says how).
+    SendFailed,
+    /// So many wrong codes were entered that the link takes no more.
+    Locked,
     /// The clinic has no mobile number for the recipient.
     NoPhone,
     /// This server has no SMS gateway (any more).
@@ -195,8 +197,8 @@ impl CodeAsk {
             CodeStep::Ask => 200,
             CodeStep::Malformed | CodeStep::Wrong(_) | CodeStep::Voided | CodeStep::NoCode => 400,
             CodeStep::TooMany => 429,
-            CodeStep::SendFailed(_) => 502,
-            CodeStep::NoPhone => 403,
+            CodeStep::SendFailed => 502,
+            CodeStep::NoPhone | CodeStep::Locked => 403,
             CodeStep::NoGateway => 503,
         }
     }
@@ -206,17 +208,28 @@ impl CodeAsk {
 /// code is live, and the button that texts one.
 pub fn code_page(a: &CodeAsk, token: &str) -> String {
     let e = escape;
-    let mut body = format!(
-        "<header><p class=\"clinic\">{clinic}</p><h1>Enter the code sent to your mobile</h1></header><main>",
-        clinic = e(&a.clinic)
-    );
+    let blocked = matches!(a.step, CodeStep::NoPhone | CodeStep::NoGateway | CodeStep::Locked);
+    let title = if blocked {
+        "The documents cannot be shown"
+    } else if a.live {
+        "Enter the code sent to your mobile"
+    } else {
+        "Get a code to see the documents"
+    };
+    let mut body =
+        format!("<header><p class=\"clinic\">{clinic}</p><h1>{title}</h1></header><main>", clinic = e(&a.clinic));
     let ttl = SHARE_CODE_TTL.as_secs() / 60;
     let phone = a.hint.as_deref().map(|h| format!("your mobile number ending {h}")).unwrap_or_default();
     let (notice, bad): (Option<String>, bool) = match &a.step {
-        CodeStep::Ask if a.live => {
-            (Some(format!("We texted a 6-digit code to {phone}. It works for {ttl} minutes.")), false)
+        CodeStep::Ask if a.live => (
+            Some(format!(
+                "We texted a 6-digit code to {phone}. A code works once, for {ttl} minutes from when it was sent."
+            )),
+            false,
+        ),
+        CodeStep::Ask if a.voided => {
+            (Some("The last code was entered wrong too often. Text yourself a new one.".into()), true)
         }
-        CodeStep::Ask if a.voided => (Some("The last code was entered wrong too often. Send a new code.".into()), true),
         CodeStep::Ask => (None, false),
         CodeStep::Malformed => (Some("The code is the 6 digits in the text message. Type them again.".into()), true),
         CodeStep::Wrong(left) => (
@@ -227,25 +240,36 @@ pub fn code_page(a: &CodeAsk, token: &str) -> String {
             true,
         ),
         CodeStep::Voided => {
-            (Some("That code is not right either, so it no longer works. Send a new code.".into()), true)
+            (Some("That code is not right either, so it no longer works. Text yourself a new one.".into()), true)
         }
-        CodeStep::NoCode => {
-            (Some(format!("This code no longer works: codes work once, for {ttl} minutes. Send a new code.")), true)
-        }
-        CodeStep::TooMany => (
+        CodeStep::NoCode => (
             Some(format!(
-                "Three codes were sent in the last hour, the most we send. You can ask for a new one in {}; the last \
-                 code still works if it is less than {ttl} minutes old.",
-                match a.wait_minutes {
-                    Some(1) | None => "a minute".to_string(),
-                    Some(m) => format!("{m} minutes"),
-                }
+                "There is no code to enter just now: a code works once, for {ttl} minutes. Text yourself a new one."
             )),
             true,
         ),
-        CodeStep::SendFailed(why) => {
-            (Some(format!("The code could not be sent: {why}. Try again in a few minutes.")), true)
+        CodeStep::TooMany => (
+            Some(format!(
+                "Three codes were sent in the last hour, the most we send. You can ask for a new one in {}.{}",
+                match a.wait_minutes {
+                    Some(1) | None => "a minute".to_string(),
+                    Some(m) => format!("{m} minutes"),
+                },
+                if a.live { " The last code still works." } else { "" }
+            )),
+            true,
+        ),
+        CodeStep::SendFailed => {
+            (Some("The text message could not be sent just now. Try again in a few minutes.".into()), true)
         }
+        CodeStep::Locked => (
+            Some(format!(
+                "Too many wrong codes were entered for this link, so it is locked to keep the documents safe. Ask {} \
+                 to send it to you again.",
+                a.clinic
+            )),
+            true,
+        ),
         CodeStep::NoPhone => (
             Some(format!(
                 "{} asks for a code sent by text message before showing these documents, but has no mobile number \
@@ -263,11 +287,10 @@ pub fn code_page(a: &CodeAsk, token: &str) -> String {
             true,
         ),
     };
-    let can_send = !matches!(a.step, CodeStep::NoPhone | CodeStep::NoGateway);
-    if can_send {
+    if !blocked {
         body.push_str(&format!(
             "<p>To keep patient documents safe, {} sends a code by text message to {phone} before showing \
-                 them.</p>",
+             them.</p>",
             e(&a.clinic),
             phone = e(if phone.is_empty() { "your mobile" } else { &phone })
         ));
@@ -276,7 +299,7 @@ pub fn code_page(a: &CodeAsk, token: &str) -> String {
         let class = if bad { "notice bad" } else { "notice" };
         body.push_str(&format!("<p class=\"{class}\" role=\"{}\">{}</p>", if bad { "alert" } else { "status" }, e(&n)));
     }
-    if a.live && can_send {
+    if a.live && !blocked {
         body.push_str(&format!(
             "<form method=\"post\" action=\"/share/{t}/verify\"><label for=\"code\">Code from the text message</label>\
              <p class=\"row\"><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" \
@@ -285,29 +308,38 @@ pub fn code_page(a: &CodeAsk, token: &str) -> String {
             t = e(token)
         ));
     }
-    if can_send {
-        let label = if a.live { "Send a new code" } else { "Text me a code" };
+    if !blocked {
+        let (label, note) = if a.live {
+            (
+                "Send a new code",
+                "<p class=\"meta\">No text yet? Wait a minute first: a new code replaces the one on its way.</p>",
+            )
+        } else {
+            ("Text me a code", "")
+        };
         body.push_str(&format!(
-            "<form method=\"post\" action=\"/share/{t}/code\"><button{primary} type=\"submit\">{label}</button></form>",
+            "<form method=\"post\" action=\"/share/{t}/code\">{note}<button{primary} type=\"submit\">{label}</button></form>",
             t = e(token),
             primary = if a.live { "" } else { " class=\"primary\"" }
         ));
     }
     body.push_str("</main>");
-    document(&format!("Enter your code — {}", a.clinic), &body)
+    document(&format!("{title} — {}", a.clinic), &body)
 }
 
-/// A page that reloads itself at once: a browser arriving from a link in an email withholds
-/// its `SameSite=Strict` pass, and sends it when the page reloads from this site.
-pub fn reload_page(clinic: &str) -> String {
+/// A page that reloads the share's page once, at once: a browser arriving from a link in an
+/// email withholds its `SameSite=Strict` pass, and sends it when the page reloads from this
+/// site. The reload's address says it is one (`?again`), so it never reloads twice.
+pub fn reload_page(clinic: &str, token: &str) -> String {
+    let again = format!("/share/{}?again", escape(token));
     let body = format!(
         "<main><p class=\"clinic\">{}</p><p>Opening the documents… If nothing happens, \
-         <a href=\"\">continue</a>.</p></main>",
+         <a href=\"{again}\">continue</a>.</p></main>",
         escape(clinic)
     );
     document(&format!("Documents from {clinic}"), &body).replacen(
         "<meta charset=\"utf-8\">",
-        "<meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0\">",
+        &format!("<meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={again}\">"),
         1,
     )
 }

@@ -10,7 +10,7 @@ use crate::portal::{
 };
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
@@ -86,16 +86,20 @@ fn refused(e: PortalError) -> Response {
 pub async fn share_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     addr: ClientAddr,
 ) -> Response {
     let pass = pass_cookie(&headers);
+    let reloaded = query.is_some_and(|q| q.split('&').any(|p| p == "again"));
     match portal::open(&state, &token, pass.as_deref(), addr.0).await {
         Ok(opened) => html(StatusCode::OK, portal::page(&opened, &token)),
         // Arriving from the email (another site), the browser withholds its SameSite=Strict
         // pass: reload once from this site, where it is sent.
-        Err(PortalError::Code(ask)) if pass.is_none() && from_elsewhere(&headers) && ask.step == CodeStep::Ask => {
-            html(StatusCode::OK, portal::reload_page(&ask.clinic))
+        Err(PortalError::Code(ask))
+            if pass.is_none() && !reloaded && from_elsewhere(&headers) && ask.step == CodeStep::Ask =>
+        {
+            html(StatusCode::OK, portal::reload_page(&ask.clinic, &token))
         }
         Err(PortalError::Code(ask)) => asked(&ask, &token),
         Err(e) => refused(e),

@@ -90,6 +90,7 @@ on_both_backends!(sharing:
 on_both_backends!(share_codes:
     with_sms_codes_on_nothing_shows_until_the_texted_code_is_entered,
     a_pass_opens_only_the_link_it_was_given_for,
+    guesses_are_capped_per_code_even_all_at_once_and_per_link_until_the_clinic_resends,
 );
 
 on_both_backends!(clinic_setup:

@@ -181,7 +181,7 @@ pub async fn with_sms_codes_on_nothing_shows_until_the_texted_code_is_entered(b:
     s.advance_clock(11 * 60);
     let p = visit(web.post(&verify).form(&[("code", third.as_str())])).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("no longer works"));
+    assert!(p.body.contains("no code to enter"), "{}", p.body);
     // An hour after the first send, another can go.
     s.advance_clock(3600);
     assert_eq!(visit(web.post(format!("{link}/code"))).await.status, StatusCode::SEE_OTHER);
@@ -230,4 +230,75 @@ pub async fn a_pass_opens_only_the_link_it_was_given_for(b: Backend) {
     // Back to link-only sharing: the links open without a code.
     assert_eq!(admin.put_json("/api/v1/sharing/settings", &json!({"security": "link"})).await.status(), StatusCode::OK);
     assert!(visit(web.get(&links[1])).await.body.contains("CBC-Report-Apr2026"));
+}
+
+pub async fn guesses_are_capped_per_code_even_all_at_once_and_per_link_until_the_clinic_resends(b: Backend) {
+    let s = sms_server(b).await;
+    let (admin, doctor) = (s.login("admin@demo.clinic").await, s.login("doctor@demo.clinic").await);
+    assert_eq!(admin.put_json("/api/v1/sharing/settings", &json!({"security": "sms"})).await.status(), StatusCode::OK);
+    let patient = doctor.a_patient().await;
+    let d = doctor.upload(&Upload::new(jpeg(320, 200), patient, "imaging", "Ankle X-ray")).await;
+    let lee = contact(&doctor, "Dr. Lee", Some("+44 7700 900123")).await;
+    let r = doctor.post_json("/api/v1/shares", &json!({"document_ids": [d.id], "contact_id": lee.id})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let made: Share = r.json().await.expect("share");
+    let link = nth_link(&s, 1);
+    let web = browser();
+    let verify = format!("{link}/verify");
+
+    // Thirty guesses at once, the right code last: at most five are compared with the code
+    // (regression: the right-code check did not count tries, so every guess in flight was
+    // compared, not five).
+    assert_eq!(visit(web.post(format!("{link}/code"))).await.status, StatusCode::SEE_OTHER);
+    let (code, _) = nth_code(&s, 1);
+    let mut guesses: Vec<String> = (0..1_000_000).map(|n| format!("{n:06}")).filter(|g| *g != code).take(29).collect();
+    guesses.push(code.clone());
+    let answers =
+        futures::future::join_all(guesses.iter().map(|g| visit(web.post(&verify).form(&[("code", g)])))).await;
+    let compared = answers.iter().filter(|p| p.status == StatusCode::SEE_OTHER || p.body.contains("not right")).count();
+    assert!((1..=5).contains(&compared), "{compared} guesses were compared with one code");
+
+    // Three codes with five wrong tries each lock the link: no more texts, and the page says
+    // to ask the clinic.
+    let wrong = wrong_code(&code);
+    let (mut sent, mut locked) = (1, false);
+    for _round in 0..5 {
+        let mut p = visit(web.post(format!("{link}/code"))).await;
+        if p.status == StatusCode::TOO_MANY_REQUESTS {
+            s.advance_clock(3601);
+            p = visit(web.post(format!("{link}/code"))).await;
+        }
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        sent += 1;
+        for _ in 0..5 {
+            let p = visit(web.post(&verify).form(&[("code", wrong.as_str())])).await;
+            if p.status == StatusCode::FORBIDDEN {
+                assert!(p.body.contains("so it is locked"), "{}", p.body);
+                locked = true;
+                break;
+            }
+        }
+        if locked {
+            break;
+        }
+    }
+    assert!(locked, "fifteen wrong codes lock the link");
+    let p = visit(web.post(format!("{link}/code"))).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "{}", p.body);
+    assert!(p.body.contains("Ask Demo Family Clinic to send it to you again"), "{}", p.body);
+    assert_eq!(s.texts().len(), sent, "a locked link is sent no more codes");
+    let (admin, doctor) = (s.login("admin@demo.clinic").await, s.login("doctor@demo.clinic").await);
+    let failed = audit_count(&admin, "share_code_failed").await;
+    assert!(failed <= 15, "{failed} wrong codes audited for a link that takes 15");
+
+    // The clinic sends it again: the new link starts afresh, and its code opens it.
+    assert_eq!(
+        doctor.post_json(&format!("/api/v1/shares/{}/resend", made.id), &json!({})).await.status(),
+        StatusCode::OK
+    );
+    let fresh = nth_link(&s, 2);
+    assert_eq!(visit(web.post(format!("{fresh}/code"))).await.status, StatusCode::SEE_OTHER);
+    let (code, _) = nth_code(&s, sent + 1);
+    let passed = visit(web.post(format!("{fresh}/verify")).form(&[("code", code.as_str())])).await;
+    assert_eq!(passed.status, StatusCode::SEE_OTHER, "{}", passed.body);
 }
