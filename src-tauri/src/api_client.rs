@@ -7,8 +7,8 @@ use clinicdocs_core::api::{
     Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Contact,
     Document, DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me,
     NewAnnotation, NewContact, NewPatient, NewShare, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch,
-    Practitioner, ProfileImage, SetupCode, SetupRequest, Share, ShareQuery, SignedUrl, StaffAdded, StaffMember,
-    StaffPatch, StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
+    Practitioner, ProfileImage, SetupCode, SetupRequest, Share, ShareQuery, SharingSettings, SharingSettingsUpdate,
+    SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -382,6 +382,14 @@ impl ApiClient {
 
     pub async fn revoke_share(&self, id: Uuid) -> CommandResult<()> {
         self.send(self.request(Method::DELETE, &format!("/api/v1/shares/{id}"))).await.map(drop)
+    }
+
+    pub async fn sharing_settings(&self) -> CommandResult<SharingSettings> {
+        self.json(self.request(Method::GET, "/api/v1/sharing/settings")).await
+    }
+
+    pub async fn change_sharing_settings(&self, update: &SharingSettingsUpdate) -> CommandResult<SharingSettings> {
+        self.json(self.request(Method::PUT, "/api/v1/sharing/settings").json(update)).await
     }
 
     pub async fn resend_share(&self, id: Uuid) -> CommandResult<Share> {

@@ -149,6 +149,8 @@ macro_rules! handler_with {
             sharing_cmd::document_shares,
             sharing_cmd::resend_share,
             sharing_cmd::revoke_share,
+            sharing_cmd::sharing_settings,
+            sharing_cmd::change_sharing_settings,
             $($extra,)*
         ]
     };

@@ -1,11 +1,13 @@
 //! Sharing documents with a contact or the patient, for the roles that may share: the clinic's
 //! contacts (a new one's name and email checked by the shared rules before it is sent), a
 //! share of documents of one patient (the server emails the link; the app never sees it),
-//! the shares of a document, a resend and a revoke.
+//! the shares of a document, a resend and a revoke; the clinic's share security.
 
 use crate::error::CommandResult;
 use crate::state::AppState;
-use clinicdocs_core::api::{Contact, NewContact, NewShare, Share, ShareQuery};
+use clinicdocs_core::api::{
+    Contact, NewContact, NewShare, Share, ShareQuery, ShareSecurity, SharingSettings, SharingSettingsUpdate,
+};
 use clinicdocs_core::credentials::normalise_email;
 use clinicdocs_core::names::validate_person_name;
 use uuid::Uuid;
@@ -41,4 +43,14 @@ pub async fn resend(state: &AppState, id: Uuid) -> CommandResult<Share> {
 
 pub async fn revoke(state: &AppState, id: Uuid) -> CommandResult<()> {
     state.active().await?.client.revoke_share(id).await
+}
+
+/// What recipients must do before seeing documents, and what the server can send.
+pub async fn settings(state: &AppState) -> CommandResult<SharingSettings> {
+    state.active().await?.client.sharing_settings().await
+}
+
+/// Sets what recipients must do before seeing documents (administrators).
+pub async fn change_settings(state: &AppState, security: ShareSecurity) -> CommandResult<SharingSettings> {
+    state.active().await?.client.change_sharing_settings(&SharingSettingsUpdate { security }).await
 }

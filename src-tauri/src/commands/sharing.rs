@@ -2,7 +2,7 @@
 
 use crate::error::CommandResult;
 use crate::state::AppState;
-use clinicdocs_core::api::{Contact, NewContact, NewShare, Share};
+use clinicdocs_core::api::{Contact, NewContact, NewShare, Share, ShareSecurity, SharingSettings};
 use tauri::State;
 use uuid::Uuid;
 
@@ -31,6 +31,20 @@ pub async fn document_shares(state: State<'_, AppState>, document_id: Uuid) -> C
 #[tauri::command]
 pub async fn resend_share(state: State<'_, AppState>, id: Uuid) -> CommandResult<Share> {
     crate::sharing::resend(&state, id).await
+}
+
+/// The clinic's share security (link, or link and a texted code) and what the server can send.
+#[tauri::command]
+pub async fn sharing_settings(state: State<'_, AppState>) -> CommandResult<SharingSettings> {
+    crate::sharing::settings(&state).await
+}
+
+#[tauri::command]
+pub async fn change_sharing_settings(
+    state: State<'_, AppState>,
+    security: ShareSecurity,
+) -> CommandResult<SharingSettings> {
+    crate::sharing::change_settings(&state, security).await
 }
 
 #[tauri::command]

@@ -247,6 +247,20 @@ export type RecipientKind = "contact" | "patient";
 
 export type SharedDocument = { id: string, title: string, };
 
+export type ShareSecurity = "link" | "sms";
+
+export type SharingSettings = { security: ShareSecurity, 
+/**
+ * Whether this server can send email (without it nothing can be shared).
+ */
+email_available: boolean, 
+/**
+ * Whether this server can send SMS codes (without it `sms` cannot be chosen).
+ */
+sms_available: boolean, };
+
+export type SharingSettingsUpdate = { security: ShareSecurity, };
+
 export type LocalCode = "not_signed_in" | "server_unreachable" | "invalid_server_url" | "keyring" | "file_access" | "pdf_unavailable" | "bad_response";
 
 export type CommandErrorCode = ErrorCode | LocalCode;
@@ -559,6 +573,7 @@ export type Commands = {
   cancel_import: [{ importId: string }, null];
   change_clinic: [{ patch: ClinicPatch }, Org];
   change_password: [{ current: string; new: string }, null];
+  change_sharing_settings: [{ security: ShareSecurity }, SharingSettings];
   change_staff: [{ id: string; patch: StaffPatch }, StaffMember];
   check_file: [{ path: string; patientId: string; encounterId: string | null }, FileCheck];
   check_import: [{ importId: string; patientId: string; encounterId: string | null; indexes: Array<number> }, ImportLimits];
@@ -603,6 +618,7 @@ export type Commands = {
   save_document: [{ id: string }, SavedFile | null];
   scanned_files: [Record<string, never>, ScannedInbox];
   share_documents: [{ new: NewShare }, Share];
+  sharing_settings: [Record<string, never>, SharingSettings];
   sign_in: [{ serverUrl: string; email: string; password: string }, SessionInfo];
   sign_out: [Record<string, never>, null];
   storage_report: [Record<string, never>, StorageReport];

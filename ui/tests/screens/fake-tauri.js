@@ -152,6 +152,8 @@
   ];
   const contacts = [...(scenario.contacts ?? [])];
   const shares = [];
+  // `scenario.sharing`: the server's sharing settings (default: email, no SMS gateway).
+  const sharingSettings = { security: 'link', email_available: true, sms_available: false, ...(scenario.sharing ?? {}) };
   const pickQueue = [...(scenario.picks ?? [])];
   const files = scenario.files ?? {};
 
@@ -246,6 +248,12 @@
       const s = shares.find((x) => x.id === id);
       Object.assign(s, { state: 'waiting', sent_at: iso(now), opened_at: null, expires_unused_at: iso(now + DAY) });
       return { ...s };
+    },
+    sharing_settings: () => ({ ...sharingSettings }),
+    change_sharing_settings: ({ security }) => {
+      if (security === 'sms' && !sharingSettings.sms_available) return err('not_configured', 'SMS codes cannot be chosen: this server has no SMS gateway set up to send them.');
+      sharingSettings.security = security;
+      return { ...sharingSettings };
     },
     revoke_share: ({ id }) => {
       Object.assign(shares.find((x) => x.id === id), { state: 'revoked', revoked_at: iso(now) });

@@ -138,7 +138,7 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     await noSeriousViolations(page, 'the staff screen');
 
     await dialog.getByLabel('Full name').fill('Rosa Reception');
-    await dialog.getByLabel('Email').fill('rosa@demo.clinic');
+    await dialog.getByLabel('Email', { exact: true }).fill('rosa@demo.clinic');
     await dialog.getByLabel('Role', { exact: true }).selectOption('receptionist');
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     const handover = dialog.getByTestId('setup-code');
@@ -150,7 +150,7 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     await handover.waitFor({ state: 'detached' });
     // The same email again is refused with the server's words.
     await dialog.getByLabel('Full name').fill('Rosa Again');
-    await dialog.getByLabel('Email').fill('rosa@demo.clinic');
+    await dialog.getByLabel('Email', { exact: true }).fill('rosa@demo.clinic');
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     await dialog.getByTestId('staff-error').filter({ hasText: 'already has an account' }).waitFor();
 
@@ -195,8 +195,12 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     await page.waitForFunction(() => document.querySelector('[aria-label="Role of Demo Admin"]')?.value === 'admin');
     assert.equal(await dialog.getByTestId('staff-row').filter({ hasText: 'admin@demo.clinic' }).getByRole('button', { name: 'End access…' }).count(), 0, 'no ending one\'s own access');
 
+    // Without an SMS gateway on the server, texted codes cannot be chosen, and it says why.
+    const security = dialog.getByTestId('share-security');
+    assert.equal(await security.getByLabel('with the emailed link and a code texted to their mobile').isDisabled(), true);
+    await security.getByText('Texted codes need an SMS gateway on the server').waitFor();
     await dialog.getByTestId('idle-minutes').selectOption('15');
-    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     await dialog.getByRole('status').filter({ hasText: 'a session nobody uses for 15 minutes ends' }).waitFor();
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
@@ -212,6 +216,32 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
     } finally {
       await other.close();
     }
+  }
+});
+
+test('sharing security: an admin turns on texted codes from the keyboard, and back to the link alone', async () => {
+  const { page, close, errors } = await app({ signedIn: true, role: 'admin', sharing: { sms_available: true } });
+  try {
+    await page.getByTestId('open-staff').click();
+    const security = page.getByRole('dialog', { name: 'Staff and clinic' }).getByTestId('share-security');
+    const link = security.getByLabel('with the emailed link', { exact: true });
+    await link.waitFor();
+    assert.equal(await link.isChecked(), true);
+    assert.equal(await security.getByRole('button', { name: 'Save sharing' }).isDisabled(), true, 'nothing to save yet');
+    await link.focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await security.getByLabel('with the emailed link and a code texted to their mobile').isChecked(), true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'recipients now enter a code texted to their mobile' }).waitFor();
+    assert.deepEqual((await page.evaluate(() => window.__calls)).filter((c) => c.cmd === 'change_sharing_settings').map((c) => c.args.security), ['sms']);
+    await noSeriousViolations(page, 'the sharing setting');
+    await link.check();
+    await security.getByRole('button', { name: 'Save sharing' }).click();
+    await page.getByRole('status').filter({ hasText: 'with the emailed link alone' }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
   }
 });
 
@@ -1618,11 +1648,27 @@ test('sharing: a doctor adds a contact and shares the X-ray from the viewer; it 
     assert.deepEqual(sent.at(-1).new.document_ids, ['d-3']);
     await noSeriousViolations(page, 'the share dialog with a share');
 
+
     await dialog.getByRole('button', { name: 'Send again to Dr. Lee' }).click();
     await dialog.getByRole('status').filter({ hasText: 'the earlier one no longer works' }).waitFor();
     await dialog.getByRole('button', { name: 'Revoke the link to Dr. Lee' }).click();
     await row.filter({ hasText: /^Dr\. Lee.*Revoked/s }).waitFor();
     assert.equal(await dialog.getByRole('button', { name: 'Revoke the link to Dr. Lee' }).count(), 0, 'a revoked link is done with');
+
+    // Other documents of the patient can go in the same share, chosen from the keyboard.
+    const also = dialog.getByTestId('share-also');
+    await also.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    const others = also.getByRole('checkbox');
+    assert.ok((await others.count()) >= 1, 'the other documents of the list are offered');
+    await others.first().focus();
+    await page.keyboard.press('Space');
+    await also.locator('summary').filter({ hasText: '(1 chosen)' }).waitFor();
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Sent 2 documents to Dr. Lee' }).waitFor();
+    const both = (await callsTo(page, 'share_documents')).at(-1).new.document_ids;
+    assert.equal(both.length, 2);
+    assert.equal(both[0], 'd-3', 'the document the dialog is for comes first');
 
     // Esc closes the share dialog only; the viewer is still there.
     await page.keyboard.press('Escape');
