@@ -20,7 +20,8 @@ from aiosmtpd.smtp import SMTP
 class Sink:
     def __init__(self, folder):
         self.folder = folder
-        self.count = 0
+        # Numbering goes on from what the folder already holds, so a restarted demo keeps its mail.
+        self.count = sum(1 for name in os.listdir(folder) if name.endswith(".json"))
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("refuse"):

@@ -5,10 +5,11 @@
 use crate::error::{CommandError, CommandResult, LocalCode};
 use clinicdocs_core::api::{
     Annotation, AnnotationUpdate, AuditFormat, AuditPage, AuditQuery, BatchItem, BatchResponse, ClinicPatch, Contact,
-    Document, DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me,
-    NewAnnotation, NewContact, NewPatient, NewShare, NewStaff, NewVisit, Org, PasswordChange, Patient, PatientPatch,
-    Practitioner, ProfileImage, SetupCode, SetupRequest, Share, ShareQuery, SharingSettings, SharingSettingsUpdate,
-    SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse, UrlVariant, Visit,
+    ContactPatch, Document, DocumentPage, DocumentPatch, DocumentQuery, ErrorBody, ErrorCode, LoginRequest,
+    LoginResponse, Me, NewAnnotation, NewContact, NewPatient, NewShare, NewStaff, NewVisit, Org, PasswordChange,
+    Patient, PatientPatch, Practitioner, ProfileImage, SetupCode, SetupRequest, Share, ShareQuery, SharingSettings,
+    SharingSettingsUpdate, SignedUrl, StaffAdded, StaffMember, StaffPatch, StorageReport, StorageUsage, UploadResponse,
+    UrlVariant, Visit,
 };
 use clinicdocs_core::Category;
 use futures::StreamExt;
@@ -369,6 +370,14 @@ impl ApiClient {
 
     pub async fn add_contact(&self, new: &NewContact) -> CommandResult<Contact> {
         self.json(self.request(Method::POST, "/api/v1/contacts").json(new)).await
+    }
+
+    pub async fn change_contact(&self, id: Uuid, patch: &ContactPatch) -> CommandResult<Contact> {
+        self.json(self.request(Method::PATCH, &format!("/api/v1/contacts/{id}")).json(patch)).await
+    }
+
+    pub async fn remove_contact(&self, id: Uuid) -> CommandResult<()> {
+        self.send(self.request(Method::DELETE, &format!("/api/v1/contacts/{id}"))).await.map(drop)
     }
 
     /// Shares documents; the server emails the link (the answer never holds it).

@@ -182,7 +182,7 @@ mod tests {
             annotation::Point, annotation::Shape, annotation::Style, api::Annotation, api::NewAnnotation,
             api::AnnotationUpdate, api::StaffMember, api::NewStaff, api::StaffPatch, api::SetupCode, api::StaffAdded,
             api::ClinicPatch, audit::AuditAction, audit::AuditTarget, api::AuditEvent, api::AuditPage, api::AuditFormat,
-            api::AuditQuery, api::Contact, api::NewContact, api::NewShare, api::Share, api::ShareState, api::RecipientKind,
+            api::AuditQuery, api::Contact, api::ContactPatch, api::NewContact, api::NewShare, api::Share, api::ShareState, api::RecipientKind,
             api::SharedDocument, api::ShareSecurity, api::SharingSettings, api::SharingSettingsUpdate,
             error::LocalCode, error::CommandErrorCode, error::CommandError,
             crate::account::CategoryInfo, crate::account::RoleInfo, crate::account::AuditActionInfo, crate::account::AppInfo, crate::account::Permissions, crate::account::SessionInfo,

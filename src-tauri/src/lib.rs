@@ -145,6 +145,8 @@ macro_rules! handler_with {
             export::export_annotated,
             sharing_cmd::list_contacts,
             sharing_cmd::add_contact,
+            sharing_cmd::change_contact,
+            sharing_cmd::remove_contact,
             sharing_cmd::share_documents,
             sharing_cmd::document_shares,
             sharing_cmd::resend_share,

@@ -1,12 +1,13 @@
 //! Sharing documents with a contact or the patient, for the roles that may share: the clinic's
-//! contacts (a new one's name and email checked by the shared rules before it is sent), a
-//! share of documents of one patient (the server emails the link; the app never sees it),
-//! the shares of a document, a resend and a revoke; the clinic's share security.
+//! contacts (added, changed, removed; a name or email checked by the shared rules before it is
+//! sent), a share of documents of one patient (the server emails the link; the app never sees
+//! it), the shares of a document, a resend and a revoke; the clinic's share security.
 
 use crate::error::CommandResult;
 use crate::state::AppState;
 use clinicdocs_core::api::{
-    Contact, NewContact, NewShare, Share, ShareQuery, ShareSecurity, SharingSettings, SharingSettingsUpdate,
+    Contact, ContactPatch, NewContact, NewShare, Share, ShareQuery, ShareSecurity, SharingSettings,
+    SharingSettingsUpdate,
 };
 use clinicdocs_core::credentials::normalise_email;
 use clinicdocs_core::names::validate_person_name;
@@ -25,6 +26,22 @@ pub async fn add_contact(state: &AppState, new: NewContact) -> CommandResult<Con
         phone: blank(new.phone),
     };
     state.active().await?.client.add_contact(&new).await
+}
+
+/// Changes a contact: fields left `None` stay; an empty organisation or mobile clears it.
+pub async fn change_contact(state: &AppState, id: Uuid, patch: ContactPatch) -> CommandResult<Contact> {
+    let patch = ContactPatch {
+        name: patch.name.as_deref().map(validate_person_name).transpose()?,
+        email: patch.email.as_deref().map(normalise_email).transpose()?,
+        organisation: patch.organisation.map(|s| s.trim().to_string()),
+        phone: patch.phone.map(|s| s.trim().to_string()),
+    };
+    state.active().await?.client.change_contact(id, &patch).await
+}
+
+/// Removes a contact; what was shared with them stays listed and working until revoked.
+pub async fn remove_contact(state: &AppState, id: Uuid) -> CommandResult<()> {
+    state.active().await?.client.remove_contact(id).await
 }
 
 pub async fn share(state: &AppState, new: NewShare) -> CommandResult<Share> {

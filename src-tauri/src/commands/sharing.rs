@@ -2,7 +2,7 @@
 
 use crate::error::CommandResult;
 use crate::state::AppState;
-use clinicdocs_core::api::{Contact, NewContact, NewShare, Share, ShareSecurity, SharingSettings};
+use clinicdocs_core::api::{Contact, ContactPatch, NewContact, NewShare, Share, ShareSecurity, SharingSettings};
 use tauri::State;
 use uuid::Uuid;
 
@@ -14,6 +14,17 @@ pub async fn list_contacts(state: State<'_, AppState>) -> CommandResult<Vec<Cont
 #[tauri::command]
 pub async fn add_contact(state: State<'_, AppState>, new: NewContact) -> CommandResult<Contact> {
     crate::sharing::add_contact(&state, new).await
+}
+
+#[tauri::command]
+pub async fn change_contact(state: State<'_, AppState>, id: Uuid, patch: ContactPatch) -> CommandResult<Contact> {
+    crate::sharing::change_contact(&state, id, patch).await
+}
+
+/// Removes a contact; shares already sent to them keep working until revoked.
+#[tauri::command]
+pub async fn remove_contact(state: State<'_, AppState>, id: Uuid) -> CommandResult<()> {
+    crate::sharing::remove_contact(&state, id).await
 }
 
 /// Shares documents of one patient; the server emails the link to the recipient.

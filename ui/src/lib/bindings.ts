@@ -223,6 +223,8 @@ export type Contact = { id: string, name: string, organisation: string | null, e
  */
 phone: string | null, created_at: string, };
 
+export type ContactPatch = { name: string | null, organisation: string | null, email: string | null, phone: string | null, };
+
 export type NewContact = { name: string, organisation: string | null, email: string, phone: string | null, };
 
 export type NewShare = { document_ids: Array<string>, contact_id: string | null, patient_id: string | null, };
@@ -572,6 +574,7 @@ export type Commands = {
   audit_page: [{ filter: AuditQuery }, AuditPage];
   cancel_import: [{ importId: string }, null];
   change_clinic: [{ patch: ClinicPatch }, Org];
+  change_contact: [{ id: string; patch: ContactPatch }, Contact];
   change_password: [{ current: string; new: string }, null];
   change_sharing_settings: [{ security: ShareSecurity }, SharingSettings];
   change_staff: [{ id: string; patch: StaffPatch }, StaffMember];
@@ -612,6 +615,7 @@ export type Commands = {
   queue_upload: [{ request: UploadRequest }, QueueItem];
   recent_patients: [Record<string, never>, Array<RecentPatient>];
   register_patient: [{ new: NewPatient }, Patient];
+  remove_contact: [{ id: string }, null];
   resend_share: [{ id: string }, Share];
   restore_session: [Record<string, never>, SessionInfo | null];
   revoke_share: [{ id: string }, null];

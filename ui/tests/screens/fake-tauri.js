@@ -218,6 +218,24 @@
       contacts.push(c);
       return c;
     },
+    change_contact: ({ id, patch }) => {
+      const c = contacts.find((x) => x.id === id);
+      if (!c) return err('not_found', 'Contact not found.');
+      if (patch.email != null && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(patch.email.trim())) return err('bad_request', "Enter the person's email address, like name@clinic.org.");
+      Object.assign(c, {
+        name: patch.name?.trim() ?? c.name,
+        email: patch.email?.trim().toLowerCase() ?? c.email,
+        organisation: patch.organisation == null ? c.organisation : patch.organisation.trim() || null,
+        phone: patch.phone == null ? c.phone : patch.phone.trim() || null,
+      });
+      return { ...c };
+    },
+    remove_contact: ({ id }) => {
+      const i = contacts.findIndex((x) => x.id === id);
+      if (i < 0) return err('not_found', 'Contact not found.');
+      contacts.splice(i, 1);
+      return null;
+    },
     share_documents: ({ new: n }) => {
       const c = contacts.find((x) => x.id === n.contact_id);
       const p = patients.find((x) => x.id === n.patient_id);

@@ -219,6 +219,64 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
   }
 });
 
+test('contacts: a doctor corrects a mistyped email, removes a contact behind a confirmation, adds one; a bad email is refused', async () => {
+  const { page, close, errors } = await app({
+    signedIn: true,
+    role: 'doctor',
+    contacts: [
+      { id: 'c-1', name: 'Dr. Lee', organisation: 'Riverside Orthopaedics', email: 'lee@ortho.exmaple', phone: null, created_at: '2026-11-01T09:00:00Z' },
+      { id: 'c-2', name: 'City Lab', organisation: null, email: 'results@citylab.example', phone: '+44 7700 900123', created_at: '2026-11-02T09:00:00Z' },
+    ],
+  });
+  try {
+    await page.getByTestId('open-contacts').click();
+    const dialog = page.getByRole('dialog', { name: 'Contacts' });
+    await dialog.getByTestId('contact').first().waitFor();
+    const texts = await dialog.getByTestId('contact').allInnerTexts();
+    assert.match(texts[0], /Dr\. Lee, Riverside Orthopaedics\s+lee@ortho\.exmaple · no mobile number/);
+    assert.match(texts[1], /City Lab\s+results@citylab\.example · mobile \+44 7700 900123/);
+    await noSeriousViolations(page, 'the contacts screen');
+
+    await dialog.getByRole('button', { name: 'Change Dr. Lee' }).click();
+    const form = dialog.getByRole('form', { name: 'Change Dr. Lee' });
+    await form.getByLabel('Email').fill('lee@ortho');
+    await form.getByLabel('Email').press('Enter');
+    await dialog.getByRole('alert').filter({ hasText: "Enter the person's email address" }).waitFor();
+    await form.getByLabel('Email').fill('lee@ortho.example');
+    await form.getByLabel('Mobile').fill('+44 7700 900456');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'A share sent again goes to lee@ortho.example' }).waitFor();
+    assert.match(await dialog.getByTestId('contact').first().innerText(), /lee@ortho\.example · mobile \+44 7700 900456/);
+    assert.deepEqual((await callsTo(page, 'change_contact')).at(-1).patch.email, 'lee@ortho.example');
+
+    await dialog.getByRole('button', { name: 'Remove City Lab…' }).click();
+    await dialog.getByRole('group', { name: 'Remove City Lab?' }).getByRole('button', { name: 'Keep' }).click();
+    assert.equal(await dialog.getByTestId('contact').count(), 2, 'Keep removes nothing');
+    await dialog.getByRole('button', { name: 'Remove City Lab…' }).click();
+    await dialog.getByRole('group', { name: 'Remove City Lab?' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Removed City Lab' }).waitFor();
+    assert.equal(await dialog.getByTestId('contact').count(), 1);
+
+    await dialog.locator('input[name=new-contact-name]').fill('Dr. Okafor');
+    await dialog.getByLabel('Email', { exact: true }).last().fill('okafor@heart.example');
+    await dialog.locator('input[name=new-contact-name]').press('Enter');
+    await dialog.getByRole('status').filter({ hasText: 'Added Dr. Okafor' }).waitFor();
+    assert.equal(await dialog.getByTestId('contact').count(), 2);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  const desk = await app({ signedIn: true, role: 'receptionist' });
+  try {
+    await desk.page.getByText('Find a patient to see their documents.').waitFor();
+    assert.equal(await desk.page.getByTestId('open-contacts').count(), 0, 'the desk has no contacts screen');
+  } finally {
+    await desk.close();
+  }
+});
+
 test('sharing security: an admin turns on texted codes from the keyboard, and back to the link alone', async () => {
   const { page, close, errors } = await app({ signedIn: true, role: 'admin', sharing: { sms_available: true } });
   try {
