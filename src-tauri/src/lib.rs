@@ -149,6 +149,7 @@ macro_rules! handler_with {
             sharing_cmd::remove_contact,
             sharing_cmd::share_documents,
             sharing_cmd::document_shares,
+            sharing_cmd::patient_shares,
             sharing_cmd::resend_share,
             sharing_cmd::revoke_share,
             sharing_cmd::sharing_settings,

@@ -1,7 +1,8 @@
 //! Sharing documents with a contact or the patient, for the roles that may share: the clinic's
 //! contacts (added, changed, removed; a name or email checked by the shared rules before it is
 //! sent), a share of documents of one patient (the server emails the link; the app never sees
-//! it), the shares of a document, a resend and a revoke; the clinic's share security.
+//! it), the shares of a document or of a patient, a resend and a revoke; the clinic's share
+//! security.
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -51,6 +52,12 @@ pub async fn share(state: &AppState, new: NewShare) -> CommandResult<Share> {
 /// The shares holding a document, newest first.
 pub async fn shares_of(state: &AppState, document_id: Uuid) -> CommandResult<Vec<Share>> {
     let q = ShareQuery { document_id: Some(document_id), patient_id: None };
+    state.active().await?.client.shares(&q).await
+}
+
+/// The shares of a patient's documents, newest first: what went to whom, and where it stands.
+pub async fn shares_of_patient(state: &AppState, patient_id: Uuid) -> CommandResult<Vec<Share>> {
+    let q = ShareQuery { document_id: None, patient_id: Some(patient_id) };
     state.active().await?.client.shares(&q).await
 }
 

@@ -444,7 +444,7 @@ try {
     await s.keys(KEY.Escape);
   });
 
-  await step('a doctor shares the X-ray and the PDF with a new contact; the email arrives, its link opens the portal, and the Share dialog then says opened', async () => {
+  await step("a doctor shares the X-ray and the PDF with a new contact; the email arrives, its link opens the portal, and the Share dialog and the patient's shares then say opened", async () => {
     const mails = () => readdirSync(mailDir).filter((f) => f.endsWith('.json')).sort();
     const shareFrom = async (title) => {
       await s.click(await s.find(`[data-testid=document][data-title="${title}"] button[aria-label="Share ${title}"]`));
@@ -483,6 +483,16 @@ try {
     await shot('24-share-opened.png');
     await s.keys(KEY.Escape);
     await until(async () => (await s.findAll('dialog[open]')).length === 0, 'the share dialog to close');
+    // The patient's list holds both: the X-ray's opened, the letter's still waiting.
+    await s.click(await s.find('[data-testid=open-patient-shares]'));
+    const rows = () => s.exec('return [...document.querySelectorAll("dialog[open] [data-testid=share]")].map((e) => e.textContent)');
+    await until(async () => (await rows()).length === 2, "the patient's two shares listed");
+    const [letter, xray] = await rows();
+    assert.ok(xray.includes('chest xray') && xray.includes('Opened') && xray.includes('Shared by Dr. Dana Doctor'), xray);
+    assert.ok(letter.includes('CBC-Report-Apr2026') && letter.includes('Not opened yet'), letter);
+    await shot('25-patient-shares.png');
+    await s.keys(KEY.Escape);
+    await until(async () => (await s.findAll('dialog[open]')).length === 0, "the patient's shares to close");
   });
 
   await step('download all gives one zip with both files', async () => {

@@ -26,12 +26,13 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
     let db = Db::connect_as(&common.database_url(), common.database_owner_url().as_deref())
         .await
         .context("cannot open the database")?;
-    let secret = match storage_cfg {
-        StorageConfig::Local { .. } => signing_key(&common.data_dir)?,
+    let secret = signing_key(&common.data_dir)?;
+    let sharing = std::sync::Arc::new(crate::config::SharingConfig::none(base_url.clone()));
+    let link_secret = match storage_cfg {
+        StorageConfig::Local { .. } => secret.clone(),
         _ => Vec::new(),
     };
-    let sharing = std::sync::Arc::new(crate::config::SharingConfig::none(base_url.clone()));
-    let storage = Storage::open(&storage_cfg, secret, base_url)?;
+    let storage = Storage::open(&storage_cfg, link_secret, base_url)?;
     let spool_dir = common.data_dir.join("spool");
     std::fs::create_dir_all(&spool_dir)?;
     Ok(AppState {
@@ -45,6 +46,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         list_cache: Default::default(),
         sign_ins: std::sync::Arc::new(crate::sign_ins::SignIns::new(common.signin_pause())),
         sharing,
+        secret: secret.into(),
     })
 }
 

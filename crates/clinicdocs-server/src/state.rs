@@ -59,6 +59,9 @@ pub struct AppState {
     pub sign_ins: Arc<crate::sign_ins::SignIns>,
     /// How shares reach their recipients (mail server, portal links).
     pub sharing: Arc<crate::config::SharingConfig>,
+    /// The server's secret key (`CLINICDOCS_SIGNING_KEY`, else `signing.key` in the data
+    /// folder): it signs local file links and keys the stored hashes of texted codes.
+    pub secret: Arc<[u8]>,
 }
 
 impl AppState {

@@ -38,6 +38,12 @@ pub async fn document_shares(state: State<'_, AppState>, document_id: Uuid) -> C
     crate::sharing::shares_of(&state, document_id).await
 }
 
+/// Everything shared of a patient's documents, newest first.
+#[tauri::command]
+pub async fn patient_shares(state: State<'_, AppState>, patient_id: Uuid) -> CommandResult<Vec<Share>> {
+    crate::sharing::shares_of_patient(&state, patient_id).await
+}
+
 /// Emails a new link; the earlier one stops working.
 #[tauri::command]
 pub async fn resend_share(state: State<'_, AppState>, id: Uuid) -> CommandResult<Share> {

@@ -603,6 +603,7 @@ export type Commands = {
   open_patient: [{ patientId: string }, PatientFile];
   open_visit: [{ patientId: string; new: NewVisit }, Visit];
   patient_namesakes: [{ name: string; dateOfBirth: string }, Array<Patient>];
+  patient_shares: [{ patientId: string }, Array<Share>];
   pdf_page_count: [{ id: string }, number];
   pick_files: [Record<string, never>, Array<string>];
   pick_scanner_folder: [Record<string, never>, string | null];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLive, recipientLine, shareStatus } from './sharing';
+import { documentsLine, isLive, recipientLine, sentLine, shareStatus } from './sharing';
 import type { Share } from './bindings';
 
 const base: Share = {
@@ -31,5 +31,19 @@ describe('share status', () => {
     expect(isLive({ ...base, state: 'expired' })).toBe(true);
     expect(isLive({ ...base, state: 'revoked', revoked_at: '2026-12-03T11:00:00Z' })).toBe(false);
     expect(recipientLine(base)).toBe('Dr. Lee (lee@ortho.example)');
+  });
+});
+
+describe('a patient\'s share list', () => {
+  const docs = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `d-${i}`, title: `Doc ${i + 1}` }));
+  it('names what each share carries, shortening a long one', () => {
+    expect(documentsLine(base)).toBe('Knee X-ray');
+    expect(documentsLine({ ...base, documents: docs(2) })).toBe('Doc 1 and Doc 2');
+    expect(documentsLine({ ...base, documents: docs(3) })).toBe('Doc 1, Doc 2 and Doc 3');
+    expect(documentsLine({ ...base, documents: docs(20) })).toBe('Doc 1, Doc 2 and 18 more');
+  });
+  it('says who sent it and when, or when it was made if the email never went', () => {
+    expect(sentLine(base, 'en-GB')).toMatch(/^Shared by Dr\. Dana Doctor, 3 Dec/);
+    expect(sentLine({ ...base, sent_at: null, created_at: '2026-12-02T09:00:00Z' }, 'en-GB')).toMatch(/, 2 Dec/);
   });
 });

@@ -1,5 +1,5 @@
-// What the Share dialog says about a share: where it stands for its recipient, in words, and
-// whether it can still be sent again or revoked.
+// What the share lists say about a share, in words: where it stands for its recipient, what it
+// carries, who sent it, and whether it can still be sent again or revoked.
 import type { Share } from './bindings';
 
 function when(iso: string, locale?: string): string {
@@ -30,4 +30,17 @@ export function isLive(s: Share): boolean {
 /** Who it went to: "Dr. Lee (lee@ortho.example)". */
 export function recipientLine(s: Share): string {
   return `${s.recipient_name} (${s.recipient_email})`;
+}
+
+/** What a share carries: "Chest X-ray", "Chest X-ray and CBC", "Chest X-ray, CBC and 2 more". */
+export function documentsLine(s: Share): string {
+  const titles = s.documents.map((d) => d.title);
+  if (titles.length <= 2) return titles.join(' and ');
+  if (titles.length === 3) return `${titles[0]}, ${titles[1]} and ${titles[2]}`;
+  return `${titles[0]}, ${titles[1]} and ${titles.length - 2} more`;
+}
+
+/** Who sent it and when: "Shared by Dr. Dana Doctor, 3 Dec, 10:20" (when it was emailed, or made if it never went). */
+export function sentLine(s: Share, locale?: string): string {
+  return `Shared by ${s.created_by_name}, ${when(s.sent_at ?? s.created_at, locale)}`;
 }

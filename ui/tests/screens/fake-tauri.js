@@ -151,7 +151,8 @@
     { id: 'u-left', name: 'Lee Leaver', email: 'lee@demo.clinic', role: 'receptionist', active: false, password_set: true, created_at: iso(now - 100 * DAY) },
   ];
   const contacts = [...(scenario.contacts ?? [])];
-  const shares = [];
+  // `scenario.shares`: shares already made (the Share type, newest first).
+  const shares = [...(scenario.shares ?? [])];
   // `scenario.sharing`: the server's sharing settings (default: email, no SMS gateway).
   const sharingSettings = { security: 'link', email_available: true, sms_available: false, ...(scenario.sharing ?? {}) };
   const pickQueue = [...(scenario.picks ?? [])];
@@ -262,6 +263,7 @@
       return { ...s };
     },
     document_shares: ({ documentId }) => shares.filter((s) => s.documents.some((d) => d.id === documentId)).map((s) => ({ ...s })),
+    patient_shares: ({ patientId }) => shares.filter((s) => s.patient_id === patientId).map((s) => ({ ...s })),
     resend_share: ({ id }) => {
       const s = shares.find((x) => x.id === id);
       Object.assign(s, { state: 'waiting', sent_at: iso(now), opened_at: null, expires_unused_at: iso(now + DAY) });

@@ -219,6 +219,67 @@ test('staff: an admin adds someone and sees their setup code once, changes a rol
   }
 });
 
+test('patient shares: a doctor reads everything shared of Maria — to whom, which documents, by whom, where it stands — and revokes one; the desk is not offered it', async () => {
+  const share = (id, patient_id, name, documents, state, extra = {}) => ({
+    id, patient_id, recipient_kind: 'contact', recipient_id: `c-${id}`, recipient_name: name,
+    recipient_email: `${name.toLowerCase().replace(/[^a-z]/g, '')}@example.org`, documents,
+    created_by: 'u-dana', created_by_name: 'Dr. Dana Doctor', created_at: '2026-11-20T09:00:00Z',
+    sent_at: '2026-11-20T09:00:00Z', expires_unused_at: '2026-11-21T09:00:00Z', opened_at: null, revoked_at: null, state, ...extra,
+  });
+  const shares = [
+    share('s-3', 'p-maria', 'Dr. Lee', [{ id: 'd-3', title: 'Knee X-ray' }], 'waiting', { sent_at: '2026-11-19T15:00:00Z', expires_unused_at: '2099-01-01T08:00:00Z' }),
+    share('s-2', 'p-maria', 'City Lab', [{ id: 'd-1', title: 'CBC-Report' }, { id: 'd-3', title: 'Knee X-ray' }, { id: 'd-2', title: 'Referral' }], 'opened', { opened_at: '2026-11-20T11:00:00Z' }),
+    share('s-1', 'p-maria', 'Dr. Lee', [{ id: 'd-1', title: 'CBC-Report' }], 'expired'),
+    share('s-9', 'p-other', 'Dr. Elsewhere', [{ id: 'd-9', title: 'Not Maria' }], 'waiting'),
+  ];
+  const { page, close, errors } = await mariaOpen({ role: 'doctor', shares });
+  try {
+    await page.getByTestId('open-patient-shares').click();
+    const dialog = page.getByRole('dialog', { name: 'Shared documents of Maria Garcia' });
+    const rows = dialog.getByTestId('share');
+    await rows.first().waitFor();
+    const texts = await rows.allInnerTexts();
+    assert.equal(texts.length, 3, "only Maria's shares are listed");
+    assert.match(texts[0], /^Dr\. Lee \(drlee@example\.org\)\s+Knee X-ray\s+Shared by Dr\. Dana Doctor, .* · Not opened yet · the link works until/);
+    assert.match(texts[1], /^City Lab .*\s+CBC-Report, Knee X-ray and Referral\s+Shared by .* · Opened .* · works until revoked/);
+    assert.match(texts[2], /^Dr\. Lee .*\s+CBC-Report\s+.*Expired unopened/);
+    assert.ok(!texts.join('\n').includes('Not Maria'));
+    await noSeriousViolations(page, "the patient's shares");
+
+    // Two shares went to Dr. Lee: each button says which documents it is for.
+    await dialog.getByRole('button', { name: 'Revoke the link to Dr. Lee (Knee X-ray)' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'The link to Dr. Lee no longer works.' }).waitFor();
+    await rows.first().filter({ hasText: /Revoked/ }).waitFor();
+    assert.deepEqual((await callsTo(page, 'revoke_share')).map((c) => c.id), ['s-3']);
+    assert.equal(await dialog.getByRole('button', { name: 'Send again to Dr. Lee (Knee X-ray)' }).count(), 0, 'a revoked link is done with');
+    // The expired one gets a new link, from the keyboard.
+    await dialog.getByRole('button', { name: 'Send again to Dr. Lee (CBC-Report)' }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.getByRole('status').filter({ hasText: 'A new link went to Dr. Lee (drlee@example.org)' }).waitFor();
+    await rows.nth(2).filter({ hasText: /Not opened yet/ }).waitFor();
+    await noSeriousViolations(page, "the patient's shares after a revoke");
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    // The X-ray's own Share dialog shows the same revoke.
+    await page.getByRole('button', { name: 'Share Knee X-ray' }).first().click();
+    const one = page.getByRole('dialog', { name: 'Share “Knee X-ray”' });
+    const its = await one.getByTestId('share').allInnerTexts();
+    assert.equal(its.length, 2);
+    assert.match(its[0], /^Dr\. Lee .*Revoked/s);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+  const desk = await mariaOpen({ role: 'receptionist', shares });
+  try {
+    await desk.page.getByTestId('document').first().waitFor();
+    assert.equal(await desk.page.getByTestId('open-patient-shares').count(), 0, 'the desk does not share');
+  } finally {
+    await desk.close();
+  }
+});
+
 test('contacts: a doctor corrects a mistyped email, removes a contact behind a confirmation, adds one; a bad email is refused', async () => {
   const { page, close, errors } = await app({
     signedIn: true,

@@ -1,9 +1,11 @@
 //! The SMS step, for a clinic whose share security is `sms`: before anything is shown, the
 //! recipient has a 6-digit code texted to the mobile number the clinic holds for them
 //! (valid 10 minutes, single use, stored hashed, at most 3 an hour) and enters it; 5 wrong
-//! tries void it, 15 over all of a link's codes lock the link until the clinic sends it again. A browser that entered it gets a pass (an HTTP-only cookie for that link
-//! only, kept hashed on the server); another browser must pass the code again. Every code
-//! sent, failed to send, or entered wrong is audited in the share's clinic.
+//! tries void it, 15 over all of a link's codes lock the link until the clinic sends it again.
+//! Codes are kept as an HMAC under the server's secret key, so the database alone gives none
+//! away. A browser that entered it gets a pass (an HTTP-only cookie for that link only, kept
+//! hashed on the server); another browser must pass the code again. Every code sent, failed to
+//! send, or entered wrong is audited in the share's clinic.
 
 use super::error::PortalError;
 use super::link::{self, plausible, Checked};
@@ -11,7 +13,6 @@ use super::page::{CodeAsk, CodeStep};
 use crate::auth::{new_token, token_hash};
 use crate::db::audit::NewAuditEvent;
 use crate::db::share_codes::CodeTry;
-use crate::db::shares::ShareRow;
 use crate::sms::{number_hint, sms_number};
 use crate::state::AppState;
 use clinicdocs_core::api::ShareSecurity;
@@ -37,8 +38,14 @@ pub async fn passed(state: &AppState, c: &Checked, pass: Option<&str>) -> Result
     Ok(state.db.share_codes().has_pass(c.share.id, &c.hash, &token_hash(pass), state.now()).await?)
 }
 
-fn code_hash(share: &ShareRow, code: &str) -> String {
-    token_hash(&format!("{}:{code}", share.id))
+/// The stored form of `code` for `share`: keyed with the server's secret, because a million
+/// codes are quickly tried against a plain hash by anyone who reads the database.
+fn code_hash(secret: &[u8], share: Uuid, code: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length, so this cannot fail; the key's strength is checked at start.
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else { return String::new() };
+    mac.update(format!("share-code\n{share}\n{code}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The code page's content for the share at `step`.
@@ -83,7 +90,7 @@ pub async fn send(state: &AppState, token: &str, addr: Option<String>) -> Result
         return Err(ask(state, &c, CodeStep::Ask).await?);
     };
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
-    let hash = code_hash(&c.share, &code);
+    let hash = code_hash(&state.secret, c.share.id, &code);
     let now = state.now();
     if !state.db.share_codes().renew(c.share.id, &hash, now, now + SHARE_CODE_TTL).await? {
         // Three sent this hour, or the link is locked (which `ask` says instead).
@@ -127,7 +134,7 @@ pub async fn verify(
     }
     let now = state.now();
     let wrong = |detail: String| event(&c, AuditAction::ShareCodeFailed, detail, addr.clone());
-    match state.db.share_codes().try_code(c.share.id, &code_hash(&c.share, &code), now).await? {
+    match state.db.share_codes().try_code(c.share.id, &code_hash(&state.secret, c.share.id, &code), now).await? {
         CodeTry::Right => {
             // Opened from now (so the link cannot expire unused between the code and the page).
             if !state.db.shares().admit(c.share.id, &c.hash, now).await? {
@@ -155,5 +162,26 @@ pub async fn verify(
         }
         CodeTry::NoCode => Err(ask(state, &c, CodeStep::NoCode).await?),
         CodeTry::Locked => Err(ask(state, &c, CodeStep::Locked).await?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_code_cannot_be_found_again_without_the_servers_key() {
+        let share = Uuid::new_v4();
+        let key = [7u8; 32];
+        let stored = code_hash(&key, share, "042917");
+        // What the server compares: the same code on the same share under the same key.
+        assert_eq!(stored, code_hash(&key, share, "042917"));
+        assert_ne!(stored, code_hash(&key, share, "042918"));
+        assert_ne!(stored, code_hash(&key, Uuid::new_v4(), "042917"), "a code is bound to its share");
+        // Whoever holds only the database cannot try the million codes against it: the value is
+        // not the plain hash kept before (SHA-256 of share and code), and another key gives another.
+        assert_ne!(stored, token_hash(&format!("{share}:042917")));
+        assert_ne!(stored, code_hash(&[8u8; 32], share, "042917"));
+        assert_eq!(stored.len(), 64);
     }
 }

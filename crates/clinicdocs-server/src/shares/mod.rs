@@ -286,7 +286,17 @@ pub async fn resend(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Sh
         contact_id: (row.recipient_kind == RecipientKind::Contact).then_some(row.recipient_id),
         patient_id: (row.recipient_kind == RecipientKind::Patient).then_some(row.recipient_id),
     };
-    let to = recipient(state, caller, &ask, row.patient_id).await?;
+    let to = match recipient(state, caller, &ask, row.patient_id).await {
+        // A removed contact keeps their shares listed, so the doctor is told why, not "not found".
+        Err(ApiError::NotFound(_)) if row.recipient_kind == RecipientKind::Contact => {
+            return Err(ApiError::Conflict(format!(
+                "{} is no longer among the clinic's contacts, so no new link can be sent to them. The link sent \
+                 before works until you revoke it; to send a new one, add them as a contact again and share anew.",
+                row.recipient_name
+            )));
+        }
+        other => other?,
+    };
     reachable_by_text(state, caller, &to).await?;
     let (token, hash) = new_token();
     if !state.db.shares().renew_link(caller.org_id(), id, &hash, (&to.name, &to.email, to.phone.as_deref())).await? {

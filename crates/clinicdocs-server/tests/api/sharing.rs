@@ -435,4 +435,12 @@ pub async fn contacts_are_checked_changed_and_removed_without_losing_their_share
     // A removed contact can no longer be shared with.
     let r = doctor.post_json("/api/v1/shares", &json!({"document_ids": [d.id], "contact_id": lee.id})).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Nor sent a new link: the doctor is told why (not a bare "not found" for a share in the
+    // list), no email goes out, and the link already sent keeps working.
+    let (status, code, msg) =
+        error_code(doctor.post_json(&format!("/api/v1/shares/{}/resend", listed[0].id), &json!({})).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"), "{msg}");
+    assert!(msg.contains("Dr. Lee is no longer among the clinic's contacts"), "{msg}");
+    assert_eq!(s.mail.as_ref().expect("mail").messages().len(), 1, "no second email");
+    assert_eq!(get(&s, &link).await.0, StatusCode::OK);
 }
