@@ -34,10 +34,15 @@ echo "PostgreSQL $PG_URL, S3 $S3_ENDPOINT" >&2
 # Extra arguments go to `cargo test` (e.g. a test-name filter while developing).
 log "cargo fmt --check"
 cargo fmt --all -- --check
-log "cargo clippy --all-targets -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-# The end-to-end build's seams (feature e2e) are linted too; the staff build has none.
-cargo clippy -p clinicdocs-desktop --all-targets --locked --features e2e -- -D warnings
+# Clippy (-D warnings) lints every workspace crate as it is compiled for the tests, by running
+# as cargo's workspace wrapper, exactly as `cargo clippy` runs it: the ~490 dependencies are
+# then compiled once, for the tests, instead of once more in check mode for the lint (that
+# second pass was a quarter of a cold run). Set only here, after the tools above were built:
+# `cargo install` of s3s-fs and tauri-driver must not be linted. Cargo tracks both variables,
+# so a crate built without them is compiled (and linted) again.
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER=$(clippy_driver_bin)
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 log "module cycles (scripts/lib/module_cycles.py)"
 python3 scripts/lib/module_cycles.py
 log "svelte-check and Vitest"
@@ -46,7 +51,7 @@ log "svelte-check and Vitest"
 log "UI screen tests (Chromium, Tauri IPC mocked, axe-core)"
 (cd ui && node --test --test-reporter=tap tests/screens/) | grep -v -e '^ *duration_ms' -e '^ *\.\.\.$' -e '^ *---$' \
   | tee "$SERVICES_DIR/screens.log"
-log "cargo test (SQLite + local files, PostgreSQL + S3; bindings.ts must be current)"
+log "cargo test, linted by clippy -D warnings (SQLite + local files, PostgreSQL + S3; bindings.ts must be current)"
 # The suite's servers record every answer's route and status, and one test saves the served
 # OpenAPI document: the contract check after the tests compares the two.
 OPENAPI_PY=$(openapi_validator_path)
@@ -78,7 +83,8 @@ log "desktop app end to end (Xvfb, tauri-driver + WebKitWebDriver, real server)"
 # The app under test is the build for the end-to-end tests (its dialogs answered from files,
 # the drop's seam); `cargo test` above checked that the staff build carries none of that.
 # Built as `cargo test` above built everything (same packages, same dependency features), so
-# only the desktop crate is compiled again, not its hundreds of dependencies.
+# only the desktop crate is compiled again (and linted with its seams), not its hundreds of
+# dependencies.
 cargo test --workspace --locked --no-run --features clinicdocs-desktop/e2e
 CLINICDOCS_SERVER_BIN="$TARGET/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$TARGET/clinicdocs-desktop" \
 CLINICDOCS_TAURI_DRIVER="$TAURI_DRIVER" E2E_OUT="${E2E_OUT:-$ROOT/tests/e2e/out}" \

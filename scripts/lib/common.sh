@@ -176,6 +176,19 @@ openapi_validator_path() {
   echo "$dir"
 }
 
+# clippy-driver, the compiler clippy runs as (scripts/test.sh lints through it while building):
+# the one of the toolchain cargo uses. Prints its path.
+clippy_driver_bin() {
+  local bin
+  if command -v rustup >/dev/null; then
+    bin=$(rustup which clippy-driver 2>/dev/null) || rustup component add clippy >&2
+    bin=$(rustup which clippy-driver 2>/dev/null) || die "clippy is needed: rustup component add clippy"
+  else
+    bin=$(command -v clippy-driver) || die "clippy is needed (clippy-driver next to cargo)"
+  fi
+  echo "$bin"
+}
+
 # tauri-driver (WebDriver for the real app window), built once and cached.
 tauri_driver_bin() {
   local bin="$CLINICDOCS_TOOLS/bin/tauri-driver"
