@@ -1,7 +1,7 @@
 // The sharing portal in real Chromium (playwright-core, the Debian build), as a recipient meets
 // it: a real clinicdocs-server on loopback with a real SMTP server (the link is read from the
 // delivered email) and the SMS file sink (the code is read from the texted message). Checked:
-// the picture shows, the PDF opens, every download is byte for byte the stored file, printing
+// the picture shows, the PDF's pages are drawn by the server and it opens, every download is byte for byte the stored file, printing
 // shows only the documents, axe finds nothing serious, a phone-sized screen needs no sideways
 // scrolling, and the SMS step — including coming back from the email once the code was passed.
 // Screenshots go to tests/portal/out/. Needs CLINICDOCS_SERVER_BIN (scripts/test.sh sets it).
@@ -152,7 +152,7 @@ test('the share page shows the picture, opens the PDF and downloads each file as
   assert.equal(r.status(), 200);
   assert.equal(await page.title(), 'Documents from Demo Family Clinic');
   assert.match(await page.textContent('header'), /Dr\. Dana Doctor shared 2 documents with you/);
-  const img = page.locator('figure img');
+  const img = page.locator('figure:not(.page) img');
   await until(async () => (await img.evaluate((i) => i.complete && i.naturalWidth)) > 0, 'the picture to load');
   assert.deepEqual(await img.evaluate((i) => [i.naturalWidth, i.naturalHeight]), [900, 600]);
   assert.deepEqual(blocked, [], 'the page loads nothing its CSP refuses');
@@ -167,8 +167,30 @@ test('the share page shows the picture, opens the PDF and downloads each file as
   assert.deepEqual(await save(second.getByRole('link', { name: 'Download the original' })), letter);
   const asPdf = await save(first.getByRole('link', { name: 'Download as PDF' }));
   assert.equal(asPdf.subarray(0, 5).toString(), '%PDF-');
-  // The PDF opens in the browser's own viewer, inline, as stored.
-  const opened = await context.request.get(await second.getByRole('link', { name: 'Open the PDF' }).evaluate((a) => a.href));
+  // The PDF's pages are drawn by the server, each a picture named for its page, in order.
+  const pages = second.locator('figure.page img');
+  assert.deepEqual(await pages.evaluateAll((is) => is.map((i) => i.alt)), [1, 2, 3].map((n) => `Referral letter, page ${n} of 3`));
+  await until(async () => (await pages.evaluateAll((is) => is.every((i) => i.complete && i.naturalWidth > 0))), 'the pages to load');
+  const drawn = await pages.evaluateAll((is) => is.map((i) => [i.naturalWidth, i.naturalHeight]));
+  assert.deepEqual(drawn, Array(3).fill([1240, Math.round((1240 * 792) / 612)]), 'US Letter pages at 1240 px wide');
+  // Each page's heading is drawn in the band at its top.
+  const ink = await pages.evaluateAll((is) =>
+    is.map((i) => {
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [i.naturalWidth, i.naturalHeight];
+      const g = c.getContext('2d');
+      g.drawImage(i, 0, 0);
+      const band = g.getImageData(0, 0, c.width, Math.round(c.height * 0.2)).data;
+      let dark = 0;
+      for (let k = 0; k < band.length; k += 4) if (band[k] < 128) dark += 1;
+      return dark;
+    }),
+  );
+  assert.ok(ink.every((d) => d > 500), `each page has its heading drawn: ${ink}`);
+  // The PDF still opens in the browser's own viewer, inline, as stored.
+  const opened = await context.request.get(
+    await second.getByRole('link', { name: "Open in the browser's PDF viewer" }).evaluate((a) => a.href),
+  );
   assert.equal(opened.headers()['content-type'], 'application/pdf');
   assert.match(opened.headers()['content-disposition'], /^inline/);
   assert.deepEqual(Buffer.from(await opened.body()), letter);
@@ -201,15 +223,15 @@ test('on a phone the page fits the screen and its buttons are easy to tap', asyn
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const page = await context.newPage();
   await page.goto(link);
-  await page.locator('figure img').evaluate((i) => i.decode());
+  await page.locator('figure img').evaluateAll((is) => Promise.all(is.map((i) => i.decode())));
   const fit = await page.evaluate(() => ({
     scroll: document.scrollingElement.scrollWidth,
     width: window.innerWidth,
-    img: document.querySelector('figure img').getBoundingClientRect().width,
+    img: Math.max(...[...document.querySelectorAll('figure img')].map((i) => i.getBoundingClientRect().width)),
     buttons: [...document.querySelectorAll('.button')].map((b) => b.getBoundingClientRect().height),
   }));
   assert.ok(fit.scroll <= fit.width, `no sideways scrolling: ${fit.scroll} > ${fit.width}`);
-  assert.ok(fit.img <= fit.width, `the picture fits: ${fit.img}`);
+  assert.ok(fit.img <= fit.width, `the picture and the pages fit: ${fit.img}`);
   assert.ok(fit.buttons.every((h) => h >= 40), `buttons are at least 40 px high: ${fit.buttons}`);
   await page.screenshot({ path: join(out, 'portal-phone.png'), fullPage: true });
   assert.deepEqual(await serious(page), []);

@@ -25,6 +25,26 @@ pub enum Command {
     /// Set up clinics: create one with its first administrator, list them, change plans and limits.
     #[command(subcommand)]
     Clinic(ClinicCommand),
+    /// (Internal) Draw one page of the PDF on stdin as a JPEG on stdout: the child process
+    /// the server draws PDF pages in (`pdf_pages`).
+    #[command(hide = true)]
+    DrawPdfPage(DrawPdfPageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrawPdfPageArgs {
+    /// The libpdfium shared library to bind.
+    #[arg(long)]
+    pub library: PathBuf,
+    /// The page, from 1.
+    #[arg(long, default_value_t = 1)]
+    pub page: u16,
+    /// Pixels wide.
+    #[arg(long, conflicts_with = "long_edge")]
+    pub width: Option<u32>,
+    /// Pixels on the longest side.
+    #[arg(long)]
+    pub long_edge: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +223,11 @@ pub struct ServeArgs {
     /// folder (for tests and evaluation).
     #[arg(long, env = "CLINICDOCS_SMS_FILE")]
     pub sms_file: Option<PathBuf>,
+    /// The libpdfium shared library (`libpdfium.so`) PDF pages are drawn with, for PDF
+    /// thumbnails and the sharing portal's pages (default: one beside this program). Without
+    /// one, PDFs get no server thumbnail and the portal hands them to the browser's viewer.
+    #[arg(long, env = "CLINICDOCS_PDFIUM")]
+    pub pdfium: Option<PathBuf>,
 }
 
 /// Whether emailed links under `base` keep their secret off the wire: `https://`, or plain

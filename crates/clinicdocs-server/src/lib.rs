@@ -30,6 +30,8 @@ pub mod mail;
 pub mod orphans;
 pub mod passwords;
 pub mod patients;
+pub mod pdf_pages;
+pub mod pdf_thumbnails;
 pub mod portal;
 pub mod profiles;
 pub mod reports;

@@ -1,4 +1,5 @@
-//! `clinicdocs-server serve | orphans | audit verify | clinic …`: parses flags and hands over to the library.
+//! `clinicdocs-server serve | orphans | audit verify | clinic …` (and the hidden `draw-pdf-page`
+//! child): parses flags and hands over to the library.
 
 use clap::Parser;
 use clinicdocs_server::config::{AuditCommand, Cli, Command};
@@ -14,6 +15,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::DrawPdfPage(args) => return clinicdocs_server::pdf_pages::child_main(args),
         Command::Serve(args) => clinicdocs_server::server::run(args).await,
         Command::Orphans(args) => clinicdocs_server::orphans::run(args).await,
         Command::Audit(AuditCommand::Verify(args)) => clinicdocs_server::audit_verify::run(args).await,

@@ -47,6 +47,7 @@ pub async fn open(common: &CommonArgs, base_url: String) -> anyhow::Result<AppSt
         sign_ins: std::sync::Arc::new(crate::sign_ins::SignIns::new(common.signin_pause())),
         sharing,
         secret: secret.into(),
+        pdf_thumbnails: Default::default(),
     })
 }
 
@@ -97,6 +98,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             println!("  {l}");
         }
     }
+    if let Some(lib) = crate::pdf_pages::configure(args.pdfium.clone()) {
+        tracing::info!(library = %lib.display(), "PDF pages are drawn (thumbnails, the sharing portal)");
+    }
+    crate::pdf_thumbnails::start(state.clone());
     println!("listening on http://{addr}");
     std::io::stdout().flush()?;
     let proxies = crate::client_addr::TrustedProxies::new(&args.trusted_proxies);

@@ -62,6 +62,8 @@ pub struct AppState {
     /// The server's secret key (`CLINICDOCS_SIGNING_KEY`, else `signing.key` in the data
     /// folder): it signs local file links and keys the stored hashes of texted codes.
     pub secret: Arc<[u8]>,
+    /// Nudged after uploads commit: PDFs may be waiting for their tiles (`pdf_thumbnails`).
+    pub pdf_thumbnails: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -6,9 +6,10 @@
 pub mod cache;
 pub mod dicom;
 pub mod exif;
-pub mod pdf;
 pub mod scale;
 pub mod source;
 pub mod thumbnail;
 
 pub use cache::MediaCache;
+/// PDF pages drawn by libpdfium (its own crate: the server draws with it too).
+pub use clinicdocs_pdfium as pdf;

@@ -185,6 +185,32 @@ impl Documents<'_> {
         sqlx::query(&sql).bind(key).fetch_optional(&self.0.pool).await?.map(document).transpose()
     }
 
+    /// Live PDFs without a thumbnail, oldest first, in every clinic: the server draws their
+    /// tiles after the upload was answered (`pdf_thumbnails`).
+    pub async fn pdfs_without_thumbnail(&self, limit: i64) -> sqlx::Result<Vec<DocumentRow>> {
+        let sql = format!(
+            "SELECT {} FROM {FROM} WHERE d.content_type = 'application/pdf' AND d.thumb_key IS NULL \
+             AND d.deleted_at IS NULL ORDER BY d.created_at, d.id LIMIT $1",
+            select_columns()
+        );
+        sqlx::query(&sql).bind(limit).fetch_all(&self.0.pool).await?.into_iter().map(document).collect()
+    }
+
+    /// Records the thumbnail drawn for a live document that had none. False when the document
+    /// was deleted (or given one) meanwhile: the caller removes the object it stored.
+    pub async fn set_thumbnail(&self, org: Uuid, id: Uuid, key: &str) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE documents SET thumb_key = $1 \
+             WHERE org_id = $2 AND id = $3 AND deleted_at IS NULL AND thumb_key IS NULL",
+        )
+        .bind(key)
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .execute(&self.0.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Applies an edit to a live document in one transaction with its audit event: a new
     /// visit's slot is taken (unless that passes `max_per_visit`), the old visit's given back.
     pub async fn edit(

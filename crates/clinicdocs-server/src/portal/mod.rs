@@ -85,6 +85,8 @@ pub enum Variant {
     View,
     /// A picture as a one-page PDF.
     Pdf,
+    /// Page N (from 1) of a PDF, drawn as a picture.
+    Page(u16),
 }
 
 impl Variant {
@@ -93,14 +95,20 @@ impl Variant {
             "original" => Some(Variant::Original),
             "view" => Some(Variant::View),
             "pdf" => Some(Variant::Pdf),
-            _ => None,
+            _ => {
+                let n = s.strip_prefix("page-")?;
+                // Digits only: no sign, no spaces, no leading zeros.
+                (!n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| n.parse().ok().map(Variant::Page))?
+            }
         }
     }
-    fn as_str(self) -> &'static str {
+    fn describe(self) -> String {
         match self {
-            Variant::Original => "original",
-            Variant::View => "view",
-            Variant::Pdf => "as PDF",
+            Variant::Original => "original".into(),
+            Variant::View => "view".into(),
+            Variant::Pdf => "as PDF".into(),
+            Variant::Page(n) => format!("page {n}"),
         }
     }
 }
@@ -146,14 +154,23 @@ pub async fn deliver(
     };
     let delivery = match (variant, render::shown(kind)) {
         (Variant::Original, _) => stored("attachment"),
-        (Variant::View, Shown::AsStored) => stored("inline"),
+        (Variant::View, Shown::AsStored | Shown::Pages) => stored("inline"),
+        (Variant::Page(n), Shown::Pages) => Delivery {
+            content_type: "image/jpeg".into(),
+            disposition: format!(
+                "inline; filename=\"{}\"",
+                download_file_name(&format!("{} page {n}", doc.doc.title), "jpg")
+            ),
+            body: Body::Bytes(render::pdf_page(state, &doc, n).await?.into()),
+        },
+        (Variant::Page(_), _) => return Err(PortalError::NotFound),
         (Variant::View, Shown::Drawn(k)) => Delivery {
             content_type: "image/jpeg".into(),
             disposition: format!("inline; filename=\"{}\"", name("jpg")),
             body: Body::Bytes(render::picture(state, &doc, k).await?.jpeg.into()),
         },
         (Variant::View | Variant::Pdf, Shown::Not(why)) => return Err(PortalError::NotShown(why.into())),
-        (Variant::Pdf, Shown::AsStored | Shown::Drawn(_)) => match kind {
+        (Variant::Pdf, Shown::AsStored | Shown::Drawn(_) | Shown::Pages) => match kind {
             Some(k) if k != FileKind::Pdf => Delivery {
                 content_type: "application/pdf".into(),
                 disposition: format!("attachment; filename=\"{}\"", name("pdf")),
@@ -177,7 +194,7 @@ pub async fn deliver(
             target_id: Some(doc.doc.id.to_string()),
             detail: Some(format!(
                 "{} to {} (share {})",
-                variant.as_str(),
+                variant.describe(),
                 opened.share.recipient_email,
                 opened.share.id
             )),
@@ -213,6 +230,14 @@ pub fn page(opened: &Opened, token: &str) -> String {
             let kind = FileKind::from_mime(&d.doc.content_type);
             let shown = render::shown(kind);
             let inline = match shown {
+                Shown::Pages => {
+                    let count = d.doc.page_count.unwrap_or(1).max(1);
+                    Inline::Pages {
+                        pages: (1..=count.min(render::PAGES_SHOWN)).map(|n| format!("{base}/page-{n}")).collect(),
+                        count,
+                        pdf: format!("{base}/view"),
+                    }
+                }
                 Shown::AsStored if kind == Some(FileKind::Pdf) => Inline::Pdf(format!("{base}/view")),
                 Shown::AsStored | Shown::Drawn(_) => Inline::Picture(format!("{base}/view")),
                 Shown::Not(why) => Inline::Not(why.to_string()),

@@ -26,6 +26,7 @@ nav ol { margin: 0; padding-left: 1.25rem; }\
 .meta { margin: 0 0 .75rem; }\
 figure { margin: 0 0 .75rem; }\
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; background: #000; }\
+figure.page img { background: #fff; border: 1px solid var(--line); }\
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0; }\
 .button { display: inline-block; padding: .6rem 1rem; border-radius: 6px; border: 1px solid var(--accent); color: var(--accent); text-decoration: none; font-weight: 600; }\
 .button.primary { background: var(--accent); color: #fff; }\
@@ -39,7 +40,8 @@ button.primary { background: var(--accent); color: #fff; }\
 .notice { padding: .75rem 1rem; border-radius: 6px; background: #e8f1fb; border: 1px solid #9cc3ea; }\
 .notice.bad { background: #fdecea; border-color: #e5a29b; }\
 @media print { body { background: #fff; } .chrome { display: none !important; } header, main { max-width: none; padding: 0; }\
- .doc { border: 0; padding: 0; break-after: page; } figure img { max-height: 92vh; width: auto; background: none; } }";
+ .doc { border: 0; padding: 0; break-after: page; } figure img { max-height: 92vh; width: auto; background: none; }\
+ figure.page { break-after: page; } figure.page img { border: 0; } }";
 
 /// The Content-Security-Policy of every portal page: nothing but its own style and pictures.
 pub static CSP: LazyLock<String> = LazyLock::new(|| {
@@ -66,6 +68,9 @@ pub enum Inline {
     Picture(String),
     /// A PDF the browser opens at this address.
     Pdf(String),
+    /// A PDF drawn page by page (`count` pages in all; `pages` the addresses of those shown),
+    /// and the PDF itself for the browser's viewer.
+    Pages { pages: Vec<String>, count: i64, pdf: String },
     /// Not shown; the sentence says why.
     Not(String),
 }
@@ -126,6 +131,25 @@ pub fn share_page(clinic: &str, sender: &str, shared_on: &str, docs: &[PortalDoc
                 e(src),
                 e(&format!("{} ({})", d.title, d.category))
             )),
+            Inline::Pages { pages, count, pdf } => {
+                for (i, src) in pages.iter().enumerate() {
+                    body.push_str(&format!(
+                        "<figure class=\"page\"><img src=\"{}\" alt=\"{}\"></figure>",
+                        e(src),
+                        e(&format!("{}, page {} of {count}", d.title, i + 1))
+                    ));
+                }
+                if (pages.len() as i64) < *count {
+                    body.push_str(&format!(
+                        "<p class=\"note\">Pages {} to {count} are not shown here: download the original to see them.</p>",
+                        pages.len() + 1
+                    ));
+                }
+                body.push_str(&format!(
+                    "<p class=\"chrome\"><a class=\"button\" href=\"{}\">Open in the browser's PDF viewer</a></p>",
+                    e(pdf)
+                ));
+            }
             Inline::Pdf(href) => body.push_str(&format!(
                 "<p class=\"chrome\"><a class=\"button primary\" href=\"{}\">Open the PDF</a></p>",
                 e(href)

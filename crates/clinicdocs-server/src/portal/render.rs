@@ -1,13 +1,21 @@
-//! Documents drawn for a browser: which types a browser shows as they are (JPEG, PNG, WebP,
-//! PDF), which the server draws as a JPEG (DICOM at the file's own window, TIFF, BMP), and
-//! which it cannot show yet (HEIC). Drawing runs within the server's decode budget.
+//! Documents drawn for a browser: which types a browser shows as they are (JPEG, PNG, WebP),
+//! which the server draws as a JPEG (DICOM at the file's own window, TIFF, BMP), PDFs drawn page
+//! by page (where the server has libpdfium; else handed to the browser's own viewer), and which
+//! it cannot show yet (HEIC). Drawing runs within the server's decode budget, PDF pages in
+//! `pdf_pages`' child processes.
 
 use super::error::PortalError;
 use crate::db::documents::DocumentRow;
+use crate::pdf_pages::{self, DrawError, PageSize};
 use crate::state::AppState;
 use crate::upload::check::decode_in_budget;
 use clinicdocs_core::media::dicom::DicomFile;
 use clinicdocs_core::media::{image_file, image_pdf, FileKind};
+
+/// How wide a PDF page is drawn: an A4 page at 150 dpi, sharp on a screen and on paper.
+const PAGE_WIDTH: u32 = 1240;
+/// The pages of one PDF drawn on the share page; the rest are in the download.
+pub const PAGES_SHOWN: i64 = 40;
 
 /// The longest side of a drawn picture: sharp on a screen and on A4 paper.
 const VIEW_EDGE: u32 = 2400;
@@ -25,12 +33,15 @@ pub enum Shown {
     AsStored,
     /// Drawn by the server as a JPEG.
     Drawn(FileKind),
+    /// A PDF whose pages the server draws, one JPEG each.
+    Pages,
     /// Not at all (yet); the sentence says what to do instead.
     Not(&'static str),
 }
 
 pub fn shown(kind: Option<FileKind>) -> Shown {
     match kind {
+        Some(FileKind::Pdf) if pdf_pages::available() => Shown::Pages,
         Some(FileKind::Jpeg | FileKind::Png | FileKind::Webp | FileKind::Pdf) => Shown::AsStored,
         Some(k @ (FileKind::Tiff | FileKind::Bmp | FileKind::Dicom)) => Shown::Drawn(k),
         Some(FileKind::Heic) => Shown::Not(
@@ -87,4 +98,23 @@ pub async fn picture(state: &AppState, doc: &DocumentRow, kind: FileKind) -> Res
         other => other.into(),
     })?;
     drawn.map_err(PortalError::NotShown)
+}
+
+/// Page `n` (from 1) of a stored PDF as a JPEG.
+pub async fn pdf_page(state: &AppState, doc: &DocumentRow, n: u16) -> Result<Vec<u8>, PortalError> {
+    if n == 0 || doc.doc.page_count.is_some_and(|count| i64::from(n) > count.min(PAGES_SHOWN)) {
+        return Err(PortalError::NotFound);
+    }
+    let got = state.storage.get(&doc.storage_key, None).await.map_err(crate::error::ApiError::from)?;
+    let pdf = got.bytes().await.map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+    pdf_pages::draw(pdf, n, PageSize::Width(PAGE_WIDTH)).await.map_err(|e| match e {
+        DrawError::Busy => PortalError::Busy,
+        DrawError::NoEngine => {
+            PortalError::NotShown("PDF pages cannot be shown here. Download the original to open it.".into())
+        }
+        DrawError::Refused(why) | DrawError::Failed(why) => {
+            tracing::warn!(document = %doc.doc.id, page = n, error = %why, "a shared PDF page was not drawn");
+            PortalError::NotShown("This page could not be drawn here. Download the original to open it.".into())
+        }
+    })
 }

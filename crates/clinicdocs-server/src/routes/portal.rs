@@ -212,10 +212,10 @@ fn back_to_page(token: &str, cookie: Option<String>) -> Response {
     secure(resp, false)
 }
 
-/// One document of a share: `original` (to save), `view` (shown in the browser) or `pdf` (a
-/// picture as a PDF).
+/// One document of a share: `original` (to save), `view` (shown in the browser), `pdf` (a
+/// picture as a PDF) or `page-N` (page N of a PDF, drawn by the server).
 #[utoipa::path(get, path = "/share/{token}/documents/{id}/{variant}", tag = "portal",
-    params(("token" = String, Path), ("id" = Uuid, Path), ("variant" = String, Path, description = "original, view or pdf")),
+    params(("token" = String, Path), ("id" = Uuid, Path), ("variant" = String, Path, description = "original, view, pdf, or page-N (page N from 1 of a PDF, drawn as a JPEG)")),
     responses((status = 200, description = "the document's bytes"),
         (status = 403, description = "the clinic asks for the texted code first", content_type = "text/html"),
         (status = 404, description = "no such link or document", content_type = "text/html"),

@@ -215,6 +215,7 @@ pub async fn store_all(
             match committed {
                 Ok(Some(_)) => {
                     tracing::warn!(error = %e, "an upload's commit lost its answer, but it committed");
+                    nudge_pdf_thumbnails(state, &rows);
                     return Ok(rows);
                 }
                 Ok(None) => Some(StoreError::Api(e.into())),
@@ -229,7 +230,15 @@ pub async fn store_all(
         state.storage.delete_all(&stored).await;
         return Err(f);
     }
+    nudge_pdf_thumbnails(state, &rows);
     Ok(rows)
+}
+
+/// PDFs' tiles are drawn after the answer (`pdf_thumbnails`): tell the worker some are waiting.
+fn nudge_pdf_thumbnails(state: &AppState, rows: &[DocumentRow]) {
+    if rows.iter().any(|r| FileKind::from_mime(&r.doc.content_type) == Some(FileKind::Pdf)) {
+        state.pdf_thumbnails.notify_one();
+    }
 }
 
 /// The `Content-Disposition` stored with a document's object.

@@ -18,7 +18,13 @@ pub fn pdf(pages: usize, min_size: usize) -> Vec<u8> {
     for _ in 0..pages {
         objs.push("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".into());
     }
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    pdf_file(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", &objs, min_size)
+}
+
+/// A PDF file of `objs` (object 1 the catalogue), padded with a comment before its
+/// cross-reference table to at least `min_size` bytes.
+fn pdf_file(header: &[u8], objs: &[String], min_size: usize) -> Vec<u8> {
+    let mut out = header.to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objs.iter().enumerate() {
         offsets.push(out.len());
@@ -40,6 +46,38 @@ pub fn pdf(pages: usize, min_size: usize) -> Vec<u8> {
         format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1).as_bytes(),
     );
     out
+}
+
+/// An A4 PDF whose page N (from 1) carries a black square 100 pt wide, its left edge at
+/// x = 100·N pt and its top 200 pt from the top of the page: each page looks different.
+pub fn pdf_marked(pages: usize) -> Vec<u8> {
+    let mut objs: Vec<String> = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".into(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect::<Vec<_>>().join(" ")
+        ),
+    ];
+    for i in 0..pages {
+        let stream = format!("0 0 0 rg {} 542 100 100 re f", 100 * (i + 1));
+        objs.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R >>", 4 + 2 * i));
+        objs.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
+    }
+    pdf_file(b"%PDF-1.4\n", &objs, 0)
+}
+
+/// Whether the server draws PDF pages here (libpdfium at `CLINICDOCS_PDFIUM`, which
+/// scripts/test.sh fetches and sets; required there).
+pub fn pdf_engine_or_skip() -> bool {
+    if crate::harness::pdf_engine().is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var("CLINICDOCS_TEST_REQUIRE_ALL").map_or(true, |v| v != "1"),
+        "CLINICDOCS_PDFIUM is not set to libpdfium: scripts/test.sh fetches it"
+    );
+    eprintln!("skipped: set CLINICDOCS_PDFIUM to libpdfium (scripts/test.sh fetches it)");
+    false
 }
 
 /// A PDF of exactly `size` bytes (size must be ≥ ~400).

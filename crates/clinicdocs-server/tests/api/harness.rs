@@ -158,6 +158,9 @@ impl TestServer {
         if let Some(v) = opts.url_ttl_secs {
             env.push(("CLINICDOCS_SIGNED_URL_TTL_SECS".into(), v.to_string()));
         }
+        // The PDF engine only where the test setup provides it, never one found by chance, so
+        // whether PDF tiles appear is decided here ([`TestServer::stored_objects`] waits for them).
+        env.push(("CLINICDOCS_PDFIUM".into(), pdf_engine().unwrap_or_else(|| "/nonexistent/libpdfium.so".into())));
         env.extend(opts.env.iter().cloned());
         if opts.cut_after_commit && !backend.is_s3() {
             env.push(("CLINICDOCS_FAULT".into(), "after_commit".into()));
@@ -335,12 +338,25 @@ impl TestServer {
         std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
     }
 
-    /// Every stored object (relative key), read straight from the backing folder.
+    /// Every stored object (relative key), read straight from the backing folder, once the
+    /// server's PDF tiles have settled: where the server draws PDFs, it waits (up to 30 s) until
+    /// each live PDF has its `_thumb.jpg` beside it, since those are drawn after the answer.
     pub fn stored_objects(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        walk(&self.objects_dir, &self.objects_dir, &mut out);
-        out.sort();
-        out
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let mut out = Vec::new();
+            walk(&self.objects_dir, &self.objects_dir, &mut out);
+            out.sort();
+            let untiled = |k: &String| {
+                k.strip_suffix(".pdf").is_some_and(|stem| {
+                    k.contains("/documents/") && out.binary_search(&format!("{stem}_thumb.jpg")).is_err()
+                })
+            };
+            if pdf_engine().is_none() || !out.iter().any(untiled) || std::time::Instant::now() > deadline {
+                return out;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 }
 
@@ -375,6 +391,21 @@ async fn spawn(data_dir: &Path, env: &[(String, String)], log: bool) -> (Child, 
     .expect("server did not start within 60 s");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, url)
+}
+
+/// How many of `pdfs` stored PDFs have a tile drawn by the server: all of them where it draws
+/// PDFs, none where it has no engine.
+pub fn pdf_tiles(pdfs: usize) -> usize {
+    if pdf_engine().is_some() {
+        pdfs
+    } else {
+        0
+    }
+}
+
+/// libpdfium as the test setup provides it (`CLINICDOCS_PDFIUM`), if it does.
+pub fn pdf_engine() -> Option<String> {
+    std::env::var("CLINICDOCS_PDFIUM").ok().filter(|p| Path::new(p).is_file())
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {

@@ -184,3 +184,56 @@ pub async fn an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refuse
     let after: Vec<serde_json::Value> = doc.get(&base).await.json().await.expect("list");
     assert_eq!(after, before, "a refused mark stores nothing and leaves the stored one as it was");
 }
+
+/// Waits (at most 30 s) until the listing says document `id` of `patient` has its thumbnail.
+async fn listed_with_thumbnail(who: &Session, patient: uuid::Uuid, id: uuid::Uuid) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let page: clinicdocs_core::api::DocumentPage =
+            who.get(&format!("/api/v1/documents?patient_id={patient}&limit=200")).await.json().await.expect("list");
+        if page.items.iter().any(|d| d.id == id && d.has_thumbnail) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+pub async fn a_pdf_is_answered_at_once_then_given_a_server_thumbnail_of_its_first_page(b: Backend) {
+    if !pdf_engine_or_skip() {
+        return;
+    }
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    // Spooled, and stored while it arrives: both get their tile.
+    let pdf = pdf_marked(3);
+    let spooled = doc.upload(&Upload::new(pdf.clone(), patient, "lab", "CBC Report")).await;
+    let streamed = doc.upload(&Upload::new(pdf.clone(), patient, "lab", "CBC Report copy").streamed()).await;
+    for d in [&spooled, &streamed] {
+        assert_eq!(d.page_count, Some(3));
+        assert!(listed_with_thumbnail(&doc, patient, d.id).await, "the server drew no tile for the PDF");
+        let t = thumbnail(&s, &doc, d.id).await.to_luma8();
+        // A4 portrait: 256 px high, 595/842 of that wide.
+        assert_eq!(t.height(), 256);
+        assert!(t.width().abs_diff(181) <= 1, "width {}", t.width());
+        // Page 1's square (x 100–200 pt, 200–300 pt from the top) is black; page 2's place is white.
+        let at = |x_pt: f64, y_pt: f64| t.get_pixel((x_pt * 256.0 / 842.0) as u32, (y_pt * 256.0 / 842.0) as u32)[0];
+        assert!(at(150.0, 250.0) < 60, "page 1's square is drawn: {}", at(150.0, 250.0));
+        assert!(at(250.0, 250.0) > 200, "nothing of page 2 on the tile: {}", at(250.0, 250.0));
+        // The original is untouched.
+        let orig = s.http.get(doc.signed_url(d.id, "original").await).send().await.expect("get");
+        assert_eq!(orig.bytes().await.expect("bytes").as_ref(), pdf.as_slice());
+    }
+    // A PDF deleted before its tile is drawn leaves no tile behind in the live store.
+    let gone = doc.upload(&Upload::new(pdf_marked(1), patient, "lab", "Wrong patient")).await;
+    let admin = s.login("admin@demo.clinic").await;
+    assert_eq!(admin.delete(&format!("/api/v1/documents/{}", gone.id)).await.status(), StatusCode::NO_CONTENT);
+    // Another upload after it: once that one has its tile, the deleted one was dealt with.
+    let last = doc.upload(&Upload::new(pdf_marked(2), patient, "lab", "Urine panel")).await;
+    assert!(listed_with_thumbnail(&doc, patient, last.id).await);
+    let gone_id = gone.id.to_string();
+    let live_tiles: Vec<_> =
+        s.stored_objects().into_iter().filter(|k| k.contains(&gone_id) && !k.contains("/trash/")).collect();
+    assert!(live_tiles.iter().all(|k| !k.ends_with("_thumb.jpg")), "a deleted PDF got a tile: {live_tiles:?}");
+}

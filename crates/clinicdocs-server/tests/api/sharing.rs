@@ -158,6 +158,29 @@ pub async fn a_contact_receives_the_link_by_email_and_opens_views_and_downloads_
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
     assert_eq!(pdf_view, pdf_bytes);
+    // Where the server draws PDFs, the page shows each page as a picture, linked in order.
+    let mut drawn_pages = 0;
+    if pdf_engine_or_skip() {
+        for n in 1..=2 {
+            assert!(page.contains(&format!("/share/{token}/documents/{}/page-{n}\"", letter.id)), "page {n} linked");
+            let (status, headers, jpeg) = get(&s, &format!("{base}/{}/page-{n}", letter.id)).await;
+            assert_eq!(
+                (status, headers.get("content-type").and_then(|v| v.to_str().ok())),
+                (StatusCode::OK, Some("image/jpeg")),
+                "page {n}"
+            );
+            let shown = image::load_from_memory(&jpeg).expect("the page drawn as a JPEG");
+            assert_eq!(shown.width(), 1240, "page {n} drawn 1240 px wide");
+            drawn_pages += 1;
+        }
+        // No page 0, none past the last, no leading zeros, and no pages of a picture.
+        for bad in [format!("{}/page-0", letter.id), format!("{}/page-3", letter.id), format!("{}/page-01", letter.id)]
+            .into_iter()
+            .chain([format!("{}/page-1", xray.id)])
+        {
+            assert_eq!(get(&s, &format!("{base}/{bad}")).await.0, StatusCode::NOT_FOUND, "{bad}");
+        }
+    }
     assert!(!s.server_log().contains(&token), "the token reached the server's log");
 
     // The clinic sees it opened; the audit trail has each step, each delivery.
@@ -166,8 +189,17 @@ pub async fn a_contact_receives_the_link_by_email_and_opens_views_and_downloads_
     assert_eq!(listed[0].state, ShareState::Opened);
     assert!(listed[0].opened_at.is_some());
     assert_eq!(shares_of(&doctor, &format!("patient_id={patient}")).await.len(), 1);
-    for (action, n) in [("share_created", 1), ("share_email_sent", 1), ("share_opened", 1), ("share_downloaded", 7)] {
+    for (action, n) in
+        [("share_created", 1), ("share_email_sent", 1), ("share_opened", 1), ("share_downloaded", 7 + drawn_pages)]
+    {
         assert_eq!(audit_count(&admin, action).await, n, "{action}");
+    }
+    if drawn_pages > 0 {
+        let delivered: Value =
+            admin.get("/api/v1/audit?action=share_downloaded&limit=50").await.json().await.expect("audit");
+        let details: Vec<&str> =
+            delivered["items"].as_array().expect("items").iter().filter_map(|e| e["detail"].as_str()).collect();
+        assert!(details.iter().any(|d| d.contains("page 2")), "each drawn page is audited as such: {details:?}");
     }
     let opened: Value = admin.get("/api/v1/audit?action=share_opened").await.json().await.expect("audit");
     let ev = &opened["items"][0];

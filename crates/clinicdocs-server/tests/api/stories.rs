@@ -42,11 +42,10 @@ pub async fn upload_decides_type_by_bytes_and_stores_under_the_key_layout(b: Bac
     assert_eq!(t.status(), StatusCode::OK);
     let img = image::load_from_memory(&t.bytes().await.expect("bytes")).expect("thumbnail decodes");
     assert_eq!((img.width(), img.height()), (256, 192));
-    // A PDF gets its page count and no thumbnail on the server.
+    // A PDF is answered with its page count (its tile is drawn afterwards: imaging.rs).
     let p = doc.upload(&Upload::new(pdf(3, 0), patient, "lab", "CBC Report")).await;
     assert_eq!(p.content_type, "application/pdf");
     assert_eq!(p.page_count, Some(3));
-    assert!(!p.has_thumbnail);
 }
 
 fn tamper(url: &str, param: &str, f: impl Fn(&str) -> String) -> String {
@@ -385,7 +384,7 @@ pub async fn concurrent_batches_cannot_overshoot_the_pool(b: Backend) {
     assert!(v["error"]["message"].as_str().unwrap_or("").contains("Delete older documents"), "{v}");
     let usage = doc.storage().await;
     assert_eq!((usage.used_bytes, usage.document_count), (50_000, 2));
-    assert_eq!(s.stored_objects().len(), 2, "no bytes of the refused batch remain");
+    assert_eq!(s.stored_objects().len(), 2 + pdf_tiles(2), "no bytes of the refused batch remain");
     // Eight concurrent single uploads of 10,000 bytes into the 49,999 left: exactly four fit.
     let mut tasks = Vec::new();
     for i in 0..8 {
@@ -412,7 +411,7 @@ pub async fn concurrent_batches_cannot_overshoot_the_pool(b: Backend) {
     assert_eq!(ok, 4);
     let usage = doc.storage().await;
     assert_eq!((usage.used_bytes, usage.document_count), (90_000, 6));
-    assert_eq!(s.stored_objects().len(), 6);
+    assert_eq!(s.stored_objects().len(), 6 + pdf_tiles(6));
 }
 
 pub async fn batch_with_a_bad_13th_file_stores_nothing(b: Backend) {
@@ -453,7 +452,7 @@ pub async fn batch_with_a_bad_13th_file_stores_nothing(b: Backend) {
     let v: Value = r.json().await.expect("json");
     assert!(v["files"].as_array().expect("files").iter().all(|f| f["status"] == "stored"));
     assert_eq!(doc.storage().await.document_count, 20);
-    assert_eq!(s.stored_objects().len(), 30, "20 originals and 10 PNG thumbnails");
+    assert_eq!(s.stored_objects().len(), 30 + pdf_tiles(10), "20 originals, 10 PNG thumbnails, the PDFs' tiles");
 }
 
 pub async fn batch_manifest_is_capped_yet_fits_the_longest_items(b: Backend) {
@@ -561,7 +560,7 @@ pub async fn idempotency_key_replays_and_conflicts(b: Backend) {
     let usage = doc.storage().await;
     assert_eq!(usage.document_count, 2);
     assert_eq!(usage.used_bytes, (u.bytes.len() + u2.bytes.len()) as i64);
-    assert_eq!(s.stored_objects().len(), 2);
+    assert_eq!(s.stored_objects().len(), 2 + pdf_tiles(2));
 }
 
 pub async fn batch_sent_again_with_its_keys_stores_nothing_twice(b: Backend) {
@@ -590,7 +589,7 @@ pub async fn batch_sent_again_with_its_keys_stores_nothing_twice(b: Backend) {
     let usage = rec.storage().await;
     assert_eq!(usage.document_count, 4);
     assert_eq!(usage.used_bytes, items.iter().map(|u| u.bytes.len() as i64).sum::<i64>());
-    assert_eq!(s.stored_objects().len(), 4);
+    assert_eq!(s.stored_objects().len(), 4 + pdf_tiles(4));
 
     // A key already used for another file refuses that file, and with it the batch.
     let mut reused = items.clone();
@@ -605,7 +604,7 @@ pub async fn batch_sent_again_with_its_keys_stores_nothing_twice(b: Backend) {
     let (st, _, msg) = error_code(rec.batch(&twice).await).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{msg}");
     assert_eq!(rec.storage().await.document_count, 4);
-    assert_eq!(s.stored_objects().len(), 4);
+    assert_eq!(s.stored_objects().len(), 4 + pdf_tiles(4));
 }
 
 pub async fn visit_limit_and_plan_are_enforced(b: Backend) {
@@ -1079,7 +1078,7 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     let t = s.http.get(doc.signed_url(p.id, "thumbnail").await).send().await.expect("thumb");
     assert_eq!(image::load_from_memory(&t.bytes().await.expect("bytes")).expect("decodes").width(), 256);
     let kept = s.stored_objects();
-    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert_eq!(kept.len(), 3 + pdf_tiles(1), "{kept:?}");
     let usage = doc.storage().await;
 
     // A size that does not match what arrives is refused, and the object is abandoned.
@@ -1136,13 +1135,13 @@ pub async fn an_upload_that_announces_its_size_is_stored_while_it_arrives(b: Bac
     assert_eq!(again.status(), StatusCode::OK);
     let again: Value = again.json().await.expect("json");
     assert_eq!(first["document"]["id"], again["document"]["id"]);
-    assert_eq!(s.stored_objects().len(), kept.len() + 1);
+    assert_eq!(s.stored_objects().len(), kept.len() + 1 + pdf_tiles(1));
     let usage = doc.storage().await;
     // The same key with another file: refused, and nothing of it stored.
     let other = Upload::new(pdf(1, 60_000), patient, "lab", "Keyed").streamed();
     let (st, code, _) = error_code(doc.upload_raw(&other, Some("stream-key-1")).await).await;
     assert_eq!((st, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict"));
-    assert_eq!(s.stored_objects().len(), kept.len() + 1);
+    assert_eq!(s.stored_objects().len(), kept.len() + 1 + pdf_tiles(1));
     assert_eq!(doc.storage().await.used_bytes, usage.used_bytes);
 }
 
@@ -1182,7 +1181,7 @@ pub async fn concurrent_uploads_never_overfill_a_visit(b: Backend) {
     assert_eq!((stored, refused), (5, 3));
     let listed: Value = doc.get(&format!("/api/v1/documents?encounter_id={enc}")).await.json().await.expect("list");
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(5));
-    assert_eq!(s.stored_objects().len(), objects + 5, "a refused upload left its object");
+    assert_eq!(s.stored_objects().len(), objects + 5 + pdf_tiles(5), "a refused upload left its object");
     let after = doc.storage().await;
     assert_eq!(after.document_count, usage.document_count + 5);
     assert_eq!(after.used_bytes, usage.used_bytes + stored_bytes, "only the five count");

@@ -1,7 +1,8 @@
-//! PDF pages rendered by pdfium (`pdfium-render`), bound once per process to the libpdfium
-//! shared library that the setup step fetched and the app bundles as a resource. Pages are
-//! encoded straight from pdfium's bitmap (RGBA: pdfium-render asks for reversed byte order)
-//! to JPEG by libjpeg-turbo.
+//! PDF pages drawn by pdfium (`pdfium-render`), bound once per process to the libpdfium shared
+//! library that the setup step fetched (the desktop app bundles it as a resource; the server
+//! finds it through `CLINICDOCS_PDFIUM` or beside its executable). Pages are encoded straight
+//! from pdfium's bitmap (RGBA: pdfium-render asks for reversed byte order) to JPEG by
+//! libjpeg-turbo. The desktop draws in its own process; the server only in a child process.
 
 use pdfium_render::prelude::*;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,8 @@ pub const LIBRARY_FILE: &str = if cfg!(target_os = "windows") {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PdfError {
     #[error(
-        "PDF pages cannot be shown on this computer: the PDF engine is missing ({0}). Reinstall Clinic Documents."
+        "PDF pages cannot be drawn here: the PDF engine (libpdfium) is missing ({0}). Reinstall Clinic Documents, \
+         or on a server set CLINICDOCS_PDFIUM to the library."
     )]
     EngineMissing(String),
     #[error("This PDF could not be opened ({0}).")]
@@ -61,11 +63,15 @@ pub fn candidates() -> Vec<PathBuf> {
     out
 }
 
+/// The library that will be bound: the first candidate that exists.
+pub fn library_path() -> Option<PathBuf> {
+    candidates().into_iter().find(|p| p.is_file())
+}
+
 fn pdfium() -> Result<&'static Pdfium, PdfError> {
     PDFIUM
         .get_or_init(|| {
-            let found = candidates().into_iter().find(|p| p.is_file());
-            let path = found.ok_or_else(|| PdfError::EngineMissing(format!("{LIBRARY_FILE} not found")))?;
+            let path = library_path().ok_or_else(|| PdfError::EngineMissing(format!("{LIBRARY_FILE} not found")))?;
             Pdfium::bind_to_library(&path)
                 .map(Pdfium::new)
                 .map_err(|e| PdfError::EngineMissing(format!("{}: {e}", path.display())))
