@@ -50,10 +50,13 @@ impl SignIns {
         let waiting = Arc::new(Mutex::new(waiting));
         for i in 0..CHECKING_THREADS {
             let waiting = waiting.clone();
-            let started = std::thread::Builder::new().name(format!("password-check-{i}")).spawn(move || loop {
-                let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).blocking_recv();
-                let Some(c) = next else { return };
-                let _ = c.answer.send(verify_password(&c.password, &c.hash));
+            let started = std::thread::Builder::new().name(format!("password-check-{i}")).spawn(move || {
+                lower_priority();
+                loop {
+                    let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).blocking_recv();
+                    let Some(c) = next else { return };
+                    let _ = c.answer.send(verify_password(&c.password, &c.hash));
+                }
             });
             if let Err(e) = started {
                 tracing::error!("could not start a password-checking thread: {e}");
@@ -76,6 +79,23 @@ impl SignIns {
     }
 }
 
+/// Lowers the calling thread's scheduling priority (nice 10; on Linux the nice value is the
+/// thread's own): a flood of sign-ins keeps the checking threads busy, and the runtime's
+/// threads, answering everything else (`/healthz`, uploads), then come first for the processor.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        if let Err(e) = rustix::process::setpriority_process(None, CHECKING_NICE) {
+            WARNED.call_once(|| tracing::warn!("could not lower the password checks' priority: {e}"));
+        }
+    }
+}
+
+/// The checking threads' nice value (0 is the default, 19 the lowest priority).
+#[cfg(target_os = "linux")]
+const CHECKING_NICE: i32 = 10;
+
 /// An email as typed, as the server keeps it: trimmed, lower case, printable, at most
 /// [`MAX_EMAIL_CHARS`] characters.
 pub fn typed_email(raw: &str) -> String {
@@ -91,5 +111,27 @@ mod tests {
         assert_eq!(typed_email("  Doctor@Demo.Clinic\n"), "doctor@demo.clinic");
         assert_eq!(typed_email(&"x".repeat(1_000_000)).chars().count(), MAX_EMAIL_CHARS);
         assert_eq!(typed_email("a\u{0}b@c"), "ab@c");
+    }
+
+    /// A sign-in flood must not starve everything else of the processor: the threads that
+    /// check passwords run at a lower priority than the runtime's.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn password_checks_run_below_the_priority_of_the_servers_other_work() {
+        let sign_ins = SignIns::new(std::time::Duration::from_secs(30));
+        let hash = crate::passwords::hash_password("demo").expect("hash");
+        assert!(sign_ins.check("demo".into(), hash).await, "the check still answers");
+        // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
+        let mut nice = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").expect("tasks").flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim().starts_with("password-check") {
+                let stat = std::fs::read_to_string(task.path().join("stat")).expect("stat");
+                let after_name = &stat[stat.rfind(')').expect("name") + 2..];
+                nice.push(after_name.split(' ').nth(16).expect("nice").to_string());
+            }
+        }
+        assert!(nice.len() >= CHECKING_THREADS, "{nice:?}");
+        assert!(nice.iter().all(|n| n == "10"), "every checking thread at nice 10: {nice:?}");
     }
 }
