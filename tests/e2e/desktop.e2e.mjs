@@ -417,6 +417,38 @@ try {
     await openPatient('Maria Garcia');
   });
 
+  await step("a scanner's TIFF and BMP, a WebP and a phone's HEIC photo: each gets its tile from the server and opens in the viewer at its own size", async () => {
+    // A 1200×800 picture: dark left half, light right half (the colours each decoder gives are
+    // checked by the Rust tests; here: every format reaches the window, tile and full size).
+    const base = join(files, 'base.png');
+    execFileSync('convert', ['-size', '600x800', 'xc:#203040', '-size', '600x800', 'xc:#e0d0c0', '+append', base]);
+    const pictures = [
+      ['Fax referral.tif', ['convert', [base, '-compress', 'lzw', join(files, 'Fax referral.tif')]]],
+      ['Scanner sheet.bmp', ['convert', [base, join(files, 'Scanner sheet.bmp')]]],
+      ['Wound photo.webp', ['convert', [base, '-quality', '85', join(files, 'Wound photo.webp')]]],
+      ['Rash photo.heic', ['heif-enc', ['-q', '85', '-o', join(files, 'Rash photo.heic'), base]]],
+    ];
+    await openPatient('Li Wei');
+    for (const [name, [tool, args]] of pictures) {
+      execFileSync(tool, args, { stdio: 'ignore' });
+      await upload(join(files, name), 'photo');
+    }
+    for (const [name] of pictures) {
+      const title = name.replace(/\.[a-z]+$/, '');
+      const tile = `[data-testid=document][data-title="${title}"]`;
+      const tileSize = () => s.exec(`const i = document.querySelector('${tile} img'); return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth + 'x' + i.naturalHeight : ''`);
+      await until(async () => (await tileSize()) === '256x171', `${name}: its 256-px tile`);
+      await s.click(await s.find(`${tile} button.open`));
+      const shown = () => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth + "x" + i.naturalHeight : ""');
+      await until(async () => (await shown()) === '1200x800', `${name}: shown at 1200×800`);
+      if (name.endsWith('.heic')) await shot('04j-heic-in-viewer.png');
+      await s.keys(KEY.Escape);
+      await until(async () => (await s.findAll('[data-testid=viewer-image]')).length === 0, 'the viewer closed');
+    }
+    await shot('04k-picture-formats-grid.png');
+    await openPatient('Maria Garcia');
+  });
+
   await step('a mark drawn while the server is down is kept on this computer, counted in the title, and reaches the server once when it is back', async () => {
     const status = async () => s.text(await s.find('[data-testid=annotation-status]'));
     const title = () => execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), 'Clinic Documents', '--title-only'], { encoding: 'utf8' }).trim();

@@ -47,5 +47,8 @@ pub enum ErrorCode {
     NotConfigured,
     /// The mail server (or SMS gateway) refused or could not be reached; nothing was shared.
     SendFailed,
+    /// The server is busy with other work of this kind (drawing pictures); try again shortly
+    /// (`Retry-After` says when).
+    Busy,
     Internal,
 }

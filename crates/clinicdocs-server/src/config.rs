@@ -26,9 +26,23 @@ pub enum Command {
     #[command(subcommand)]
     Clinic(ClinicCommand),
     /// (Internal) Draw one page of the PDF on stdin as a JPEG on stdout: the child process
-    /// the server draws PDF pages in (`pdf_pages`).
+    /// the server draws PDF pages in (`drawing`).
     #[command(hide = true)]
     DrawPdfPage(DrawPdfPageArgs),
+    /// (Internal) Draw the HEIC photo on stdin as a JPEG on stdout: the child process the
+    /// server decodes HEIC photos in (`drawing`).
+    #[command(hide = true)]
+    DrawPhoto(DrawPhotoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrawPhotoArgs {
+    /// Pixels on the longest side (a smaller photo keeps its size).
+    #[arg(long)]
+    pub long_edge: u32,
+    /// JPEG quality, 1–100.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quality: u8,
 }
 
 #[derive(Debug, Args)]

@@ -73,6 +73,9 @@ pub enum ApiError {
     /// The mail server or SMS gateway refused or could not be reached.
     #[error("{0}")]
     SendFailed(String),
+    /// Too much of this work is running already (the server's drawing processes).
+    #[error("The server is busy with other pictures. Try again in a minute; nothing was stored.")]
+    Busy,
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -135,6 +138,7 @@ impl ApiError {
             E::SetupCodeInvalid => ErrorCode::SetupCodeInvalid,
             E::LastAdmin => ErrorCode::LastAdmin,
             E::NotConfigured(_) => ErrorCode::NotConfigured,
+            E::Busy => ErrorCode::Busy,
             E::SendFailed(_) => ErrorCode::SendFailed,
             E::Internal(_) => ErrorCode::Internal,
         }
@@ -161,6 +165,7 @@ impl ApiError {
             E::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             E::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             E::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            E::Busy => StatusCode::SERVICE_UNAVAILABLE,
             E::SendFailed(_) => StatusCode::BAD_GATEWAY,
             E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -198,11 +203,17 @@ impl IntoResponse for ApiError {
         if let ApiError::TooManyAttempts { retry_after_secs } = &self {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
         }
+        if let ApiError::Busy = &self {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS.into());
+        }
         resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// When a client told [`ApiError::Busy`] should try again.
+const BUSY_RETRY_AFTER_SECS: u64 = 30;
 
 /// "1 second", "30 seconds", "2 minutes".
 fn wait_phrase(secs: u64) -> String {

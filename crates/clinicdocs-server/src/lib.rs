@@ -21,6 +21,7 @@ pub mod db;
 pub mod demo;
 pub mod documents;
 pub mod downloads;
+pub mod drawing;
 pub mod error;
 pub mod extract;
 pub mod faults;
@@ -30,7 +31,7 @@ pub mod mail;
 pub mod orphans;
 pub mod passwords;
 pub mod patients;
-pub mod pdf_pages;
+
 pub mod pdf_thumbnails;
 pub mod portal;
 pub mod profiles;

@@ -15,7 +15,8 @@ async fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::DrawPdfPage(args) => return clinicdocs_server::pdf_pages::child_main(args),
+        Command::DrawPdfPage(args) => return clinicdocs_server::drawing::child_main(args),
+        Command::DrawPhoto(args) => return clinicdocs_server::drawing::photo_child_main(args),
         Command::Serve(args) => clinicdocs_server::server::run(args).await,
         Command::Orphans(args) => clinicdocs_server::orphans::run(args).await,
         Command::Audit(AuditCommand::Verify(args)) => clinicdocs_server::audit_verify::run(args).await,

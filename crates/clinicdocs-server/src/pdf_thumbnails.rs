@@ -1,11 +1,11 @@
 //! PDF tiles, drawn after the upload was answered: one worker takes the live PDFs that have no
 //! thumbnail — new uploads (each commit nudges it) and those stored before this server drew
-//! them — oldest first, draws page 1 through [`crate::pdf_pages`], stores it beside the
+//! them — oldest first, draws page 1 through [`crate::drawing`], stores it beside the
 //! original and records it on the row. That change bumps the clinic's document version, so the
 //! next listing says `has_thumbnail`. A PDF the engine cannot draw is left without a tile (the
 //! desktop then draws its own) until the server starts again.
 
-use crate::pdf_pages::{self, DrawError, PageSize};
+use crate::drawing::{self, DrawError, PageSize};
 use crate::state::AppState;
 use clinicdocs_core::limits::THUMBNAIL_EDGE;
 use clinicdocs_core::storage_key::thumbnail_key;
@@ -20,7 +20,7 @@ const REST: Duration = Duration::from_secs(30);
 
 /// Starts the worker, when this server draws PDF pages. It runs until the server stops.
 pub fn start(state: AppState) {
-    if !pdf_pages::available() {
+    if !drawing::pdf_available() {
         tracing::warn!("PDF thumbnails are not drawn: libpdfium was not found (set CLINICDOCS_PDFIUM)");
         return;
     }
@@ -47,7 +47,7 @@ async fn round(state: &AppState, skipped: &mut HashSet<Uuid>) -> anyhow::Result<
     for row in &todo {
         let got = state.storage.get(&row.storage_key, None).await?;
         let pdf = got.bytes().await?;
-        let jpeg = match pdf_pages::draw(pdf, 1, PageSize::LongEdge(THUMBNAIL_EDGE)).await {
+        let jpeg = match drawing::pdf_page(pdf, 1, PageSize::LongEdge(THUMBNAIL_EDGE)).await {
             Ok(jpeg) => jpeg,
             Err(DrawError::Busy) => return Err(anyhow::anyhow!("the drawing processes are busy")),
             Err(e) => {

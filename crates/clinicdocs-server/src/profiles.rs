@@ -3,6 +3,7 @@
 //! signed links to them leave the server.
 
 use crate::auth::Caller;
+use crate::drawing;
 use crate::error::{ApiError, ApiResult};
 use crate::patients::patient;
 use crate::state::AppState;
@@ -11,8 +12,9 @@ use bytes::Bytes;
 use clinicdocs_core::api::ProfileImage;
 use clinicdocs_core::audit::{AuditAction, AuditTarget};
 use clinicdocs_core::limits::{AVATAR_EDGE, PROFILE_EDGE};
+use clinicdocs_core::media::image_file::THUMBNAIL_JPEG_QUALITY;
 use clinicdocs_core::media::sniff::SNIFF_LEN;
-use clinicdocs_core::media::{image_file, sniff, MediaError};
+use clinicdocs_core::media::{image_file, sniff, FileKind, MediaError};
 use clinicdocs_core::policy::Action;
 use clinicdocs_core::storage_key::{profile_key, thumbnail_key, ProfileKind};
 use clinicdocs_core::Role;
@@ -29,8 +31,16 @@ struct Owner {
 async fn replace(state: &AppState, caller: &Caller, owner: Owner, body: Bytes) -> ApiResult<ProfileImage> {
     let file_kind = sniff(&body[..body.len().min(SNIFF_LEN)])?;
     if !file_kind.is_decodable_image() {
-        return Err(MediaError::Unsupported("not a JPEG, PNG, TIFF or WebP picture").into());
+        return Err(MediaError::Unsupported("not a JPEG, PNG, TIFF, WebP, BMP or HEIC picture").into());
     }
+    // A HEIC photo is decoded by a drawing child (libheif is C++); its large picture is then a
+    // JPEG the server reads itself.
+    let (body, file_kind) = if file_kind == FileKind::Heic {
+        let large = drawing::photo(body, PROFILE_EDGE, THUMBNAIL_JPEG_QUALITY).await;
+        (Bytes::from(large.map_err(|e| e.into_upload_error("the HEIC photo"))?), FileKind::Jpeg)
+    } else {
+        (body, file_kind)
+    };
     let (large, small) = decode_in_budget(move || {
         let img = image_file::decode(&body, file_kind)?;
         Ok((image_file::thumbnail_jpeg(&img, PROFILE_EDGE)?, image_file::thumbnail_jpeg(&img, AVATAR_EDGE)?))

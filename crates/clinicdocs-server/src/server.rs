@@ -98,7 +98,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             println!("  {l}");
         }
     }
-    if let Some(lib) = crate::pdf_pages::configure(args.pdfium.clone()) {
+    if let Some(lib) = crate::drawing::configure(args.pdfium.clone()) {
         tracing::info!(library = %lib.display(), "PDF pages are drawn (thumbnails, the sharing portal)");
     }
     crate::pdf_thumbnails::start(state.clone());

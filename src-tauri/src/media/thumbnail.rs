@@ -154,4 +154,18 @@ mod tests {
         bytes.truncate(300);
         assert!(thumbnail(&bytes, FileKind::Jpeg, 256).is_err());
     }
+
+    #[test]
+    fn a_heic_photo_is_drawn_upright_for_the_tile_and_the_viewer() {
+        let photo = clinicdocs_core::media::heic::fixtures::heic(1200, 900);
+        let kind = clinicdocs_core::media::inspect_document(&photo).expect("accepted").kind;
+        assert_eq!(kind, FileKind::Heic);
+        let t = image::load_from_memory(&thumbnail(&photo, kind, 256).expect("thumb")).expect("decode").to_rgb8();
+        assert_eq!(t.dimensions(), (256, 192));
+        let (corner, right) = (t.get_pixel(20, 20).0, t.get_pixel(200, 150).0);
+        assert!(corner.iter().all(|&c| c > 200), "white corner top left: {corner:?}");
+        assert!(right[2] > 150 && right[0] < 90, "blue right half: {right:?}");
+        let cut = &photo[..photo.len() / 2];
+        assert!(clinicdocs_core::media::inspect_document(cut).is_err(), "a photo cut short is refused before sending");
+    }
 }

@@ -9,7 +9,7 @@ export type Plan = "professional" | "basic";
 
 export type PlanLimits = { documents_enabled: boolean, pool_bytes: number, max_file_bytes: number, max_files_per_visit: number, };
 
-export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "too_many_attempts" | "method_not_allowed" | "too_large" | "weak_password" | "setup_code_invalid" | "last_admin" | "not_configured" | "send_failed" | "internal";
+export type ErrorCode = "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "not_found" | "conflict" | "plan_required" | "quota_exceeded" | "visit_limit_reached" | "file_too_large" | "empty_file" | "unsupported_type" | "executable_refused" | "password_protected_pdf" | "corrupt_file" | "image_too_large" | "invalid_name" | "idempotency_conflict" | "batch_failed" | "signature_invalid" | "link_expired" | "range_not_satisfiable" | "too_many_attempts" | "method_not_allowed" | "too_large" | "weak_password" | "setup_code_invalid" | "last_admin" | "not_configured" | "send_failed" | "busy" | "internal";
 
 export type User = { id: string, name: string, email: string, role: Role, org_id: string, };
 

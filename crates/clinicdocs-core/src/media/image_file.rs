@@ -1,7 +1,8 @@
 //! Raster images: structural checks (truncation, data hidden after the end), a pixel budget
-//! against decompression bombs, and JPEG thumbnails with EXIF orientation applied.
+//! against decompression bombs, and JPEG thumbnails with EXIF orientation applied. HEIC photos
+//! are read by [`super::heic`].
 
-use super::{FileKind, MediaError};
+use super::{heic, FileKind, MediaError};
 use crate::limits::{MAX_IMAGE_ALLOC_BYTES, MAX_IMAGE_PIXELS};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
@@ -80,6 +81,7 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
         FileKind::Png => check_png_structure(bytes)?,
         FileKind::Jpeg => check_jpeg_structure(bytes)?,
         FileKind::Bmp => check_bmp_structure(bytes)?,
+        FileKind::Heic => return heic::dimensions(bytes),
         _ => {}
     }
     let Some(fmt) = format(kind) else {
@@ -99,6 +101,9 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
 
 /// Decodes (after [`inspect`]) and returns the upright image.
 pub fn decode(bytes: &[u8], kind: FileKind) -> Result<DynamicImage, MediaError> {
+    if kind == FileKind::Heic {
+        return heic::decode(bytes);
+    }
     let (w, h) = inspect(bytes, kind)?;
     let fmt = format(kind).ok_or(MediaError::Unsupported("an image format this server cannot read"))?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), fmt);

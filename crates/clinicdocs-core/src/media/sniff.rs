@@ -66,7 +66,10 @@ impl FileKind {
 
     /// Raster formats this crate can decode into a thumbnail.
     pub fn is_decodable_image(self) -> bool {
-        matches!(self, FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp | FileKind::Bmp)
+        matches!(
+            self,
+            FileKind::Jpeg | FileKind::Png | FileKind::Tiff | FileKind::Webp | FileKind::Bmp | FileKind::Heic
+        )
     }
 }
 

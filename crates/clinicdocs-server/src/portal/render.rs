@@ -1,12 +1,12 @@
 //! Documents drawn for a browser: which types a browser shows as they are (JPEG, PNG, WebP),
-//! which the server draws as a JPEG (DICOM at the file's own window, TIFF, BMP), PDFs drawn page
-//! by page (where the server has libpdfium; else handed to the browser's own viewer), and which
-//! it cannot show yet (HEIC). Drawing runs within the server's decode budget, PDF pages in
-//! `pdf_pages`' child processes.
+//! which the server draws as a JPEG (DICOM at the file's own window, TIFF, BMP, HEIC), and PDFs
+//! drawn page by page (where the server has libpdfium; else handed to the browser's own
+//! viewer). Drawing runs within the server's decode budget, PDF pages and HEIC photos in
+//! `drawing`'s child processes.
 
 use super::error::PortalError;
 use crate::db::documents::DocumentRow;
-use crate::pdf_pages::{self, DrawError, PageSize};
+use crate::drawing::{self, DrawError, PageSize};
 use crate::state::AppState;
 use crate::upload::check::decode_in_budget;
 use clinicdocs_core::media::dicom::DicomFile;
@@ -41,12 +41,9 @@ pub enum Shown {
 
 pub fn shown(kind: Option<FileKind>) -> Shown {
     match kind {
-        Some(FileKind::Pdf) if pdf_pages::available() => Shown::Pages,
+        Some(FileKind::Pdf) if drawing::pdf_available() => Shown::Pages,
         Some(FileKind::Jpeg | FileKind::Png | FileKind::Webp | FileKind::Pdf) => Shown::AsStored,
-        Some(k @ (FileKind::Tiff | FileKind::Bmp | FileKind::Dicom)) => Shown::Drawn(k),
-        Some(FileKind::Heic) => Shown::Not(
-            "This photo is in HEIC format, which cannot be shown here yet. Download the original to open it.",
-        ),
+        Some(k @ (FileKind::Tiff | FileKind::Bmp | FileKind::Heic | FileKind::Dicom)) => Shown::Drawn(k),
         None => Shown::Not("This file cannot be shown here. Download the original to open it."),
     }
 }
@@ -75,6 +72,9 @@ pub async fn picture(state: &AppState, doc: &DocumentRow, kind: FileKind) -> Res
         .map_err(|e| crate::error::ApiError::Internal(e.into()))?;
     let got = state.storage.get(&doc.storage_key, None).await.map_err(crate::error::ApiError::from)?;
     let bytes = got.bytes().await.map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+    if kind == FileKind::Heic {
+        return heic_photo(bytes).await;
+    }
     let drawn = decode_in_budget(move || {
         let img = if kind == FileKind::Dicom {
             let file = DicomFile::parse(&bytes)?;
@@ -100,6 +100,18 @@ pub async fn picture(state: &AppState, doc: &DocumentRow, kind: FileKind) -> Res
     drawn.map_err(PortalError::NotShown)
 }
 
+/// A HEIC photo, drawn by a child process (libheif).
+async fn heic_photo(bytes: bytes::Bytes) -> Result<Picture, PortalError> {
+    let jpeg = drawing::photo(bytes, VIEW_EDGE, VIEW_JPEG_QUALITY).await.map_err(|e| match e {
+        DrawError::Busy => PortalError::Busy,
+        other => PortalError::NotShown(format!(
+            "This photo could not be drawn here ({other}). Download the original to open it."
+        )),
+    })?;
+    let (width, height) = image_file::inspect(&jpeg, FileKind::Jpeg).map_err(crate::error::ApiError::from)?;
+    Ok(Picture { jpeg, width, height })
+}
+
 /// Page `n` (from 1) of a stored PDF as a JPEG.
 pub async fn pdf_page(state: &AppState, doc: &DocumentRow, n: u16) -> Result<Vec<u8>, PortalError> {
     if n == 0 || doc.doc.page_count.is_some_and(|count| i64::from(n) > count.min(PAGES_SHOWN)) {
@@ -107,13 +119,13 @@ pub async fn pdf_page(state: &AppState, doc: &DocumentRow, n: u16) -> Result<Vec
     }
     let got = state.storage.get(&doc.storage_key, None).await.map_err(crate::error::ApiError::from)?;
     let pdf = got.bytes().await.map_err(|e| crate::error::ApiError::Internal(e.into()))?;
-    pdf_pages::draw(pdf, n, PageSize::Width(PAGE_WIDTH)).await.map_err(|e| match e {
+    drawing::pdf_page(pdf, n, PageSize::Width(PAGE_WIDTH)).await.map_err(|e| match e {
         DrawError::Busy => PortalError::Busy,
         DrawError::NoEngine => {
             PortalError::NotShown("PDF pages cannot be shown here. Download the original to open it.".into())
         }
-        DrawError::Refused(why) | DrawError::Failed(why) => {
-            tracing::warn!(document = %doc.doc.id, page = n, error = %why, "a shared PDF page was not drawn");
+        other => {
+            tracing::warn!(document = %doc.doc.id, page = n, error = %other, "a shared PDF page was not drawn");
             PortalError::NotShown("This page could not be drawn here. Download the original to open it.".into())
         }
     })

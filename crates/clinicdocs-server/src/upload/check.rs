@@ -1,11 +1,14 @@
 //! The checks on a received file's bytes: its type decided from them, executables and
 //! disguised files refused, PDFs that need a password or end early refused, images and DICOM
-//! decoded within the pixel budget and given a thumbnail (DICOM that does not parse refused).
+//! decoded within the pixel budget and given a thumbnail (DICOM that does not parse refused,
+//! HEIC photos decoded by a drawing child).
 
 use super::inspector::Incoming;
+use crate::drawing;
 use crate::error::ApiResult;
 use clinicdocs_core::limits::{DECODES_AT_ONCE, THUMBNAIL_EDGE};
 use clinicdocs_core::media::dicom::DicomFile;
+use clinicdocs_core::media::image_file::THUMBNAIL_JPEG_QUALITY;
 use clinicdocs_core::media::{self, image_file, sniff, FileKind, MediaError};
 use tokio::sync::Semaphore;
 
@@ -47,6 +50,12 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
             let facts = incoming.pdf.ok_or_else(|| MediaError::Corrupt("not a readable PDF".into()))?;
             media::check_pdf_facts(&facts)?;
             page_count = facts.page_count;
+        }
+        // libheif is C++: HEIC photos are decoded by a drawing child, never in the server.
+        FileKind::Heic => {
+            let bytes = incoming.spool.read_all().await?;
+            let thumb = drawing::photo(bytes, THUMBNAIL_EDGE, THUMBNAIL_JPEG_QUALITY).await;
+            thumbnail = Some(thumb.map_err(|e| e.into_upload_error("the HEIC photo"))?);
         }
         k if k.is_decodable_image() => {
             let bytes = incoming.spool.read_all().await?;

@@ -1,7 +1,7 @@
 //! Imaging stories: DICOM checked on arrival (fake and truncated files refused, storing
 //! nothing) and given its thumbnail by the server, whichever way the upload arrives; encrypted
-//! PDFs accepted when they open without a password; scanners' BMPs accepted; the angle mark
-//! stored and validated like the other kinds.
+//! PDFs accepted when they open without a password; scanners' BMPs and phones' HEIC photos
+//! accepted (a cut one refused); the angle mark stored and validated like the other kinds.
 
 use crate::fixtures::*;
 use crate::harness::*;
@@ -129,6 +129,55 @@ pub async fn a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_re
         error_code(desk.upload_raw(&Upload::new(cut, patient, "referral", "Cut"), None).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"), "{message}");
     assert_eq!(s.stored_objects(), before, "a refused file leaves nothing in the store");
+}
+
+pub async fn a_phones_heic_photo_gets_a_server_thumbnail_and_one_that_does_not_decode_is_refused(b: Backend) {
+    use clinicdocs_core::media::heic::fixtures::heic;
+    let s = TestServer::start(b).await;
+    let desk = s.login("doctor@demo.clinic").await;
+    let patient = desk.a_patient().await;
+    let photo = heic(1200, 900);
+    for u in [
+        Upload::new(photo.clone(), patient, "photo", "Wound, day 3"),
+        Upload::new(photo.clone(), patient, "photo", "Wound, day 3 (2)").streamed(),
+    ] {
+        let d = desk.upload(&u).await;
+        assert_eq!(d.content_type, "image/heic");
+        assert!(d.has_thumbnail, "the server draws HEIC tiles");
+        let t = thumbnail(&s, &desk, d.id).await.to_rgb8();
+        assert_eq!(t.dimensions(), (256, 192), "scaled to the tile, proportions kept");
+        // The photo's own picture, upright: white corner top left, red left, blue right.
+        let near =
+            |x: u32, y: u32, want: [u8; 3]| t.get_pixel(x, y).0.iter().zip(want).all(|(a, b)| a.abs_diff(b) < 40);
+        assert!(near(20, 20, [255, 255, 255]), "corner {:?}", t.get_pixel(20, 20));
+        assert!(near(60, 150, [220, 20, 20]), "left {:?}", t.get_pixel(60, 150));
+        assert!(near(200, 150, [20, 20, 220]), "right {:?}", t.get_pixel(200, 150));
+        let got = s.http.get(desk.signed_url(d.id, "original").await).send().await.expect("get");
+        assert_eq!(got.bytes().await.expect("bytes").as_ref(), photo.as_slice(), "downloads as sent");
+    }
+    let before = s.stored_objects();
+    // Cut short (as a phone's interrupted transfer leaves it), and cut inside the picture's data
+    // with the box sizes made to fit (the structure is whole, the picture is not there).
+    let cut = photo[..photo.len() / 2].to_vec();
+    let mdat = photo.windows(4).position(|w| w == b"mdat").expect("a data box") - 4;
+    let mut hollow = photo[..mdat + (photo.len() - mdat) / 2].to_vec();
+    let size = u32::try_from(hollow.len() - mdat).expect("size").to_be_bytes();
+    hollow[mdat..mdat + 4].copy_from_slice(&size);
+    for (bytes, what) in [(cut, "cut short"), (hollow, "data missing")] {
+        for u in [
+            Upload::new(bytes.clone(), patient, "photo", "Broken"),
+            Upload::new(bytes.clone(), patient, "photo", "Broken").streamed(),
+        ] {
+            let (status, code, message) = error_code(desk.upload_raw(&u, None).await).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
+                "{what}: {message}"
+            );
+            assert!(message.contains("HEIC"), "{what}: the refusal says what it was: {message}");
+        }
+    }
+    assert_eq!(s.stored_objects(), before, "a refused photo leaves nothing in the store");
 }
 
 pub async fn an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refused(b: Backend) {

@@ -76,6 +76,7 @@ on_both_backends!(imaging:
     dicom_is_checked_on_arrival_and_given_a_server_thumbnail,
     pdfs_that_open_without_a_password_are_stored_and_those_that_need_one_refused,
     a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_refused,
+    a_phones_heic_photo_gets_a_server_thumbnail_and_one_that_does_not_decode_is_refused,
     a_pdf_is_answered_at_once_then_given_a_server_thumbnail_of_its_first_page,
     an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refused,
 );
