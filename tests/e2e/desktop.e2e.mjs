@@ -417,14 +417,18 @@ try {
     await openPatient('Maria Garcia');
   });
 
-  await step("a scanner's TIFF and BMP, a WebP and a phone's HEIC photo: each gets its tile from the server and opens in the viewer at its own size", async () => {
+  await step("a three-page fax TIFF, a scanner's BMP, a WebP and a phone's HEIC photo: each gets its tile from the server and opens in the viewer at its own size; every page of the TIFF is shown", async () => {
     // A 1200×800 picture: dark left half, light right half (the colours each decoder gives are
     // checked by the Rust tests; here: every format reaches the window, tile and full size).
     const base = join(files, 'base.png');
     execFileSync('convert', ['-size', '600x800', 'xc:#203040', '-size', '600x800', 'xc:#e0d0c0', '+append', base]);
     const pictures = [
-      ['Fax referral.tif', ['convert', [base, '-compress', 'lzw', join(files, 'Fax referral.tif')]]],
-      ['Scanner sheet.bmp', ['convert', [base, join(files, 'Scanner sheet.bmp')]]],
+      // Three pages, the second upright (800×1200): a fax of a referral letter.
+      // Palette colours, as some scanners save (the server and the app colour the indices).
+      ['Fax referral.tif', ['convert', [base, '(', base, '-rotate', '90', ')', base, '+dither', '-colors', '64', '-type', 'Palette', '-compress', 'lzw', join(files, 'Fax referral.tif')]]],
+      // A 1-bit BMP, as scanners write black-and-white sheets (small, so that the storage gauge
+      // in kilobytes still shows the later delete).
+      ['Scanner sheet.bmp', ['convert', [base, '-type', 'Bilevel', join(files, 'Scanner sheet.bmp')]]],
       ['Wound photo.webp', ['convert', [base, '-quality', '85', join(files, 'Wound photo.webp')]]],
       ['Rash photo.heic', ['heif-enc', ['-q', '85', '-o', join(files, 'Rash photo.heic'), base]]],
     ];
@@ -441,11 +445,21 @@ try {
       await s.click(await s.find(`${tile} button.open`));
       const shown = () => s.exec('const i = document.querySelector("[data-testid=viewer-image]"); return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth + "x" + i.naturalHeight : ""');
       await until(async () => (await shown()) === '1200x800', `${name}: shown at 1200×800`);
-      if (name.endsWith('.heic')) await shot('04j-heic-in-viewer.png');
+      if (name.endsWith('.tif')) {
+        assert.equal(await s.text(await s.find('[data-testid=viewer-page]')), 'Page 1 of 3');
+        await s.keys(KEY.PageDown);
+        await until(async () => (await shown()) === '800x1200', 'the TIFF\'s upright page 2');
+        assert.equal(await s.text(await s.find('[data-testid=viewer-page]')), 'Page 2 of 3');
+        await shot('04j-tiff-page-2.png');
+        await s.keys(KEY.PageDown);
+        await until(async () => (await shown()) === '1200x800', "the TIFF's page 3");
+        assert.equal(await s.text(await s.find('[data-testid=viewer-page]')), 'Page 3 of 3');
+      }
+      if (name.endsWith('.heic')) await shot('04k-heic-in-viewer.png');
       await s.keys(KEY.Escape);
       await until(async () => (await s.findAll('[data-testid=viewer-image]')).length === 0, 'the viewer closed');
     }
-    await shot('04k-picture-formats-grid.png');
+    await shot('04l-picture-formats-grid.png');
     await openPatient('Maria Garcia');
   });
 

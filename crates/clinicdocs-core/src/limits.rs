@@ -36,6 +36,8 @@ pub const PROFILE_EDGE: u32 = 512;
 pub const AVATAR_EDGE: u32 = 96;
 /// Images larger than this many pixels are refused (decompression bombs).
 pub const MAX_IMAGE_PIXELS: u64 = 100_000_000;
+/// Pages of one TIFF file at most (a fax or a scanned stack); more is refused.
+pub const MAX_TIFF_PAGES: usize = 500;
 /// Upper bound on the memory one image decode may allocate.
 pub const MAX_IMAGE_ALLOC_BYTES: u64 = 512 * MIB;
 /// Memory the server lets image decodes take together: so many decodes run at once at most,

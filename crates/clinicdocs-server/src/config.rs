@@ -204,13 +204,18 @@ pub struct ServeArgs {
     #[arg(long, env = "CLINICDOCS_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Seconds a client may send nothing while the server waits for its request headers or
-    /// body; then the connection is cut (a stalled upload fails and stores nothing).
+    /// body, or read nothing while the server writes its answer; then the connection is cut (a
+    /// stalled upload fails and stores nothing).
     #[arg(long, env = "CLINICDOCS_CLIENT_IDLE_SECS", default_value_t = 30)]
     pub client_idle_secs: u64,
     /// Connections one client address may hold open at once (raise it behind a reverse proxy,
     /// whose connections all come from one address).
     #[arg(long, env = "CLINICDOCS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 512)]
     pub max_connections_per_address: usize,
+    /// Connections the server holds open at once, from all addresses together (each costs a
+    /// file descriptor and some memory; one more is answered `503` and closed).
+    #[arg(long, env = "CLINICDOCS_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// Seconds shutdown (SIGTERM, Ctrl-C) waits for requests in flight, e.g. uploads arriving.
     #[arg(long, env = "CLINICDOCS_SHUTDOWN_GRACE_SECS", default_value_t = 120)]
     pub shutdown_grace_secs: u64,
@@ -348,6 +353,7 @@ impl ServeArgs {
         crate::connections::ConnectionLimits {
             idle: Duration::from_secs(self.client_idle_secs.clamp(1, MAX_WAIT_SECS)),
             per_address: self.max_connections_per_address.max(1),
+            total: self.max_connections.max(1),
             grace: Duration::from_secs(self.shutdown_grace_secs.min(MAX_WAIT_SECS)),
         }
     }

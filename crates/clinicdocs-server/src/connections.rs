@@ -1,8 +1,9 @@
 //! Serving HTTP/1 connections with the limits an open network needs. A client that sends
 //! nothing for [`ConnectionLimits::idle`] while the server waits for its request headers or
-//! body is cut off (an upload stalled half-way fails and stores nothing); one address holds at
-//! most [`ConnectionLimits::per_address`] connections at once (one more is answered `503` and
-//! closed); on shutdown the server stops accepting, lets the requests in flight finish — an
+//! body is cut off (an upload stalled half-way fails and stores nothing), and so is one that
+//! reads nothing for as long while the server writes its answer; one address holds at most
+//! [`ConnectionLimits::per_address`] connections at once, and all together at most
+//! [`ConnectionLimits::total`] (one more is answered `503` and closed); on shutdown the server stops accepting, lets the requests in flight finish — an
 //! upload still arriving completes — for up to [`ConnectionLimits::grace`], then returns.
 
 use crate::client_addr::{ClientIp, TrustedProxies};
@@ -39,6 +40,8 @@ pub struct ConnectionLimits {
     pub idle: Duration,
     /// Connections one address may hold open at once.
     pub per_address: usize,
+    /// Connections open at once, all addresses together.
+    pub total: usize,
     /// How long shutdown waits for requests in flight.
     pub grace: Duration,
 }
@@ -69,7 +72,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        match open.take(addr.ip(), limits.per_address) {
+        match open.take(addr.ip(), limits.per_address, limits.total) {
             Some(slot) => {
                 let _ = stream.set_nodelay(true);
                 let conn =
@@ -81,9 +84,10 @@ pub async fn serve(
                 if last_warning.is_none_or(|t| t.elapsed() >= REFUSAL_LOG_EVERY) {
                     tracing::warn!(
                         client = %addr.ip(),
-                        limit = limits.per_address,
+                        per_address = limits.per_address,
+                        total = limits.total,
                         refused,
-                        "too many connections from one address (refused since the last warning: {refused})"
+                        "too many connections, from this address or in all (refused since the last warning: {refused})"
                     );
                     (refused, last_warning) = (0, Some(Instant::now()));
                 }
@@ -128,7 +132,7 @@ async fn connection(
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(idle)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(WriteTimeout::new(stream, idle)), service);
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {
@@ -148,7 +152,7 @@ async fn connection(
 
 /// The answer to a connection over its address's limit, written before closing it.
 async fn refuse(mut stream: TcpStream) {
-    let body = r#"{"error":{"code":"too_many_connections","message":"Too many connections from your address; try again in a moment."}}"#;
+    let body = r#"{"error":{"code":"too_many_connections","message":"Too many connections from your address or to this server; try again in a moment."}}"#;
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
          connection: close\r\ncontent-length: {}\r\n\r\n{body}",
@@ -161,24 +165,35 @@ async fn refuse(mut stream: TcpStream) {
     .await;
 }
 
-/// Open connections per client address.
+/// Open connections per client address, and in all.
 #[derive(Clone, Default)]
-struct OpenConnections(Arc<Mutex<HashMap<IpAddr, usize>>>);
+struct OpenConnections(Arc<Mutex<Counts>>);
+
+#[derive(Default)]
+struct Counts {
+    by_address: HashMap<IpAddr, usize>,
+    total: usize,
+}
 
 impl OpenConnections {
-    /// A slot for one more connection from `ip`, unless it already holds `limit`. IPv6
-    /// addresses count by their /64 (one subscriber's network), or one client would have 2^64.
-    fn take(&self, ip: IpAddr, limit: usize) -> Option<Slot> {
+    /// A slot for one more connection from `ip`, unless it already holds `limit` or the server
+    /// `total`. IPv6 addresses count by their /64 (one subscriber's network), or one client
+    /// would have 2^64.
+    fn take(&self, ip: IpAddr, limit: usize, total: usize) -> Option<Slot> {
         let ip = match ip {
             IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
             v4 => v4,
         };
         let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(ip).or_insert(0);
+        if open.total >= total {
+            return None;
+        }
+        let n = open.by_address.entry(ip).or_insert(0);
         if *n >= limit {
             return None;
         }
         *n += 1;
+        open.total += 1;
         Some(Slot { open: self.clone(), ip })
     }
 }
@@ -192,10 +207,11 @@ struct Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self.open.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.ip) {
+        open.total = open.total.saturating_sub(1);
+        if let Some(n) = open.by_address.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
-                open.remove(&self.ip);
+                open.by_address.remove(&self.ip);
             }
         }
     }
@@ -258,27 +274,152 @@ where
     }
 }
 
+/// A connection's socket that gives up on a client that stops reading: a write that cannot
+/// make progress for `idle` fails, and the connection closes (a download to a client that
+/// went away, or one that reads nothing on purpose, frees its slot and its buffers).
+pub struct WriteTimeout<S> {
+    inner: S,
+    idle: Duration,
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S> WriteTimeout<S> {
+    pub fn new(inner: S, idle: Duration) -> Self {
+        WriteTimeout { inner, idle, stalled: None }
+    }
+
+    /// After a write attempt: progress clears the clock; waiting starts it, and fails once it
+    /// has run for the limit.
+    fn after<T>(&mut self, cx: &mut Context<'_>, attempt: Poll<std::io::Result<T>>) -> Poll<std::io::Result<T>> {
+        match attempt {
+            Poll::Ready(done) => {
+                self.stalled = None;
+                Poll::Ready(done)
+            }
+            Poll::Pending => {
+                let idle = self.idle;
+                let clock = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                match clock.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("the client read nothing for {idle:?}"),
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteTimeout<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.after(cx, attempt)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.after(cx, attempt)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_flush(cx);
+        this.after(cx, attempt)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.after(cx, attempt)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn a_write_to_a_client_that_reads_nothing_fails_after_the_limit() {
+        use tokio::io::AsyncWriteExt;
+        let idle = Duration::from_millis(500);
+        // A pipe whose reader never reads: its buffer fills, then writes wait.
+        let (reader, writer) = tokio::io::duplex(1024);
+        let mut conn = WriteTimeout::new(writer, idle);
+        let started = std::time::Instant::now();
+        let err = conn.write_all(&vec![7u8; 1 << 20]).await.expect_err("the write gives up");
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+        assert!(started.elapsed() >= idle - Duration::from_millis(50), "not before the limit: {:?}", started.elapsed());
+        drop(reader);
+
+        // A slow reader that keeps reading is not cut off, however long the whole write takes.
+        let (mut reader, writer) = tokio::io::duplex(1024);
+        let mut conn = WriteTimeout::new(writer, idle);
+        let drain = tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut got = 0usize;
+            let mut buf = [0u8; 512];
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                match reader.read(&mut buf).await {
+                    Ok(0) | Err(_) => return got,
+                    Ok(n) => got += n,
+                }
+            }
+        });
+        conn.write_all(&vec![7u8; 40 * 1024]).await.expect("a reader that keeps up is served");
+        conn.shutdown().await.expect("shutdown");
+        drop(conn);
+        assert_eq!(drain.await.expect("drain"), 40 * 1024);
+    }
 
     #[test]
     fn an_address_holds_at_most_its_limit_and_gets_slots_back() {
         let open = OpenConnections::default();
         let a: IpAddr = "192.0.2.1".parse().expect("ip");
         let b: IpAddr = "192.0.2.2".parse().expect("ip");
-        let first = open.take(a, 2).expect("first");
-        let _second = open.take(a, 2).expect("second");
-        assert!(open.take(a, 2).is_none(), "a third is over the limit");
-        assert!(open.take(b, 2).is_some(), "another address is not affected");
+        let first = open.take(a, 2, 100).expect("first");
+        let _second = open.take(a, 2, 100).expect("second");
+        assert!(open.take(a, 2, 100).is_none(), "a third is over the limit");
+        assert!(open.take(b, 2, 100).is_some(), "another address is not affected");
         drop(first);
-        assert!(open.take(a, 2).is_some(), "a closed connection frees its slot");
+        assert!(open.take(a, 2, 100).is_some(), "a closed connection frees its slot");
         // One IPv6 network is one client, whichever of its addresses it uses.
         let v6 = |s: &str| s.parse::<IpAddr>().expect("ip");
-        let _one = open.take(v6("2001:db8:1:2::1"), 1).expect("first of the network");
-        assert!(open.take(v6("2001:db8:1:2:ffff::9"), 1).is_none(), "same /64");
-        assert!(open.take(v6("2001:db8:1:3::1"), 1).is_some(), "another /64");
+        let _one = open.take(v6("2001:db8:1:2::1"), 1, 100).expect("first of the network");
+        assert!(open.take(v6("2001:db8:1:2:ffff::9"), 1, 100).is_none(), "same /64");
+        assert!(open.take(v6("2001:db8:1:3::1"), 1, 100).is_some(), "another /64");
+    }
+
+    #[test]
+    fn all_addresses_together_hold_at_most_the_servers_limit() {
+        let open = OpenConnections::default();
+        let ip = |n: u8| IpAddr::from([192, 0, 2, n]);
+        let held: Vec<_> = (1..=3).map(|n| open.take(ip(n), 2, 3).expect("within the total")).collect();
+        assert!(open.take(ip(4), 2, 3).is_none(), "a fourth address finds the server full");
+        drop(held);
+        assert!(open.take(ip(4), 2, 3).is_some(), "closed connections free the total too");
     }
 
     #[tokio::test]

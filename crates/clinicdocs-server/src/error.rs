@@ -157,7 +157,9 @@ impl ApiError {
             E::Conflict(_) | E::VisitLimit(_) => StatusCode::CONFLICT,
             E::QuotaExceeded(_) | E::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             E::Media(MediaError::Empty) => StatusCode::BAD_REQUEST,
-            E::Media(MediaError::Executable(_) | MediaError::Unsupported(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            E::Media(MediaError::Executable(_) | MediaError::Unsupported(_) | MediaError::UnsupportedEncoding(_)) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             E::Media(_) | E::IdempotencyConflict | E::BatchFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             E::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             E::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

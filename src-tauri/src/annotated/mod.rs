@@ -64,7 +64,7 @@ mod tests {
             mark(1, Shape::Text(pt(0.1, 0.85)), "#000000", 0.004, Some("Fracture of the distal radius")),
             mark(2, Shape::Marker(pt(0.5, 0.5)), "#ff00ff", 0.004, None), // another page: not on an image
         ];
-        let png = png::annotated_png(&white(400, 300, image::ImageFormat::Png), &marks).expect("export");
+        let png = png::annotated_png(&white(400, 300, image::ImageFormat::Png), &marks, 1).expect("export");
         let img = image::load_from_memory(&png).expect("a PNG").to_rgba8();
         assert_eq!(img.dimensions(), (400, 300));
         assert!(is(img.get_pixel(200, 150), [255, 0, 0]), "arrow: {:?}", img.get_pixel(200, 150));
@@ -97,11 +97,42 @@ mod tests {
         // Stored 400 × 200, shown (and marked) upright as 200 × 400.
         let photo = with_orientation(&white(400, 200, image::ImageFormat::Jpeg), 6);
         let marks = [mark(1, Shape::Highlight { x: 0.0, y: 0.75, w: 1.0, h: 0.25 }, "#0000ff", 0.004, None)];
-        let out = png::annotated_png(&photo, &marks).expect("export");
+        let out = png::annotated_png(&photo, &marks, 1).expect("export");
         let img = image::load_from_memory(&out).expect("a PNG").to_rgba8();
         assert_eq!(img.dimensions(), (200, 400), "upright");
         assert!(img.get_pixel(100, 350)[0] < 230, "the bottom quarter is highlighted: {:?}", img.get_pixel(100, 350));
         assert!(is(img.get_pixel(100, 100), [255, 255, 255]), "the top is not");
+    }
+
+    #[test]
+    fn a_heic_photo_is_exported_with_its_marks() {
+        let photo = clinicdocs_core::media::heic::fixtures::heic(320, 240);
+        let marks = [mark(1, Shape::Highlight { x: 0.5, y: 0.5, w: 0.5, h: 0.5 }, "#00ff00", 0.004, None)];
+        let img =
+            image::load_from_memory(&png::annotated_png(&photo, &marks, 1).expect("export")).expect("png").to_rgba8();
+        assert_eq!(img.dimensions(), (320, 240));
+        let (marked, plain) = (img.get_pixel(280, 200), img.get_pixel(280, 60));
+        assert!(marked[1] > plain[1] + 40, "the highlight is on the photo's blue half: {marked:?} vs {plain:?}");
+    }
+
+    #[test]
+    fn a_tiff_page_is_exported_with_the_marks_of_that_page_only() {
+        use clinicdocs_core::media::tiff_pages::fixtures::{grey, multipage};
+        let file = multipage(&[grey(200, 100, 255), grey(200, 100, 255)]);
+        let marks = [
+            mark(1, Shape::Highlight { x: 0.0, y: 0.0, w: 0.5, h: 1.0 }, "#ff0000", 0.004, None),
+            mark(2, Shape::Highlight { x: 0.5, y: 0.0, w: 0.5, h: 1.0 }, "#0000ff", 0.004, None),
+        ];
+        let img =
+            image::load_from_memory(&png::annotated_png(&file, &marks, 2).expect("export")).expect("png").to_rgba8();
+        assert_eq!(img.dimensions(), (200, 100));
+        assert!(
+            is(img.get_pixel(20, 50), [255, 255, 255]),
+            "page 1's mark is not on page 2: {:?}",
+            img.get_pixel(20, 50)
+        );
+        let right = img.get_pixel(180, 50);
+        assert!(right[2] > 200 && right[0] < 200, "page 2's own mark: {right:?}");
     }
 
     #[test]
@@ -143,7 +174,7 @@ mod tests {
         let scale = crate::media::scale::image_scale(&photo, FileKind::Png).expect("a picture");
         let ops = marks::ops(&m, 1, 400.0, 200.0, &scale);
         assert!(ops.iter().any(|op| matches!(op, marks::Op::Text { text, .. } if text == "90.0°")), "{ops:?}");
-        let out = png::annotated_png(&photo, &m).expect("export");
+        let out = png::annotated_png(&photo, &m, 1).expect("export");
         let img = image::load_from_memory(&out).expect("a PNG").to_rgba8();
         for (x, y) in [(150, 100), (250, 100), (105, 55)] {
             assert!(

@@ -3,34 +3,36 @@
 
 use super::marks::{ops, Op, Rgba};
 use super::ExportError;
-use crate::media::exif::jpeg_orientation;
 use crate::media::scale::{image_scale, ImageScale};
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use clinicdocs_core::api::Annotation;
-use clinicdocs_core::media::sniff;
+use clinicdocs_core::media::{image_file, sniff};
 use tiny_skia::{FillRule, LineCap, LineJoin, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
-/// The picture, upright as the viewer shows it, with its marks (page 1) drawn on, as PNG.
-/// Measures are labelled in its pixels, and in millimetres when it states its pixel spacing.
-pub fn annotated_png(picture: &[u8], marks: &[Annotation]) -> Result<Vec<u8>, ExportError> {
-    let mut img = image::load_from_memory(picture).map_err(|e| ExportError::Image(e.to_string()))?;
-    if let Some(o) = jpeg_orientation(picture).and_then(image::metadata::Orientation::from_exif) {
-        img.apply_orientation(o);
-    }
+/// Page `page` (from 1; a TIFF's, else the picture) of the picture, upright as the viewer shows
+/// it, with that page's marks drawn on, as PNG. Any picture the app reads (HEIC too). Measures
+/// are labelled in its pixels, and in millimetres when it states its pixel spacing.
+pub fn annotated_png(picture: &[u8], marks: &[Annotation], page: u16) -> Result<Vec<u8>, ExportError> {
+    let kind = sniff(picture).map_err(|e| ExportError::Image(e.to_string()))?;
+    let index = usize::from(page.max(1) - 1);
+    let img = image_file::decode_page(picture, kind, index).map_err(|e| ExportError::Image(e.to_string()))?;
     let (w, h) = (img.width(), img.height());
-    let scale = sniff(picture)
-        .ok()
-        .and_then(|k| image_scale(picture, k))
+    let scale = image_scale(picture, kind)
         .filter(|s| (s.width, s.height) == (f64::from(w), f64::from(h)))
         .unwrap_or(ImageScale { width: f64::from(w), height: f64::from(h), spacing: None });
-    paint_marks(img, &scale, marks)
+    paint_marks(img, &scale, marks, page.max(1))
 }
 
-/// A picture already drawn (e.g. a DICOM frame at the doctor's window) with its marks (page
-/// 1) painted on, as PNG; measures labelled through `scale`.
-pub fn paint_marks(img: image::DynamicImage, scale: &ImageScale, marks: &[Annotation]) -> Result<Vec<u8>, ExportError> {
+/// A picture already drawn (e.g. a DICOM frame at the doctor's window) with the marks of page
+/// `page` painted on, as PNG; measures labelled through `scale`.
+pub fn paint_marks(
+    img: image::DynamicImage,
+    scale: &ImageScale,
+    marks: &[Annotation],
+    page: u16,
+) -> Result<Vec<u8>, ExportError> {
     let img = img.to_rgba8();
     let (w, h) = img.dimensions();
     let mut data = img.into_raw();
@@ -43,7 +45,7 @@ pub fn paint_marks(img: image::DynamicImage, scale: &ImageScale, marks: &[Annota
     let size = tiny_skia::IntSize::from_wh(w, h).ok_or_else(|| ExportError::Image("empty picture".into()))?;
     let mut pixmap = Pixmap::from_vec(data, size).ok_or_else(|| ExportError::Image("bad size".into()))?;
     let font = FontRef::try_from_slice(FONT).map_err(|e| ExportError::Image(e.to_string()))?;
-    for op in ops(marks, 1, w as f32, h as f32, scale) {
+    for op in ops(marks, i64::from(page), w as f32, h as f32, scale) {
         paint(&mut pixmap, &font, &op);
     }
     let mut out = Vec::with_capacity(pixmap.data().len());

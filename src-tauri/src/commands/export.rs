@@ -41,14 +41,15 @@ pub async fn save_document(state: State<'_, AppState>, id: Uuid) -> CommandResul
     Ok(Some(SavedFile { path: dest.to_string_lossy().into_owned(), files: 1 }))
 }
 
-/// Saves the document with its annotations drawn on: an image as PNG, a PDF with the marks
-/// on its pages, a DICOM frame as PNG at the window the viewer shows (`dicom`). `None` when
-/// the dialog was cancelled.
+/// Saves the document with its annotations drawn on: an image as PNG (a multi-page TIFF's
+/// `page`, from 1, with that page's marks), a PDF with the marks on its pages, a DICOM frame as
+/// PNG at the window the viewer shows (`dicom`). `None` when the dialog was cancelled.
 #[tauri::command]
 pub async fn export_annotated(
     state: State<'_, AppState>,
     id: Uuid,
     dicom: Option<DicomAt>,
+    page: Option<u16>,
 ) -> CommandResult<Option<SavedFile>> {
     let src = state.media().await;
     let doc = source::document(&src, id).await?;
@@ -75,10 +76,10 @@ pub async fn export_annotated(
         // At the frame and window the viewer shows (the file's own when it says nothing).
         _ if is_dicom => {
             let (image, scale) = drawn_for_export(&bytes, dicom.unwrap_or(DicomAt { frame: 0, window: None }))?;
-            crate::annotated::png::paint_marks(image, &scale, &marks)
+            crate::annotated::png::paint_marks(image, &scale, &marks, 1)
                 .map_err(|e| CommandError::local(LocalCode::FileAccess, e.to_string()))
         }
-        _ => crate::annotated::png::annotated_png(&bytes, &marks)
+        _ => crate::annotated::png::annotated_png(&bytes, &marks, page.unwrap_or(1))
             .map_err(|e| CommandError::local(LocalCode::FileAccess, e.to_string())),
     })
     .await

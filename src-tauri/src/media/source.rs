@@ -1,6 +1,6 @@
 //! Where the pictures come from: a document's bytes fetched once through a signed link and kept
 //! in the disk cache, its thumbnail (the server's for images, rendered here for PDFs), and its
-//! PDF pages. Heavy work runs on the blocking pool so the UI never stalls.
+//! PDF and TIFF pages. Heavy work runs on the blocking pool so the UI never stalls.
 
 use super::cache::MediaCache;
 use super::{pdf, thumbnail};
@@ -9,7 +9,7 @@ use crate::error::{CommandError, CommandResult, LocalCode};
 use crate::session::Session;
 use clinicdocs_core::api::{Document, UrlVariant};
 use clinicdocs_core::limits::THUMBNAIL_EDGE;
-use clinicdocs_core::media::FileKind;
+use clinicdocs_core::media::{image_file, FileKind};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -89,9 +89,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> CommandResult<T> + Send
     tokio::task::spawn_blocking(f).await.map_err(render_error)?
 }
 
-/// A 256-px JPEG thumbnail.
+/// A 256-px JPEG thumbnail: the server's once it has one; until then (a PDF's tile is drawn
+/// seconds after its upload, or never by a server without a PDF engine) one drawn here from the
+/// original, kept apart so that the server's replaces it as soon as the listing says it exists.
 pub async fn thumb(src: &Source<'_>, doc: &Document) -> CommandResult<Vec<u8>> {
-    let path = src.cache.path(doc.id, &doc.sha256, "thumb");
+    let path = src.cache.path(doc.id, &doc.sha256, if doc.has_thumbnail { "thumb" } else { "thumb-own" });
     if let Some(b) = src.cache.read(&path) {
         return Ok(b);
     }
@@ -107,7 +109,8 @@ pub async fn thumb(src: &Source<'_>, doc: &Document) -> CommandResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Page `page` (1-based) of a PDF document, `width` pixels wide, as a JPEG.
+/// Page `page` (1-based) of a PDF or multi-page TIFF document, `width` pixels wide (a TIFF
+/// page is never enlarged), as a JPEG.
 pub async fn page(src: &Source<'_>, doc: &Document, page: u16, width: u32) -> CommandResult<Vec<u8>> {
     let width = snap_width(width);
     let path = src.cache.path(doc.id, &doc.sha256, &format!("p{page}w{width}"));
@@ -116,11 +119,31 @@ pub async fn page(src: &Source<'_>, doc: &Document, page: u16, width: u32) -> Co
     }
     let original = original(src, doc).await?;
     let index = page.saturating_sub(1);
-    let jpeg =
-        blocking(move || pdf::render_page(&original, index, pdf::Size::Width(width)).map_err(render_error)).await?;
+    let tiff = FileKind::from_mime(&doc.content_type) == Some(FileKind::Tiff);
+    let jpeg = blocking(move || {
+        if tiff {
+            tiff_page(&original, usize::from(index), width)
+        } else {
+            pdf::render_page(&original, index, pdf::Size::Width(width)).map_err(render_error)
+        }
+    })
+    .await?;
     let _ = src.cache.write(&path, &jpeg);
     Ok(jpeg)
 }
+
+/// A TIFF's page at most `width` wide, as a JPEG.
+fn tiff_page(bytes: &[u8], index: usize, width: u32) -> CommandResult<Vec<u8>> {
+    let img = image_file::decode_page(bytes, FileKind::Tiff, index)?.into_rgb8();
+    let (w, h) = img.dimensions();
+    // The longest side that makes the page `width` wide.
+    let edge = if w >= h { width } else { (u64::from(width) * u64::from(h) / u64::from(w.max(1))) as u32 };
+    let small = thumbnail::resize_rgb(img, edge).map_err(render_error)?;
+    thumbnail::encode_rgb(&small, VIEW_JPEG_QUALITY).map_err(render_error)
+}
+
+/// JPEG quality of TIFF pages drawn for the viewer.
+const VIEW_JPEG_QUALITY: i32 = 90;
 
 /// How many pages a PDF document has (from pdfium, which sees compressed page trees too).
 pub async fn page_count(src: &Source<'_>, doc: &Document) -> CommandResult<u16> {

@@ -589,7 +589,7 @@ export type Commands = {
   discard_mark_change: [{ annotationId: string }, null];
   document_shares: [{ documentId: string }, Array<Share>];
   download_all: [{ ids: Array<string>; zipName: string }, SavedFile | null];
-  export_annotated: [{ id: string; dicom: DicomAt | null }, SavedFile | null];
+  export_annotated: [{ id: string; dicom: DicomAt | null; page: number | null }, SavedFile | null];
   export_audit: [{ filter: AuditQuery }, SavedFile | null];
   find_patients: [{ query: string }, Array<Patient>];
   first_sign_in: [{ serverUrl: string; code: string; password: string }, SessionInfo];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTypeFilter, countByCategory, kindOf, step, todaysVisit, visitLabel } from './documents';
+import { applyTypeFilter, countByCategory, isMultipageTiff, kindOf, step, todaysVisit, visitLabel } from './documents';
 import type { Category, DocumentItem, Visit } from './bindings';
 
 function doc(id: string, category: Category): DocumentItem {
@@ -54,5 +54,15 @@ describe('todaysVisit', () => {
     expect(todaysVisit([v('a', '2026-12-01'), v('b', '2026-12-02')], '2026-12-02')).toBe('b');
     expect(todaysVisit([v('a', '2026-12-01')], '2026-12-02')).toBe('');
     expect(todaysVisit(undefined, '2026-12-02')).toBe('');
+  });
+});
+
+describe('isMultipageTiff', () => {
+  it('turns a TIFF of several pages like a PDF, and nothing else', () => {
+    expect(isMultipageTiff({ content_type: 'image/tiff', page_count: 3 })).toBe(true);
+    expect(isMultipageTiff({ content_type: 'image/tiff', page_count: 1 })).toBe(false);
+    expect(isMultipageTiff({ content_type: 'image/tiff', page_count: null })).toBe(false);
+    expect(isMultipageTiff({ content_type: 'application/pdf', page_count: 3 })).toBe(false);
+    expect(isMultipageTiff(undefined)).toBe(false);
   });
 });

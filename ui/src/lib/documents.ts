@@ -39,3 +39,8 @@ export function kindOf(contentType: string): 'pdf' | 'image' | 'dicom' | 'other'
   if (contentType.startsWith('image/')) return 'image';
   return 'other';
 }
+
+/** Whether a document is a TIFF of several pages (a fax, a scanned stack), turned like a PDF. */
+export function isMultipageTiff(d: { content_type: string; page_count: number | null } | undefined): d is { content_type: string; page_count: number } {
+  return !!d && d.content_type === 'image/tiff' && (d.page_count ?? 1) > 1;
+}

@@ -65,6 +65,7 @@
     ],
   };
   let seq = 0;
+  let listings = 0;
   const doc = (title, category, content_type, extra = {}) => {
     seq += 1;
     return {
@@ -100,6 +101,11 @@
         doc('Insurance card', 'insurance', 'image/jpeg'),
         // `scenario.dicom`: a CT from radiology as well.
         ...(scenario.dicom ? [doc('CT head', 'imaging', 'application/dicom')] : []),
+        // `scenario.fax`: a three-page TIFF (a faxed referral) as well.
+        ...(scenario.fax ? [doc('Fax referral', 'referral', 'image/tiff', { page_count: 3 })] : []),
+        // `scenario.tileComing`: a PDF uploaded a moment ago whose server tile is not drawn yet;
+        // the server has it from the third listing on.
+        ...(scenario.tileComing ? [doc('Discharge letter', 'referral', 'application/pdf', { has_thumbnail: false, created_at: iso(Date.now()) })] : []),
       ];
   let usage = scenario.usage ?? { used_bytes: 3.1 * 1024 ** 3, quota_bytes: 5 * 1024 ** 3, document_count: 412 };
   // `scenario.recent`: patients opened on this computer before (kept for working offline).
@@ -357,6 +363,8 @@
     },
     list_documents: ({ filter }) => {
       if (window.__fake.offline) return err('server_unreachable', 'The clinic server at http://127.0.0.1:8080/ cannot be reached.');
+      listings += 1;
+      if (scenario.tileComing && listings >= 3) documents = documents.map((d) => (d.title === 'Discharge letter' ? { ...d, has_thumbnail: true } : d));
       let r = documents.filter((d) => d.patient_id === filter.patient_id && mayTouch(d)).map(withRights);
       if (filter.from) r = r.filter((d) => d.created_at.slice(0, 10) >= filter.from);
       if (filter.to) r = r.filter((d) => d.created_at.slice(0, 10) <= filter.to);

@@ -908,6 +908,46 @@ test('edit and delete: rename and retype; an admin deletes behind a confirmation
   }
 });
 
+test("documents: a PDF just uploaded waits for the server's tile (its PDF is not fetched for it), then shows it", async () => {
+  const { page, close, media } = await mariaOpen({ tileComing: true });
+  try {
+    const tile = page.locator('[data-testid=document][data-title="Discharge letter"]');
+    await tile.getByTestId('tile-wait').waitFor();
+    await noSeriousViolations(page, 'a tile waiting for the server');
+    // Read again until the server says it has the tile; then its tile, not one drawn here.
+    await tile.locator('img').waitFor({ timeout: 10_000 });
+    const id = await tile.getAttribute('data-id');
+    assert.equal(await tile.locator('img').getAttribute('src').then((s) => s.endsWith(`thumb/${id}`)), true, 'the server tile');
+    assert.ok(!media.some((m) => m.startsWith(`thumb/${id}?own`) || m.startsWith(`original/${id}`)), `nothing drawn here: ${media}`);
+    assert.ok((await callsTo(page, 'list_documents')).length >= 3, 'the list was read again');
+  } finally {
+    await close();
+  }
+});
+
+test('viewer: a faxed TIFF is turned page by page like a PDF, and exported at the page shown', async () => {
+  const { page, close, media } = await mariaOpen({ fax: true });
+  try {
+    await page.getByRole('button', { name: 'Open Fax referral' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Document viewer' });
+    await viewer.getByTestId('viewer-page').filter({ hasText: 'Page 1 of 3' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.getAttribute('src')?.includes('/page/d-6/1?w='));
+    assert.equal(await page.locator('[data-testid=viewer-image]').getAttribute('alt'), 'Fax referral, page 1');
+    await page.keyboard.press('PageDown');
+    await viewer.getByTestId('viewer-page').filter({ hasText: 'Page 2 of 3' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=viewer-image]')?.getAttribute('src')?.includes('/page/d-6/2?w='));
+    assert.ok(media.some((m) => /^page\/d-6\/2\?w=\d+$/.test(m)), `page 2 drawn by the Rust side: ${media}`);
+    assert.equal((await callsTo(page, 'pdf_page_count')).length, 0, 'the count comes from the server, not from pdfium');
+    await noSeriousViolations(page, 'the viewer on a faxed TIFF');
+    await viewer.getByTestId('export-annotated').click();
+    const exports = await callsTo(page, 'export_annotated');
+    assert.equal(exports.at(-1).page, 2, 'the page shown is exported');
+    assert.equal(exports.at(-1).dicom, null);
+  } finally {
+    await close();
+  }
+});
+
 test('viewer: PDF page by page, ← → through the filtered list, zoom with the keyboard, Esc closes', async () => {
   const { page, close, media } = await mariaOpen();
   try {

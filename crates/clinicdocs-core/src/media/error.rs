@@ -18,6 +18,10 @@ pub enum MediaError {
     Corrupt(String),
     #[error("The image is too large to open safely ({width} × {height} pixels). Save it at a lower resolution.")]
     TooManyPixels { width: u32, height: u32 },
+    #[error("This picture is stored in a way this app cannot read ({0}). Save it again as a PDF, PNG or standard TIFF, then upload it.")]
+    UnsupportedEncoding(String),
+    #[error("The file has more pages than can be opened safely (over {limit}). Split it into smaller files, then upload them.")]
+    TooManyPages { limit: usize },
     #[error("The image has unexpected data hidden after its end, so it was refused. Save or export the image again.")]
     TrailingData,
 }
@@ -28,10 +32,10 @@ impl MediaError {
         match self {
             MediaError::Empty => ErrorCode::EmptyFile,
             MediaError::Executable(_) => ErrorCode::ExecutableRefused,
-            MediaError::Unsupported(_) => ErrorCode::UnsupportedType,
+            MediaError::Unsupported(_) | MediaError::UnsupportedEncoding(_) => ErrorCode::UnsupportedType,
             MediaError::PasswordProtectedPdf => ErrorCode::PasswordProtectedPdf,
             MediaError::Corrupt(_) | MediaError::TrailingData => ErrorCode::CorruptFile,
-            MediaError::TooManyPixels { .. } => ErrorCode::ImageTooLarge,
+            MediaError::TooManyPixels { .. } | MediaError::TooManyPages { .. } => ErrorCode::ImageTooLarge,
         }
     }
 }

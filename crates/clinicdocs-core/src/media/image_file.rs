@@ -1,8 +1,8 @@
 //! Raster images: structural checks (truncation, data hidden after the end), a pixel budget
 //! against decompression bombs, and JPEG thumbnails with EXIF orientation applied. HEIC photos
-//! are read by [`super::heic`].
+//! are read by [`super::heic`]; a TIFF's later pages through [`super::tiff_pages`].
 
-use super::{heic, FileKind, MediaError};
+use super::{heic, tiff_pages, FileKind, MediaError};
 use crate::limits::{MAX_IMAGE_ALLOC_BYTES, MAX_IMAGE_PIXELS};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
@@ -82,6 +82,11 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
         FileKind::Jpeg => check_jpeg_structure(bytes)?,
         FileKind::Bmp => check_bmp_structure(bytes)?,
         FileKind::Heic => return heic::dimensions(bytes),
+        // Every page within the budget, not only the first; the size is the first page's.
+        FileKind::Tiff => {
+            let first = tiff_pages::pages(bytes)?[0];
+            return Ok((first.width, first.height));
+        }
         _ => {}
     }
     let Some(fmt) = format(kind) else {
@@ -101,12 +106,72 @@ pub fn inspect(bytes: &[u8], kind: FileKind) -> Result<(u32, u32), MediaError> {
 
 /// Decodes (after [`inspect`]) and returns the upright image.
 pub fn decode(bytes: &[u8], kind: FileKind) -> Result<DynamicImage, MediaError> {
-    if kind == FileKind::Heic {
-        return heic::decode(bytes);
+    match kind {
+        FileKind::Heic => return heic::decode(bytes),
+        FileKind::Tiff => return decode_page(bytes, kind, 0),
+        _ => {}
     }
     let (w, h) = inspect(bytes, kind)?;
     let fmt = format(kind).ok_or(MediaError::Unsupported("an image format this server cannot read"))?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), fmt);
+    decode_from(ImageReader::with_format(Cursor::new(bytes), fmt), w, h)
+}
+
+/// Page `index` (from 0) of a multi-page TIFF, upright (reduced-resolution copies are not
+/// pages); the picture itself for any other kind.
+pub fn decode_page(bytes: &[u8], kind: FileKind, index: usize) -> Result<DynamicImage, MediaError> {
+    if kind != FileKind::Tiff {
+        return decode(bytes, kind);
+    }
+    let pages = tiff_pages::pages(bytes)?;
+    let page = pages
+        .get(index)
+        .ok_or_else(|| MediaError::Corrupt(format!("the TIFF has {} pages, not {}", pages.len(), index + 1)))?;
+    let Some(palette) = &page.palette else {
+        let view = std::io::BufReader::new(tiff_pages::PageFirst::new(bytes, page)?);
+        return decode_from(ImageReader::with_format(view, ImageFormat::Tiff), page.width, page.height);
+    };
+    // Palette colours (some scanners save so; the image decoder reads none): the TIFF decoder
+    // reads the indices as if they were grey levels, and the page's colour map colours them.
+    let tiff_error = |e: tiff::TiffError| match e {
+        tiff::TiffError::UnsupportedError(u) => MediaError::UnsupportedEncoding(short(&u.to_string())),
+        tiff::TiffError::LimitsExceeded => MediaError::TooManyPixels { width: page.width, height: page.height },
+        other => MediaError::Corrupt(short(&other.to_string())),
+    };
+    let mut decoder = tiff::decoder::Decoder::new(tiff_pages::PageFirst::indices(bytes, page)?).map_err(tiff_error)?;
+    let (w, h) = decoder.dimensions().map_err(tiff_error)?;
+    let tiff::decoder::DecodingResult::U8(packed) = decoder.read_image().map_err(tiff_error)? else {
+        return Err(MediaError::UnsupportedEncoding("palette indices wider than 8 bits".into()));
+    };
+    let colours = tiff_pages::palette_colours(bytes, palette)?;
+    // Rows are padded to whole bytes; an index of `bits` bits, the first in the high bits.
+    let bits = usize::from(palette.bits);
+    let row = (w as usize * bits).div_ceil(8);
+    if packed.len() < row * h as usize {
+        return Err(MediaError::Corrupt("the TIFF's picture ends early".into()));
+    }
+    let mask = (1u16 << bits) - 1;
+    let rgb = image::RgbImage::from_fn(w, h, |x, y| {
+        let at = x as usize * bits;
+        let byte = u16::from(packed[y as usize * row + at / 8]);
+        let index = (byte >> (8 - bits - at % 8)) & mask;
+        image::Rgb(colours.get(usize::from(index)).copied().unwrap_or([0, 0, 0]))
+    });
+    Ok(DynamicImage::ImageRgb8(rgb))
+}
+
+/// How many pages a picture has: a TIFF's full-resolution pages, 1 for the others.
+pub fn page_count(bytes: &[u8], kind: FileKind) -> Result<usize, MediaError> {
+    match kind {
+        FileKind::Tiff => Ok(tiff_pages::pages(bytes)?.len()),
+        _ => Ok(1),
+    }
+}
+
+fn decode_from<R: std::io::BufRead + std::io::Seek>(
+    mut reader: ImageReader<R>,
+    w: u32,
+    h: u32,
+) -> Result<DynamicImage, MediaError> {
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(|e| decode_error(e, w, h))?;
     let orientation = decoder.orientation().ok();
@@ -120,6 +185,7 @@ pub fn decode(bytes: &[u8], kind: FileKind) -> Result<DynamicImage, MediaError> 
 fn decode_error(e: image::ImageError, width: u32, height: u32) -> MediaError {
     match e {
         image::ImageError::Limits(_) => MediaError::TooManyPixels { width, height },
+        image::ImageError::Unsupported(u) => MediaError::UnsupportedEncoding(short(&u.to_string())),
         other => MediaError::Corrupt(short(&other.to_string())),
     }
 }
@@ -177,5 +243,61 @@ mod tests {
     fn truncated_png_is_corrupt() {
         let bytes = png(50, 50);
         assert!(matches!(inspect(&bytes[..bytes.len() - 20], FileKind::Png), Err(MediaError::Corrupt(_))));
+    }
+
+    #[test]
+    fn every_page_of_a_multipage_tiff_decodes_and_counts() {
+        use crate::media::tiff_pages::fixtures::{grey, multipage};
+        let file = multipage(&[grey(40, 30, 10), grey(50, 20, 128), grey(60, 70, 240)]);
+        assert_eq!(page_count(&file, FileKind::Tiff), Ok(3));
+        let inspected = crate::media::inspect_document(&file).expect("accepted");
+        assert_eq!((inspected.dimensions, inspected.page_count), (Some((40, 30)), Some(3)));
+        for (i, (w, h, level)) in [(40, 30, 10), (50, 20, 128), (60, 70, 240)].into_iter().enumerate() {
+            let img = decode_page(&file, FileKind::Tiff, i).expect("page");
+            assert_eq!(
+                (img.width(), img.height(), img.to_luma8().get_pixel(1, 1).0[0]),
+                (w, h, level),
+                "page {}",
+                i + 1
+            );
+        }
+        assert!(matches!(decode_page(&file, FileKind::Tiff, 3), Err(MediaError::Corrupt(_))), "no page 4");
+    }
+
+    #[test]
+    fn a_palette_tiff_is_shown_in_its_colours() {
+        use crate::media::tiff_pages::fixtures::palette;
+        let file = palette(40, 20, |x, _| u8::from(x >= 20), &[[200, 30, 30], [20, 40, 220]]);
+        assert_eq!(inspect(&file, FileKind::Tiff), Ok((40, 20)));
+        let img = decode(&file, FileKind::Tiff).expect("decodes").to_rgb8();
+        assert_eq!((img.get_pixel(5, 10).0, img.get_pixel(35, 10).0), ([200, 30, 30], [20, 40, 220]));
+    }
+
+    #[test]
+    fn a_tiff_in_an_encoding_the_decoder_lacks_is_refused_as_unsupported_not_damaged() {
+        use crate::media::tiff_pages::fixtures::palette;
+        // A CCITT Group 3 fax (compression 3), which the decoder does not read.
+        let mut file = palette(16, 8, |_, _| 0, &[[0, 0, 0]]);
+        let compression = 8 + 2 + 3 * 12 + 8; // the fourth entry's value
+        file[compression..compression + 2].copy_from_slice(&3u16.to_le_bytes());
+        let err = decode(&file, FileKind::Tiff).expect_err("refused");
+        assert!(matches!(err, MediaError::UnsupportedEncoding(_)), "{err:?}");
+        assert!(err.to_string().contains("Save it again"), "{err}");
+    }
+
+    #[test]
+    fn palette_tiffs_as_imagemagick_writes_them_are_drawn_as_it_draws_them() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for name in ["palette-1bit-lzw", "palette-4bit-lzw", "palette-8bit-zip"] {
+            let tiff = std::fs::read(fixtures.join(format!("{name}.tif"))).expect("fixture");
+            let reference = image::open(fixtures.join(format!("{name}.reference.png"))).expect("reference").to_rgb8();
+            let ours = decode(&tiff, FileKind::Tiff).unwrap_or_else(|e| panic!("{name}: {e}")).to_rgb8();
+            assert_eq!(ours.dimensions(), reference.dimensions(), "{name}");
+            // Within one level: the 8-bit map's 16-bit values are rounded to 8 bits a little
+            // differently by ImageMagick; a wrong index or a wrong unpacking is far off.
+            let off = |a: &image::Rgb<u8>, b: &image::Rgb<u8>| a.0.iter().zip(b.0).map(|(x, y)| x.abs_diff(y)).max();
+            let worst = ours.pixels().zip(reference.pixels()).filter_map(|(a, b)| off(a, b)).max();
+            assert!(worst <= Some(1), "{name}: a pixel differs from ImageMagick's by {worst:?} levels");
+        }
     }
 }

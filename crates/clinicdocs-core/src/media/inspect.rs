@@ -9,7 +9,7 @@ pub struct Inspected {
     pub kind: FileKind,
     /// Pixel size of raster images.
     pub dimensions: Option<(u32, u32)>,
-    /// Page count of PDFs, when the scan could see it.
+    /// Page count of PDFs (when the scan could see it) and of TIFFs.
     pub page_count: Option<i64>,
 }
 
@@ -40,7 +40,12 @@ pub fn inspect_document(bytes: &[u8]) -> Result<Inspected, MediaError> {
             check_pdf_facts(&facts)?;
             out.page_count = facts.page_count;
         }
-        k if k.is_decodable_image() => out.dimensions = Some(image_file::inspect(bytes, k)?),
+        k if k.is_decodable_image() => {
+            out.dimensions = Some(image_file::inspect(bytes, k)?);
+            if k == FileKind::Tiff {
+                out.page_count = Some(image_file::page_count(bytes, k)? as i64);
+            }
+        }
         FileKind::Dicom => out.dimensions = DicomFile::parse(bytes)?.image.map(|i| (i.width, i.height)),
         _ => {}
     }

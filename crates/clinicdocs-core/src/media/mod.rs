@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod pdf;
 pub mod sniff;
 pub mod spacing;
+pub mod tiff_pages;
 
 pub use error::MediaError;
 pub use inspect::{check_pdf_facts, inspect_document, Inspected};

@@ -1,7 +1,7 @@
 //! The checks on a received file's bytes: its type decided from them, executables and
 //! disguised files refused, PDFs that need a password or end early refused, images and DICOM
 //! decoded within the pixel budget and given a thumbnail (DICOM that does not parse refused,
-//! HEIC photos decoded by a drawing child).
+//! HEIC photos decoded by a drawing child, a TIFF's pages counted).
 
 use super::inspector::Incoming;
 use crate::drawing;
@@ -59,12 +59,15 @@ pub async fn check(incoming: Incoming) -> ApiResult<Checked> {
         }
         k if k.is_decodable_image() => {
             let bytes = incoming.spool.read_all().await?;
-            let thumb = decode_in_budget(move || {
-                let img = image_file::decode(&bytes, k)?;
-                image_file::thumbnail_jpeg(&img, THUMBNAIL_EDGE)
+            let (thumb, pages) = decode_in_budget(move || {
+                // A TIFF's every page is found and held to the budget; its first is the tile.
+                let pages = (k == FileKind::Tiff).then(|| image_file::page_count(&bytes, k)).transpose()?;
+                let img = image_file::decode_page(&bytes, k, 0)?;
+                Ok((image_file::thumbnail_jpeg(&img, THUMBNAIL_EDGE)?, pages))
             })
             .await?;
             thumbnail = Some(thumb);
+            page_count = pages.map(|n| n as i64);
         }
         FileKind::Dicom => {
             let bytes = incoming.spool.read_all().await?;

@@ -180,6 +180,63 @@ pub async fn a_phones_heic_photo_gets_a_server_thumbnail_and_one_that_does_not_d
     assert_eq!(s.stored_objects(), before, "a refused photo leaves nothing in the store");
 }
 
+pub async fn a_fax_tiff_has_its_pages_counted_and_marked_page_by_page_and_a_page_bomb_is_refused(b: Backend) {
+    use clinicdocs_core::media::tiff_pages::fixtures::{grey, multipage};
+    let s = TestServer::start(b).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let fax = multipage(&[grey(300, 400, 30), grey(300, 400, 128), grey(400, 300, 220)]);
+    let mut stored = None;
+    for u in [
+        Upload::new(fax.clone(), patient, "referral", "Fax referral"),
+        Upload::new(fax.clone(), patient, "referral", "Fax referral (2)").streamed(),
+    ] {
+        let d = doc.upload(&u).await;
+        assert_eq!((d.content_type.as_str(), d.page_count), ("image/tiff", Some(3)), "every page counted");
+        assert!(d.has_thumbnail);
+        let t = thumbnail(&s, &doc, d.id).await.to_luma8();
+        assert_eq!(t.dimensions(), (192, 256), "the first page is the tile");
+        assert!(t.get_pixel(96, 128).0[0] < 60, "page 1's own grey");
+        stored = Some(d);
+    }
+    let d = stored.expect("uploaded");
+    let base = format!("/api/v1/documents/{}/annotations", d.id);
+    let style = json!({"color": "#e53935", "width": 0.004});
+    let mark =
+        |page: i64| json!({"page_number": page, "kind": "marker", "geometry": {"x": 0.5, "y": 0.5}, "style": style});
+    assert_eq!(doc.post_json(&base, &mark(3)).await.status(), StatusCode::CREATED, "the last page takes marks");
+    let (status, code, message) = error_code(doc.post_json(&base, &mark(4)).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "bad_request"), "{message}");
+    assert!(message.contains("3 pages"), "{message}");
+
+    // A second page that says it is 100,000 × 100,000 pixels: refused, nothing stored.
+    let before = s.stored_objects();
+    let mut bomb = fax.clone();
+    let second = {
+        let first = u32::from_le_bytes([fax[4], fax[5], fax[6], fax[7]]) as usize;
+        let n = u16::from_le_bytes([fax[first], fax[first + 1]]) as usize;
+        let at = first + 2 + n * 12;
+        u32::from_le_bytes([fax[at], fax[at + 1], fax[at + 2], fax[at + 3]]) as usize
+    };
+    let n = u16::from_le_bytes([fax[second], fax[second + 1]]) as usize;
+    for i in 0..n {
+        let e = second + 2 + i * 12;
+        if matches!(u16::from_le_bytes([fax[e], fax[e + 1]]), 256 | 257) {
+            bomb[e + 2..e + 4].copy_from_slice(&4u16.to_le_bytes());
+            bomb[e + 4..e + 8].copy_from_slice(&1u32.to_le_bytes());
+            bomb[e + 8..e + 12].copy_from_slice(&100_000u32.to_le_bytes());
+        }
+    }
+    for u in [
+        Upload::new(bomb.clone(), patient, "referral", "Bomb"),
+        Upload::new(bomb.clone(), patient, "referral", "Bomb").streamed(),
+    ] {
+        let (status, code, message) = error_code(doc.upload_raw(&u, None).await).await;
+        assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"), "{message}");
+    }
+    assert_eq!(s.stored_objects(), before, "a refused TIFF leaves nothing in the store");
+}
+
 pub async fn an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refused(b: Backend) {
     let s = TestServer::start(b).await;
     let doc = s.login("doctor@demo.clinic").await;

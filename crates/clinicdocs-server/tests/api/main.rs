@@ -69,6 +69,7 @@ on_both_backends!(stories:
     orphan_removal_never_races_a_batch_being_stored,
     the_audit_log_cannot_be_rewritten_unnoticed,
     slow_clients_are_cut_off_and_cannot_crowd_out_others,
+    a_client_that_stops_reading_is_cut_off_and_connections_are_capped_in_all,
     shutdown_lets_an_upload_in_flight_finish,
 );
 
@@ -77,6 +78,7 @@ on_both_backends!(imaging:
     pdfs_that_open_without_a_password_are_stored_and_those_that_need_one_refused,
     a_scanners_bmp_is_accepted_with_a_server_thumbnail_and_a_cut_one_refused,
     a_phones_heic_photo_gets_a_server_thumbnail_and_one_that_does_not_decode_is_refused,
+    a_fax_tiff_has_its_pages_counted_and_marked_page_by_page_and_a_page_bomb_is_refused,
     a_pdf_is_answered_at_once_then_given_a_server_thumbnail_of_its_first_page,
     an_angle_is_stored_read_back_and_changed_and_a_malformed_one_refused,
 );

@@ -1791,6 +1791,65 @@ pub async fn slow_clients_are_cut_off_and_cannot_crowd_out_others(b: Backend) {
     assert!(answer.starts_with("HTTP/1.1 200"), "closed connections free their slots: {answer}");
 }
 
+/// A client that asks for a download and then reads nothing is cut off once the server could
+/// write nothing for the idle limit (its connection and buffers are freed); and all addresses
+/// together hold at most the server's total of connections: past it, a new one is answered
+/// `503` at once, and a closed one frees its place.
+pub async fn a_client_that_stops_reading_is_cut_off_and_connections_are_capped_in_all(b: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let idle = Duration::from_secs(2);
+    let total = 16;
+    let opts = Opts {
+        env: vec![
+            ("CLINICDOCS_CLIENT_IDLE_SECS".into(), idle.as_secs().to_string()),
+            ("CLINICDOCS_MAX_CONNECTIONS".into(), total.to_string()),
+        ],
+        ..Opts::default()
+    };
+    let s = TestServer::start_with(b, opts).await;
+    let doc = s.login("doctor@demo.clinic").await;
+    let patient = doc.a_patient().await;
+    let bytes = pdf(1, 9_000_000);
+    let d = doc.upload(&Upload::new(bytes.clone(), patient, "lab", "Large scan")).await;
+    let url = doc.signed_url(d.id, "original").await;
+    // Through the server's own links (S3 and R2 links go to the store, not to this server).
+    if let Some(path) = url.strip_prefix(&s.url) {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("a small receive buffer");
+        let mut c = socket.connect(s.addr().parse().expect("addr")).await.expect("connect");
+        c.write_all(format!("GET {path} HTTP/1.1\r\nHost: clinic\r\n\r\n").as_bytes()).await.expect("ask");
+        tokio::time::sleep(idle * 3).await;
+        let (got, _) = read_until_closed(&mut c, idle * 5).await.expect("the server closed the connection");
+        assert!(got.starts_with("HTTP/1.1 200"), "{}", &got[..got.len().min(200)]);
+        assert!(got.len() < bytes.len(), "cut off before the whole file: {} of {} bytes", got.len(), bytes.len());
+        // The same file to a client that reads arrives whole.
+        let whole = s.http.get(&url).send().await.expect("get").bytes().await.expect("bytes");
+        assert_eq!(whole.len(), bytes.len());
+    }
+
+    // One connection from each of many addresses, opened at once (well within the idle limit,
+    // which would close them): past the total, each is refused at once.
+    let mut crowd = Vec::new();
+    for n in 10..(10 + total + 4) {
+        crowd.push(connect_from(&format!("127.0.0.{n}"), &s.addr()).await);
+    }
+    let answers =
+        futures::future::join_all(crowd.iter_mut().map(|c| read_until_closed(c, Duration::from_millis(500)))).await;
+    let mut refused = 0;
+    for (i, a) in answers.iter().enumerate() {
+        if let Some((answer, _)) = a {
+            assert!(answer.starts_with("HTTP/1.1 503") && answer.contains("too_many_connections"), "{answer}");
+            assert!(i + 1 > total - 4, "refused only once the server is full: connection {}", i + 1);
+            refused += 1;
+        }
+    }
+    assert!((4..=8).contains(&refused), "the connections past the total of {total} are refused: {refused}");
+    drop(crowd);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let health = s.http.get(format!("{}/healthz", s.url)).send().await.expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK, "closed connections free their places");
+}
+
 /// Stopping the server (SIGTERM, as a service manager does) while an upload is arriving: new
 /// connections are refused at once, the upload in flight completes and is stored, then the
 /// server exits cleanly.
