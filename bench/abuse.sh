@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 require_rust
-apt_ensure build-essential pkg-config libssl-dev postgresql
+apt_ensure "${BUILD_APT[@]}" postgresql
 cargo build --release --locked -p clinicdocs-server -p clinicdocs-bench
 BIN="${CARGO_TARGET_DIR:-target}/release"
 SERVICES_DIR=$(mktemp -d /tmp/clinicdocs-abuse.XXXXXX)

@@ -7,14 +7,18 @@
 #   3. starts the app under Xvfb against a demo server and measures its cold start to the
 #      signed-in window and to a patient's Documents tab, and its memory (PSS of the app and
 #      its WebKit processes) after 10 s idle, beside WebKitGTK's MiniBrowser showing the same
-#      UI (bench/desktop-start.mjs).
-# Usage: bench/desktop.sh [media|start ...]   (default: both)
+#      UI (bench/desktop-start.mjs);
+#   4. `tab` (not run by default): a patient's Documents tab with 40 PDFs and 10 DICOM files,
+#      the bytes the app downloads and the time until every tile is drawn, with server tiles
+#      and with tiles the app draws itself from the PDFs, as before (bench/documents.mjs).
+# Usage: bench/desktop.sh [media|start|tab ...]   (default: media start)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
+. bench/lib.sh
 ROOT=$(pwd)
 require_rust
-apt_ensure build-essential pkg-config libssl-dev libvips-tools mupdf-tools imagemagick fonts-dejavu-core
+apt_ensure "${BUILD_APT[@]}" libvips-tools mupdf-tools imagemagick fonts-dejavu-core
 prepare_desktop "$ROOT"
 IN="$ROOT/bench/out/desktop"
 mkdir -p "$IN"
@@ -84,10 +88,43 @@ start() {
     tests/e2e/run.sh node bench/desktop-start.mjs
 }
 
+# 30 text reports of 1-4 pages and 10 scanned letters of 1-3 pages; 4 full-size 12-bit CR
+# chest X-rays (bench/make_cr.py) and 6 of the corpus's small CT/MR/colour files.
+make_tab_inputs() {
+  local tab="$ROOT/bench/out/tab" corpus py i specs=()
+  [ -f "$tab/.complete" ] && return 0
+  rm -rf "$tab"; mkdir -p "$tab"
+  log "making the Documents tab's 50 files"
+  scan_page "$IN/scan-page.jpg"
+  for i in $(seq 1 30); do specs+=("$tab/$(printf 'lab-%02d' "$i").pdf" text $((i % 4 + 1))); done
+  for i in $(seq 1 10); do specs+=("$tab/$(printf 'letter-%02d' "$i").pdf" scan $((i % 3 + 1))); done
+  python3 bench/make_pdf.py "$IN/scan-page.jpg" "${specs[@]}"
+  corpus=$(dicom_corpus_dir "$ROOT")
+  py="$CLINICDOCS_TOOLS/py-dicom-3.0.2"
+  for i in 1 2 3 4; do PYTHONPATH="$py" python3 bench/make_cr.py "$tab/chest-$i.dcm" "$i"; done
+  for f in CT_small MR_small MR_small_RLE MR_small_jpeg_ls_lossless SC_rgb_jpeg_dcmtk examples_rgb_color; do
+    cp "$corpus/$f.dcm" "$tab/$f.dcm"
+  done
+  touch "$tab/.complete"
+}
+
+tab() {
+  make_tab_inputs
+  log "building the server and the app (release)"
+  cargo build --release --locked -p clinicdocs-server -p clinicdocs-desktop
+  local rel="${CARGO_TARGET_DIR:-target}/release"
+  echo
+  CLINICDOCS_SERVER_BIN="$rel/clinicdocs-server" CLINICDOCS_DESKTOP_BIN="$rel/clinicdocs-desktop" \
+  CLINICDOCS_TAURI_DRIVER="$(tauri_driver_bin)" CLINICDOCS_PDFIUM="$CLINICDOCS_PDFIUM" \
+  BENCH_TAB_INPUTS="$ROOT/bench/out/tab" \
+    tests/e2e/run.sh node bench/documents.mjs
+}
+
 for what in ${@:-media start}; do
   case "$what" in
     media) media ;;
     start) start ;;
-    *) die "unknown part $what (media or start)" ;;
+    tab) tab ;;
+    *) die "unknown part $what (media, start or tab)" ;;
   esac
 done

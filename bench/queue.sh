@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/common.sh
 ROOT=$(pwd)
 require_rust
-apt_ensure build-essential pkg-config libssl-dev curl imagemagick fonts-dejavu-core python3 jq
+apt_ensure "${BUILD_APT[@]}" curl imagemagick fonts-dejavu-core python3 jq
 prepare_desktop "$ROOT"
 cargo build --release --locked -p clinicdocs-server -p clinicdocs-desktop --bin clinicdocs-server --bin clinicdocs-queue
 REL="${CARGO_TARGET_DIR:-target}/release"

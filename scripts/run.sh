@@ -12,7 +12,7 @@ ROOT=$(pwd)
 . scripts/lib/common.sh
 
 require_rust
-apt_ensure build-essential pkg-config libssl-dev libheif-dev ca-certificates python3-aiosmtpd
+apt_ensure "${BUILD_APT[@]}" ca-certificates python3-aiosmtpd
 prepare_desktop "$ROOT"
 log "building the server and the desktop app (the first build takes several minutes)"
 cargo build --locked -p clinicdocs-server -p clinicdocs-desktop

@@ -20,7 +20,7 @@ ROOT=$(pwd)
 # chromium: the UI screen tests (playwright-core drives the Debian build); systemd: its
 # systemd-analyze checks the unit in deploy/; libheif-dev: HEIC photos (its encoder makes the
 # tests' photos), libheif-examples: heif-enc for the end-to-end test's photo.
-apt_ensure build-essential pkg-config libssl-dev libheif-dev libheif-examples openssl curl ca-certificates postgresql qpdf chromium systemd python3-aiosmtpd
+apt_ensure "${BUILD_APT[@]}" libheif-examples openssl curl ca-certificates postgresql qpdf chromium systemd python3-aiosmtpd
 prepare_desktop "$ROOT"
 TAURI_DRIVER=$(tauri_driver_bin)
 

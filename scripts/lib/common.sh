@@ -102,6 +102,9 @@ stop_services() {
   return 0
 }
 
+# What building the Rust workspace needs: a C toolchain, OpenSSL's headers, libheif (HEIC).
+BUILD_APT=(build-essential pkg-config libssl-dev libheif-dev)
+
 # The desktop app's build and test dependencies (Tauri on WebKitGTK, libjpeg-turbo's build,
 # the keyring backends, the headless window and WebDriver, Chromium for the UI tests).
 DESKTOP_APT=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
