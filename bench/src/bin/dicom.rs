@@ -152,12 +152,15 @@ fn compare(runs: usize, out_dir: &Path, files: &[PathBuf]) -> Result<()> {
             theirs_full.push(time(Command::new(r.tool).args(&r.window).arg(path).arg(out("dcmtk.pnm")))?);
             ours_tile
                 .push(time(Command::new(&me).arg("draw").arg(path).arg(out("ours.jpg")).args(["--thumbnail", &edge]))?);
+            // dcml2pnm writes no JPEG: its tile is a PNG (a 256-px picture either way).
+            let tile_format: &[&str] = if r.tool == "dcml2pnm" { &["+on"] } else { &["+oj", "+Jq", &quality] };
             theirs_tile.push(time(
                 Command::new(r.tool)
                     .args(&r.window)
-                    .args(["+F", &middle, scale, &edge, "+oj", "+Jq", &quality])
+                    .args(["+F", &middle, scale, &edge])
+                    .args(tile_format)
                     .arg(path)
-                    .arg(out("dcmtk.jpg")),
+                    .arg(out("dcmtk.tile")),
             )?);
         }
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
